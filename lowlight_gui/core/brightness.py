@@ -1,0 +1,55 @@
+"""Global brightness estimate shared by the engine and the training code.
+
+The network is tile-friendly: it never looks at statistics of its whole input. The one global
+quantity it needs, how much to brighten the photo, is computed here from a downscaled copy of the
+whole photo and fed to every tile as the same scalar ``gain``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+# Rec. 601 luma weights, as in most camera pipelines' "brightness".
+_LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+_STAT_SIDE = 256  # the statistic is taken on a copy at most this many pixels on its long side
+
+
+@dataclass(frozen=True)
+class GainModel:
+    """gain = clip(a * mean_luma ** b, lo, hi), fitted on training pairs (log-linear)."""
+
+    a: float = 0.45
+    b: float = -1.0
+    lo: float = 1.0
+    hi: float = 25.0
+
+    def gain_for_mean(self, mean_luma: float) -> float:
+        m = max(float(mean_luma), 1e-4)
+        return float(np.clip(self.a * m**self.b, self.lo, self.hi))
+
+
+def mean_luma(rgb: np.ndarray) -> float:
+    """Mean luma of an HxWx3 float image in 0..1, taken on a strided copy (cheap, tile-independent)."""
+    h, w = rgb.shape[:2]
+    step = max(1, int(np.ceil(max(h, w) / _STAT_SIDE)))
+    small = rgb[::step, ::step, :3].astype(np.float32, copy=False)
+    return float((small @ _LUMA).mean())
+
+
+def estimate_gain(rgb: np.ndarray, model: GainModel | None = None) -> float:
+    """The brightening gain for a whole photo (HxWx3 float32 in 0..1)."""
+    return (model or GainModel()).gain_for_mean(mean_luma(rgb))
+
+
+def fit_gain_model(low_means: np.ndarray, high_means: np.ndarray, hi: float = 25.0) -> GainModel:
+    """Least-squares fit of log(high/low) = log a' + b' log(low) over training pairs.
+
+    With gain = high/low this gives gain = a * low**b; b < 0 means darker photos get more gain,
+    but less than a constant target brightness would give them.
+    """
+    lm = np.log(np.maximum(low_means, 1e-4))
+    lg = np.log(np.maximum(high_means, 1e-4)) - lm
+    b, log_a = np.polyfit(lm, lg, 1)
+    return GainModel(a=float(np.exp(log_a)), b=float(b), lo=1.0, hi=hi)

@@ -1,0 +1,565 @@
+"""Image I/O: formats and modes, metadata, 16 bits, alpha, bad input, atomic writes."""
+
+from __future__ import annotations
+
+import errno
+import os
+import struct
+import zlib
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image, ImageOps
+
+from lowlight_gui.core import imageio
+from lowlight_gui.core.errors import Cancelled, LowlightError
+from lowlight_gui.core.imageio import MAX_PIXELS, Photo, output_suffix, read_photo, write_photo
+
+ORIENTATION = 0x0112
+MAKE = 0x010F
+
+
+def exif_with(orientation: int | None = None, make: str = "TestCam") -> bytes:
+    ex = Image.Exif()
+    ex[MAKE] = make
+    if orientation is not None:
+        ex[ORIENTATION] = orientation
+    ex[0x8769] = {0x9003: "2024:05:06 07:08:09"}  # DateTimeOriginal in the EXIF sub-IFD
+    return ex.tobytes()
+
+
+def parse_exif(data: bytes | None) -> Image.Exif:
+    assert data is not None
+    ex = Image.Exif()
+    ex.load(data)
+    return ex
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden or temporary files a failed write may have left behind."""
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or ".tmp" in p.name)
+
+
+def png_bytes(w: int, h: int) -> bytes:
+    """A tiny PNG that declares a w x h RGB image (its pixel data is a few bytes)."""
+
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        crc = struct.pack(">I", zlib.crc32(kind + body))
+        return struct.pack(">I", len(body)) + kind + body + crc
+
+    ihdr = struct.pack(">IIBBBBB", w, h, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", ihdr)
+            + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b""))
+
+
+# -- round trips -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("suffix", "lossless"),
+    [(".png", True), (".tif", True), (".bmp", True), (".webp", False), (".jpg", False)],
+)
+def test_rgb8_round_trip(tmp_path: Path, rgb8: np.ndarray, suffix: str, lossless: bool) -> None:
+    src = tmp_path / f"in{suffix}"
+    if not lossless:  # lossy codecs smear noise; a smooth picture makes the check meaningful
+        yy, xx = np.mgrid[0:37, 0:53]
+        rgb8 = np.dstack([xx * 4, yy * 6, (xx + yy) * 2]).astype(np.uint8)
+    Image.fromarray(rgb8).save(src, **({} if lossless else {"quality": 100}))
+    photo = read_photo(src)
+    assert photo.pixels.dtype == np.float32 and photo.pixels.shape == (37, 53, 3)
+    assert photo.pixels.flags.c_contiguous
+    assert (photo.width, photo.height, photo.bit_depth, photo.alpha) == (53, 37, 8, None)
+    assert photo.source == src and photo.megapixels == pytest.approx(37 * 53 / 1e6)
+    assert 0.0 <= photo.pixels.min() and photo.pixels.max() <= 1.0
+    tol = 0 if lossless else 8
+    assert np.abs(photo.pixels * 255 - rgb8).max() <= tol + 1e-3
+
+    out = write_photo(photo, photo.pixels, tmp_path / f"out{suffix}", fmt="same")
+    assert out == tmp_path / f"out{suffix}"
+    back = read_photo(out)
+    assert back.format == photo.format
+    if lossless:
+        np.testing.assert_array_equal(np.rint(back.pixels * 255), rgb8)
+    assert leftovers(tmp_path) == []
+
+
+def test_formats_are_named_by_content(tmp_path: Path, rgb8: np.ndarray) -> None:
+    path = tmp_path / "really_a_png.jpg"
+    Image.fromarray(rgb8).save(path, format="PNG")
+    assert read_photo(path).format == "PNG"
+
+
+@pytest.mark.parametrize("size", [(1, 1), (601, 399)])
+def test_tiny_and_odd_sizes(tmp_path: Path, size: tuple[int, int]) -> None:
+    w, h = size
+    src = tmp_path / "odd.png"
+    Image.new("RGB", size, (10, 200, 30)).save(src)
+    photo = read_photo(src)
+    assert photo.pixels.shape == (h, w, 3)
+    out = read_photo(write_photo(photo, photo.pixels, tmp_path / "odd_out.jpg"))
+    assert out.pixels.shape == (h, w, 3)
+
+
+def test_grey_png_gives_rgb(tmp_path: Path, rgb8: np.ndarray) -> None:
+    grey = rgb8[..., 0]
+    Image.fromarray(grey).save(tmp_path / "g.png")
+    photo = read_photo(tmp_path / "g.png")
+    assert photo.pixels.shape == (37, 53, 3) and photo.alpha is None
+    for c in range(3):
+        np.testing.assert_array_equal(np.rint(photo.pixels[..., c] * 255), grey)
+
+
+def test_grey_alpha_png_keeps_alpha(tmp_path: Path, rgb8: np.ndarray) -> None:
+    la = rgb8[..., :2].copy()
+    Image.merge("LA", [Image.fromarray(la[..., 0]), Image.fromarray(la[..., 1])]).save(
+        tmp_path / "la.png"
+    )
+    photo = read_photo(tmp_path / "la.png")
+    assert photo.alpha is not None
+    np.testing.assert_array_equal(np.rint(photo.alpha * 255), la[..., 1])
+    np.testing.assert_array_equal(np.rint(photo.pixels[..., 2] * 255), la[..., 0])
+    back = read_photo(write_photo(photo, photo.pixels, tmp_path / "la_out.png"))
+    assert back.alpha is not None
+    np.testing.assert_array_equal(np.rint(back.alpha * 255), la[..., 1])
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif", ".webp"])
+def test_rgba_alpha_carried_through(tmp_path: Path, rgb8: np.ndarray, suffix: str) -> None:
+    alpha = np.tile(np.arange(53, dtype=np.uint8) * 4, (37, 1))
+    rgba = np.dstack([rgb8, alpha])
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    photo = read_photo(tmp_path / "a.png")
+    assert photo.alpha is not None and photo.alpha.shape == (37, 53)
+    np.testing.assert_array_equal(np.rint(photo.alpha * 255), alpha)
+    back = read_photo(write_photo(photo, photo.pixels, tmp_path / f"out{suffix}"))
+    assert back.alpha is not None
+    np.testing.assert_array_equal(np.rint(back.alpha * 255), alpha)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".bmp"])
+def test_alpha_dropped_with_note(tmp_path: Path, rgb8: np.ndarray, suffix: str) -> None:
+    rgba = np.dstack([rgb8, np.full((37, 53), 128, np.uint8)])
+    Image.fromarray(rgba).save(tmp_path / "a.png")
+    photo = read_photo(tmp_path / "a.png")
+    back = read_photo(write_photo(photo, photo.pixels, tmp_path / f"out{suffix}"))
+    assert back.alpha is None
+    assert any("alpha" in n for n in photo.notes)
+
+
+def test_palette_png(tmp_path: Path) -> None:
+    im = Image.new("P", (6, 4), 1)
+    im.putpalette([0, 0, 0, 255, 0, 0] + [0] * (254 * 3))
+    im.putpixel((0, 0), 0)
+    im.save(tmp_path / "p.png")
+    photo = read_photo(tmp_path / "p.png")
+    assert photo.alpha is None
+    np.testing.assert_allclose(photo.pixels[1, 1], [1, 0, 0])
+    im.save(tmp_path / "pt.png", transparency=0)
+    photo = read_photo(tmp_path / "pt.png")
+    assert photo.alpha is not None and photo.alpha[0, 0] == 0 and photo.alpha[1, 1] == 1
+
+
+def test_cmyk_jpeg_converted_with_note(tmp_path: Path) -> None:
+    Image.new("CMYK", (8, 6), (0, 255, 255, 0)).save(tmp_path / "c.jpg", quality=100)
+    photo = read_photo(tmp_path / "c.jpg")
+    assert any("CMYK" in n for n in photo.notes)
+    r, g, b = photo.pixels[3, 4]
+    assert r > 0.9 and g < 0.1 and b < 0.1
+    assert photo.icc is None
+
+
+# -- 16 bits -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+@pytest.mark.parametrize("src_suffix", [".png", ".tif"])
+@pytest.mark.parametrize("out_suffix", [".png", ".tif"])
+def test_16bit_round_trip(
+    tmp_path: Path, rng: np.random.Generator, channels: int, src_suffix: str, out_suffix: str,
+    srgb_icc: bytes,
+) -> None:
+    a16 = rng.integers(0, 65536, (29, 41, channels), dtype=np.uint16)
+    order = [2, 1, 0, 3][:channels]
+    ok, buf = cv2.imencode(src_suffix, a16[..., order])  # OpenCV is BGR(A)
+    assert ok
+    src = tmp_path / f"in16{src_suffix}"
+    src.write_bytes(buf.tobytes())
+
+    photo = read_photo(src)
+    assert photo.bit_depth == 16
+    np.testing.assert_allclose(photo.pixels, a16[..., :3] / 65535, atol=0.5 / 65535)
+    photo.exif, photo.icc = exif_with(1), srgb_icc
+
+    out = write_photo(photo, photo.pixels, tmp_path / f"out16{out_suffix}")
+    back = read_photo(out)
+    assert back.bit_depth == 16
+    np.testing.assert_allclose(back.pixels, a16[..., :3] / 65535, atol=1 / 65535)
+    if channels == 4:
+        assert back.alpha is not None
+        np.testing.assert_allclose(back.alpha, a16[..., 3] / 65535, atol=1 / 65535)
+    assert back.icc == srgb_icc
+    ex = parse_exif(back.exif)
+    assert ex[MAKE] == "TestCam" and ex.get(ORIENTATION, 1) == 1
+    assert ex.get_ifd(0x8769)[0x9003] == "2024:05:06 07:08:09"
+    raw = cv2.imdecode(np.frombuffer(out.read_bytes(), np.uint8), cv2.IMREAD_UNCHANGED)
+    assert raw.dtype == np.uint16 and raw.shape == (29, 41, channels)  # other readers agree
+    assert leftovers(tmp_path) == []
+
+
+def test_16bit_grey_png(tmp_path: Path, rng: np.random.Generator) -> None:
+    grey = rng.integers(0, 65536, (9, 11), dtype=np.uint16)
+    Image.fromarray(grey).save(tmp_path / "g16.png")
+    photo = read_photo(tmp_path / "g16.png")
+    assert photo.bit_depth == 16 and photo.pixels.shape == (9, 11, 3)
+    np.testing.assert_allclose(photo.pixels[..., 1], grey / 65535, atol=0.5 / 65535)
+    back = read_photo(write_photo(photo, photo.pixels, tmp_path / "g16_out.png"))
+    assert back.bit_depth == 16
+    np.testing.assert_allclose(back.pixels[..., 0], grey / 65535, atol=1 / 65535)
+
+
+def test_16bit_to_jpeg_is_8bit_with_note(tmp_path: Path, rng: np.random.Generator) -> None:
+    a16 = rng.integers(0, 65536, (8, 8, 3), dtype=np.uint16)
+    cv2.imwrite(str(tmp_path / "x.png"), a16)
+    photo = read_photo(tmp_path / "x.png")
+    back = read_photo(write_photo(photo, photo.pixels, tmp_path / "x.jpg"))
+    assert back.bit_depth == 8 and any("8 bits" in n for n in photo.notes)
+
+
+def test_8bit_source_stays_8bit(png_file: Path, tmp_path: Path) -> None:
+    photo = read_photo(png_file)
+    out = write_photo(photo, photo.pixels, tmp_path / "o.tif")
+    assert read_photo(out).bit_depth == 8
+
+
+# -- metadata ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_applied_and_reset(
+    tmp_path: Path, rgb8: np.ndarray, orientation: int
+) -> None:
+    src = tmp_path / "o.png"
+    Image.fromarray(rgb8).save(src, exif=exif_with(orientation))
+    with Image.open(src) as im:
+        expected = np.asarray(ImageOps.exif_transpose(im).convert("RGB"))
+    photo = read_photo(src)
+    np.testing.assert_array_equal(np.rint(photo.pixels * 255), expected)
+    assert parse_exif(photo.exif)[ORIENTATION] == 1
+
+    out = write_photo(photo, photo.pixels, tmp_path / "o_out.png")
+    with Image.open(out) as im:
+        assert im.getexif()[ORIENTATION] == 1 and im.getexif()[MAKE] == "TestCam"
+    np.testing.assert_array_equal(np.rint(read_photo(out).pixels * 255), expected)
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tif", ".webp"])
+def test_exif_and_icc_preserved(
+    tmp_path: Path, rgb8: np.ndarray, srgb_icc: bytes, suffix: str
+) -> None:
+    src = tmp_path / "m.jpg"
+    Image.fromarray(rgb8).save(src, exif=exif_with(6), icc_profile=srgb_icc, quality=95)
+    photo = read_photo(src)
+    assert photo.pixels.shape == (53, 37, 3)  # orientation 6: rotated a quarter turn
+    assert photo.icc == srgb_icc
+    out = write_photo(photo, photo.pixels, tmp_path / f"m_out{suffix}")
+    back = read_photo(out)
+    assert back.pixels.shape == (53, 37, 3)  # not rotated a second time
+    assert back.icc == srgb_icc
+    ex = parse_exif(back.exif)
+    assert ex[ORIENTATION] == 1 and ex[MAKE] == "TestCam"
+    assert ex.get_ifd(0x8769)[0x9003] == "2024:05:06 07:08:09"
+
+
+def test_bmp_drops_metadata_with_note(tmp_path: Path, rgb8: np.ndarray, srgb_icc: bytes) -> None:
+    Image.fromarray(rgb8).save(tmp_path / "m.png", exif=exif_with(1), icc_profile=srgb_icc)
+    photo = read_photo(tmp_path / "m.png")
+    write_photo(photo, photo.pixels, tmp_path / "m.bmp")
+    assert any("BMP" in n for n in photo.notes)
+
+
+def test_grey_icc_profile_dropped(tmp_path: Path, rgb8: np.ndarray, srgb_icc: bytes) -> None:
+    grey_icc = srgb_icc[:16] + b"GRAY" + srgb_icc[20:]
+    Image.fromarray(rgb8[..., 0]).save(tmp_path / "g.png", icc_profile=grey_icc)
+    photo = read_photo(tmp_path / "g.png")
+    assert photo.icc is None and any("profile" in n for n in photo.notes)
+
+
+def test_heic_round_trip(tmp_path: Path, rgb8: np.ndarray) -> None:
+    pillow_heif = pytest.importorskip("pillow_heif")
+    src = tmp_path / "phone.heic"
+    pillow_heif.from_pillow(Image.fromarray(rgb8)).save(src, quality=95)
+    photo = read_photo(src)
+    assert photo.format == "HEIF" and photo.pixels.shape == (37, 53, 3)
+    assert abs(float(photo.pixels.mean()) - rgb8.mean() / 255) < 0.03
+    assert output_suffix("HEIF", "same") == ".jpg"
+    out = write_photo(photo, photo.pixels, tmp_path / "phone_out.jpg", fmt="same")
+    assert read_photo(out).format == "JPEG"
+
+
+def test_output_formats() -> None:
+    assert output_suffix("JPEG", "same") == ".jpg"
+    assert output_suffix("PNG", "same") == ".png"
+    assert output_suffix("TIFF", "same") == ".tif"
+    assert output_suffix("WEBP", "same") == ".webp"
+    assert output_suffix("BMP", "same") == ".bmp"
+    assert output_suffix("HEIF", "same") == ".jpg"
+    assert output_suffix("HEIF", "png") == ".png"
+    assert output_suffix("PNG", "jpg") == ".jpg"
+    assert output_suffix("JPEG", "tif") == ".tif"
+    with pytest.raises(LowlightError, match="unknown output format"):
+        output_suffix("PNG", "gif")
+    assert ".heic" in imageio.SUPPORTED_SUFFIXES and ".jpeg" in imageio.SUPPORTED_SUFFIXES
+
+
+def test_fmt_option_wins_over_suffix(png_file: Path, tmp_path: Path) -> None:
+    photo = read_photo(png_file)
+    out = write_photo(photo, photo.pixels, tmp_path / "x.png", fmt="jpg")
+    with Image.open(out) as im:
+        assert im.format == "JPEG"
+
+
+def test_write_refuses_bad_options(png_file: Path, tmp_path: Path) -> None:
+    photo = read_photo(png_file)
+    with pytest.raises(LowlightError, match="cannot write HEIF"):
+        write_photo(photo, photo.pixels, tmp_path / "x.heic")
+    with pytest.raises(LowlightError, match="cannot be told"):
+        write_photo(photo, photo.pixels, tmp_path / "x.out")
+    with pytest.raises(LowlightError, match="quality"):
+        write_photo(photo, photo.pixels, tmp_path / "x.jpg", quality=0)
+
+
+def test_quality_changes_jpeg_size(png_file: Path, tmp_path: Path) -> None:
+    photo = read_photo(png_file)
+    low = write_photo(photo, photo.pixels, tmp_path / "low.jpg", quality=20)
+    high = write_photo(photo, photo.pixels, tmp_path / "high.jpg", quality=98)
+    assert low.stat().st_size < high.stat().st_size
+
+
+def test_out_of_range_pixels_are_clipped(tmp_path: Path) -> None:
+    photo = Photo(np.zeros((2, 2, 3), np.float32))
+    pixels = np.array([[[-1, 2, np.nan], [0.5, 1, 0]]] * 2, np.float32)
+    back = read_photo(write_photo(photo, pixels, tmp_path / "c.png"))
+    np.testing.assert_array_equal(np.rint(back.pixels[0] * 255), [[0, 255, 0], [128, 255, 0]])
+
+
+def test_non_ascii_paths(tmp_path: Path, rgb8: np.ndarray, rng: np.random.Generator) -> None:
+    folder = tmp_path / "fotó 写真 ß"
+    folder.mkdir()
+    Image.fromarray(rgb8).save(folder / "ñandú.jpg")
+    photo = read_photo(folder / "ñandú.jpg")
+    out = write_photo(photo, photo.pixels, folder / "ñandú_é.png")
+    assert read_photo(out).pixels.shape == (37, 53, 3)
+    cv2.imencode(".png", rng.integers(0, 65536, (5, 5, 3), dtype=np.uint16))[1].tofile(
+        folder / "δεκαέξι.png"
+    )
+    p16 = read_photo(folder / "δεκαέξι.png")
+    assert p16.bit_depth == 16
+    assert read_photo(write_photo(p16, p16.pixels, folder / "δ_out.tif")).bit_depth == 16
+
+
+# -- bad input ---------------------------------------------------------------------------------
+
+
+def test_empty_file(tmp_path: Path) -> None:
+    (tmp_path / "empty.jpg").write_bytes(b"")
+    with pytest.raises(LowlightError, match=r"cannot read 'empty.jpg': the file is empty"):
+        read_photo(tmp_path / "empty.jpg")
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(LowlightError, match=r"cannot read 'gone.jpg': the file does not exist"):
+        read_photo(tmp_path / "gone.jpg")
+
+
+def test_folder_is_not_a_photo(tmp_path: Path) -> None:
+    (tmp_path / "dir.jpg").mkdir()
+    with pytest.raises(LowlightError, match="folder"):
+        read_photo(tmp_path / "dir.jpg")
+
+
+def test_text_file_named_jpg(tmp_path: Path) -> None:
+    (tmp_path / "notes.jpg").write_text("shopping list: milk, eggs\n")
+    with pytest.raises(LowlightError, match=r"cannot read 'notes.jpg': it is not an image"):
+        read_photo(tmp_path / "notes.jpg")
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_truncated_file(tmp_path: Path, rng: np.random.Generator, fmt: str) -> None:
+    path = tmp_path / f"cut.{fmt.lower()}"
+    Image.fromarray(rng.integers(0, 256, (64, 64, 3), dtype=np.uint8)).save(path, format=fmt)
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+    with pytest.raises(LowlightError, match="the file is truncated or damaged"):
+        read_photo(path)
+
+
+def test_truncated_16bit_png(tmp_path: Path, rng: np.random.Generator) -> None:
+    data = cv2.imencode(".png", rng.integers(0, 65536, (64, 64, 3), dtype=np.uint16))[1]
+    (tmp_path / "cut16.png").write_bytes(data.tobytes()[: data.size // 2])
+    with pytest.raises(LowlightError, match="the file is truncated or damaged"):
+        read_photo(tmp_path / "cut16.png")
+
+
+def test_unsupported_format(tmp_path: Path, rgb8: np.ndarray) -> None:
+    Image.fromarray(rgb8).save(tmp_path / "anim.gif")
+    with pytest.raises(LowlightError, match=r"cannot read 'anim.gif': GIF images are not supported"):
+        read_photo(tmp_path / "anim.gif")
+
+
+@pytest.mark.parametrize("side", [15_000, 30_000])  # Pillow's warning range, then its error range
+def test_decompression_bomb_refused_before_decoding(tmp_path: Path, side: int) -> None:
+    path = tmp_path / "bomb.png"
+    path.write_bytes(png_bytes(side, side))
+    assert path.stat().st_size < 200
+    with pytest.raises(LowlightError, match="200,000,000 pixels") as info:
+        read_photo(path)
+    assert str(info.value).startswith("cannot read 'bomb.png': ")
+    assert MAX_PIXELS == 200_000_000
+
+
+def test_max_pixels_argument(png_file: Path) -> None:
+    with pytest.raises(LowlightError, match="53 x 37 pixels, more than the limit of 1,000"):
+        read_photo(png_file, max_pixels=1000)
+
+
+# -- atomic writes -----------------------------------------------------------------------------
+
+
+def test_temp_file_is_hidden_in_target_folder(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = read_photo(png_file)
+    seen: list[Path] = []
+    real_replace = os.replace
+
+    def spy(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        seen.append(Path(src))
+        assert Path(src).exists()
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", spy)
+    out = write_photo(photo, photo.pixels, tmp_path / "out" / "o.jpg")  # folder is created
+    assert out.exists() and len(seen) == 1
+    assert seen[0].parent == out.parent
+    assert seen[0].name.startswith(".") and seen[0].name.endswith(".tmp")
+    assert leftovers(out.parent) == []
+
+
+def test_encoder_failure_leaves_nothing(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = read_photo(png_file)
+    target = tmp_path / "o.jpg"
+    target.write_bytes(b"previous result")
+
+    def broken_save(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
+        fp.write(b"half a jpeg")  # type: ignore[attr-defined]
+        raise RuntimeError("encoder exploded")
+
+    monkeypatch.setattr(Image.Image, "save", broken_save)
+    with pytest.raises(LowlightError, match=r"cannot write 'o.jpg': the JPEG encoder failed"):
+        write_photo(photo, photo.pixels, target)
+    assert leftovers(tmp_path) == []
+    assert target.read_bytes() == b"previous result"  # the old file is untouched
+
+
+def test_16bit_encoder_failure_leaves_nothing(
+    tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cv2.imwrite(str(tmp_path / "in.png"), rng.integers(0, 65536, (4, 4, 3), dtype=np.uint16))
+    photo = read_photo(tmp_path / "in.png")
+
+    def broken(*args: object, **kwargs: object) -> tuple[bool, None]:
+        return False, None
+
+    monkeypatch.setattr(imageio.cv2, "imencode", broken)
+    with pytest.raises(LowlightError, match=r"cannot write 'o.tif': the TIFF encoder failed"):
+        write_photo(photo, photo.pixels, tmp_path / "o.tif")
+    assert leftovers(tmp_path) == [] and not (tmp_path / "o.tif").exists()
+
+
+@pytest.mark.parametrize("exc", [Cancelled(), KeyboardInterrupt()])
+def test_cancel_while_encoding_leaves_nothing(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, exc: BaseException
+) -> None:
+    photo = read_photo(png_file)
+
+    def interrupted(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
+        fp.write(b"partial")  # type: ignore[attr-defined]
+        raise exc
+
+    monkeypatch.setattr(Image.Image, "save", interrupted)
+    with pytest.raises(type(exc)):
+        write_photo(photo, photo.pixels, tmp_path / "o.png")
+    assert leftovers(tmp_path) == [] and not (tmp_path / "o.png").exists()
+
+
+def test_disk_full(png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = read_photo(png_file)
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", full)
+    with pytest.raises(LowlightError, match=r"^cannot write 'out.jpg': no space left on device$"):
+        write_photo(photo, photo.pixels, tmp_path / "out.jpg")
+    assert leftovers(tmp_path) == [] and not (tmp_path / "out.jpg").exists()
+
+
+def test_replace_failure(png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    photo = read_photo(png_file)
+
+    def denied(src: object, dst: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "replace", denied)
+    with pytest.raises(LowlightError, match=r"^cannot write 'out.jpg': permission denied$"):
+        write_photo(photo, photo.pixels, tmp_path / "out.jpg")
+    assert leftovers(tmp_path) == []
+
+
+def test_unwritable_folder_simulated(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo = read_photo(png_file)
+    real_open = os.open
+
+    def guarded(path: str | os.PathLike[str], flags: int, *args: int) -> int:
+        if Path(path).parent == tmp_path / "locked" and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args)
+
+    (tmp_path / "locked").mkdir()
+    monkeypatch.setattr(os, "open", guarded)
+    with pytest.raises(LowlightError, match=r"^cannot write 'out.jpg': permission denied$"):
+        write_photo(photo, photo.pixels, tmp_path / "locked" / "out.jpg")
+    assert list((tmp_path / "locked").iterdir()) == []
+
+
+@pytest.mark.skipif(
+    os.name != "posix" or os.geteuid() == 0,
+    reason="chmod does not stop root (or Windows) from writing; the simulated variant covers it",
+)
+def test_unwritable_folder_chmod(png_file: Path, tmp_path: Path) -> None:
+    photo = read_photo(png_file)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o500)
+    try:
+        with pytest.raises(LowlightError, match="cannot write 'out.jpg': permission denied"):
+            write_photo(photo, photo.pixels, locked / "out.jpg")
+    finally:
+        locked.chmod(0o700)
+    assert list(locked.iterdir()) == []
+
+
+def test_never_overwrites_the_source(png_file: Path, tmp_path: Path) -> None:
+    photo = read_photo(png_file)
+    before = png_file.read_bytes()
+    for target in (png_file, tmp_path / "sub" / ".." / png_file.name):
+        (tmp_path / "sub").mkdir(exist_ok=True)
+        with pytest.raises(LowlightError, match="cannot write 'photo.png': it is the original"):
+            write_photo(photo, photo.pixels, target)
+    assert png_file.read_bytes() == before
