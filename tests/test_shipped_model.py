@@ -1,0 +1,43 @@
+"""The shipped model, end to end, on a real LOL pair from the validation split (never trained on)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lowlight_gui.core.metrics import psnr
+from lowlight_gui.resources import default_model_path
+
+ROOT = Path(__file__).resolve().parents[1]
+LOL = ROOT.parent / "shared" / "data" / "lol" / "train"
+
+
+def _val_pair() -> tuple[Path, Path]:
+    from lowlight_gui.core.pairs import find_pairs
+
+    names = set((ROOT / "training/splits/val.txt").read_text().split())
+    pair = find_pairs(LOL / "low", LOL / "high", only=names)[0]
+    return pair.low, pair.high
+
+
+@pytest.mark.skipif(not LOL.exists() and not os.environ.get("CI"), reason="needs ../shared")
+def test_shipped_model_enhances_a_real_pair(tmp_path):
+    from lowlight_gui.core.batch import BatchOptions, collect_jobs, run_batch
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.imageio import read_photo
+
+    assert default_model_path().exists(), "models/lowlight_unet.onnx must ship with the app"
+    low, high = _val_pair()
+    engine = Engine(default_model_path(), provider="CPU")
+    opts = BatchOptions(output_dir=tmp_path, fmt="png")
+    result = run_batch(collect_jobs([low], opts), engine, opts)
+    assert len(result.done) == 1 and not result.failed
+    out = read_photo(next(tmp_path.glob("*_enhanced.png"))).pixels
+    ref = read_photo(high).pixels
+    before, after = psnr(read_photo(low).pixels, ref), psnr(out, ref)
+    assert out.shape == ref.shape
+    assert after > before + 8, f"PSNR {before:.2f} -> {after:.2f} dB"
+    assert np.abs(out.mean() - ref.mean()) < 0.15

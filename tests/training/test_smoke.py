@@ -1,0 +1,72 @@
+"""Training smoke test: a few steps on tiny crops, resume, export, and the app's engine runs it."""
+
+from __future__ import annotations
+
+import json
+import os
+
+import numpy as np
+import pytest
+from PIL import Image
+
+if os.environ.get("CI"):
+    import torch  # noqa: F401  (CI installs the train extra: a missing torch must fail, not skip)
+else:
+    pytest.importorskip("torch")
+
+
+def _make_pairs(root, n: int = 6, size: int = 64) -> None:
+    rng = np.random.default_rng(0)
+    (root / "low").mkdir(parents=True)
+    (root / "high").mkdir()
+    for i in range(n):
+        high = rng.uniform(0.2, 0.9, (size, size, 3))
+        low = np.clip(high * 0.1 + rng.normal(0, 0.01, high.shape), 0, 1)
+        Image.fromarray((high * 255).astype(np.uint8)).save(root / "high" / f"{i}.png")
+        Image.fromarray((low * 255).astype(np.uint8)).save(root / "low" / f"{i}.png")
+
+
+def test_train_resume_export(tmp_path):
+    from training import export, train
+
+    data, run = tmp_path / "data", tmp_path / "run"
+    _make_pairs(data)
+    common = ["--data", str(data), "--out", str(run), "--batch", "2", "--crop", "32",
+              "--width", "8", "--val-every", "2", "--threads", "1", "--warmup", "1"]
+    train.main(common + ["--steps", "2"])
+    history = json.loads((run / "history.json").read_text())
+    assert [h["step"] for h in history] == [2]
+    assert np.isfinite(history[0]["val_psnr"]) and np.isfinite(history[0]["train_psnr"])
+
+    train.main(common + ["--steps", "4"])  # resumes from step 2, does not start over
+    history = json.loads((run / "history.json").read_text())
+    assert [h["step"] for h in history] == [2, 4]
+    assert "resumed from step 2" in (run / "train.log").read_text()
+
+    onnx_path = tmp_path / "tiny.onnx"
+    report = export.export(run / "last.pt", onnx_path)
+    assert report["max_abs_diff"] < 1e-3
+    assert report["lowlight.factor"] == "8"
+
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import enhance_array
+
+    engine = Engine(onnx_path, provider="CPU", threads=1)
+    out = enhance_array(np.full((37, 53, 3), 0.05, np.float32), engine, tile=32)
+    assert out.shape == (37, 53, 3)
+    assert np.isfinite(out).all() and out.min() >= 0 and out.max() <= 1
+
+
+def test_split_keeps_scenes_apart():
+    from pathlib import Path
+
+    from training.data import find_pairs, split_by_reference
+
+    lol = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "lol" / "train"
+    if not lol.exists():
+        pytest.skip("LOL training pairs not beside the checkout")
+    train, val = split_by_reference(find_pairs(lol), 0.1, seed=0)
+    assert not {p.high.name for p in train} & {p.high.name for p in val}
+    assert 0.07 < len(val) / (len(train) + len(val)) < 0.13
+    committed = (Path(__file__).resolve().parents[2] / "training/splits/val.txt").read_text().split()
+    assert sorted(committed) == sorted(p.low.name for p in val)

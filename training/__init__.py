@@ -1,0 +1,1 @@
+"""Training code for the Lowlight U-Net (PyTorch). The app never imports this package."""

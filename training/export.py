@@ -1,0 +1,125 @@
+"""Export a trained checkpoint to ONNX and check it against PyTorch on a full 600x400 image.
+
+    python -m training.export runs/main/last.pt models/lowlight_unet.onnx --check-image LOW.webp
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+import onnx
+import torch
+from PIL import Image
+
+from lowlight_gui.core.brightness import GainModel, estimate_gain
+
+from .model import build
+
+TOLERANCE = 1e-3
+HISTORY_KEYS = ("step", "epoch", "train_psnr", "val_psnr", "val_ssim")
+
+
+class _Exportable(torch.nn.Module):
+    """Adds the final clip, which training leaves out to keep gradients at the bounds."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+        return torch.clamp(self.net(x, gain), 0.0, 1.0)
+
+
+def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
+    """Pixels of context a tile needs on each side: how far a centre impulse's gradient reaches."""
+    x = torch.full((1, 3, size, size), 0.1, requires_grad=True)
+    g = torch.full((1, 1, 1, 1), 4.0)
+    out = net(x, g)
+    out[0, :, size // 2, size // 2].sum().backward()
+    reach = (x.grad[0].abs().sum(0) > 0).nonzero()
+    r = int(max((reach - size // 2).abs().max().item(), 1))
+    return int(np.ceil(r / factor) * factor)
+
+
+def load_checkpoint(path: Path) -> tuple[torch.nn.Module, GainModel, dict]:
+    ck = torch.load(path, map_location="cpu", weights_only=False)
+    args = ck["args"]
+    kwargs = {"width": int(args["width"])} if args["arch"] == "lowlight" else {}
+    net = build(args["arch"], **kwargs)
+    net.load_state_dict(ck["model"])
+    net.eval()
+    return net, GainModel(**ck["gain_model"]), ck
+
+
+def export(ckpt: Path, out: Path, check_image: Path | None = None, opset: int = 17) -> dict:
+    net, gain_model, ck = load_checkpoint(ckpt)
+    wrapped = _Exportable(net).eval()
+    factor = int(net.factor)
+    overlap = receptive_radius(net, factor)
+    h, w = 400, 600
+    if check_image is not None:
+        rgb = np.asarray(Image.open(check_image).convert("RGB"), np.float32) / 255
+        rgb = rgb[: rgb.shape[0] // factor * factor, : rgb.shape[1] // factor * factor]
+    else:
+        rgb = np.random.default_rng(0).random((h, w, 3), dtype=np.float32) * 0.15
+    x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None]
+    g = torch.full((1, 1, 1, 1), estimate_gain(rgb, gain_model))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with torch.no_grad():
+        ref = wrapped(x, g).numpy()
+        torch.onnx.export(
+            wrapped,
+            (x, g),
+            str(out),
+            input_names=["input", "gain"],
+            output_names=["output"],
+            dynamic_axes={"input": {0: "n", 2: "h", 3: "w"}, "gain": {0: "n"}, "output": {0: "n", 2: "h", 3: "w"}},
+            opset_version=opset,
+            dynamo=False,
+        )
+    model = onnx.load(str(out))
+    meta = {
+        "lowlight.name": "lowlight_unet",
+        "lowlight.arch": str(ck["args"]["arch"]),
+        "lowlight.factor": str(factor),
+        "lowlight.overlap": str(overlap),
+        "lowlight.gain": json.dumps(
+            {"a": gain_model.a, "b": gain_model.b, "lo": gain_model.lo, "hi": gain_model.hi}
+        ),
+        "lowlight.steps": str(ck["step"]),
+        # The training curve travels with the model, so `lowlight eval --plots` can draw it.
+        "lowlight.history": json.dumps(
+            [{k: round(v, 4) for k, v in h.items() if k in HISTORY_KEYS} for h in ck["history"]]
+        ),
+    }
+    onnx.helper.set_model_props(model, meta)
+    onnx.checker.check_model(model)
+    onnx.save(model, str(out))
+
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
+    got = sess.run(None, {"input": x.numpy(), "gain": g.numpy()})[0]
+    diff = float(np.abs(got - ref).max())
+    if diff >= TOLERANCE:
+        raise SystemExit(f"ONNX output differs from PyTorch by {diff:.2e} (limit {TOLERANCE})")
+    meta.pop("lowlight.history")
+    return {"max_abs_diff": diff, "shape": list(x.shape), "bytes": out.stat().st_size, **meta}
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("checkpoint", type=Path)
+    p.add_argument("out", type=Path)
+    p.add_argument("--check-image", type=Path, help="a full-size photo for the PyTorch/ONNX check")
+    p.add_argument("--opset", type=int, default=17)
+    a = p.parse_args(argv)
+    report = export(a.checkpoint, a.out, a.check_image, a.opset)
+    print(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

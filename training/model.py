@@ -1,0 +1,108 @@
+"""Networks: the shipped Lowlight U-Net and the prototype's architecture (as a baseline).
+
+Both are fully convolutional with no statistic over the whole input, so tiles of one photo
+produce the same pixels as the whole photo (up to the receptive field at tile borders).
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def conv3(cin: int, cout: int, stride: int = 1) -> nn.Conv2d:
+    return nn.Conv2d(cin, cout, 3, stride=stride, padding=1)
+
+
+class ResBlock(nn.Module):
+    """conv-act-conv with an identity skip, as in the prototype's residual U-Net."""
+
+    def __init__(self, ch: int):
+        super().__init__()
+        self.body = nn.Sequential(conv3(ch, ch), nn.LeakyReLU(0.2, inplace=True), conv3(ch, ch))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x + self.body(x)
+
+
+class LowlightUNet(nn.Module):
+    """Residual U-Net that works at half resolution behind a pixel-unshuffle stem.
+
+    Inputs: ``x`` (N,3,H,W) in 0..1 and ``gain`` (N,1,1,1), the global brightening factor
+    computed outside the network from the whole photo. The network sees the brightened
+    photo (clipped) and the original (which keeps what clipping lost in the highlights), and
+    predicts a residual on top of the brightened photo. Downsampling factor: 8.
+    """
+
+    factor = 8
+
+    def __init__(self, width: int = 32, blocks: tuple[int, int, int] = (1, 1, 2)):
+        super().__init__()
+        w1, w2, w3 = width, width * 2, width * 4
+        act = nn.LeakyReLU(0.2, inplace=True)
+        self.stem = nn.Sequential(nn.PixelUnshuffle(2), conv3(6 * 4, w1), act)
+        self.enc1 = nn.Sequential(*[ResBlock(w1) for _ in range(blocks[0])])
+        self.down1 = nn.Sequential(conv3(w1, w2, 2), nn.LeakyReLU(0.2, inplace=True))
+        self.enc2 = nn.Sequential(*[ResBlock(w2) for _ in range(blocks[1])])
+        self.down2 = nn.Sequential(conv3(w2, w3, 2), nn.LeakyReLU(0.2, inplace=True))
+        self.mid = nn.Sequential(*[ResBlock(w3) for _ in range(blocks[2])])
+        self.up2 = nn.ConvTranspose2d(w3, w2, 2, stride=2)
+        self.dec2 = nn.Sequential(*[ResBlock(w2) for _ in range(blocks[1])])
+        self.up1 = nn.ConvTranspose2d(w2, w1, 2, stride=2)
+        self.dec1 = nn.Sequential(*[ResBlock(w1) for _ in range(blocks[0])])
+        self.head = nn.Sequential(conv3(w1, 3 * 4), nn.PixelShuffle(2))
+
+    def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+        xb = torch.clamp(x * gain, 0.0, 1.0)
+        s = self.stem(torch.cat([xb, x], dim=1))
+        e1 = self.enc1(s)
+        e2 = self.enc2(self.down1(e1))
+        m = self.mid(self.down2(e2))
+        d2 = self.dec2(self.up2(m) + e2)
+        d1 = self.dec1(self.up1(d2) + e1)
+        return xb + self.head(d1)
+
+
+class PrototypeUNet(nn.Module):
+    """The student prototype's architecture: a 32-64-128-256 U-Net with residual blocks at full
+    resolution and a sigmoid output. It takes the same (x, gain) inputs so that the same
+    training script and engine run it, but ignores ``gain`` as the prototype had none.
+    """
+
+    factor = 8
+
+    def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256)):
+        super().__init__()
+        act = lambda: nn.ReLU(inplace=True)  # noqa: E731
+        self.inc = nn.Sequential(conv3(3, widths[0]), act(), ResBlock(widths[0]))
+        self.downs = nn.ModuleList()
+        for a, b in zip(widths[:-1], widths[1:]):
+            self.downs.append(nn.Sequential(nn.MaxPool2d(2), conv3(a, b), act(), ResBlock(b)))
+        self.ups = nn.ModuleList()
+        self.fuse = nn.ModuleList()
+        for a, b in zip(widths[::-1][:-1], widths[::-1][1:]):
+            self.ups.append(nn.ConvTranspose2d(a, b, 2, stride=2))
+            self.fuse.append(nn.Sequential(conv3(2 * b, b), act(), ResBlock(b)))
+        self.out = nn.Conv2d(widths[0], 3, 1)
+
+    def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+        h = self.inc(x)
+        skips = [h]
+        for down in self.downs:
+            h = down(h)
+            skips.append(h)
+        skips.pop()
+        for up, fuse in zip(self.ups, self.fuse):
+            h = fuse(torch.cat([up(h), skips.pop()], dim=1))
+        return torch.sigmoid(self.out(h)) + 0.0 * gain
+
+
+ARCHITECTURES = {"lowlight": LowlightUNet, "prototype": PrototypeUNet}
+
+
+def build(arch: str, **kwargs) -> nn.Module:
+    return ARCHITECTURES[arch](**kwargs)
+
+
+def count_parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())

@@ -1,0 +1,194 @@
+"""Train a low-light U-Net on paired data.
+
+    python -m training.train --data ../shared/data/lol/train --out runs/main --steps 6000
+
+Resumes automatically from ``OUT/last.pt``; ``--minutes`` stops a run cleanly (checkpoint saved)
+so that a long run can be spread over several sessions.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import time
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from lowlight_gui.core.brightness import GainModel, fit_gain_model
+
+from .data import CropSampler, PairBank, find_pairs, split_by_reference
+from .losses import LowlightLoss, psnr, ssim
+from .model import build, count_parameters
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--data", type=Path, required=True, help="folder with low/ and high/ (+ pairs.tsv)")
+    p.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, history, logs")
+    p.add_argument("--arch", default="lowlight", choices=["lowlight", "prototype"])
+    p.add_argument("--width", type=int, default=32)
+    p.add_argument("--steps", type=int, default=6000)
+    p.add_argument("--batch", type=int, default=8)
+    p.add_argument("--crop", type=int, default=192)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--weight-decay", type=float, default=1e-4)
+    p.add_argument("--warmup", type=int, default=200)
+    p.add_argument("--synthetic", type=float, default=0.2, help="fraction of synthetic darkening")
+    p.add_argument("--w-ssim", type=float, default=0.2)
+    p.add_argument("--w-grad", type=float, default=0.5)
+    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--val-every", type=int, default=250, help="steps per 'epoch' (validation)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all cores)")
+    p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
+    return p.parse_args(argv)
+
+
+def model_kwargs(args: argparse.Namespace) -> dict:
+    return {"width": args.width} if args.arch == "lowlight" else {}
+
+
+def pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:
+    h, w = x.shape[-2:]
+    ph, pw = (-h) % factor, (-w) % factor
+    if ph or pw:
+        x = F.pad(x, (0, pw, 0, ph), mode="reflect")
+    return x, h, w
+
+
+@torch.no_grad()
+def validate(model, bank: PairBank, gain_model: GainModel, device: str) -> dict:
+    model.eval()
+    psnrs, ssims = [], []
+    for lo, hi, m in zip(bank.low, bank.high, bank.low_mean):
+        x = torch.from_numpy(lo).permute(2, 0, 1)[None].float().div(255).to(device)
+        y = torch.from_numpy(hi).permute(2, 0, 1)[None].float().div(255).to(device)
+        g = torch.full((1, 1, 1, 1), gain_model.gain_for_mean(m), device=device)
+        xp, h, w = pad_to(x, model.factor)
+        pred = model(xp, g)[..., :h, :w].clamp(0, 1)
+        psnrs.append(psnr(pred, y))
+        ssims.append(ssim(pred, y).item())
+    model.train()
+    return {"val_psnr": float(np.mean(psnrs)), "val_ssim": float(np.mean(ssims))}
+
+
+def lr_at(step: int, args: argparse.Namespace) -> float:
+    if step < args.warmup:
+        return args.lr * (step + 1) / args.warmup
+    t = (step - args.warmup) / max(1, args.steps - args.warmup)
+    return 1e-6 + 0.5 * (args.lr - 1e-6) * (1 + math.cos(math.pi * min(t, 1.0)))
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = parse_args(argv)
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    torch.manual_seed(args.seed)
+    args.out.mkdir(parents=True, exist_ok=True)
+    log = (args.out / "train.log").open("a")
+
+    def say(msg: str) -> None:
+        line = f"{time.strftime('%H:%M:%S')} {msg}"
+        print(line, flush=True)
+        log.write(line + "\n")
+        log.flush()
+
+    pairs = find_pairs(args.data)
+    train_pairs, val_pairs = split_by_reference(pairs, args.val_fraction, args.seed)
+    (args.out / "split.json").write_text(
+        json.dumps({"train": [p.low.name for p in train_pairs], "val": [p.low.name for p in val_pairs]})
+    )
+    t0 = time.time()
+    train_bank, val_bank = PairBank(train_pairs), PairBank(val_pairs)
+    gain_model = fit_gain_model(train_bank.low_mean, train_bank.high_mean)
+    (args.out / "gain.json").write_text(json.dumps(asdict(gain_model)))
+    say(
+        f"{len(train_pairs)} train / {len(val_pairs)} val pairs "
+        f"({len({p.high.name for p in val_pairs})} val scenes), loaded in {time.time() - t0:.0f}s; "
+        f"gain model {gain_model}"
+    )
+
+    model = build(args.arch, **model_kwargs(args)).to(args.device)
+    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    loss_fn = LowlightLoss(args.w_ssim, args.w_grad).to(args.device)
+    sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)
+    step, history = 0, []
+    ckpt_path = args.out / "last.pt"
+    if ckpt_path.exists():
+        ck = torch.load(ckpt_path, map_location=args.device, weights_only=False)
+        model.load_state_dict(ck["model"])
+        opt.load_state_dict(ck["opt"])
+        step, history = ck["step"], ck["history"]
+        sampler.rng = np.random.default_rng(args.seed + step)
+        torch.manual_seed(args.seed + step)
+        say(f"resumed from step {step}")
+    say(f"{args.arch}: {count_parameters(model):,} parameters, {args.steps} steps of {args.batch}x{args.crop}px")
+
+    def save() -> None:
+        ck = {
+            "model": model.state_dict(),
+            "opt": opt.state_dict(),
+            "step": step,
+            "history": history,
+            "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
+            "gain_model": asdict(gain_model),
+        }
+        tmp = ckpt_path.with_suffix(".tmp")
+        torch.save(ck, tmp)
+        os.replace(tmp, ckpt_path)
+        (args.out / "history.json").write_text(json.dumps(history, indent=1))
+
+    start = time.time()
+    run_psnr, run_n, t_epoch = 0.0, 0, time.time()
+    model.train()
+    while step < args.steps:
+        lo, hi, g = sampler.batch(args.batch)
+        x = torch.from_numpy(lo).to(args.device)
+        y = torch.from_numpy(hi).to(args.device)
+        gt = torch.from_numpy(g).view(-1, 1, 1, 1).to(args.device)
+        for group in opt.param_groups:
+            group["lr"] = lr_at(step, args)
+        pred = model(x, gt)
+        loss = loss_fn(pred, y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        opt.step()
+        step += 1
+        run_psnr += psnr(pred.detach(), y)
+        run_n += 1
+        if step % args.val_every == 0 or step == args.steps:
+            entry = {
+                "step": step,
+                "epoch": len(history) + 1,
+                "train_psnr": run_psnr / run_n,
+                "loss": float(loss.item()),
+                "lr": lr_at(step, args),
+                "sec_per_step": (time.time() - t_epoch) / run_n,
+            }
+            entry.update(validate(model, val_bank, gain_model, args.device))
+            history.append(entry)
+            save()
+            say(
+                f"step {step}/{args.steps} train {entry['train_psnr']:.2f} dB  "
+                f"val {entry['val_psnr']:.2f} dB / SSIM {entry['val_ssim']:.3f}  "
+                f"lr {entry['lr']:.2e}  {entry['sec_per_step']:.2f} s/step"
+            )
+            run_psnr, run_n, t_epoch = 0.0, 0, time.time()
+        if args.minutes and time.time() - start > args.minutes * 60:
+            save()
+            say(f"time limit reached at step {step}; resume with the same command")
+            break
+    save()
+    say("done" if step >= args.steps else "paused")
+
+
+if __name__ == "__main__":
+    main()
