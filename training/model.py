@@ -6,6 +6,8 @@ produce the same pixels as the whole photo (up to the receptive field at tile bo
 
 from __future__ import annotations
 
+import itertools
+
 import torch
 from torch import nn
 
@@ -73,10 +75,10 @@ class PrototypeUNet(nn.Module):
 
     def __init__(self, widths: tuple[int, ...] = (32, 64, 128, 256)):
         super().__init__()
-        act = lambda: nn.ReLU(inplace=True)  # noqa: E731
+        act = lambda: nn.ReLU(inplace=True)
         self.inc = nn.Sequential(conv3(3, widths[0]), act(), ResBlock(widths[0]))
         self.downs = nn.ModuleList()
-        for a, b in zip(widths[:-1], widths[1:]):
+        for a, b in itertools.pairwise(widths):
             self.downs.append(nn.Sequential(nn.MaxPool2d(2), conv3(a, b), act(), ResBlock(b)))
         self.ups = nn.ModuleList()
         self.fuse = nn.ModuleList()

@@ -1,0 +1,365 @@
+"""Command line: ``lowlight enhance | eval | info``.
+
+A thin caller of the same core functions as the GUI (collect_jobs, run_batch, Engine).
+Exit codes: 0 all good, 1 some file failed (or nothing to do), 2 usage error, 130 cancelled
+with Ctrl+C.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from pathlib import Path
+
+from . import __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
+
+EPILOG = """\
+examples:
+  lowlight enhance IMG_0042.jpg                  writes enhanced/IMG_0042_enhanced.jpg beside it
+  lowlight enhance ~/Photos/night -o ~/out       every photo in the folder into ~/out
+  lowlight enhance ~/Photos -r --format png      subfolders too, mirrored under ~/Photos/enhanced
+  lowlight enhance a.jpg --strength 0.6          a gentler result (0 = unchanged, 1 = full)
+  lowlight enhance big.tif --tile 256            smaller tiles use less memory
+  lowlight info                                  the model, its metadata and the providers
+  lowlight eval data/low data/high --json r.json PSNR/SSIM of the model on photo pairs
+"""
+
+ENHANCE_EPILOG = """\
+examples:
+  lowlight enhance IMG_0042.jpg
+  lowlight enhance ~/Photos/night -o ~/Photos/night-bright --format jpg --quality 92
+  lowlight enhance ~/Photos -r                   re-running skips photos already done
+  lowlight enhance a.png --overwrite --provider cpu --threads 4
+  lowlight enhance a.jpg --tile 0                the whole photo in one piece
+"""
+
+
+def _strength(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _int_range(lo: int, hi: int | None = None):
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+        if value < lo or (hi is not None and value > hi):
+            bound = f"between {lo} and {hi}" if hi is not None else f"at least {lo}"
+            raise argparse.ArgumentTypeError(f"must be {bound}, got {value}")
+        return value
+
+    return parse
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lowlight",
+        description="Make dark, noisy photos look as if they were taken in good light.",
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"lowlight {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser(
+        "enhance", help="enhance photos and folders of photos",
+        description="Enhance photos. Outputs go to <input folder>/enhanced/ unless -o is given; "
+        "originals are never modified and existing outputs are skipped unless --overwrite.",
+        epilog=ENHANCE_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files and/or folders")
+    p.add_argument("-o", "--output", metavar="OUT", type=Path,
+                   help="output folder (default: <input folder>/enhanced/)")
+    p.add_argument("--strength", type=_strength, default=1.0,
+                   help="0 = unchanged .. 1 = full enhancement (default 1)")
+    p.add_argument("--provider", default="auto",
+                   help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
+    p.add_argument("--tile", type=_int_range(0), default=512,
+                   help="tile size in pixels; 0 = the whole photo in one piece (default 512)")
+    p.add_argument("--format", dest="fmt", choices=["same", "jpg", "png", "tif"], default="same",
+                   help="output format (default: same as the input)")
+    p.add_argument("--quality", type=_int_range(1, 100), default=95,
+                   help="JPEG/WebP quality 1-100 (default 95)")
+    p.add_argument("--pattern", default="{name}_enhanced.{ext}",
+                   help="output file name pattern (default '{name}_enhanced.{ext}')")
+    p.add_argument("-r", "--recursive", action="store_true",
+                   help="include subfolders, mirrored in the output folder")
+    p.add_argument("--overwrite", action="store_true", help="replace existing outputs")
+    p.add_argument("--model", type=Path, help="ONNX model (default: the shipped model)")
+    p.add_argument("--threads", type=_int_range(0), default=0,
+                   help="CPU threads for the model; 0 = all cores (default)")
+    p.set_defaults(handler=cmd_enhance)
+
+    p = sub.add_parser("info", help="show the version, the model and the execution providers")
+    p.add_argument("--model", type=Path, help="ONNX model (default: the shipped model)")
+    p.add_argument("--provider", default="auto", help="provider to try (default auto)")
+    p.set_defaults(handler=cmd_info)
+
+    p = sub.add_parser(
+        "eval", help="measure the model on pairs of dark and reference photos",
+        description="PSNR/SSIM/MSE/MAE of the model on LOW_DIR/HIGH_DIR pairs (same file stems, "
+        "or a pairs.tsv beside LOW_DIR).",
+    )
+    p.add_argument("low_dir", metavar="LOW_DIR", type=Path)
+    p.add_argument("high_dir", metavar="HIGH_DIR", type=Path)
+    p.add_argument("--model", type=Path, help="ONNX model (default: the shipped model)")
+    p.add_argument("--json", metavar="FILE", type=Path, help="write the results as JSON")
+    p.add_argument("--plots", metavar="DIR", type=Path, help="write plots into this folder")
+    p.add_argument("--tile", type=_int_range(0), default=None, help="tile size (default 512)")
+    p.add_argument("--provider", default=None, help="execution provider (default auto)")
+    p.add_argument("--threads", type=_int_range(0), default=0, help="CPU threads (0 = all)")
+    p.add_argument("--pairs", type=Path, default=None, help="pairs.tsv (columns low, high)")
+    p.add_argument("--only", type=Path, default=None, help="file of low names to keep (a split)")
+    p.set_defaults(handler=cmd_eval)
+    return parser
+
+
+def _err(message: str) -> None:
+    print(f"lowlight: {message}", file=sys.stderr)
+
+
+# -- enhance ----------------------------------------------------------------------------------
+
+
+class _Progress:
+    """tqdm bars: images (outer) and tiles of the current image (inner)."""
+
+    def __init__(self, total: int):
+        from tqdm import tqdm
+
+        self._tqdm = tqdm
+        self.images = tqdm(total=total, unit="img", desc="photos", position=0, disable=None)
+        self.tiles = None
+
+    def __call__(self, event) -> None:
+        from .core import batch as b
+
+        if isinstance(event, b.ImageStarted):
+            self._close_tiles()
+            self.images.set_postfix_str(event.job.source.name, refresh=True)
+        elif isinstance(event, b.TileDone):
+            if self.tiles is None or self.tiles.total != event.total:
+                self._close_tiles()
+                self.tiles = self._tqdm(total=event.total, unit="tile", desc="tiles",
+                                        position=1, leave=False, disable=None)
+            self.tiles.n = event.done
+            self.tiles.refresh()
+        elif isinstance(event, (b.ImageDone, b.ImageSkipped, b.ImageFailed)):
+            self._close_tiles()
+            self.images.update(1)
+            if isinstance(event, b.ImageFailed):
+                self._tqdm.write(f"FAILED {event.job.source}: {event.message}", file=sys.stderr)
+        elif isinstance(event, b.BatchFinished):
+            self.close()
+
+    def _close_tiles(self) -> None:
+        if self.tiles is not None:
+            self.tiles.close()
+            self.tiles = None
+
+    def close(self) -> None:
+        self._close_tiles()
+        self.images.close()
+
+
+def cmd_enhance(args: argparse.Namespace) -> int:
+    from .core.batch import BatchOptions, collect_jobs, run_batch
+    from .core.engine import Engine
+    from .core.errors import LowlightError
+
+    options = BatchOptions(
+        output_dir=args.output, pattern=args.pattern, fmt=args.fmt, quality=args.quality,
+        recursive=args.recursive, overwrite=args.overwrite, strength=args.strength, tile=args.tile,
+    )
+    try:
+        jobs = collect_jobs(args.inputs, options)
+    except LowlightError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    if not jobs:
+        _err("no photos found in " + ", ".join(repr(str(i)) for i in args.inputs))
+        return EXIT_FAILED
+    try:
+        engine = Engine(args.model, provider=args.provider, threads=args.threads)
+    except LowlightError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    for warning in engine.warnings:
+        _err(f"warning: {warning}")
+
+    cancel = threading.Event()
+    progress = _Progress(len(jobs))
+    box: dict = {}
+    finished = threading.Event()
+
+    def work() -> None:
+        try:
+            box["result"] = run_batch(jobs, engine, options, on_event=progress, cancel=cancel)
+        except BaseException as exc:  # noqa: BLE001 - re-raised on the main thread
+            box["error"] = exc
+        finally:
+            finished.set()
+
+    def interrupt(*_args) -> None:
+        if not cancel.is_set():
+            _err("cancelling...")
+        cancel.set()
+        engine.terminate()
+
+    # Ctrl+C cancels the batch cleanly (between tiles, and the run in flight) instead of
+    # killing it; the batch runs in a worker thread so that the main thread stays responsive.
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, interrupt)
+    worker = threading.Thread(target=work, name="lowlight-batch", daemon=True)
+    worker.start()
+    try:
+        while not finished.is_set():
+            try:
+                finished.wait(0.1)
+            except KeyboardInterrupt:  # no handler installed (not the main thread)
+                interrupt()
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGINT, previous)
+    worker.join()
+    progress.close()
+    if "error" in box:
+        raise box["error"]
+    result = box["result"]
+
+    for failed in result.failed:
+        print(f"FAILED {failed.job.source}: {failed.message}")
+    summary = f"{len(result.done)} done, {len(result.skipped)} skipped, {len(result.failed)} failed"
+    if result.cancelled:
+        left = len(jobs) - len(result.done) - len(result.skipped) - len(result.failed)
+        summary += f", cancelled ({left} not done)"
+    print(summary)
+    if result.cancelled or cancel.is_set():
+        return EXIT_CANCELLED
+    return EXIT_FAILED if result.failed else EXIT_OK
+
+
+# -- info -------------------------------------------------------------------------------------
+
+
+def model_card_summary(path: Path) -> str | None:
+    """The first paragraph of prose in a model card (headings, lists, tables skipped)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return None
+    para: list[str] = []
+    for line in text.splitlines():
+        s = line.strip()
+        if not s:
+            if para:
+                break
+            continue
+        if s.startswith(("#", "|", "```", "---", "<!--", "- ", "* ", "![")) and not para:
+            continue
+        para.append(s)
+    return " ".join(para) or None
+
+
+def cmd_info(args: argparse.Namespace) -> int:
+    from .core.engine import Engine, available_providers, choose_provider
+    from .core.errors import LowlightError
+    from .resources import default_model_path, model_card_path
+
+    print(f"lowlight {__version__}")
+    print(f"python {sys.version.split()[0]}")
+    try:
+        import onnxruntime
+
+        print(f"onnxruntime {onnxruntime.__version__}")
+    except ImportError:
+        print("onnxruntime: not installed")
+        return EXIT_FAILED
+    model_path = args.model or default_model_path()
+    print(f"model: {model_path}")
+    engine = None
+    status = EXIT_OK
+    if model_path.is_file():
+        print(f"  size: {model_path.stat().st_size / 1e6:.1f} MB")
+        summary = model_card_summary(model_card_path(model_path))
+        if summary:
+            print(f"  about: {summary}")
+        try:
+            engine = Engine(model_path, provider=args.provider)
+        except LowlightError as exc:
+            print(f"  error: {exc}")
+            status = EXIT_FAILED
+    else:
+        print("  not found (train and export a model, or pass --model PATH)")
+        status = EXIT_FAILED
+    if engine is not None:
+        print(f"  factor: {engine.factor}, overlap: {engine.overlap}, gain input: "
+              f"{'yes' if engine.has_gain_input else 'no'}")
+        for key in sorted(engine.metadata):
+            value = engine.metadata[key]
+            if len(value) > 200:
+                value = value[:200] + "..."
+            print(f"  {key}: {value}")
+    print("providers available: " + ", ".join(available_providers()))
+    if engine is not None:
+        print(f"provider chosen: {engine.active_provider}")
+        for warning in engine.warnings:
+            print(f"  warning: {warning}")
+    else:
+        try:
+            print(f"provider chosen: {choose_provider(args.provider)}")
+        except LowlightError as exc:
+            print(f"provider chosen: none ({exc})")
+    return status
+
+
+# -- eval -------------------------------------------------------------------------------------
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    from .core import evaluate
+
+    return int(evaluate.main(args) or 0)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.verbose else logging.ERROR,
+        format="%(levelname)s %(name)s: %(message)s",
+    )
+    if not getattr(args, "command", None):
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    from .core.errors import Cancelled, LowlightError
+
+    try:
+        return args.handler(args)
+    except Cancelled:
+        _err("cancelled")
+        return EXIT_CANCELLED
+    except LowlightError as exc:
+        _err(str(exc))
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        _err("cancelled")
+        return EXIT_CANCELLED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,336 @@
+"""Batch runner: many photos through one engine, with events for progress, skip and failure.
+
+Rules: never write to an original; never overwrite an existing output unless asked (so a re-run
+resumes an interrupted batch); write atomically (``imageio.write_photo``); one bad file never
+stops the batch; cancelling (a ``threading.Event``) stops between tiles and also terminates the
+run in flight, leaving no partial file behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import imageio
+from .enhance import DEFAULT_TILE, enhance_photo
+from .errors import Cancelled, LowlightError
+
+log = logging.getLogger(__name__)
+
+DEFAULT_OUTPUT_DIRNAME = "enhanced"
+DEFAULT_PATTERN = "{name}_enhanced.{ext}"
+
+# Suffix -> Pillow format name, to name outputs before the file is read.
+_SUFFIX_FORMAT = {
+    ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
+    ".webp": "WEBP", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF",
+}
+
+
+@dataclass
+class BatchOptions:
+    output_dir: Path | None = None  # None: "<input folder>/enhanced/"
+    pattern: str = DEFAULT_PATTERN  # placeholders: {name} (file name without suffix), {ext}
+    fmt: str = "same"  # "same" | "jpg" | "png" | "tif"
+    quality: int = 95
+    recursive: bool = False
+    overwrite: bool = False
+    strength: float = 1.0
+    tile: int = DEFAULT_TILE
+
+
+@dataclass(frozen=True)
+class Job:
+    source: Path
+    output: Path
+
+
+# -- events (plain dataclasses, delivered in order on the thread running the batch) -------------
+
+
+@dataclass
+class BatchStarted:
+    total: int
+
+
+@dataclass
+class ImageStarted:
+    index: int
+    job: Job
+
+
+@dataclass
+class TileDone:
+    index: int
+    job: Job
+    done: int
+    total: int
+
+
+@dataclass
+class ImageDone:
+    index: int
+    job: Job
+    output: Path
+    seconds: float
+
+
+@dataclass
+class ImageSkipped:
+    index: int
+    job: Job
+    reason: str
+
+
+@dataclass
+class ImageFailed:
+    index: int
+    job: Job
+    message: str
+
+
+@dataclass
+class BatchFinished:
+    done: int
+    skipped: int
+    failed: int
+    cancelled: bool
+
+
+BatchEvent = (
+    BatchStarted | ImageStarted | TileDone | ImageDone | ImageSkipped | ImageFailed | BatchFinished
+)
+
+
+@dataclass
+class BatchResult:
+    done: list[ImageDone] = field(default_factory=list)
+    skipped: list[ImageSkipped] = field(default_factory=list)
+    failed: list[ImageFailed] = field(default_factory=list)
+    cancelled: bool = False
+
+
+# -- collecting jobs --------------------------------------------------------------------------
+
+
+def output_name(source: Path, options: BatchOptions) -> str:
+    """The output file name for ``source`` under ``options.pattern`` and ``options.fmt``."""
+    photo_format = _SUFFIX_FORMAT.get(source.suffix.lower(), "PNG")
+    ext = imageio.output_suffix(photo_format, options.fmt).lstrip(".")
+    try:
+        name = options.pattern.format(name=source.stem, ext=ext)
+    except (KeyError, IndexError, ValueError) as exc:
+        raise LowlightError(
+            f"invalid naming pattern '{options.pattern}': use {{name}} and {{ext}} ({exc})"
+        ) from None
+    if not name or "/" in name or "\\" in name or name in (".", ".."):
+        raise LowlightError(f"invalid naming pattern '{options.pattern}': it must give a file name")
+    return name
+
+
+def _is_hidden(name: str) -> bool:
+    return name.startswith(".")
+
+
+def _is_photo(path: Path) -> bool:
+    return path.suffix.lower() in imageio.SUPPORTED_SUFFIXES and not _is_hidden(path.name)
+
+
+def _scan(folder: Path, recursive: bool, skip_dirs: set[Path]) -> list[Path]:
+    if not recursive:
+        return sorted(p for p in folder.iterdir() if p.is_file() and _is_photo(p))
+    found: list[Path] = []
+    for root, dirs, files in os.walk(folder):
+        root_path = Path(root)
+        dirs[:] = sorted(
+            d for d in dirs
+            if not _is_hidden(d)
+            and d != DEFAULT_OUTPUT_DIRNAME
+            and (root_path / d).resolve() not in skip_dirs
+        )
+        found.extend(root_path / f for f in sorted(files) if _is_photo(root_path / f))
+    return found
+
+
+def _unique(path: Path, claimed: set[Path]) -> Path:
+    if path not in claimed:
+        return path
+    k = 2
+    while True:
+        candidate = path.with_name(f"{path.stem}-{k}{path.suffix}")
+        if candidate not in claimed:
+            return candidate
+        k += 1
+
+
+def collect_jobs(inputs: Iterable[str | Path], options: BatchOptions) -> list[Job]:
+    """Jobs for files and folders (folders: their photos; ``options.recursive``: subfolders too,
+    mirrored under the output folder, skipping ``enhanced/`` and the output folder itself).
+
+    A file given twice is listed once; a path that does not exist is kept, so that it is
+    reported as a failure. Outputs that would collide get ``-2``, ``-3``... appended.
+    """
+    out_root = Path(options.output_dir).expanduser().resolve() if options.output_dir else None
+    skip_dirs = {out_root} if out_root else set()
+    jobs: list[Job] = []
+    seen: set[Path] = set()
+    claimed: set[Path] = set()
+
+    def add(source: Path, out_dir: Path) -> None:
+        if source in seen:
+            return
+        seen.add(source)
+        output = _unique(out_dir / output_name(source, options), claimed)
+        claimed.add(output)
+        jobs.append(Job(source, output))
+
+    for item in inputs:
+        path = Path(item).expanduser().resolve()
+        if path.is_dir():
+            for source in _scan(path, options.recursive, skip_dirs):
+                rel = source.parent.relative_to(path)
+                add(source, (out_root or path / DEFAULT_OUTPUT_DIRNAME) / rel)
+        else:
+            add(path, out_root or path.parent / DEFAULT_OUTPUT_DIRNAME)
+    # A photo that is another job's output (e.g. from an earlier run into the same folder) is
+    # not itself a source. A job whose output is its own source stays: run_batch refuses it.
+    return [j for j in jobs if j.source not in claimed or j.output == j.source]
+
+
+# -- running ----------------------------------------------------------------------------------
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
+
+
+def _os_message(exc: OSError) -> str:
+    return exc.strerror.lower() if exc.strerror else str(exc)
+
+
+def _process(
+    index: int,
+    job: Job,
+    engine: Any,
+    options: BatchOptions,
+    emit: Callable[[BatchEvent], None],
+    cancel: threading.Event | None,
+) -> ImageDone:
+    t0 = time.perf_counter()
+    photo = imageio.read_photo(job.source)
+
+    def on_tile(done: int, total: int) -> None:
+        emit(TileDone(index, job, done, total))
+
+    pixels = enhance_photo(
+        photo, engine, strength=options.strength, tile=options.tile, on_tile=on_tile, cancel=cancel
+    )
+    if cancel is not None and cancel.is_set():
+        raise Cancelled("cancelled")
+    try:
+        job.output.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LowlightError(
+            f"cannot create the output folder '{job.output.parent}': {_os_message(exc)}"
+        ) from exc
+    try:
+        written = imageio.write_photo(photo, pixels, job.output, quality=options.quality)
+    except OSError as exc:
+        raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc
+    return ImageDone(index, job, Path(written or job.output), time.perf_counter() - t0)
+
+
+def run_batch(
+    jobs: list[Job],
+    engine: Any,
+    options: BatchOptions,
+    on_event: Callable[[BatchEvent], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> BatchResult:
+    """Enhance every job in turn; events go to ``on_event``. Returns what was done, skipped and
+    failed. Setting ``cancel`` stops between tiles and terminates the engine's run in flight."""
+    result = BatchResult()
+    unique: list[Job] = []
+    seen: set[Path] = set()
+    for job in jobs:
+        if job.source not in seen:
+            seen.add(job.source)
+            unique.append(job)
+
+    def emit(event: BatchEvent) -> None:
+        if on_event is not None:
+            on_event(event)
+
+    finished = threading.Event()
+    watcher = None
+    if cancel is not None and hasattr(engine, "terminate"):
+        def watch() -> None:
+            while not finished.is_set():
+                if cancel.wait(0.05):
+                    engine.terminate()
+                    return
+
+        watcher = threading.Thread(target=watch, name="lowlight-cancel-watch", daemon=True)
+        watcher.start()
+
+    emit(BatchStarted(len(unique)))
+    try:
+        for index, job in enumerate(unique):
+            if cancel is not None and cancel.is_set():
+                result.cancelled = True
+                break
+            if _same_file(job.source, job.output):
+                event = ImageFailed(
+                    index, job, f"refusing to overwrite the original '{job.source}': "
+                    "choose another output folder or naming pattern",
+                )
+                result.failed.append(event)
+                emit(event)
+                continue
+            if job.output.exists() and not options.overwrite:
+                skip = ImageSkipped(index, job, f"'{job.output}' already exists")
+                result.skipped.append(skip)
+                emit(skip)
+                continue
+            emit(ImageStarted(index, job))
+            try:
+                done = _process(index, job, engine, options, emit, cancel)
+            except Cancelled:
+                result.cancelled = True
+                break
+            except LowlightError as exc:
+                failed = ImageFailed(index, job, str(exc))
+            except MemoryError:
+                failed = ImageFailed(index, job, f"not enough memory to enhance '{job.source}'")
+            except Exception as exc:  # one bad file never stops the batch
+                log.exception("unexpected error on %s", job.source)
+                failed = ImageFailed(
+                    index, job,
+                    f"unexpected error while enhancing '{job.source}': "
+                    f"{type(exc).__name__}: {exc}",
+                )
+            else:
+                result.done.append(done)
+                emit(done)
+                continue
+            result.failed.append(failed)
+            emit(failed)
+    finally:
+        finished.set()
+        if watcher is not None:
+            watcher.join(timeout=1.0)
+    if cancel is not None and cancel.is_set():
+        result.cancelled = True
+    emit(BatchFinished(len(result.done), len(result.skipped), len(result.failed), result.cancelled))
+    return result

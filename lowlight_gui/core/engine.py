@@ -1,0 +1,277 @@
+"""ONNX Runtime engine: one session per model, reused for every tile of every photo.
+
+The engine picks an execution provider (CUDA, DirectML, CoreML where present, else CPU), falls
+back to CPU with a warning when the chosen one fails to start, reads the model's metadata
+(factor, overlap, gain model) and runs NCHW batches. ``terminate()`` stops a run in flight from
+another thread; the run then raises ``Cancelled``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from .brightness import GainModel, estimate_gain
+from .errors import Cancelled, LowlightError
+
+log = logging.getLogger(__name__)
+
+# Short name -> ONNX Runtime provider name, in order of preference for provider="auto".
+PROVIDERS: dict[str, str] = {
+    "CUDA": "CUDAExecutionProvider",
+    "DirectML": "DmlExecutionProvider",
+    "CoreML": "CoreMLExecutionProvider",
+    "CPU": "CPUExecutionProvider",
+}
+_SHORT = {v: k for k, v in PROVIDERS.items()}
+
+DEFAULT_FACTOR = 8
+DEFAULT_OVERLAP = 32
+
+_OOM_MARKERS = ("failed to allocate memory", "out of memory", "bad_alloc", "cudnn_status_alloc")
+
+
+class OutOfMemory(LowlightError):
+    """The execution provider ran out of memory for this input size (smaller tiles may work)."""
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    """True for an out-of-memory error from ONNX Runtime or numpy."""
+    if isinstance(exc, (OutOfMemory, MemoryError)):
+        return True
+    text = str(exc).lower()
+    return any(marker in text for marker in _OOM_MARKERS)
+
+
+def _ort():
+    import onnxruntime
+
+    return onnxruntime
+
+
+def available_providers() -> list[str]:
+    """Short names of the providers this ONNX Runtime build offers, best first (CPU last)."""
+    present = set(_ort().get_available_providers())
+    return [short for short, full in PROVIDERS.items() if full in present]
+
+
+def normalize_provider(name: str | None) -> str:
+    """'auto', or the short name for 'cuda', 'CUDAExecutionProvider', 'dml', ... (case-insensitive)."""
+    if not name or name.strip().lower() == "auto":
+        return "auto"
+    key = name.strip().lower()
+    aliases = {"dml": "DirectML", "gpu": "CUDA"}
+    if key in aliases:
+        return aliases[key]
+    for short, full in PROVIDERS.items():
+        if key in (short.lower(), full.lower()):
+            return short
+    choices = ", ".join(["auto", *PROVIDERS])
+    raise LowlightError(f"unknown execution provider '{name}' (choose one of: {choices})")
+
+
+def choose_provider(requested: str = "auto") -> str:
+    """The provider an Engine would try first for ``requested`` (short name)."""
+    requested = normalize_provider(requested)
+    available = available_providers()
+    if requested == "auto":
+        return available[0] if available else "CPU"
+    return requested if requested in available else "CPU"
+
+
+def _provider_options(short: str) -> list:
+    full = PROVIDERS[short]
+    if short == "CUDA":
+        # Grow the arena only as needed, so that an out-of-memory retry with smaller tiles can succeed.
+        return [(full, {"arena_extend_strategy": "kSameAsRequested"}), "CPUExecutionProvider"]
+    if short == "CPU":
+        return ["CPUExecutionProvider"]
+    return [full, "CPUExecutionProvider"]
+
+
+class Engine:
+    """An ONNX model ready to run (see the model contract in docs/ARCHITECTURE.md).
+
+    ``provider``: "auto" (best available) or a short/full provider name; ``threads``: intra-op
+    threads, 0 = all cores.
+    """
+
+    def __init__(self, model_path: Path | str | None = None, provider: str = "auto", threads: int = 0):
+        if model_path is None:
+            from ..resources import default_model_path
+
+            model_path = default_model_path()
+        self.model_path = Path(model_path)
+        self.requested_provider = normalize_provider(provider)
+        self.threads = int(threads) if threads and threads > 0 else (os.cpu_count() or 1)
+        self.warnings: list[str] = []
+        self._lock = threading.Lock()
+        self._run_options = None  # the RunOptions of the run in flight, if any
+
+        self._check_file()
+        self.session, self.active_provider = self._create_session()
+
+        meta = self.session.get_modelmeta()
+        self.metadata: dict[str, str] = dict(meta.custom_metadata_map or {})
+        self.factor = self._int_meta("lowlight.factor", DEFAULT_FACTOR, minimum=1)
+        self.overlap = self._int_meta("lowlight.overlap", DEFAULT_OVERLAP, minimum=0)
+        self.gain_model = self._gain_meta()
+        self.name = self.metadata.get("lowlight.name", self.model_path.stem)
+        self.version = self.metadata.get("lowlight.version", "")
+
+        inputs = self.session.get_inputs()
+        names = [i.name for i in inputs]
+        self.has_gain_input = "gain" in names
+        image_inputs = [n for n in names if n != "gain"]
+        if len(image_inputs) != 1:
+            raise LowlightError(
+                f"'{self.model_path}' is not a Lowlight model: expected an image input and an "
+                f"optional 'gain' input, found {names}"
+            )
+        self.input_name = "input" if "input" in names else image_inputs[0]
+        self.output_name = self.session.get_outputs()[0].name
+
+    # -- loading -----------------------------------------------------------------------------
+
+    def _check_file(self) -> None:
+        p = self.model_path
+        if not p.exists():
+            raise LowlightError(f"model file not found: '{p}'")
+        if not p.is_file():
+            raise LowlightError(f"model path is not a file: '{p}'")
+        if p.stat().st_size == 0:
+            raise LowlightError(f"cannot load the model '{p}': the file is empty")
+
+    def _session_options(self, short: str = "CPU"):
+        ort = _ort()
+        so = ort.SessionOptions()
+        if short == "DirectML":  # DirectML supports neither memory patterns nor parallel execution
+            so.enable_mem_pattern = False
+        so.intra_op_num_threads = self.threads
+        so.inter_op_num_threads = 1
+        so.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+        so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+        so.log_severity_level = 3  # errors only; our own warnings say what matters
+        return so
+
+    def _warn(self, message: str) -> None:
+        self.warnings.append(message)
+        log.warning(message)
+
+    def _create_session(self):
+        ort = _ort()
+        requested = self.requested_provider
+        first = choose_provider(requested)
+        if requested not in ("auto", "CPU") and first != requested:
+            self._warn(f"{requested} is not available in this ONNX Runtime build; using CPU instead")
+        attempts = [first] if first == "CPU" else [first, "CPU"]
+        last_error: Exception | None = None
+        for short in attempts:
+            try:
+                session = ort.InferenceSession(
+                    str(self.model_path), sess_options=self._session_options(short),
+                    providers=_provider_options(short),
+                )
+            except Exception as exc:  # noqa: BLE001 - any failure to start: try the next one
+                last_error = exc
+                if short != "CPU":
+                    self._warn(f"{short} failed to start ({_first_line(exc)}); falling back to CPU")
+                continue
+            active = _SHORT.get(session.get_providers()[0], "CPU")
+            if active != short:
+                self._warn(f"{short} failed to start; falling back to {active}")
+            return session, active
+        raise LowlightError(
+            f"cannot load the model '{self.model_path}': {_first_line(last_error)}"
+        ) from last_error
+
+    def _int_meta(self, key: str, default: int, minimum: int) -> int:
+        raw = self.metadata.get(key)
+        if raw is None or str(raw).strip() == "":
+            return default
+        try:
+            value = int(str(raw).strip())
+        except ValueError:
+            self._warn(f"model metadata {key}={raw!r} is not a whole number; using {default}")
+            return default
+        if value < minimum:
+            self._warn(f"model metadata {key}={value} is below {minimum}; using {default}")
+            return default
+        return value
+
+    def _gain_meta(self) -> GainModel:
+        raw = self.metadata.get("lowlight.gain")
+        if not raw:
+            return GainModel()
+        try:
+            data = json.loads(raw)
+            fields = GainModel.__dataclass_fields__
+            return GainModel(**{k: float(v) for k, v in data.items() if k in fields})
+        except (ValueError, TypeError, AttributeError):
+            self._warn(f"model metadata lowlight.gain={raw!r} is not valid JSON; using the default")
+            return GainModel()
+
+    # -- running -----------------------------------------------------------------------------
+
+    def run(self, batch: np.ndarray, gain: float | None = None) -> np.ndarray:
+        """Run the model on ``batch`` (N,3,H,W float32 0..1; H, W multiples of ``factor``).
+
+        ``gain`` is the photo's global gain (only used by models with a ``gain`` input; None:
+        estimated from the batch itself). Returns N,3,H,W float32 clipped to 0..1.
+        Raises ``Cancelled`` after ``terminate()``, ``OutOfMemory`` when the provider runs out of
+        memory, ``LowlightError`` for any other failure.
+        """
+        ort = _ort()
+        x = np.ascontiguousarray(batch, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise ValueError(f"expected an N,3,H,W batch, got shape {x.shape}")
+        feeds = {self.input_name: x}
+        if self.has_gain_input:
+            if gain is None:
+                gain = estimate_gain(x[0].transpose(1, 2, 0), self.gain_model)
+            feeds["gain"] = np.full((x.shape[0], 1, 1, 1), gain, np.float32)
+        options = ort.RunOptions()
+        with self._lock:
+            self._run_options = options
+        try:
+            out = self.session.run([self.output_name], feeds, options)[0]
+        except Exception as exc:
+            if options.terminate:
+                raise Cancelled("cancelled") from exc
+            if is_out_of_memory(exc):
+                raise OutOfMemory(
+                    f"{self.active_provider} ran out of memory on a {x.shape[3]}x{x.shape[2]} tile"
+                ) from exc
+            raise LowlightError(f"the model failed to run: {_first_line(exc)}") from exc
+        finally:
+            with self._lock:
+                self._run_options = None
+        if options.terminate:  # terminate() arrived as the run finished
+            raise Cancelled("cancelled")
+        out = np.asarray(out, dtype=np.float32)
+        np.clip(out, 0.0, 1.0, out=out)
+        return out
+
+    def terminate(self) -> None:
+        """Stop the run in flight (if any), from any thread; that run raises ``Cancelled``.
+
+        Set the cancel event first, then call this: the event stops the tiles not yet started.
+        """
+        with self._lock:
+            if self._run_options is not None:
+                self._run_options.terminate = True
+
+    def __repr__(self) -> str:
+        return f"Engine({str(self.model_path)!r}, provider={self.active_provider!r})"
+
+
+def _first_line(exc: BaseException | None) -> str:
+    if exc is None:
+        return "unknown error"
+    text = str(exc).strip() or type(exc).__name__
+    return text.splitlines()[0]

@@ -1,0 +1,205 @@
+"""Run a fully convolutional model over an image of any size in tiles of one fixed shape.
+
+Geometry (all in pixels, along each axis):
+
+- ``margin`` M: the context a tile needs on each side, the model's overlap rounded up to its factor.
+  Output pixels closer than M to a tile's edge get weight 0: they are never used.
+- ``feather`` F: inside the used part of a tile the weight ramps from ~0 to 1 over F pixels, so
+  neighbouring tiles cross-fade instead of meeting at a seam.
+- Adjacent tiles overlap by at least ``2M + F``; tile origins lie on a grid of ``factor`` pixels
+  starting at ``-M``, the same grid as the whole-image run (``tile=0``), so that a network with
+  strided layers sees the same pixel phase in both and the tiled result matches the whole one.
+- Pixels outside the image (context around the borders, padding of edge tiles) are reflections of
+  the image (``numpy.pad(mode="reflect")``), the same for every tile and for the whole-image run.
+
+Memory: the result is accumulated into one float32 HxWx3 buffer and one HxW weight buffer; the
+tiles are produced and consumed one at a time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from .errors import Cancelled
+
+TileFn = Callable[[np.ndarray], np.ndarray]
+OnTile = Callable[[int, int], None]
+
+MIN_TILE = 128  # the smallest tile the out-of-memory retry goes down to
+
+
+@dataclass(frozen=True)
+class Tile:
+    """One tile: top-left corner in image coordinates (may be negative or run past the image:
+    those pixels are reflect-padded) and its shape, the same for every tile of a plan."""
+
+    y: int
+    x: int
+    h: int
+    w: int
+
+    def crop(self, height: int, width: int) -> tuple[slice, slice, slice, slice]:
+        """(image rows, image cols, tile rows, tile cols) of the part of the tile inside the image."""
+        y0, y1 = max(self.y, 0), min(self.y + self.h, height)
+        x0, x1 = max(self.x, 0), min(self.x + self.w, width)
+        return (
+            slice(y0, y1),
+            slice(x0, x1),
+            slice(y0 - self.y, y1 - self.y),
+            slice(x0 - self.x, x1 - self.x),
+        )
+
+
+def _round_up(n: int, factor: int) -> int:
+    return -(-int(n) // factor) * factor
+
+
+def margin_for(overlap: int, factor: int) -> int:
+    """The unused border of each tile: the model's overlap rounded up to its factor."""
+    return _round_up(max(int(overlap), 0), factor)
+
+
+def feather_for(overlap: int, factor: int) -> int:
+    """Length of the cross-fade between tiles: half the margin, at least one factor step."""
+    return _round_up(max(margin_for(overlap, factor) // 2, 1), factor)
+
+
+def min_tile(overlap: int, factor: int) -> int:
+    """The smallest tile that still makes progress: margins, two ramps and one factor step."""
+    m, f = margin_for(overlap, factor), feather_for(overlap, factor)
+    return max(_round_up(MIN_TILE, factor), 2 * m + 2 * f + factor)
+
+
+def tile_shape(h: int, w: int, tile: int, overlap: int, factor: int) -> tuple[int, int]:
+    """The one tile shape used for an h x w image.
+
+    ``tile`` is rounded up to the factor (and up to ``min_tile``); along an axis where the whole
+    image plus its margins fits in less, the tile shrinks to that (rounded up to the factor), so
+    a small image costs a small run. ``tile=0``: the whole image in one piece.
+    """
+    factor = max(int(factor), 1)
+    m = margin_for(overlap, factor)
+    need_h, need_w = _round_up(h + 2 * m, factor), _round_up(w + 2 * m, factor)
+    if tile <= 0:
+        return need_h, need_w
+    t = max(_round_up(tile, factor), min_tile(overlap, factor))
+    return min(t, need_h), min(t, need_w)
+
+
+def _starts(n: int, t: int, m: int, f: int, factor: int) -> list[int]:
+    """Tile origins along one axis of length n for tiles of length t (see the module doc)."""
+    last = _round_up(max(n + m - t + m, 0), factor) - m  # first origin whose used part reaches n
+    if last <= -m:
+        return [-m]
+    stride = t - 2 * m - f
+    count = -(-(last + m) // stride) + 1
+    steps = (last + m) // factor
+    return [-m + (i * steps // (count - 1)) * factor for i in range(count)]
+
+
+def plan_tiles(h: int, w: int, tile: int, overlap: int, factor: int) -> list[Tile]:
+    """Tiles covering an h x w image, row by row; every tile has the same shape."""
+    if h <= 0 or w <= 0:
+        raise ValueError(f"cannot tile an empty image ({w}x{h})")
+    factor = max(int(factor), 1)
+    th, tw = tile_shape(h, w, tile, overlap, factor)
+    m, f = margin_for(overlap, factor), feather_for(overlap, factor)
+    ys = _starts(h, th, m, f, factor)
+    xs = _starts(w, tw, m, f, factor)
+    return [Tile(y, x, th, tw) for y in ys for x in xs]
+
+
+def _profile(length: int, m: int, f: int) -> np.ndarray:
+    """1-D weight along a tile: 0 on the margins, ramps of f pixels, 1 in the middle."""
+    used = length - 2 * m
+    if used <= 0:  # cannot happen with tile_shape(); keep every pixel rather than none
+        return np.ones(length, np.float32)
+    f = max(1, min(f, used // 2))
+    w = np.ones(length, np.float32)
+    ramp = (np.arange(f, dtype=np.float32) + 0.5) / f
+    w[:m] = 0.0
+    w[length - m :] = 0.0
+    w[m : m + f] = ramp
+    w[length - m - f : length - m] = np.minimum(w[length - m - f : length - m], ramp[::-1])
+    return w
+
+
+def _reflect(idx: np.ndarray, n: int) -> np.ndarray:
+    """Indices mapped into 0..n-1 by mirror reflection without repeating the edge (any distance)."""
+    if n == 1:
+        return np.zeros_like(idx)
+    period = 2 * (n - 1)
+    idx = np.mod(idx, period)
+    return np.where(idx < n, idx, period - idx)
+
+
+def extract_tile(image: np.ndarray, t: Tile) -> np.ndarray:
+    """The tile's pixels as a new float32 (t.h, t.w, C) array, reflect-padded where needed."""
+    h, w = image.shape[:2]
+    if t.y >= 0 and t.x >= 0 and t.y + t.h <= h and t.x + t.w <= w:
+        return np.array(image[t.y : t.y + t.h, t.x : t.x + t.w], dtype=np.float32)
+    rows = _reflect(np.arange(t.y, t.y + t.h), h)
+    cols = _reflect(np.arange(t.x, t.x + t.w), w)
+    return np.asarray(image[np.ix_(rows, cols)], dtype=np.float32)
+
+
+def _is_cancelled(cancel: Any) -> bool:
+    if cancel is None:
+        return False
+    if hasattr(cancel, "is_set"):
+        return bool(cancel.is_set())
+    return bool(cancel())
+
+
+def run_tiled(
+    image: np.ndarray,
+    fn: TileFn,
+    tile: int,
+    overlap: int,
+    factor: int,
+    on_tile: OnTile | None = None,
+    cancel: Any = None,
+) -> np.ndarray:
+    """Apply ``fn`` (tile HxWx3 float32 -> same shape) over ``image`` (HxWx3) and blend.
+
+    ``on_tile(done, total)`` is called after each tile; ``cancel`` (a ``threading.Event`` or a
+    callable returning True to stop) is checked before each tile and raises ``Cancelled``.
+    Returns a new float32 HxWx3 array.
+    """
+    if image.ndim != 3:
+        raise ValueError(f"expected an HxWxC image, got shape {image.shape}")
+    h, w = image.shape[:2]
+    factor = max(int(factor), 1)
+    tiles = plan_tiles(h, w, tile, overlap, factor)
+    m, f = margin_for(overlap, factor), feather_for(overlap, factor)
+    th, tw = tiles[0].h, tiles[0].w
+    wy, wx = _profile(th, m, f), _profile(tw, m, f)
+
+    channels = image.shape[2]
+    out = np.zeros((h, w, channels), np.float32)
+    weight = np.zeros((h, w), np.float32)
+    w_full = wy[:, None] * wx[None, :]
+    scratch = np.empty((th, tw, channels), np.float32)  # weighted tile, reused
+    total = len(tiles)
+    for done, t in enumerate(tiles, 1):
+        if _is_cancelled(cancel):
+            raise Cancelled("cancelled")
+        result = np.asarray(fn(extract_tile(image, t)), dtype=np.float32)
+        if result.shape != (t.h, t.w, channels):
+            raise ValueError(f"tile function returned shape {result.shape} for a {t.h}x{t.w} tile")
+        iy, ix, ty, tx = t.crop(h, w)
+        wt = w_full[ty, tx]
+        buf = scratch[ty, tx]
+        np.multiply(result[ty, tx], wt[..., None], out=buf)
+        out[iy, ix] += buf
+        weight[iy, ix] += wt
+        del result
+        if on_tile is not None:
+            on_tile(done, total)
+    np.maximum(weight, 1e-12, out=weight)
+    out /= weight[..., None]
+    return out

@@ -1,0 +1,79 @@
+"""Shared fixtures: tiny ONNX models (built once per session) and small test photos."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:  # so that `from tests.models import ...` works however pytest runs
+    sys.path.insert(0, str(ROOT))
+
+from tests.models import make_slow_model, make_tiny_model
+
+
+@pytest.fixture(scope="session")
+def model_dir(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("models")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(model_dir) -> Path:
+    """Factor 2, overlap 8, no gain input."""
+    return make_tiny_model(model_dir / "tiny_f2.onnx", levels=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_model_f4(model_dir) -> Path:
+    """Factor 4, overlap 16, no gain input."""
+    return make_tiny_model(model_dir / "tiny_f4.onnx", levels=2, seed=3)
+
+
+@pytest.fixture(scope="session")
+def gain_model(model_dir) -> Path:
+    """Factor 4 with a `gain` input and a lowlight.gain metadata entry."""
+    return make_tiny_model(
+        model_dir / "tiny_gain.onnx", levels=2, with_gain=True, seed=5,
+        gain_json={"a": 0.4, "b": -1.0, "lo": 1.0, "hi": 8.0},
+    )
+
+
+@pytest.fixture(scope="session")
+def bright_model(model_dir) -> Path:
+    """Brightens by 1.8 with a small residual: a visible, predictable effect."""
+    return make_tiny_model(model_dir / "tiny_bright.onnx", levels=1, scale=1.8, residual=0.02)
+
+
+@pytest.fixture(scope="session")
+def slow_model(model_dir) -> Path:
+    return make_slow_model(model_dir / "slow.onnx", layers=64)
+
+
+@pytest.fixture(scope="session")
+def engine(tiny_model):
+    from lowlight_gui.core.engine import Engine
+
+    return Engine(tiny_model, provider="CPU", threads=1)
+
+
+def smooth_noisy(h: int, w: int, seed: int = 0, level: float = 0.25) -> np.ndarray:
+    """A photo-like float32 HxWx3 image: smooth shading plus noise, dark-ish."""
+    rng = np.random.default_rng(seed)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    base = level + 0.15 * np.sin(yy / 37.0) * np.cos(xx / 53.0) + 0.1 * (xx / max(w, 1))
+    img = base[..., None] * np.array([1.0, 0.85, 0.7], np.float32)
+    img = img + rng.normal(0.0, 0.04, (h, w, 3)).astype(np.float32)
+    return np.clip(img, 0.0, 1.0).astype(np.float32)
+
+
+def write_image(path: Path, h: int = 48, w: int = 64, seed: int = 0) -> Path:
+    """A small dark photo written with Pillow (independent of our imageio)."""
+    from PIL import Image
+
+    arr = (smooth_noisy(h, w, seed) * 255).round().astype(np.uint8)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(arr).save(path)
+    return path

@@ -1,0 +1,145 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lowlight_gui.core.engine import Engine
+from lowlight_gui.core.enhance import enhance_array, enhance_photo
+from lowlight_gui.core.errors import LowlightError
+from tests.conftest import smooth_noisy
+
+
+class Recording:
+    """Wraps an engine and records the input shapes it is given."""
+
+    def __init__(self, inner):
+        self.inner = inner
+        self.factor, self.overlap = inner.factor, inner.overlap
+        self.has_gain_input = inner.has_gain_input
+        self.gain_model = inner.gain_model
+        self.shapes: list[tuple] = []
+        self.gains: list = []
+
+    def run(self, batch, gain=None):
+        self.shapes.append(batch.shape)
+        self.gains.append(gain)
+        return self.inner.run(batch, gain)
+
+
+@pytest.fixture(scope="module")
+def engines(tiny_model, tiny_model_f4, gain_model):
+    return {
+        "f2": Engine(tiny_model, threads=1),
+        "f4": Engine(tiny_model_f4, threads=1),
+        "gain": Engine(gain_model, threads=1),
+    }
+
+
+@pytest.mark.parametrize("which", ["f2", "f4", "gain"])
+@pytest.mark.parametrize("h,w,tile", [(399, 601, 128), (800, 1200, 256)])
+def test_tiled_matches_whole_image(engines, which, h, w, tile):
+    engine = engines[which]
+    img = smooth_noisy(h, w, seed=h)
+    whole = enhance_array(img, engine, tile=0)
+    rec = Recording(engine)
+    tiled = enhance_array(img, rec, tile=tile)
+    assert len(rec.shapes) > 4  # really tiled
+    diff = np.abs(whole - tiled)
+    assert diff.max() <= 2 / 255
+    assert diff.mean() < 0.1 / 255
+    # one tile shape for the whole photo, and one gain for every tile
+    assert len(set(rec.shapes)) == 1
+    assert len(set(rec.gains)) == 1
+    if which == "gain":
+        assert rec.gains[0] is not None and rec.gains[0] > 1.0
+    # the output actually differs from the input (the model does something)
+    assert np.abs(tiled - img).mean() > 1e-3
+
+
+def test_same_tile_shape_for_every_large_photo(engines):
+    rec = Recording(engines["f2"])
+    for h, w in [(300, 500), (520, 260), (700, 700)]:
+        enhance_array(smooth_noisy(h, w), rec, tile=256)
+    assert set(rec.shapes) == {(1, 3, 256, 256)}
+
+
+def test_small_image_uses_small_tile(engines):
+    rec = Recording(engines["f2"])
+    out = enhance_array(np.full((1, 1, 3), 0.2, np.float32), rec, tile=512)
+    assert out.shape == (1, 1, 3)
+    assert rec.shapes == [(1, 3, 18, 18)]  # 1 + 2*8 rounded up to 2
+
+
+def test_strength(bright_model):
+    engine = Engine(bright_model, threads=1)
+    img = smooth_noisy(90, 130, level=0.2)
+    full = enhance_array(img, engine, strength=1.0, tile=64)
+    half = enhance_array(img, engine, strength=0.5, tile=64)
+    none = enhance_array(img, engine, strength=0.0, tile=64)
+    np.testing.assert_array_equal(none, img)
+    assert none is not img
+    np.testing.assert_allclose(half, (img + full) / 2, atol=1e-6)
+    assert full.mean() > img.mean() * 1.5  # the bright model brightens
+    with pytest.raises(LowlightError, match="strength"):
+        enhance_array(img, engine, strength=1.5)
+
+
+def test_input_not_modified(engines):
+    img = smooth_noisy(50, 70)
+    copy = img.copy()
+    enhance_array(img, engines["f2"], strength=0.3, tile=0)
+    np.testing.assert_array_equal(img, copy)
+
+
+class OomEngine:
+    """Fails like ONNX Runtime when a tile has more than `limit` pixels."""
+
+    factor, overlap, has_gain_input = 4, 16, False
+
+    def __init__(self, limit: int):
+        self.limit = limit
+        self.shapes: list[tuple] = []
+
+    def run(self, batch, gain=None):
+        self.shapes.append(batch.shape)
+        if batch.shape[2] * batch.shape[3] > self.limit:
+            raise RuntimeError(
+                "[ONNXRuntimeError] : 6 : RUNTIME_EXCEPTION : Non-zero status code returned while "
+                "running Conv node. Failed to allocate memory for requested buffer of size 123"
+            )
+        return batch * 0.5
+
+
+@pytest.mark.parametrize("tile", [0, 512])
+def test_out_of_memory_retries_with_smaller_tiles(tile):
+    engine = OomEngine(limit=200 * 200)
+    img = smooth_noisy(600, 700)
+    out = enhance_array(img, engine, tile=tile)
+    np.testing.assert_allclose(out, img * 0.5, atol=1e-6)
+    sizes = [s[2] for s in engine.shapes]
+    assert sizes[0] > 200 and min(sizes) <= 200
+
+
+def test_out_of_memory_at_minimum_tile_fails_clearly():
+    with pytest.raises(LowlightError, match="not enough memory"):
+        enhance_array(smooth_noisy(300, 300), OomEngine(limit=10), tile=256)
+
+
+def test_other_errors_are_not_retried():
+    class Broken(OomEngine):
+        def run(self, batch, gain=None):
+            self.shapes.append(batch.shape)
+            raise LowlightError("the model failed to run: boom")
+
+    engine = Broken(0)
+    with pytest.raises(LowlightError, match="boom"):
+        enhance_array(smooth_noisy(300, 300), engine, tile=256)
+    assert len(engine.shapes) == 1
+
+
+def test_enhance_photo_uses_pixels(engines):
+    class FakePhoto:
+        pixels = smooth_noisy(40, 30)
+
+    out = enhance_photo(FakePhoto(), engines["f2"], strength=1.0, tile=0)
+    assert out.shape == (40, 30, 3)

@@ -1,0 +1,120 @@
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import pytest
+
+from lowlight_gui.core.errors import Cancelled
+from lowlight_gui.core.tiling import (
+    extract_tile,
+    margin_for,
+    min_tile,
+    plan_tiles,
+    run_tiled,
+    tile_shape,
+)
+
+
+@pytest.mark.parametrize(
+    "h,w,tile,overlap,factor",
+    [
+        (1, 1, 512, 32, 8),
+        (399, 601, 128, 8, 2),
+        (800, 1200, 512, 32, 8),
+        (4000, 6000, 512, 32, 8),
+        (513, 512, 512, 32, 8),
+        (50, 3000, 256, 16, 4),
+        (37, 41, 0, 8, 4),
+        (1000, 1000, 130, 8, 4),  # rounded up to the factor
+    ],
+)
+def test_plan_covers_image_with_one_shape(h, w, tile, overlap, factor):
+    tiles = plan_tiles(h, w, tile, overlap, factor)
+    shapes = {(t.h, t.w) for t in tiles}
+    assert len(shapes) == 1
+    th, tw = shapes.pop()
+    assert th % factor == 0 and tw % factor == 0
+    if tile > 0:
+        assert th <= max(tile, min_tile(overlap, factor)) + factor
+    m = margin_for(overlap, factor)
+    # origins on the factor grid that starts at -margin (the whole-image run's grid)
+    assert all((t.y + m) % factor == 0 and (t.x + m) % factor == 0 for t in tiles)
+    # every pixel lies in the used (non-margin) part of some tile
+    cov = np.zeros((h, w), bool)
+    for t in tiles:
+        y0, y1 = max(t.y + m, 0), min(t.y + t.h - m, h)
+        x0, x1 = max(t.x + m, 0), min(t.x + t.w - m, w)
+        cov[y0:y1, x0:x1] = True
+    assert cov.all()
+
+
+def test_small_image_gets_a_small_tile():
+    th, tw = tile_shape(1, 1, 512, 32, 8)
+    assert (th, tw) == (72, 72)  # 1 + 2*32 rounded up to 8, not 512
+    assert len(plan_tiles(1, 1, 512, 32, 8)) == 1
+    assert tile_shape(4000, 6000, 512, 32, 8) == (512, 512)
+
+
+def test_large_plan_is_not_wasteful():
+    tiles = plan_tiles(4000, 6000, 512, 32, 8)
+    area = sum(t.h * t.w for t in tiles)
+    assert area < 1.6 * 4000 * 6000
+
+
+def test_extract_tile_reflects():
+    img = np.arange(5 * 4 * 3, dtype=np.float32).reshape(5, 4, 3)
+    from lowlight_gui.core.tiling import Tile
+
+    t = extract_tile(img, Tile(-2, -2, 8, 8))
+    expected = np.pad(img, ((2, 1), (2, 2), (0, 0)), mode="reflect")
+    np.testing.assert_array_equal(t, expected)
+    # a 1x1 image pads with itself
+    one = np.full((1, 1, 3), 0.5, np.float32)
+    assert np.all(extract_tile(one, Tile(-4, -4, 8, 8)) == 0.5)
+
+
+@pytest.mark.parametrize("shape", [(399, 601), (64, 64), (1, 1), (3, 700)])
+def test_identity_roundtrip(shape):
+    rng = np.random.default_rng(0)
+    img = rng.random((*shape, 3), dtype=np.float32)
+    seen = set()
+
+    def fn(t):
+        seen.add(t.shape)
+        return t
+
+    out = run_tiled(img, fn, tile=128, overlap=8, factor=4)
+    assert out.shape == img.shape and out.dtype == np.float32
+    np.testing.assert_allclose(out, img, atol=1e-6)
+    assert len(seen) == 1
+
+
+def test_feathered_blend_is_smooth():
+    """Tiles returning different constants cross-fade: no jump bigger than one ramp step."""
+    img = np.zeros((300, 300, 3), np.float32)
+    counter = iter(range(1000))
+
+    def fn(t):
+        return np.full_like(t, next(counter) % 2)
+
+    out = run_tiled(img, fn, tile=128, overlap=16, factor=4)
+    jumps = max(np.abs(np.diff(out, axis=0)).max(), np.abs(np.diff(out, axis=1)).max())
+    assert jumps <= 1.0 / 8 + 1e-6  # feather of 8 pixels
+
+
+def test_progress_and_cancel():
+    img = np.zeros((300, 300, 3), np.float32)
+    calls = []
+    cancel = threading.Event()
+
+    def on_tile(done, total):
+        calls.append((done, total))
+        cancel.set()
+
+    with pytest.raises(Cancelled):
+        run_tiled(img, lambda t: t, 128, 8, 4, on_tile=on_tile, cancel=cancel)
+    assert calls == [(1, calls[0][1])] and calls[0][1] > 1
+    # a callable works as cancel too
+    with pytest.raises(Cancelled):
+        run_tiled(img, lambda t: t, 128, 8, 4, cancel=lambda: True)

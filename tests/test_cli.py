@@ -1,0 +1,202 @@
+from __future__ import annotations
+
+import subprocess
+import sys
+import types
+
+import pytest
+
+from lowlight_gui import __version__, cli
+from tests.conftest import ROOT, write_image
+
+
+@pytest.fixture
+def folder(tmp_path):
+    write_image(tmp_path / "in" / "a.jpg", seed=1)
+    write_image(tmp_path / "in" / "b.png", seed=2)
+    write_image(tmp_path / "in" / "sub" / "c.jpg", seed=3)
+    return tmp_path / "in"
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def test_enhance_folder(folder, tiny_model, capsys):
+    code, out, err = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1",
+                         "--tile", "128", "-r")
+    assert code == 0, err
+    assert "3 done, 0 skipped, 0 failed" in out
+    assert (folder / "enhanced" / "a_enhanced.jpg").is_file()
+    assert (folder / "enhanced" / "b_enhanced.png").is_file()
+    assert (folder / "enhanced" / "sub" / "c_enhanced.jpg").is_file()
+    # a re-run resumes: everything is skipped
+    code, out, _ = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1", "-r")
+    assert code == 0 and "0 done, 3 skipped, 0 failed" in out
+
+
+def test_enhance_options(folder, tiny_model, tmp_path, capsys):
+    out_dir = tmp_path / "out"
+    code, _, err = run(capsys, "enhance", folder / "a.jpg", "-o", out_dir, "--model", tiny_model,
+                         "--format", "png", "--strength", "0.5", "--tile", "0", "--provider", "cpu",
+                         "--threads", "1")
+    assert code == 0, err
+    assert (out_dir / "a_enhanced.png").is_file()
+
+
+def test_enhance_with_a_bad_file(folder, tiny_model, capsys):
+    (folder / "broken.jpg").write_bytes(b"")
+    code, out, _ = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1")
+    assert code == 1
+    assert "2 done, 0 skipped, 1 failed" in out
+    assert f"FAILED {(folder / 'broken.jpg').resolve()}: " in out
+    assert "empty" in out
+
+
+def test_enhance_missing_model_is_a_usage_error(folder, tmp_path, capsys):
+    code, _, err = run(capsys, "enhance", folder, "--model", tmp_path / "none.onnx")
+    assert code == 2 and "none.onnx" in err and "not found" in err
+
+
+def test_usage_errors(capsys):
+    for argv in (["enhance"], ["enhance", "x.jpg", "--strength", "2"], ["enhance", "x", "--tile",
+                 "-1"], ["enhance", "x", "--format", "gif"], ["frobnicate"]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(argv)
+        assert info.value.code == 2
+    capsys.readouterr()
+    assert cli.main([]) == 2
+
+
+def test_help_has_examples(capsys):
+    for argv in (["--help"], ["enhance", "--help"]):
+        with pytest.raises(SystemExit) as info:
+            cli.main(argv)
+        assert info.value.code == 0
+        out = capsys.readouterr().out
+        assert "examples:" in out and "lowlight enhance" in out
+
+
+def test_info(tiny_model, tmp_path, capsys):
+    card = tiny_model.with_name("model_card.md")
+    card.write_text("# Tiny model\n\nA tiny test network that\nbrightens a little.\n\n## More\n")
+    try:
+        code, out, _ = run(capsys, "info", "--model", tiny_model)
+    finally:
+        card.unlink()
+    assert code == 0
+    assert f"lowlight {__version__}" in out
+    assert str(tiny_model) in out and " MB" in out
+    assert "A tiny test network that brightens a little." in out
+    assert "lowlight.factor: 2" in out and "lowlight.overlap: 8" in out
+    assert "providers available:" in out and "CPU" in out
+    assert "provider chosen: CPU" in out
+
+
+def test_info_without_model(tmp_path, capsys):
+    code, out, _ = run(capsys, "info", "--model", tmp_path / "missing.onnx")
+    assert code == 1
+    assert "not found" in out and "provider chosen:" in out
+
+
+def test_eval_calls_evaluate_main(monkeypatch, tmp_path):
+    seen = {}
+    fake = types.ModuleType("lowlight_gui.core.evaluate")
+    fake.main = lambda args: seen.setdefault("args", args) and 0
+    monkeypatch.setitem(sys.modules, "lowlight_gui.core.evaluate", fake)
+    import lowlight_gui.core as core_pkg
+
+    monkeypatch.setattr(core_pkg, "evaluate", fake, raising=False)
+    code = cli.main(["eval", str(tmp_path / "low"), str(tmp_path / "high"), "--json",
+                     str(tmp_path / "r.json"), "--tile", "256"])
+    assert code == 0
+    args = seen["args"]
+    assert args.low_dir == tmp_path / "low" and args.tile == 256 and args.plots is None
+    assert args.provider is None and args.model is None
+
+
+def test_console_entry_runs(tiny_model):
+    proc = subprocess.run(
+        [sys.executable, "-m", "lowlight_gui.cli", "info", "--model", str(tiny_model)],
+        check=False, capture_output=True, text=True, cwd=ROOT, timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "provider chosen" in proc.stdout
+
+
+# -- resources (lowlight_gui/resources.py) --------------------------------------------------------
+
+
+def test_resource_paths_from_a_checkout(monkeypatch):
+    from lowlight_gui import resources
+
+    monkeypatch.delenv("LOWLIGHT_MODEL", raising=False)
+    monkeypatch.delattr(sys, "_MEIPASS", raising=False)
+    monkeypatch.setattr(sys, "frozen", False, raising=False)
+    assert resources.default_model_path() == ROOT / "models" / "lowlight_unet.onnx"
+    assert resources.resource_path("resources") == ROOT / "resources"
+
+
+def test_resource_paths_when_frozen(monkeypatch, tmp_path):
+    from lowlight_gui import resources
+
+    bundle = tmp_path / "bundle"
+    (bundle / "models").mkdir(parents=True)
+    (bundle / "models" / "lowlight_unet.onnx").write_bytes(b"x")
+    (bundle / "resources" / "icons").mkdir(parents=True)
+    monkeypatch.delenv("LOWLIGHT_MODEL", raising=False)
+    monkeypatch.setattr(sys, "frozen", True, raising=False)
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    assert resources.default_model_path() == bundle / "models" / "lowlight_unet.onnx"
+    assert resources.resource_path("resources", "icons") == bundle / "resources" / "icons"
+    # a missing resource is named in the bundle, not in some unrelated folder
+    assert resources.resource_path("resources", "nope.svg") == bundle / "resources" / "nope.svg"
+
+
+def test_model_path_from_environment(monkeypatch, tmp_path):
+    from lowlight_gui import resources
+
+    monkeypatch.setenv("LOWLIGHT_MODEL", str(tmp_path / "m.onnx"))
+    assert resources.default_model_path() == tmp_path / "m.onnx"
+
+
+def test_ctrl_c_cancels_cleanly(folder, monkeypatch, capsys):
+    """SIGINT during a run: the run in flight is terminated, nothing is written, exit 130."""
+    import os
+    import signal
+    import threading
+
+    from lowlight_gui.core import engine as engine_mod
+    from lowlight_gui.core.errors import Cancelled
+
+    started = threading.Event()
+
+    class Blocking:
+        factor, overlap, has_gain_input, warnings = 4, 8, False, []
+
+        def __init__(self, *args, **kwargs):
+            self.stop = threading.Event()
+
+        def run(self, batch, gain=None):
+            started.set()
+            if not self.stop.wait(20):
+                raise AssertionError("terminate() was never called")
+            raise Cancelled("cancelled")
+
+        def terminate(self):
+            self.stop.set()
+
+    monkeypatch.setattr(engine_mod, "Engine", Blocking)
+
+    def interrupt():
+        if started.wait(20):
+            os.kill(os.getpid(), signal.SIGINT)
+
+    threading.Thread(target=interrupt, daemon=True).start()
+    code, out, err = run(capsys, "enhance", folder)
+    assert code == 130
+    assert "0 done, 0 skipped, 0 failed, cancelled" in out and "cancelling" in err
+    assert not (folder / "enhanced").exists()
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
