@@ -1,0 +1,103 @@
+"""Render the main window with a photo loaded and a batch in the queue, and save a screenshot.
+
+Needs a real display; on a headless machine run it under Xvfb:
+
+    apt-get install -y xvfb libxcb-cursor0 libxkbcommon-x11-0
+    QT_QPA_PLATFORM=xcb xvfb-run -s "-screen 0 1600x1000x24" \
+        .venv/bin/python docs/make_screenshot.py [--model models/lowlight_unet.onnx] [--dark]
+
+Re-run it whenever the model or the window changes. The user's own settings are not touched
+(a temporary settings file is used).
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+DATA = Path("/work/shared/data/real-dev")
+
+
+def wait(app, predicate, timeout: float = 300.0) -> bool:
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        app.processEvents()
+        if predicate():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=None, help="ONNX model (default: shipped)")
+    parser.add_argument("--folder", type=Path, default=DATA, help="folder of photos to browse")
+    parser.add_argument("--photo", default="13.jpg", help="photo (in --folder) to show")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
+    parser.add_argument("--size", default="1600x1000", help="window size, WxH")
+    parser.add_argument("--dark", action="store_true", help="ask Qt for the dark colour scheme")
+    args = parser.parse_args()
+
+    from PySide6.QtCore import Qt
+
+    from lowlight_gui.app import create_app, create_window
+    from lowlight_gui.qt.settings import Settings
+    from lowlight_gui.qt.theme import apply_palette
+
+    app = create_app(sys.argv[:1])
+    if args.dark:
+        # Ask for dark as a user would; platforms without a theme (Xvfb) ignore the request,
+        # so apply the dark palette directly as well.
+        app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
+        apply_palette(app, dark=True)
+    tmp = Path(tempfile.mkdtemp(prefix="lowlight-shot-"))
+    try:
+        settings = Settings(tmp / "settings.ini")
+        settings.output_dir = tmp / "enhanced"
+        settings.strength = 1.0
+        window = create_window(sys.argv[:1], settings=settings, model_path=args.model)
+        w, h = (int(v) for v in args.size.split("x"))
+        window.setGeometry(0, 0, w, h)
+        window.splitter.setSizes([300, w - 300 - 400, 400])
+        window.browser.open_folder(args.folder)
+        photos = sorted(p for p in args.folder.iterdir() if p.suffix.lower() == ".jpg")
+
+        # A finished batch of three, then two more waiting: the queue shows both states.
+        window.queue_model.add_paths(photos[:3])
+        if window.start_batch():
+            wait(app, lambda: not window.queue_panel.is_running())
+        window.queue_model.add_paths(photos[3:5])
+
+        window.browser.select_file(args.folder / args.photo)
+        window.show_image(args.folder / args.photo)
+        if window.problem is None and not wait(app, lambda: window.save_action.isEnabled()):
+            print("the preview did not finish in time", file=sys.stderr)
+        window.viewer.set_split(0.5)
+        window.raise_()
+        window.activateWindow()
+        wait(app, lambda: False, timeout=1.5)  # let thumbnails land and everything repaint
+
+        screen = window.screen()
+        shot = screen.grabWindow(0, 0, 0, w, h)
+        if shot.isNull() or shot.toImage().allGray():
+            shot = window.grab()  # no screen to grab from (offscreen platform)
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        if not shot.save(str(args.out)):
+            print(f"cannot write {args.out}", file=sys.stderr)
+            return 1
+        print(f"saved {args.out} ({shot.width()}x{shot.height()})")
+        window.close()
+        return 0
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,258 @@
+"""Folder browser: a folder tree (images only) above a thumbnail grid of the selected folder."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QDir,
+    QModelIndex,
+    QPersistentModelIndex,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QFileSystemModel,
+    QListView,
+    QMenu,
+    QSplitter,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lowlight_gui.qt.files import images_in, is_image, name_filters
+from lowlight_gui.qt.thumbnails import ThumbnailCache
+
+THUMB_SIZE = 96  # two columns fit a narrow side panel
+PathRole = Qt.ItemDataRole.UserRole + 1
+
+
+class ThumbnailModel(QAbstractListModel):
+    """The photos of one folder; decorations come from the background ThumbnailCache."""
+
+    def __init__(
+        self, cache: ThumbnailCache, dpr: float = 1.0, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self._cache = cache
+        self._dpr = dpr
+        self._files: list[Path] = []
+        self._row_of: dict[str, int] = {}
+        self._placeholder = _placeholder_icon(THUMB_SIZE, dpr)
+        cache.ready.connect(self._on_ready)
+
+    def set_folder(self, folder: Path | None) -> None:
+        self._cache.cancel_pending()
+        self.beginResetModel()
+        self._files = images_in(folder) if folder else []
+        self._row_of = {str(p): i for i, p in enumerate(self._files)}
+        self.endResetModel()
+
+    def set_device_pixel_ratio(self, dpr: float) -> None:
+        if dpr != self._dpr:
+            self._dpr = dpr
+            self._placeholder = _placeholder_icon(THUMB_SIZE, dpr)
+            if self._files:
+                self.dataChanged.emit(self.index(0), self.index(len(self._files) - 1))
+
+    def files(self) -> list[Path]:
+        return list(self._files)
+
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._files)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if not index.isValid() or index.row() >= len(self._files):
+            return None
+        path = self._files[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return path.name
+        if role == Qt.ItemDataRole.DecorationRole:
+            pix = self._cache.get(path, THUMB_SIZE, self._dpr)
+            if pix is None or pix.isNull():
+                return self._placeholder
+            pix.setDevicePixelRatio(self._dpr)
+            return pix
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return str(path)
+        if role == PathRole:
+            return str(path)
+        return None
+
+    def _on_ready(self, path: str) -> None:
+        row = self._row_of.get(path)
+        if row is not None:
+            idx = self.index(row)
+            self.dataChanged.emit(idx, idx, [Qt.ItemDataRole.DecorationRole])
+
+
+def _placeholder_icon(size: int, dpr: float) -> QPixmap:
+    side = round(size * dpr)
+    pix = QPixmap(side, side)
+    pix.fill(QColor(0, 0, 0, 0))
+    p = QPainter(pix)
+    p.setPen(QColor(128, 128, 128, 120))
+    p.setBrush(QColor(128, 128, 128, 40))
+    inset = side // 8  # a 4:3 frame in the middle of the square cell
+    p.drawRect(0, inset, side - 1, side - 2 * inset - 1)
+    p.end()
+    pix.setDevicePixelRatio(dpr)
+    return pix
+
+
+class FolderBrowser(QWidget):
+    """Tree of folders and photos; the grid shows the selected folder's photos."""
+
+    imageSelected = Signal(Path)
+    folderSelected = Signal(Path)
+    addToQueue = Signal(list)  # list[Path]
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.fs_model = QFileSystemModel(self)
+        self.fs_model.setFilter(
+            QDir.Filter.AllDirs | QDir.Filter.Files | QDir.Filter.NoDotAndDotDot
+        )
+        self.fs_model.setNameFilters(name_filters())
+        self.fs_model.setNameFilterDisables(False)  # hide, don't grey out, non-images
+        self.fs_model.setRootPath(QDir.rootPath())
+
+        self.tree = QTreeView(self)
+        self.tree.setObjectName("folderTree")
+        self.tree.setModel(self.fs_model)
+        if sys.platform != "win32":  # show "/"'s folders at the top level (Windows: the drives)
+            self.tree.setRootIndex(self.fs_model.index(QDir.rootPath()))
+        for column in (1, 2, 3):  # size, type, date: noise in a narrow side panel
+            self.tree.hideColumn(column)
+        self.tree.setHeaderHidden(True)
+        self.tree.setAnimated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.selectionModel().currentChanged.connect(self._on_tree_current)
+        self._scroll_timer = QTimer(self)
+        self._scroll_timer.setSingleShot(True)
+        self._scroll_timer.setInterval(150)
+        self._scroll_timer.timeout.connect(self._scroll_now)
+        self.fs_model.directoryLoaded.connect(self._scroll_tree_to_current)
+
+        self.cache = ThumbnailCache(parent=self)
+        self.thumb_model = ThumbnailModel(self.cache, self.devicePixelRatioF(), self)
+        self.grid = QListView(self)
+        self.grid.setObjectName("thumbnailGrid")
+        self.grid.setModel(self.thumb_model)
+        self.grid.setViewMode(QListView.ViewMode.IconMode)
+        self.grid.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
+        self.grid.setGridSize(
+            QSize(THUMB_SIZE + 16, THUMB_SIZE + 8 + self.fontMetrics().height() * 2)
+        )
+        self.grid.setSpacing(4)
+        self.grid.setResizeMode(QListView.ResizeMode.Adjust)
+        self.grid.setMovement(QListView.Movement.Static)
+        self.grid.setUniformItemSizes(
+            True
+        )  # lets Qt lay out hundreds of items without asking data()
+        self.grid.setWordWrap(False)
+        self.grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.grid.customContextMenuRequested.connect(self._grid_menu)
+        self.grid.selectionModel().currentChanged.connect(self._on_grid_current)
+        self.grid.doubleClicked.connect(self._on_grid_double_clicked)
+
+        self.splitter = QSplitter(Qt.Orientation.Vertical, self)
+        self.splitter.addWidget(self.tree)
+        self.splitter.addWidget(self.grid)
+        self.splitter.setStretchFactor(0, 2)
+        self.splitter.setStretchFactor(1, 3)
+        self.splitter.setChildrenCollapsible(False)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.splitter)
+        self._folder: Path | None = None
+
+    def folder(self) -> Path | None:
+        return self._folder
+
+    def open_folder(self, folder: Path) -> None:
+        """Show ``folder`` in the grid and reveal it in the tree."""
+        folder = Path(folder)
+        idx = self.fs_model.index(str(folder))
+        if idx.isValid():
+            self.tree.setCurrentIndex(idx)  # calls _on_tree_current
+            self._scroll_tree_to_current()
+        if self._folder != folder:
+            self._set_grid_folder(folder)
+
+    def _scroll_tree_to_current(self, _loaded: str = "") -> None:
+        # Deferred: QFileSystemModel inserts and sorts the loaded rows a little after this
+        # signal, and scrolling before that lands on a stale position.
+        self._scroll_timer.start()
+
+    def _scroll_now(self) -> None:
+        current = self.tree.currentIndex()
+        if current.isValid():
+            self.tree.scrollTo(current, QAbstractItemView.ScrollHint.PositionAtCenter)
+
+    def select_file(self, path: Path) -> None:
+        """Reveal a file: its folder in the grid, the file selected."""
+        path = Path(path)
+        if self._folder != path.parent:
+            self.open_folder(path.parent)
+        files = self.thumb_model.files()
+        if path in files:
+            self.grid.setCurrentIndex(self.thumb_model.index(files.index(path)))
+
+    def selected_files(self) -> list[Path]:
+        rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
+        files = self.thumb_model.files()
+        return [files[r] for r in rows if r < len(files)]
+
+    def _set_grid_folder(self, folder: Path) -> None:
+        self._folder = folder
+        self.thumb_model.set_device_pixel_ratio(self.devicePixelRatioF())
+        self.thumb_model.set_folder(folder)
+        self.folderSelected.emit(folder)
+
+    def _on_tree_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        path = Path(self.fs_model.filePath(current))
+        if self.fs_model.isDir(current):
+            if path != self._folder:
+                self._set_grid_folder(path)
+        elif is_image(path):
+            if path.parent != self._folder:
+                self._set_grid_folder(path.parent)
+            self.imageSelected.emit(path)
+
+    def _on_grid_current(self, current: QModelIndex, _previous: QModelIndex) -> None:
+        if current.isValid():
+            self.imageSelected.emit(Path(current.data(PathRole)))
+
+    def _on_grid_double_clicked(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.addToQueue.emit([Path(index.data(PathRole))])
+
+    def _grid_menu(self, pos: object) -> None:
+        files = self.selected_files()
+        if not files:
+            return
+        menu = QMenu(self)
+        label = "Add to queue" if len(files) == 1 else f"Add {len(files)} photos to queue"
+        add = QAction(QIcon.fromTheme("list-add"), label, menu)
+        add.triggered.connect(lambda: self.addToQueue.emit(files))
+        menu.addAction(add)
+        if self._folder is not None:
+            folder = self._folder
+            add_all = QAction("Add whole folder to queue", menu)
+            add_all.triggered.connect(lambda: self.addToQueue.emit([folder]))
+            menu.addAction(add_all)
+        menu.exec(self.grid.viewport().mapToGlobal(pos))

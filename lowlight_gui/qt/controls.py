@@ -1,0 +1,206 @@
+"""Enhancement and output controls, bound to Settings (every change persists at once)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFileDialog,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lowlight_gui.qt.settings import (
+    FORMAT_LABELS,
+    FORMATS,
+    OVERWRITE_LABELS,
+    OVERWRITE_POLICIES,
+    TILE_SIZES,
+    Settings,
+)
+
+DEFAULT_OUTPUT_HINT = "Next to each photo, in “enhanced”"
+
+
+class ControlsPanel(QWidget):
+    strengthChanged = Signal(float)  # live, while dragging: re-blend only
+    engineChanged = Signal()  # provider or tile size: the preview must be recomputed
+    outputChanged = Signal()
+
+    def __init__(
+        self, settings: Settings, providers: list[str], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.settings = settings
+
+        # -- enhancement ----------------------------------------------------------------
+        self.strength = QSlider(Qt.Orientation.Horizontal)
+        self.strength.setObjectName("strengthSlider")
+        self.strength.setRange(0, 100)
+        self.strength.setPageStep(10)
+        self.strength.setValue(round(settings.strength * 100))
+        self.strength.setToolTip("0 % is the original, 100 % the full enhancement.")
+        self.strength_label = QLabel()
+        self.strength_label.setMinimumWidth(40)
+        self.strength_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.strength.valueChanged.connect(self._on_strength)
+        strength_row = QHBoxLayout()
+        strength_row.addWidget(self.strength, 1)
+        strength_row.addWidget(self.strength_label)
+
+        self.provider = QComboBox()
+        self.provider.setObjectName("providerCombo")
+        self.provider.addItem("Automatic", "auto")
+        for name in providers:
+            self.provider.addItem(name, name)
+        self._select(self.provider, settings.provider)
+        self.provider.currentIndexChanged.connect(self._on_provider)
+        self.active_provider = QLabel("")
+        self.active_provider.setObjectName("activeProvider")
+        provider_row = QHBoxLayout()
+        provider_row.addWidget(self.provider, 1)
+        provider_row.addWidget(self.active_provider)
+
+        self.tile = QComboBox()
+        for size in TILE_SIZES:
+            self.tile.addItem(f"{size} px" if size else "Whole photo", size)
+        self._select(self.tile, settings.tile)
+        self.tile.setToolTip("Smaller tiles use less memory; larger ones are a little faster.")
+        self.tile.currentIndexChanged.connect(self._on_tile)
+
+        enhance_box = QGroupBox("Enhancement")
+        form = QFormLayout(enhance_box)
+        form.addRow("Strength", strength_row)
+        form.addRow("Run on", provider_row)
+        form.addRow("Tile size", self.tile)
+
+        # -- output ---------------------------------------------------------------------
+        self.output_dir = QLineEdit()
+        self.output_dir.setObjectName("outputDir")
+        self.output_dir.setPlaceholderText(DEFAULT_OUTPUT_HINT)
+        self.output_dir.setText(str(settings.output_dir) if settings.output_dir else "")
+        self.output_dir.editingFinished.connect(self._on_output_dir)
+        browse = QToolButton()
+        browse.setText("…")
+        browse.setToolTip("Choose the output folder")
+        browse.clicked.connect(self.choose_output_dir)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.output_dir, 1)
+        folder_row.addWidget(browse)
+
+        self.fmt = QComboBox()
+        for key in FORMATS:
+            self.fmt.addItem(FORMAT_LABELS[key], key)
+        self._select(self.fmt, settings.fmt)
+        self.fmt.currentIndexChanged.connect(self._on_fmt)
+
+        self.quality = QSpinBox()
+        self.quality.setRange(1, 100)
+        self.quality.setValue(settings.quality)
+        self.quality.setSuffix(" %")
+        self.quality.valueChanged.connect(self._on_quality)
+
+        self.overwrite = QComboBox()
+        for key in OVERWRITE_POLICIES:
+            self.overwrite.addItem(OVERWRITE_LABELS[key], key)
+        self._select(self.overwrite, settings.overwrite)
+        self.overwrite.currentIndexChanged.connect(self._on_overwrite)
+
+        output_box = QGroupBox("Output")
+        oform = QFormLayout(output_box)
+        oform.addRow("Folder", folder_row)
+        oform.addRow("Format", self.fmt)
+        oform.addRow("JPEG quality", self.quality)
+        oform.addRow("Existing files", self.overwrite)
+
+        # Photos dropped anywhere go to the queue: text fields must not swallow them as text.
+        for w in (self.output_dir, self.quality.lineEdit()):
+            w.setAcceptDrops(False)
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(enhance_box)
+        layout.addWidget(output_box)
+        self._on_strength(self.strength.value(), persist=False)
+        self._update_quality_enabled()
+
+    # -- values ---------------------------------------------------------------------------
+    def strength_value(self) -> float:
+        return self.strength.value() / 100.0
+
+    def provider_value(self) -> str:
+        return str(self.provider.currentData())
+
+    def tile_value(self) -> int:
+        return int(self.tile.currentData())
+
+    def set_active_provider(self, name: str) -> None:
+        """Show which provider actually runs (after "Automatic" or a fallback)."""
+        self.active_provider.setText(f"active: {name}" if name else "")
+
+    def set_enhancement_enabled(self, enabled: bool) -> None:
+        for w in (self.strength, self.provider, self.tile):
+            w.setEnabled(enabled)
+
+    # -- handlers -------------------------------------------------------------------------
+    @staticmethod
+    def _select(combo: QComboBox, value: object) -> None:
+        i = combo.findData(value)
+        combo.setCurrentIndex(max(i, 0))
+
+    def _on_strength(self, value: int, persist: bool = True) -> None:
+        self.strength_label.setText(f"{value} %")
+        if persist:
+            self.settings.strength = value / 100.0
+            self.strengthChanged.emit(value / 100.0)
+
+    def _on_provider(self, _index: int) -> None:
+        self.settings.provider = self.provider_value()
+        self.engineChanged.emit()
+
+    def _on_tile(self, _index: int) -> None:
+        self.settings.tile = self.tile_value()
+        self.engineChanged.emit()
+
+    def _on_output_dir(self) -> None:
+        text = self.output_dir.text().strip()
+        self.settings.output_dir = Path(text).expanduser() if text else None
+        self.outputChanged.emit()
+
+    def set_output_dir(self, folder: Path | None) -> None:
+        self.output_dir.setText(str(folder) if folder else "")
+        self._on_output_dir()
+
+    def choose_output_dir(self) -> None:
+        start = self.output_dir.text() or str(Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Output folder", start)
+        if folder:
+            self.set_output_dir(Path(folder))
+
+    def _on_fmt(self, _index: int) -> None:
+        self.settings.fmt = str(self.fmt.currentData())
+        self._update_quality_enabled()
+        self.outputChanged.emit()
+
+    def _update_quality_enabled(self) -> None:
+        self.quality.setEnabled(self.settings.fmt in ("same", "jpg"))
+
+    def _on_quality(self, value: int) -> None:
+        self.settings.quality = value
+        self.outputChanged.emit()
+
+    def _on_overwrite(self, _index: int) -> None:
+        self.settings.overwrite = str(self.overwrite.currentData())
+        self.outputChanged.emit()

@@ -1,0 +1,580 @@
+"""The main window: browser | before/after viewer | controls and batch queue.
+
+It wires widgets to the two workers (preview, batch) and keeps no image logic of its own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, Qt, QTimer
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDragMoveEvent,
+    QDropEvent,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lowlight_gui.core.batch import BatchOptions
+from lowlight_gui.qt.about import AboutDialog
+from lowlight_gui.qt.browser import FolderBrowser
+from lowlight_gui.qt.controls import ControlsPanel
+from lowlight_gui.qt.files import name_filters
+from lowlight_gui.qt.preview import PreviewController, PreviewResult
+from lowlight_gui.qt.qimage import array_to_qimage, blend_uint8
+from lowlight_gui.qt.queue import QueueModel, QueuePanel, State, open_path
+from lowlight_gui.qt.settings import Settings
+from lowlight_gui.qt.viewer import CompareViewer
+from lowlight_gui.qt.worker import BatchController, EngineSpec
+
+APP_NAME = "Lowlight"
+NOTICE_MS = 10000
+
+
+class MainWindow(QMainWindow):
+    def __init__(
+        self,
+        settings: Settings,
+        model_path: Path | None,
+        providers: list[str],
+        problem: str | None = None,
+        parent: QWidget | None = None,
+    ) -> None:
+        """``problem``: why enhancement cannot run (missing model, no provider); None if it can."""
+        super().__init__(parent)
+        self.settings = settings
+        self.model_path = model_path
+        self.providers = providers
+        self.problem = problem
+        self.current_path: Path | None = None
+        self.active_provider = ""
+        # (before, after) display arrays per preview stage ("preview", "full").
+        self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._full_ready = False
+        self._last_output: Path | None = None
+        self._last_failure = ""
+        self._warned: set[str] = set()
+        self._closing = False
+
+        self.setObjectName("mainWindow")
+        self.setWindowTitle(APP_NAME)
+        self.setAcceptDrops(True)
+
+        # -- widgets --------------------------------------------------------------------
+        self.browser = FolderBrowser(self)
+        self.viewer = CompareViewer(self)
+        self.viewer.setObjectName("viewer")
+        self.controls = ControlsPanel(settings, providers, self)
+        self.queue_model = QueueModel(self)
+        self.queue_panel = QueuePanel(self.queue_model, self)
+
+        side = QWidget(self)
+        side.setObjectName("sidePanel")
+        side_layout = QVBoxLayout(side)
+        side_layout.setContentsMargins(6, 6, 6, 6)
+        side_layout.addWidget(self.controls)
+        queue_title = QLabel("Batch queue")
+        queue_title.setObjectName("sectionTitle")
+        side_layout.addWidget(queue_title)
+        side_layout.addWidget(self.queue_panel, 1)
+
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(self.browser)
+        self.splitter.addWidget(self.viewer)
+        self.splitter.addWidget(side)
+        self.splitter.setStretchFactor(0, 0)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setStretchFactor(2, 0)
+        self.splitter.setChildrenCollapsible(False)
+        self.splitter.setSizes([260, 900, 360])
+        self.setCentralWidget(self.splitter)
+
+        # -- status bar -----------------------------------------------------------------
+        # The provider and the last timing, e.g. "CPU, 1.8 s for 12.0 MP".
+        self.provider_label = QLabel("")
+        self.provider_label.setObjectName("providerStatus")
+        self._last_timing = ""
+        self.zoom_label = QLabel("")
+        for w in (self.zoom_label, self.provider_label):
+            self.statusBar().addPermanentWidget(w)
+        self.viewer.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))
+
+        # -- workers --------------------------------------------------------------------
+        self.preview = PreviewController(self)
+        pw = self.preview.worker
+        pw.originalReady.connect(self._on_original)
+        pw.resultReady.connect(self._on_result)
+        pw.progress.connect(self._on_preview_progress)
+        pw.failed.connect(self._on_preview_failed)
+        pw.saved.connect(lambda p: self.notify(f"Saved {p}"))
+        pw.saveFailed.connect(self.notify)
+
+        self.batch = BatchController(self)
+        bw = self.batch.worker
+        bw.batchStarted.connect(self.queue_panel.on_batch_started)
+        bw.itemStarted.connect(self._on_item_started)
+        bw.tileProgress.connect(self._on_tile_progress)
+        bw.itemDone.connect(self._on_item_done)
+        bw.itemFailed.connect(self._on_item_failed)
+        bw.itemSkipped.connect(self._on_item_skipped)
+        bw.engineReady.connect(self._on_engine_ready)
+        bw.finished.connect(self._on_batch_finished)
+        bw.error.connect(self.notify)
+
+        # Strength changes re-blend the cached result; coalesce slider ticks into one repaint.
+        self._blend_timer = QTimer(self)
+        self._blend_timer.setSingleShot(True)
+        self._blend_timer.setInterval(15)
+        self._blend_timer.timeout.connect(self._show_blend)
+
+        # -- connections ----------------------------------------------------------------
+        self.browser.imageSelected.connect(self.show_image)
+        self.browser.folderSelected.connect(self._on_folder_selected)
+        self.browser.addToQueue.connect(self.add_to_queue)
+        self.queue_panel.startRequested.connect(self.start_batch)
+        self.queue_panel.cancelRequested.connect(self.cancel_batch)
+        self.queue_panel.imageActivated.connect(self.show_image)
+        self.controls.strengthChanged.connect(lambda _s: self._blend_timer.start())
+        self.controls.strength.sliderReleased.connect(self._blend_timer.start)
+        self.controls.engineChanged.connect(self._on_engine_settings)
+
+        self._build_actions()
+        self._set_enhancement_enabled(problem is None)
+        self._update_provider_label()
+        self._restore_state()
+
+    # -- menus ----------------------------------------------------------------------------
+    def _action(
+        self, text: str, slot: object, shortcut: QKeySequence | str | None = None
+    ) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        std = QKeySequence.StandardKey
+        self.open_action = self._action("&Open photo…", self.open_file_dialog, std.Open)
+        self.open_folder_action = self._action(
+            "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O"
+        )
+        self.save_action = self._action("&Save enhanced as…", self.save_as_dialog, std.Save)
+        self.save_action.setEnabled(False)
+        self.open_output_action = self._action("Open o&utput folder", self.open_output_folder)
+        self.quit_action = self._action("&Quit", self.close, std.Quit)
+        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
+
+        file_menu = self.menuBar().addMenu("&File")
+        for a in (
+            self.open_action,
+            self.open_folder_action,
+            None,
+            self.save_action,
+            self.open_output_action,
+            None,
+            self.quit_action,
+        ):
+            file_menu.addSeparator() if a is None else file_menu.addAction(a)
+
+        # Single keys (S, B, F, arrows) belong to the viewer when it has focus; the text after
+        # the tab only shows them in the menu without stealing them from text fields.
+        v = self.viewer
+        self.fit_action = self._action("Fit to window\tF", v.zoom_fit, "Ctrl+0")
+        self.actual_action = self._action("Actual pixels (100 %)\t1", v.zoom_100, "Ctrl+1")
+        self.zoom_in_action = self._action("Zoom in", lambda: v.zoom_by(1.25), std.ZoomIn)
+        self.zoom_out_action = self._action("Zoom out", lambda: v.zoom_by(0.8), std.ZoomOut)
+        self.split_action = self._action("Split view", lambda: v.set_mode("split"))
+        self.side_action = self._action("Side by side\tS", v.toggle_side_by_side)
+        self.before_action = self._action("Show original\tB / Space", v.toggle_before)
+        view_menu = self.menuBar().addMenu("&View")
+        for a in (
+            self.fit_action,
+            self.actual_action,
+            self.zoom_in_action,
+            self.zoom_out_action,
+            None,
+            self.split_action,
+            self.side_action,
+            self.before_action,
+        ):
+            view_menu.addSeparator() if a is None else view_menu.addAction(a)
+
+        self.add_files_action = self._action("Add photos…", self.queue_panel.add_files_dialog)
+        self.add_folder_action = self._action("Add folder…", self.queue_panel.add_folder_dialog)
+        self.add_current_action = self._action("Add current photo", self._add_current, "Ctrl+E")
+        self.start_action = self._action("Start", self.start_batch, "Ctrl+Return")
+        self.cancel_action = self._action("Cancel", self.cancel_batch)
+        self.retry_action = self._action("Retry failed", self.queue_model.retry_failed)
+        self.clear_action = self._action("Clear done", self.queue_model.clear_done)
+        batch_menu = self.menuBar().addMenu("&Batch")
+        for a in (
+            self.add_files_action,
+            self.add_folder_action,
+            self.add_current_action,
+            None,
+            self.start_action,
+            self.cancel_action,
+            self.retry_action,
+            self.clear_action,
+        ):
+            batch_menu.addSeparator() if a is None else batch_menu.addAction(a)
+
+        self.about_action = self._action("&About Lowlight", self.show_about)
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
+        self.menuBar().addMenu("&Help").addAction(self.about_action)
+
+        tb = QToolBar("Main", self)
+        tb.setObjectName("mainToolbar")
+        tb.setMovable(False)
+        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        for a in (
+            self.open_action,
+            self.open_folder_action,
+            self.save_action,
+            None,
+            self.fit_action,
+            self.actual_action,
+            None,
+            self.split_action,
+            self.side_action,
+            self.before_action,
+        ):
+            if a is None:
+                tb.addSeparator()
+            else:
+                tb.addAction(a)
+        self.addToolBar(tb)
+        # Toolbar buttons show the bare names (no shortcut hints, no mnemonics).
+        for a in tb.actions():
+            if not a.isSeparator():
+                tb.widgetForAction(a).setText(a.text().split("\t")[0].replace("&", "").rstrip("…"))
+
+    # -- state persistence ----------------------------------------------------------------
+    def _restore_state(self) -> None:
+        geometry = self.settings.window_geometry
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1480, 900)
+        state = self.settings.window_state
+        if state is not None:
+            self.restoreState(state)
+        for name, splitter in self._splitters().items():
+            saved = self.settings.splitter_state(name)
+            if saved is not None:
+                splitter.restoreState(saved)
+        folder = self.settings.last_folder
+        if folder is not None and folder.is_dir():
+            self.browser.open_folder(folder)
+
+    def _splitters(self) -> dict[str, QSplitter]:
+        return {"main": self.splitter, "browser": self.browser.splitter}
+
+    def save_state(self) -> None:
+        self.settings.window_geometry = QByteArray(self.saveGeometry())
+        self.settings.window_state = QByteArray(self.saveState())
+        for name, splitter in self._splitters().items():
+            self.settings.set_splitter_state(name, QByteArray(splitter.saveState()))
+        self.settings.sync()
+
+    # -- notifications --------------------------------------------------------------------
+    def notify(self, message: str) -> None:
+        """Non-blocking message for the user (status bar)."""
+        self.statusBar().showMessage(message, NOTICE_MS)
+
+    def report_startup_problem(self) -> None:
+        """Explain why enhancement is off; the window stays usable for browsing."""
+        if self.problem:
+            QMessageBox.critical(self, "Lowlight cannot enhance photos", self.problem)
+
+    def _set_enhancement_enabled(self, enabled: bool) -> None:
+        self.controls.set_enhancement_enabled(enabled)
+        self.queue_panel.set_enhancement_enabled(enabled)
+        self.start_action.setEnabled(enabled)
+        if not enabled:
+            self.viewer.set_placeholder_text(
+                "Enhancement is unavailable (see Help ▸ About).\nYou can still browse photos."
+            )
+
+    def _update_provider_label(self) -> None:
+        if self.problem:
+            self.provider_label.setText("Enhancement unavailable")
+            return
+        wanted = self.controls.provider_value()
+        name = self.active_provider or ("Automatic" if wanted == "auto" else wanted)
+        self.provider_label.setText(f"{name}, {self._last_timing}" if self._last_timing else name)
+
+    def _on_engine_ready(self, provider: str, warnings: list) -> None:
+        self.active_provider = provider
+        self.controls.set_active_provider(provider)
+        self._update_provider_label()
+        for w in warnings:
+            if w not in self._warned:  # each engine warning once, not once per photo
+                self._warned.add(w)
+                self.notify(w)
+
+    # -- engine ---------------------------------------------------------------------------
+    def engine_spec(self) -> EngineSpec | None:
+        if self.problem:
+            return None
+        return EngineSpec(self.model_path, self.controls.provider_value())
+
+    # -- viewing --------------------------------------------------------------------------
+    def show_image(self, path: Path) -> None:
+        """Show ``path`` in the viewer and start its preview (cancelling the previous one)."""
+        path = Path(path)
+        if path == self.current_path and self._pairs:
+            return
+        self.current_path = path
+        self._pairs = {}
+        self._full_ready = False
+        self.save_action.setEnabled(False)
+        self.setWindowTitle(f"{path.name} — {APP_NAME}")
+        self.viewer.set_overlay_text("Loading…")
+        self.preview.request(path, self.engine_spec(), self.controls.tile_value())
+
+    def _refresh_preview(self) -> None:
+        if self.current_path is not None:
+            path, self.current_path = self.current_path, None
+            self.show_image(path)
+
+    def _is_current(self, generation: int) -> bool:
+        return generation == self.preview.generation
+
+    def _on_original(self, generation: int, pixels: np.ndarray, _photo: object) -> None:
+        if not self._is_current(generation):
+            return
+        self.viewer.set_images(array_to_qimage(pixels), None)
+        enhancing = self.engine_spec() is not None
+        self.viewer.set_overlay_text("Enhancing preview…" if enhancing else "")
+
+    def _on_result(self, result: PreviewResult) -> None:
+        if not self._is_current(result.generation):
+            return
+        self._pairs[result.stage] = (result.before, result.after)
+        self._show_blend()
+        self._on_engine_ready(result.provider, list(result.warnings))
+        if result.stage == "full":
+            self._full_ready = True
+            self.save_action.setEnabled(True)
+            self.viewer.set_overlay_text("")
+            self._last_timing = f"{result.seconds:.1f} s for {result.megapixels:.1f} MP"
+            self._update_provider_label()
+        else:
+            self.viewer.set_overlay_text("Preview — enhancing at full resolution…")
+
+    def _on_preview_progress(self, generation: int, done: int, total: int) -> None:
+        if self._is_current(generation) and not self._full_ready:
+            self.viewer.set_overlay_text(f"Enhancing at full resolution… {done} / {total} tiles")
+
+    def _on_preview_failed(self, generation: int, message: str) -> None:
+        if self._is_current(generation):
+            self.viewer.set_overlay_text("")
+            self.notify(message)
+
+    def _show_blend(self) -> None:
+        if not self._pairs:
+            return
+        # While the slider moves, re-mix the small preview (instant even for a 40 MP photo);
+        # the full-resolution mix follows when the slider is released.
+        dragging = self.controls.strength.isSliderDown()
+        stage = "preview" if dragging and "preview" in self._pairs else "full"
+        before, after = self._pairs.get(stage) or next(iter(self._pairs.values()))
+        blended = blend_uint8(before, after, self.controls.strength_value())
+        self.viewer.set_after(array_to_qimage(blended))
+
+    def _on_engine_settings(self) -> None:
+        self.active_provider, self._last_timing = "", ""
+        self._update_provider_label()
+        self._refresh_preview()
+
+    def _on_folder_selected(self, folder: Path) -> None:
+        self.settings.last_folder = folder
+
+    # -- files ----------------------------------------------------------------------------
+    def open_file_dialog(self) -> None:
+        start = str(self.browser.folder() or self.settings.last_folder or Path.home())
+        pattern = " ".join(name_filters())
+        name, _ = QFileDialog.getOpenFileName(self, "Open photo", start, f"Photos ({pattern})")
+        if name:
+            self.open_path(Path(name))
+
+    def open_folder_dialog(self) -> None:
+        start = str(self.browser.folder() or self.settings.last_folder or Path.home())
+        folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
+        if folder:
+            self.open_path(Path(folder))
+
+    def open_path(self, path: Path) -> None:
+        """Open a photo (shown in the viewer) or a folder (shown in the browser)."""
+        if path.is_dir():
+            self.browser.open_folder(path)
+        else:
+            self.browser.select_file(path)
+            self.show_image(path)
+
+    def save_as_dialog(self) -> None:
+        if self.current_path is None or not self._full_ready:
+            self.notify("Wait for the full-resolution result, then save.")
+            return
+        src = self.current_path
+        folder = self.settings.output_dir or src.parent
+        suggested = str(folder / f"{src.stem}_enhanced{src.suffix}")
+        name, _ = QFileDialog.getSaveFileName(
+            self, "Save enhanced photo", suggested, "Photos (*.jpg *.jpeg *.png *.tif *.tiff)"
+        )
+        if name:
+            self.preview.save(self.controls.strength_value(), Path(name), "", self.settings.quality)
+
+    def open_output_folder(self) -> None:
+        folder = self.settings.output_dir
+        if folder is None and self._last_output is not None:
+            folder = self._last_output.parent
+        if folder is None and self.current_path is not None:
+            folder = self.current_path.parent / "enhanced"
+        if folder is None or not folder.is_dir():
+            self.notify("No output folder yet: enhance a photo first, or choose one under Output.")
+            return
+        open_path(folder)
+
+    def show_about(self) -> None:
+        from lowlight_gui.resources import model_card_path
+
+        card = model_card_path(self.model_path)
+        model = str(self.model_path) if self.model_path else ""
+        dialog = AboutDialog(card, self.providers, self.active_provider, model, self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    # -- queue ----------------------------------------------------------------------------
+    def add_to_queue(self, paths: list[Path]) -> int:
+        added = self.queue_model.add_paths([Path(p) for p in paths])
+        if added:
+            self.notify(f"Queued {added} photo{'s' if added != 1 else ''}.")
+        else:
+            self.notify("Nothing new to queue (already queued, or not a photo).")
+        return added
+
+    def _add_current(self) -> None:
+        if self.current_path is not None:
+            self.add_to_queue([self.current_path])
+
+    def batch_options(self) -> BatchOptions:
+        s = self.settings
+        return BatchOptions(
+            output_dir=s.output_dir,
+            fmt=s.fmt,
+            quality=s.quality,
+            overwrite=s.overwrite == "overwrite",
+            strength=self.controls.strength_value(),
+            tile=self.controls.tile_value(),
+        )
+
+    def start_batch(self) -> bool:
+        spec = self.engine_spec()
+        sources = self.queue_model.paths(State.QUEUED)
+        if spec is None or not sources or self.batch.is_running():
+            return False
+        started = self.batch.start(sources, self.batch_options(), spec)
+        if started:
+            self._last_failure = ""
+            self.queue_panel.set_running(True)
+            self.cancel_action.setEnabled(True)
+            self.notify(f"Enhancing {len(sources)} photo{'s' if len(sources) != 1 else ''}…")
+        return started
+
+    def cancel_batch(self) -> None:
+        if self.batch.is_running():
+            self.batch.cancel()
+            self.notify("Cancelling…")
+
+    def _on_item_started(self, _index: int, source: str) -> None:
+        self.queue_model.mark_running(source)
+
+    def _on_tile_progress(self, _index: int, source: str, done: int, total: int) -> None:
+        self.queue_model.set_progress(source, done, total)
+        self.queue_panel.on_item_progress(done / total if total else 0.0)
+
+    def _on_item_done(self, _index: int, source: str, output: str, seconds: float) -> None:
+        self.queue_model.mark_done(source, Path(output), seconds)
+        self.queue_panel.on_item_finished()
+        self._last_output = Path(output)
+        self._last_timing = f"{seconds:.1f} s per photo"
+        self._update_provider_label()
+
+    def _on_item_failed(self, _index: int, source: str, message: str) -> None:
+        self.queue_model.mark_failed(source, message)
+        self.queue_panel.on_item_finished()
+        self._last_failure = message
+        self.notify(message)
+
+    def _on_item_skipped(self, _index: int, source: str, reason: str) -> None:
+        self.queue_model.mark_skipped(source, reason)
+        self.queue_panel.on_item_finished()
+
+    def _on_batch_finished(self, done: int, skipped: int, failed: int, cancelled: bool) -> None:
+        self.queue_model.requeue_running()
+        self.queue_panel.set_running(False)
+        if self._closing:
+            return
+        verb = "Cancelled" if cancelled else "Finished"
+        summary = f"{verb}: {done} enhanced, {skipped} skipped, {failed} failed"
+        # Keep the last error readable: the summary replaces it in the status bar.
+        self.notify(f"{summary} (last: {self._last_failure})" if failed else summary + ".")
+
+    # -- drag and drop --------------------------------------------------------------------
+    @staticmethod
+    def _local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[Path]:
+        mime = event.mimeData()
+        if mime is None or not mime.hasUrls():
+            return []
+        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        if self._local_paths(event):
+            event.acceptProposedAction()
+        else:
+            event.ignore()
+
+    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
+        if self._local_paths(event):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        paths = self._local_paths(event)
+        if not paths:
+            event.ignore()
+            return
+        event.acceptProposedAction()
+        self.add_to_queue(paths)
+        if self.current_path is None:
+            first = self.queue_model.paths()
+            if first:
+                self.show_image(first[0])
+
+    # -- closing --------------------------------------------------------------------------
+    def shutdown(self) -> None:
+        """Stop both workers and wait for their threads (no orphan thread, no partial file)."""
+        self._closing = True
+        self.batch.shutdown()
+        self.preview.shutdown()
+        self.browser.cache.cancel_pending()
+        self.browser.cache.wait(3000)
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_state()
+        self.shutdown()
+        event.accept()

@@ -1,0 +1,192 @@
+"""Preview of one photo on a worker thread: original, then a fast downscaled pass, then full size.
+
+A new request (another photo, provider or tile size) cancels the one in flight: the cancel event
+stops it between tiles and Engine.terminate() stops the tile being computed.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from lowlight_gui.core.enhance import apply_strength, enhance_array
+from lowlight_gui.core.errors import Cancelled, LowlightError
+from lowlight_gui.core.imageio import Photo, read_photo, write_photo
+from lowlight_gui.qt.qimage import to_uint8
+from lowlight_gui.qt.worker import EngineHolder, EngineSpec
+
+PREVIEW_LONG_SIDE = 1024
+
+
+@dataclass(frozen=True)
+class PreviewRequest:
+    generation: int
+    path: Path
+    spec: EngineSpec | None  # None: enhancement is unavailable, show the original only
+    tile: int
+    cancel: threading.Event
+
+
+@dataclass
+class PreviewResult:
+    """Display arrays (uint8) of one pass; ``before`` has the same size as ``after``."""
+
+    generation: int
+    stage: str  # "preview" | "full"
+    before: np.ndarray
+    after: np.ndarray
+    seconds: float
+    megapixels: float
+    provider: str
+    warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
+
+
+def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
+    """Area-averaged copy with at most ``long_side`` pixels on its long side (for a fast pass)."""
+    import cv2
+
+    h, w = rgb.shape[:2]
+    scale = long_side / max(h, w)
+    if scale >= 1.0:
+        return rgb
+    size = (max(1, round(w * scale)), max(1, round(h * scale)))
+    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+
+
+class PreviewWorker(QObject):
+    """Runs on the preview QThread; results go out as signals carrying numpy arrays."""
+
+    originalReady = Signal(int, object, object)  # generation, uint8 HxWx3, Photo
+    resultReady = Signal(object)  # PreviewResult
+    progress = Signal(int, int, int)  # generation, tiles done, tiles total
+    failed = Signal(int, str)  # generation, message
+    saved = Signal(str)  # output path
+    saveFailed = Signal(str)
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.engines = EngineHolder()
+        self.latest = 0  # written by the GUI thread; a request older than this is stale
+        # The last full-resolution result, kept for "Save enhanced as…".
+        self._photo: Photo | None = None
+        self._enhanced: np.ndarray | None = None
+        self._enhanced_generation = -1
+
+    @Slot(object)
+    def run(self, req: PreviewRequest) -> None:
+        if req.generation != self.latest or req.cancel.is_set():
+            return  # superseded while it waited in the queue
+        try:
+            photo = read_photo(req.path)
+            if req.cancel.is_set():
+                return
+            self._photo, self._enhanced = photo, None
+            self.originalReady.emit(req.generation, to_uint8(photo.pixels), photo)
+            if req.spec is None:
+                return
+            engine = self.engines.get(req.spec)
+            small = downscale(photo.pixels, PREVIEW_LONG_SIDE)
+            passes = [("preview", small)] if small is not photo.pixels else []
+            passes.append(("full", photo.pixels))
+            for stage, rgb in passes:
+                t0 = time.perf_counter()
+
+                def on_tile(done: int, total: int, stage: str = stage) -> None:
+                    if stage == "full":
+                        self.progress.emit(req.generation, done, total)
+
+                enhanced = enhance_array(
+                    rgb, engine, strength=1.0, tile=req.tile, on_tile=on_tile, cancel=req.cancel
+                )
+                seconds = time.perf_counter() - t0
+                if stage == "full":
+                    self._enhanced, self._enhanced_generation = enhanced, req.generation
+                h, w = rgb.shape[:2]
+                self.resultReady.emit(
+                    PreviewResult(
+                        req.generation,
+                        stage,
+                        to_uint8(rgb),
+                        to_uint8(enhanced),
+                        seconds,
+                        h * w / 1e6,
+                        engine.active_provider,
+                        tuple(engine.warnings),
+                    )
+                )
+        except Cancelled:
+            pass
+        except LowlightError as exc:
+            self.failed.emit(req.generation, str(exc))
+        except Exception as exc:  # noqa: BLE001 - keep the thread alive whatever the photo does
+            self.failed.emit(req.generation, f"cannot preview '{req.path.name}': {exc}")
+
+    @Slot(int, float, object, str, int)
+    def save(self, generation: int, strength: float, path: Path, fmt: str, quality: int) -> None:
+        """Write the full-resolution result of ``generation`` at ``strength``."""
+        try:
+            if (
+                self._enhanced is None
+                or self._photo is None
+                or self._enhanced_generation != generation
+            ):
+                raise LowlightError("the full-resolution result is not ready yet")
+            original = self._photo.pixels
+            pixels = apply_strength(original, self._enhanced.copy(), strength)
+            out = write_photo(self._photo, pixels, Path(path), fmt=fmt or None, quality=quality)
+            self.saved.emit(str(out))
+        except LowlightError as exc:
+            self.saveFailed.emit(str(exc))
+        except Exception as exc:  # noqa: BLE001 - report, never crash the worker
+            self.saveFailed.emit(f"cannot save '{Path(path).name}': {exc}")
+
+
+class PreviewController(QObject):
+    """GUI-thread side: numbers requests, cancels the previous one, owns the thread."""
+
+    _runRequested = Signal(object)
+    _saveRequested = Signal(int, float, object, str, int)
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.thread = QThread()
+        self.thread.setObjectName("lowlight-preview")
+        self.worker = PreviewWorker()
+        self.worker.moveToThread(self.thread)
+        self._runRequested.connect(self.worker.run)
+        self._saveRequested.connect(self.worker.save)
+        self._generation = 0
+        self._cancel = threading.Event()
+        self.thread.start()
+
+    @property
+    def generation(self) -> int:
+        return self._generation
+
+    def request(self, path: Path, spec: EngineSpec | None, tile: int) -> int:
+        """Start previewing ``path``; returns the generation its signals will carry."""
+        self.cancel()
+        self._generation += 1
+        self._cancel = threading.Event()
+        self.worker.latest = self._generation
+        self._runRequested.emit(
+            PreviewRequest(self._generation, Path(path), spec, tile, self._cancel)
+        )
+        return self._generation
+
+    def cancel(self) -> None:
+        self._cancel.set()
+        self.worker.engines.terminate()
+
+    def save(self, strength: float, path: Path, fmt: str, quality: int) -> None:
+        self._saveRequested.emit(self._generation, strength, Path(path), fmt, quality)
+
+    def shutdown(self, timeout_ms: int = 30000) -> bool:
+        self.cancel()
+        self.thread.quit()
+        return bool(self.thread.wait(timeout_ms))

@@ -1,0 +1,507 @@
+"""Batch queue: the list model of photos to enhance, its view and the panel around it."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from enum import Enum
+from pathlib import Path
+
+from PySide6.QtCore import (
+    QAbstractListModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPoint,
+    QRect,
+    QSize,
+    Qt,
+    QUrl,
+    Signal,
+)
+from PySide6.QtGui import QAction, QColor, QDesktopServices, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QApplication,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QMenu,
+    QProgressBar,
+    QPushButton,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionProgressBar,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from lowlight_gui.qt.files import expand_inputs, name_filters
+
+
+class State(str, Enum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+    SKIPPED = "skipped"
+
+
+_STATE_COLORS = {
+    State.QUEUED: QColor(140, 140, 140),
+    State.RUNNING: QColor(52, 152, 219),
+    State.DONE: QColor(46, 174, 96),
+    State.FAILED: QColor(220, 68, 55),
+    State.SKIPPED: QColor(230, 160, 40),
+}
+
+
+@dataclass
+class QueueItem:
+    path: Path
+    state: State = State.QUEUED
+    progress: float = 0.0  # 0..1 while running (tiles done / total)
+    message: str = ""  # failure message or skip reason
+    output: Path | None = None
+    seconds: float = 0.0
+
+    def status_text(self) -> str:
+        if self.state is State.QUEUED:
+            return "Queued"
+        if self.state is State.RUNNING:
+            return f"Enhancing… {self.progress:.0%}"
+        if self.state is State.DONE:
+            name = self.output.name if self.output else ""
+            return f"Done in {self.seconds:.1f} s → {name}"
+        if self.state is State.FAILED:
+            return f"Failed: {self.message}"
+        return f"Skipped: {self.message}"
+
+
+ItemRole = Qt.ItemDataRole.UserRole + 1
+
+
+class QueueModel(QAbstractListModel):
+    """Photos in the queue, each at most once (by resolved path)."""
+
+    changed = Signal()  # anything about the counts changed
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._items: list[QueueItem] = []
+        self._keys: dict[Path, int] = {}
+
+    # -- reading --------------------------------------------------------------------------
+    def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(
+        self, index: QModelIndex | QPersistentModelIndex, role: int = Qt.ItemDataRole.DisplayRole
+    ) -> object:
+        if not index.isValid() or index.row() >= len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.path.name
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = f"{item.path}\n{item.status_text()}"
+            return tip + (f"\nOutput: {item.output}" if item.output else "")
+        if role == ItemRole:
+            return item
+        return None
+
+    def items(self) -> list[QueueItem]:
+        return list(self._items)
+
+    def item(self, row: int) -> QueueItem:
+        return self._items[row]
+
+    def paths(self, state: State | None = None) -> list[Path]:
+        return [i.path for i in self._items if state is None or i.state is state]
+
+    def count(self, state: State) -> int:
+        return sum(1 for i in self._items if i.state is state)
+
+    def find(self, path: Path | str) -> int:
+        """Row of ``path`` or -1."""
+        return self._keys.get(_key(Path(path)), -1)
+
+    # -- changing -------------------------------------------------------------------------
+    def add_paths(self, paths: list[Path]) -> int:
+        """Queue files and the photos in folders; returns how many new items were added."""
+        new = [p for p in expand_inputs([Path(p) for p in paths]) if _key(p) not in self._keys]
+        if not new:
+            return 0
+        first = len(self._items)
+        self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
+        for p in new:
+            self._keys[_key(p)] = len(self._items)
+            self._items.append(QueueItem(p))
+        self.endInsertRows()
+        self.changed.emit()
+        return len(new)
+
+    def _update(self, path: Path | str, **fields: object) -> QueueItem | None:
+        row = self.find(path)
+        if row < 0:
+            return None
+        item = self._items[row]
+        for name, value in fields.items():
+            setattr(item, name, value)
+        idx = self.index(row)
+        self.dataChanged.emit(idx, idx)
+        self.changed.emit()
+        return item
+
+    def mark_running(self, path: Path | str) -> None:
+        self._update(path, state=State.RUNNING, progress=0.0, message="")
+
+    def set_progress(self, path: Path | str, done: int, total: int) -> None:
+        self._update(path, progress=done / total if total else 0.0)
+
+    def mark_done(self, path: Path | str, output: Path, seconds: float) -> None:
+        self._update(path, state=State.DONE, progress=1.0, output=Path(output), seconds=seconds)
+
+    def mark_failed(self, path: Path | str, message: str) -> None:
+        self._update(path, state=State.FAILED, message=message)
+
+    def mark_skipped(self, path: Path | str, reason: str) -> None:
+        self._update(path, state=State.SKIPPED, message=reason)
+
+    def requeue_running(self) -> None:
+        """After a cancel: the photo that was running goes back to the queue."""
+        for item in self._items:
+            if item.state is State.RUNNING:
+                self._update(item.path, state=State.QUEUED, progress=0.0)
+
+    def requeue(self, path: Path | str) -> None:
+        """Queue one photo again (e.g. retry a single failed item)."""
+        self._update(path, state=State.QUEUED, message="", progress=0.0)
+
+    def retry_failed(self) -> int:
+        failed = [i.path for i in self._items if i.state is State.FAILED]
+        for path in failed:
+            self.requeue(path)
+        return len(failed)
+
+    def clear_done(self) -> int:
+        """Remove finished items (done and skipped)."""
+        return self._remove_where(lambda i: i.state in (State.DONE, State.SKIPPED))
+
+    def remove_rows(self, rows: list[int]) -> int:
+        doomed = {self._items[r].path for r in rows if 0 <= r < len(self._items)}
+        return self._remove_where(lambda i: i.path in doomed and i.state is not State.RUNNING)
+
+    def _remove_where(self, predicate: object) -> int:
+        removed = 0
+        for row in range(len(self._items) - 1, -1, -1):
+            if predicate(self._items[row]):  # type: ignore[operator]
+                self.beginRemoveRows(QModelIndex(), row, row)
+                del self._items[row]
+                self.endRemoveRows()
+                removed += 1
+        if removed:
+            self._keys = {_key(i.path): n for n, i in enumerate(self._items)}
+            self.changed.emit()
+        return removed
+
+
+def _key(path: Path) -> Path:
+    try:
+        return path.resolve()
+    except OSError:
+        return path.absolute()
+
+
+class QueueDelegate(QStyledItemDelegate):
+    """Two lines per item: the file name, then its state (with a progress bar while running)."""
+
+    def sizeHint(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        fm = option.fontMetrics
+        return QSize(200, fm.height() * 2 + 14)
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        item: QueueItem = index.data(ItemRole)
+        if item is None:
+            return
+        painter.save()
+        style = option.widget.style() if option.widget else QApplication.style()
+        opt = QStyleOptionViewItem(option)
+        self.initStyleOption(opt, index)
+        opt.text = ""
+        style.drawControl(QStyle.ControlElement.CE_ItemViewItem, opt, painter, option.widget)
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        pal = option.palette
+        text_color = pal.color(
+            QPalette.ColorRole.HighlightedText if selected else QPalette.ColorRole.Text
+        )
+        r = option.rect.adjusted(8, 5, -8, -5)
+        fm = option.fontMetrics
+        line_h = fm.height()
+        # State dot
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(_STATE_COLORS[item.state])
+        painter.drawEllipse(QRect(r.left(), r.top() + (line_h - 8) // 2, 8, 8))
+        text_left = r.left() + 16
+        name_rect = QRect(text_left, r.top(), r.right() - text_left, line_h)
+        painter.setPen(text_color)
+        painter.drawText(
+            name_rect,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(item.path.name, Qt.TextElideMode.ElideMiddle, name_rect.width()),
+        )
+        second = QRect(text_left, r.top() + line_h + 2, r.right() - text_left, line_h)
+        if item.state is State.RUNNING:
+            bar = QStyleOptionProgressBar()
+            bar.rect = QRect(
+                second.left(), second.top() + 2, min(160, second.width() // 2), line_h - 4
+            )
+            bar.minimum, bar.maximum = 0, 1000
+            bar.progress = int(item.progress * 1000)
+            bar.state = QStyle.StateFlag.State_Enabled | QStyle.StateFlag.State_Horizontal
+            bar.palette = pal
+            style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
+            second.setLeft(bar.rect.right() + 8)
+        muted = QColor(text_color)
+        if item.state is State.FAILED:
+            muted = _STATE_COLORS[State.FAILED] if not selected else text_color
+        elif not selected:
+            muted.setAlpha(170)
+        painter.setPen(muted)
+        small = option.font
+        painter.setFont(small)
+        painter.drawText(
+            second,
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            fm.elidedText(item.status_text(), Qt.TextElideMode.ElideRight, second.width()),
+        )
+        painter.restore()
+
+
+class BatchProgress:
+    """Overall progress and a time-remaining estimate from the pace so far."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.finished = 0
+        self.current = 0.0  # fraction of the running photo
+        self._t0 = 0.0
+
+    def start(self, total: int) -> None:
+        self.total, self.finished, self.current = total, 0, 0.0
+        self._t0 = time.monotonic()
+
+    def seconds_left(self) -> float | None:
+        done = self.finished + self.current
+        if done <= 0.05 or self.total <= 0:
+            return None
+        elapsed = time.monotonic() - self._t0
+        return max(0.0, elapsed / done * (self.total - done))
+
+
+def format_duration(seconds: float) -> str:
+    seconds = round(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    minutes, seconds = divmod(seconds, 60)
+    if minutes < 60:
+        return f"{minutes} min {seconds:02d} s"
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours} h {minutes:02d} min"
+
+
+class QueuePanel(QWidget):
+    """The queue list with its buttons and the overall progress bar."""
+
+    startRequested = Signal()
+    cancelRequested = Signal()
+    imageActivated = Signal(Path)  # show this photo in the viewer
+
+    def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.progress = BatchProgress()
+        self._running = False
+
+        self.add_files_button = QPushButton("Add photos…")
+        self.add_folder_button = QPushButton("Add folder…")
+        self.add_files_button.clicked.connect(self.add_files_dialog)
+        self.add_folder_button.clicked.connect(self.add_folder_dialog)
+
+        self.view = QListView(self)
+        self.view.setObjectName("queueList")
+        self.view.setModel(model)
+        self.view.setItemDelegate(QueueDelegate(self.view))
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
+        self.view.setUniformItemSizes(True)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self._context_menu)
+        self.view.doubleClicked.connect(self._on_double_clicked)
+        self.view.setMinimumHeight(120)
+
+        self.empty_hint = QLabel("Drop photos or folders anywhere on the window to queue them.")
+        self.empty_hint.setObjectName("hint")
+        self.empty_hint.setWordWrap(True)
+
+        self.bar = QProgressBar()
+        self.bar.setTextVisible(True)
+        self.bar.setFormat("")
+        self.bar.setRange(0, 1000)
+        self.bar.setValue(0)
+        self.summary = QLabel("")
+        self.summary.setObjectName("summary")
+
+        self.start_button = QPushButton("Start")
+        self.start_button.setObjectName("primary")
+        self.start_button.setDefault(True)
+        self.cancel_button = QPushButton("Cancel")
+        self.retry_button = QPushButton("Retry failed")
+        self.clear_button = QPushButton("Clear done")
+        self.start_button.clicked.connect(self.startRequested)
+        self.cancel_button.clicked.connect(self.cancelRequested)
+        self.retry_button.clicked.connect(self.model.retry_failed)
+        self.clear_button.clicked.connect(self.model.clear_done)
+
+        top = QHBoxLayout()
+        top.addWidget(self.add_files_button)
+        top.addWidget(self.add_folder_button)
+        top.addStretch(1)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.start_button)
+        buttons.addWidget(self.cancel_button)
+        buttons.addStretch(1)
+        buttons.addWidget(self.retry_button)
+        buttons.addWidget(self.clear_button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(top)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.empty_hint)
+        layout.addWidget(self.bar)
+        layout.addWidget(self.summary)
+        layout.addLayout(buttons)
+
+        self.enhancement_enabled = True
+        model.changed.connect(self.refresh)
+        self.refresh()
+
+    # -- state ----------------------------------------------------------------------------
+    def is_running(self) -> bool:
+        return self._running
+
+    def set_running(self, running: bool) -> None:
+        self._running = running
+        self.refresh()
+
+    def set_enhancement_enabled(self, enabled: bool) -> None:
+        self.enhancement_enabled = enabled
+        self.refresh()
+
+    def refresh(self) -> None:
+        queued = self.model.count(State.QUEUED)
+        failed = self.model.count(State.FAILED)
+        finished = self.model.count(State.DONE) + self.model.count(State.SKIPPED)
+        self.start_button.setEnabled(not self._running and queued > 0 and self.enhancement_enabled)
+        self.cancel_button.setEnabled(self._running)
+        self.retry_button.setEnabled(not self._running and failed > 0)
+        self.clear_button.setEnabled(finished > 0)
+        self.empty_hint.setVisible(self.model.rowCount() == 0)
+        self._update_bar()
+
+    def _update_bar(self) -> None:
+        p = self.progress
+        if self._running and p.total:
+            fraction = (p.finished + p.current) / p.total
+            self.bar.setValue(int(fraction * 1000))
+            self.bar.setFormat(f"{p.finished} / {p.total} photos")
+            left = p.seconds_left()
+            eta = (
+                f"about {format_duration(left)} left"
+                if left is not None
+                else "estimating time left…"
+            )
+            self.summary.setText(eta)
+        elif not self._running:
+            total = self.model.rowCount()
+            done = self.model.count(State.DONE)
+            self.bar.setValue(int(done / total * 1000) if total else 0)
+            self.bar.setFormat(f"{done} / {total} photos done" if total else "")
+            parts = []
+            for state in (State.QUEUED, State.FAILED, State.SKIPPED):
+                n = self.model.count(state)
+                if n:
+                    parts.append(f"{n} {state.value}")
+            self.summary.setText(", ".join(parts))
+
+    # -- batch events (forwarded by the window) -------------------------------------------
+    def on_batch_started(self, total: int) -> None:
+        self.progress.start(total)
+        self.set_running(True)
+
+    def on_item_progress(self, fraction: float) -> None:
+        self.progress.current = fraction
+        self._update_bar()
+
+    def on_item_finished(self) -> None:
+        self.progress.finished += 1
+        self.progress.current = 0.0
+        self._update_bar()
+
+    # -- adding ---------------------------------------------------------------------------
+    def add_files_dialog(self) -> None:
+        pattern = " ".join(name_filters())
+        files, _ = QFileDialog.getOpenFileNames(
+            self, "Add photos to the queue", "", f"Photos ({pattern})"
+        )
+        if files:
+            self.model.add_paths([Path(f) for f in files])
+
+    def add_folder_dialog(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos to the queue")
+        if folder:
+            self.model.add_paths([Path(folder)])
+
+    # -- opening outputs ------------------------------------------------------------------
+    def _on_double_clicked(self, index: QModelIndex) -> None:
+        item: QueueItem = index.data(ItemRole)
+        if item is None:
+            return
+        if item.state is State.DONE and item.output:
+            open_path(item.output)
+        else:
+            self.imageActivated.emit(item.path)
+
+    def _context_menu(self, pos: QPoint) -> None:
+        index = self.view.indexAt(pos)
+        rows = sorted({i.row() for i in self.view.selectionModel().selectedIndexes()})
+        menu = QMenu(self)
+        if index.isValid():
+            item: QueueItem = index.data(ItemRole)
+            if item.state is State.DONE and item.output:
+                out = item.output
+                menu.addAction("Open enhanced photo", lambda: open_path(out))
+                menu.addAction("Show in folder", lambda: open_path(out.parent))
+            menu.addAction("Show in viewer", lambda: self.imageActivated.emit(item.path))
+            if item.state is State.FAILED:
+                retry = QAction("Retry", menu)
+                retry.triggered.connect(lambda: self.model.requeue(item.path))
+                menu.addAction(retry)
+            menu.addSeparator()
+        if rows:
+            menu.addAction("Remove from queue", lambda: self.model.remove_rows(rows))
+        if not menu.isEmpty():
+            menu.exec(self.view.viewport().mapToGlobal(pos))
+
+
+def open_path(path: Path) -> bool:
+    """Open a file or folder with the system's default application."""
+    return QDesktopServices.openUrl(QUrl.fromLocalFile(str(path)))

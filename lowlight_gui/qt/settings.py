@@ -1,0 +1,165 @@
+"""Typed, persistent user settings over QSettings.
+
+Everything the user can set in the window lives here, so that the window, the tests and a
+restart all read the same values. Tests pass a path to get an isolated IniFormat file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QByteArray, QSettings
+
+FORMATS: tuple[str, ...] = ("same", "jpg", "png", "tif")
+FORMAT_LABELS: dict[str, str] = {
+    "same": "Same as input",
+    "jpg": "JPEG",
+    "png": "PNG",
+    "tif": "TIFF",
+}
+OVERWRITE_POLICIES: tuple[str, ...] = ("skip", "overwrite")
+OVERWRITE_LABELS: dict[str, str] = {
+    "skip": "Skip existing files",
+    "overwrite": "Overwrite existing files",
+}
+TILE_SIZES: tuple[int, ...] = (256, 512, 768, 1024, 0)  # 0: the whole image in one piece
+
+
+class Settings:
+    """User settings with defaults; every setter writes through to QSettings."""
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        if path is None:
+            self._qs = QSettings("Lowlight", "Lowlight")
+        else:
+            self._qs = QSettings(str(path), QSettings.Format.IniFormat)
+
+    # -- plumbing -------------------------------------------------------------------------
+    def _get(self, key: str, default: Any, kind: type) -> Any:
+        value = self._qs.value(key, default)
+        if value is None:
+            return default
+        try:
+            if kind is bool:
+                # IniFormat gives back "true"/"false" strings.
+                return value if isinstance(value, bool) else str(value).lower() in ("1", "true")
+            return kind(value)
+        except (TypeError, ValueError):
+            return default
+
+    def _set(self, key: str, value: Any) -> None:
+        self._qs.setValue(key, value)
+
+    def sync(self) -> None:
+        """Flush to disk (QSettings also does this on its own, lazily)."""
+        self._qs.sync()
+
+    @property
+    def file_name(self) -> str:
+        return self._qs.fileName()
+
+    # -- enhancement ----------------------------------------------------------------------
+    @property
+    def strength(self) -> float:
+        return min(1.0, max(0.0, self._get("enhance/strength", 1.0, float)))
+
+    @strength.setter
+    def strength(self, value: float) -> None:
+        self._set("enhance/strength", float(min(1.0, max(0.0, value))))
+
+    @property
+    def provider(self) -> str:
+        """ "auto" or a short provider name ("CPU", "CUDA", ...)."""
+        return self._get("enhance/provider", "auto", str)
+
+    @provider.setter
+    def provider(self, value: str) -> None:
+        self._set("enhance/provider", str(value))
+
+    @property
+    def tile(self) -> int:
+        value = self._get("enhance/tile", 512, int)
+        return value if value in TILE_SIZES else 512
+
+    @tile.setter
+    def tile(self, value: int) -> None:
+        self._set("enhance/tile", int(value))
+
+    # -- output ---------------------------------------------------------------------------
+    @property
+    def output_dir(self) -> Path | None:
+        """None means the default: an "enhanced" folder next to each input."""
+        value = self._get("output/dir", "", str)
+        return Path(value) if value else None
+
+    @output_dir.setter
+    def output_dir(self, value: Path | str | None) -> None:
+        self._set("output/dir", str(value) if value else "")
+
+    @property
+    def fmt(self) -> str:
+        value = self._get("output/format", "same", str)
+        return value if value in FORMATS else "same"
+
+    @fmt.setter
+    def fmt(self, value: str) -> None:
+        if value not in FORMATS:
+            raise ValueError(f"unknown output format {value!r}")
+        self._set("output/format", value)
+
+    @property
+    def quality(self) -> int:
+        return min(100, max(1, self._get("output/quality", 95, int)))
+
+    @quality.setter
+    def quality(self, value: int) -> None:
+        self._set("output/quality", int(min(100, max(1, value))))
+
+    @property
+    def overwrite(self) -> str:
+        value = self._get("output/overwrite", "skip", str)
+        return value if value in OVERWRITE_POLICIES else "skip"
+
+    @overwrite.setter
+    def overwrite(self, value: str) -> None:
+        if value not in OVERWRITE_POLICIES:
+            raise ValueError(f"unknown overwrite policy {value!r}")
+        self._set("output/overwrite", value)
+
+    # -- browsing -------------------------------------------------------------------------
+    @property
+    def last_folder(self) -> Path | None:
+        value = self._get("browse/last_folder", "", str)
+        return Path(value) if value else None
+
+    @last_folder.setter
+    def last_folder(self, value: Path | str | None) -> None:
+        self._set("browse/last_folder", str(value) if value else "")
+
+    # -- window state ---------------------------------------------------------------------
+    def _bytes(self, key: str) -> QByteArray | None:
+        value = self._qs.value(key)
+        return value if isinstance(value, QByteArray) and not value.isEmpty() else None
+
+    @property
+    def window_geometry(self) -> QByteArray | None:
+        return self._bytes("window/geometry")
+
+    @window_geometry.setter
+    def window_geometry(self, value: QByteArray) -> None:
+        self._set("window/geometry", value)
+
+    @property
+    def window_state(self) -> QByteArray | None:
+        return self._bytes("window/state")
+
+    @window_state.setter
+    def window_state(self, value: QByteArray) -> None:
+        self._set("window/state", value)
+
+    def splitter_state(self, name: str) -> QByteArray | None:
+        return self._bytes(f"window/splitter_{name}")
+
+    def set_splitter_state(self, name: str, value: QByteArray) -> None:
+        self._set(f"window/splitter_{name}", value)

@@ -1,0 +1,446 @@
+"""Before/after compare viewer: one photo, original on the left of a draggable handle, enhanced
+on the right; zoom and pan apply to both halves together.
+
+Image coordinates are those of the original ("before") image; an enhanced image of another size
+(the fast downscaled preview) is stretched onto the same rectangle, so both halves always line up.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPainterPath,
+    QPaintEvent,
+    QPalette,
+    QPen,
+    QPixmap,
+    QResizeEvent,
+    QTransform,
+    QWheelEvent,
+)
+from PySide6.QtWidgets import QSizePolicy, QWidget
+
+MODES: tuple[str, ...] = ("split", "side", "before", "after")
+MIN_SCALE, MAX_SCALE = 0.02, 32.0
+_HANDLE_GRAB_PX = 10  # how close to the handle a press must be to grab it
+_KEY_STEP, _KEY_STEP_BIG = 0.02, 0.10  # split moves per arrow key press (fraction of width)
+_WHEEL_STEP = 1.25
+
+
+class CompareViewer(QWidget):
+    """Paints two QImages with a shared transform; all state is plain numbers a test can read."""
+
+    splitChanged = Signal(float)
+    zoomChanged = Signal(float)  # scale in device pixels per image pixel (1.0 = 100 %)
+    modeChanged = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.setMouseTracking(True)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.setMinimumSize(240, 180)
+        self._before: QImage | None = None
+        self._after: QImage | None = None
+        self._split = 0.5
+        self._mode = "split"
+        self._mode_before_toggle = "split"
+        self._scale = 1.0  # logical widget pixels per image pixel
+        self._center = QPointF(0, 0)  # image point shown at the centre of each view rect
+        self._fit = True
+        self._drag: str | None = None  # "handle" | "pan"
+        self._drag_origin = QPointF()
+        self._drag_center = QPointF()
+        self._overlay = ""
+        self._placeholder = "Open a photo (Ctrl+O) or a folder, or drop files here"
+        # Pre-scaled copies for zoomed-out painting: smooth-scaling a 12 MP image on every
+        # paint would make handle dragging stutter.
+        self._scaled_cache: dict[tuple[int, int, int], QPixmap] = {}
+
+    # -- images ---------------------------------------------------------------------------
+    def set_images(self, before: QImage | None, after: QImage | None = None) -> None:
+        """Show a new photo; the view fits it unless the size is the same as before."""
+        same_size = (
+            before is not None and self._before is not None and before.size() == self._before.size()
+        )
+        self._before = before
+        self._after = after
+        self._scaled_cache.clear()
+        if not same_size:
+            self.zoom_fit()
+        self.update()
+
+    def set_after(self, after: QImage | None) -> None:
+        """Replace the enhanced image only (new strength, full-resolution pass)."""
+        self._after = after
+        self._scaled_cache = {k: v for k, v in self._scaled_cache.items() if k[0] != 1}
+        self.update()
+
+    def before_image(self) -> QImage | None:
+        return self._before
+
+    def after_image(self) -> QImage | None:
+        return self._after
+
+    def set_overlay_text(self, text: str) -> None:
+        """A short status line painted over the view, e.g. "Enhancing preview…"."""
+        self._overlay = text
+        self.update()
+
+    def set_placeholder_text(self, text: str) -> None:
+        self._placeholder = text
+        self.update()
+
+    def image_size(self) -> QSize:
+        return self._before.size() if self._before is not None else QSize(0, 0)
+
+    # -- split and mode -------------------------------------------------------------------
+    def split(self) -> float:
+        """Handle position as a fraction of the widget width (0..1)."""
+        return self._split
+
+    def split_x(self) -> float:
+        """Handle position in widget pixels."""
+        return self._split * self.width()
+
+    def set_split(self, fraction: float) -> None:
+        fraction = min(1.0, max(0.0, float(fraction)))
+        if fraction != self._split:
+            self._split = fraction
+            self.splitChanged.emit(fraction)
+            self.update()
+
+    def mode(self) -> str:
+        return self._mode
+
+    def set_mode(self, mode: str) -> None:
+        if mode not in MODES:
+            raise ValueError(f"unknown viewer mode {mode!r}")
+        if mode != self._mode:
+            self._mode = mode
+            if self._fit:  # side by side halves the room each image has
+                self._apply_fit()
+            self.modeChanged.emit(mode)
+            self.update()
+
+    def toggle_before(self) -> None:
+        """Show the original alone, or go back to the previous comparison."""
+        if self._mode == "before":
+            self.set_mode(self._mode_before_toggle)
+        else:
+            self._mode_before_toggle = self._mode
+            self.set_mode("before")
+
+    def toggle_side_by_side(self) -> None:
+        self.set_mode("split" if self._mode == "side" else "side")
+
+    # -- zoom and pan ---------------------------------------------------------------------
+    def view_rects(self) -> list[tuple[str, QRectF]]:
+        """(side, rect) pairs of the areas each image is laid out in."""
+        full = QRectF(self.rect())
+        if self._mode == "side":
+            half = full.width() / 2
+            return [
+                ("before", QRectF(0, 0, half, full.height())),
+                ("after", QRectF(half, 0, full.width() - half, full.height())),
+            ]
+        return [("before", full), ("after", full)]
+
+    def transform_for(self, side: str) -> QTransform:
+        """Image -> widget transform for one half; both halves share scale and centre."""
+        rect = dict(self.view_rects())[side]
+        t = QTransform()
+        c = rect.center()
+        t.translate(c.x(), c.y())
+        t.scale(self._scale, self._scale)
+        t.translate(-self._center.x(), -self._center.y())
+        return t
+
+    def scale(self) -> float:
+        """Device pixels per image pixel: 1.0 is 100 % on any screen."""
+        return self._scale * self.devicePixelRatioF()
+
+    def is_fit(self) -> bool:
+        return self._fit
+
+    def zoom_fit(self) -> None:
+        self._fit = True
+        self._apply_fit()
+        self.update()
+
+    def zoom_100(self) -> None:
+        self._set_scale(1.0 / self.devicePixelRatioF())
+
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom keeping the image point under ``anchor`` (widget coordinates) in place."""
+        self._set_scale(self._scale * factor, anchor)
+
+    def pan_by(self, dx: float, dy: float) -> None:
+        """Move the image by (dx, dy) widget pixels, in both halves."""
+        if self._before is None:
+            return
+        self._fit = False
+        self._center = QPointF(
+            self._center.x() - dx / self._scale, self._center.y() - dy / self._scale
+        )
+        self.update()
+
+    def center(self) -> QPointF:
+        return QPointF(self._center)
+
+    def _apply_fit(self) -> None:
+        if self._before is None:
+            return
+        rect = self.view_rects()[0][1]
+        iw, ih = self._before.width(), self._before.height()
+        if iw == 0 or ih == 0 or rect.width() <= 0 or rect.height() <= 0:
+            return
+        self._scale = min(rect.width() / iw, rect.height() / ih)
+        self._center = QPointF(iw / 2, ih / 2)
+        self.zoomChanged.emit(self.scale())
+
+    def _set_scale(self, scale: float, anchor: QPointF | None = None) -> None:
+        if self._before is None:
+            return
+        dpr = self.devicePixelRatioF()
+        scale = min(MAX_SCALE / dpr, max(MIN_SCALE / dpr, scale))
+        if anchor is not None:
+            # Keep the image point under the anchor fixed: solve for the new centre.
+            side, rect = self._rect_at(anchor)
+            inv, _ = self.transform_for(side).inverted()
+            p = inv.map(anchor)
+            c = rect.center()
+            self._center = QPointF(
+                p.x() - (anchor.x() - c.x()) / scale, p.y() - (anchor.y() - c.y()) / scale
+            )
+        self._scale = scale
+        self._fit = False
+        self.zoomChanged.emit(self.scale())
+        self.update()
+
+    def _rect_at(self, pos: QPointF) -> tuple[str, QRectF]:
+        for side, rect in self.view_rects():
+            if rect.contains(pos):
+                return side, rect
+        return self.view_rects()[0]
+
+    # -- events ---------------------------------------------------------------------------
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        if self._fit:
+            self._apply_fit()
+        super().resizeEvent(event)
+
+    def _near_handle(self, pos: QPointF) -> bool:
+        return (
+            self._mode == "split"
+            and self._before is not None
+            and abs(pos.x() - self.split_x()) <= _HANDLE_GRAB_PX
+        )
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        self.setFocus(Qt.FocusReason.MouseFocusReason)
+        pos = event.position()
+        if event.button() == Qt.MouseButton.LeftButton and self._near_handle(pos):
+            self._drag = "handle"
+            self.set_split(pos.x() / max(1, self.width()))
+        elif event.button() in (Qt.MouseButton.LeftButton, Qt.MouseButton.MiddleButton):
+            self._drag = "pan"
+            self._drag_origin = pos
+            self._drag_center = QPointF(self._center)
+            self.setCursor(Qt.CursorShape.ClosedHandCursor)
+        event.accept()
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        pos = event.position()
+        if self._drag == "handle":
+            self.set_split(pos.x() / max(1, self.width()))
+        elif self._drag == "pan" and self._before is not None:
+            d = pos - self._drag_origin
+            self._fit = False
+            self._center = QPointF(
+                self._drag_center.x() - d.x() / self._scale,
+                self._drag_center.y() - d.y() / self._scale,
+            )
+            self.update()
+        elif self._near_handle(pos):
+            self.setCursor(Qt.CursorShape.SplitHCursor)
+        else:
+            self.setCursor(
+                Qt.CursorShape.OpenHandCursor if self._before else Qt.CursorShape.ArrowCursor
+            )
+        event.accept()
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        self._drag = None
+        self.unsetCursor()
+        event.accept()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        if self._fit:
+            self._set_scale(1.0 / self.devicePixelRatioF(), event.position())
+        else:
+            self.zoom_fit()
+
+    def wheelEvent(self, event: QWheelEvent) -> None:
+        steps = event.angleDelta().y() / 120.0
+        if steps:
+            self.zoom_by(_WHEEL_STEP**steps, event.position())
+        event.accept()
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        key = event.key()
+        big = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        step = _KEY_STEP_BIG if big else _KEY_STEP
+        if key == Qt.Key.Key_Left:
+            self.set_split(self._split - step)
+        elif key == Qt.Key.Key_Right:
+            self.set_split(self._split + step)
+        elif key in (Qt.Key.Key_Space, Qt.Key.Key_B):
+            self.toggle_before()
+        elif key == Qt.Key.Key_S:
+            self.toggle_side_by_side()
+        elif key == Qt.Key.Key_A:
+            self.set_mode("split" if self._mode == "after" else "after")
+        elif key == Qt.Key.Key_F:
+            self.zoom_fit()
+        elif key == Qt.Key.Key_1:
+            self.zoom_100()
+        elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
+            self.zoom_by(_WHEEL_STEP)
+        elif key == Qt.Key.Key_Minus:
+            self.zoom_by(1 / _WHEEL_STEP)
+        else:
+            super().keyPressEvent(event)
+            return
+        event.accept()
+
+    # -- painting -------------------------------------------------------------------------
+    def _pixmap_for(self, which: int, image: QImage) -> tuple[QPixmap | QImage, float]:
+        """The image to draw and its extra scale: a smooth pre-scaled copy when zoomed out."""
+        dpr = self.devicePixelRatioF()
+        target_w = round(self._before.width() * self._scale * dpr) if self._before else 0
+        if target_w <= 0 or target_w >= image.width():
+            return image, 1.0
+        key = (which, target_w, image.cacheKey() & 0x7FFFFFFF)
+        pix = self._scaled_cache.get(key)
+        if pix is None:
+            self._scaled_cache = {k: v for k, v in self._scaled_cache.items() if k[0] != which}
+            pix = QPixmap.fromImage(
+                image.scaledToWidth(target_w, Qt.TransformationMode.SmoothTransformation)
+            )
+            pix.setDevicePixelRatio(1.0)
+            self._scaled_cache[key] = pix
+        return pix, image.width() / pix.width()
+
+    def _draw_image(self, p: QPainter, which: int, image: QImage, clip: QRectF, side: str) -> None:
+        if self._before is None:
+            return
+        p.save()
+        p.setClipRect(clip)
+        p.setTransform(self.transform_for(side))
+        source, extra = self._pixmap_for(which, image)
+        # Map the drawn image onto the original's rectangle (the preview may be smaller).
+        sx = self._before.width() / image.width() * extra
+        sy = self._before.height() / image.height() * extra
+        p.scale(sx, sy)
+        p.setRenderHint(
+            QPainter.RenderHint.SmoothPixmapTransform, self._scale * self.devicePixelRatioF() < 1
+        )
+        if isinstance(source, QPixmap):
+            p.drawPixmap(0, 0, source)
+        else:
+            p.drawImage(0, 0, source)
+        p.restore()
+
+    def _draw_label(self, p: QPainter, text: str, rect: QRectF, right: bool) -> None:
+        font = QFont(self.font())
+        font.setBold(True)
+        p.setFont(font)
+        fm = p.fontMetrics()
+        w, h = fm.horizontalAdvance(text) + 16, fm.height() + 8
+        x = rect.right() - w - 10 if right else rect.left() + 10
+        box = QRectF(x, rect.top() + 10, w, h)
+        path = QPainterPath()
+        path.addRoundedRect(box, 6, 6)
+        p.fillPath(path, QColor(0, 0, 0, 150))
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, text)
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        p = QPainter(self)
+        # A neutral backdrop a little darker than the window, from the palette (light or dark).
+        p.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window).darker(135))
+        if self._before is None:
+            p.setPen(self.palette().color(self.foregroundRole()))
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
+            return
+        after = self._after
+        full = QRectF(self.rect())
+        if self._mode == "side":
+            rects = dict(self.view_rects())
+            self._draw_image(p, 0, self._before, rects["before"], "before")
+            if after is not None:
+                self._draw_image(p, 1, after, rects["after"], "after")
+            p.setPen(QPen(self.palette().color(self.backgroundRole()), 2))
+            p.drawLine(
+                QPointF(rects["after"].left(), 0), QPointF(rects["after"].left(), full.height())
+            )
+            self._draw_label(p, "Before", rects["before"], right=False)
+            self._draw_label(
+                p, "After" if after is not None else "After (working…)", rects["after"], right=True
+            )
+        elif self._mode == "before" or after is None:
+            self._draw_image(p, 0, self._before, full, "before")
+            self._draw_label(p, "Before", full, right=False)
+        elif self._mode == "after":
+            self._draw_image(p, 1, after, full, "after")
+            self._draw_label(p, "After", full, right=True)
+        else:
+            x = self.split_x()
+            self._draw_image(p, 0, self._before, QRectF(0, 0, x, full.height()), "before")
+            self._draw_image(p, 1, after, QRectF(x, 0, full.width() - x, full.height()), "after")
+            self._draw_handle(p, x, full.height())
+            if x > 80:
+                self._draw_label(p, "Before", full, right=False)
+            if full.width() - x > 80:
+                self._draw_label(p, "After", full, right=True)
+        if self._overlay:
+            self._draw_overlay(p, full)
+
+    def _draw_handle(self, p: QPainter, x: float, h: float) -> None:
+        p.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        p.setPen(QPen(QColor(0, 0, 0, 90), 3))
+        p.drawLine(QPointF(x, 0), QPointF(x, h))
+        p.setPen(QPen(QColor(255, 255, 255, 230), 1.5))
+        p.drawLine(QPointF(x, 0), QPointF(x, h))
+        grip = QRectF(x - 14, h / 2 - 14, 28, 28)
+        p.setBrush(QColor(255, 255, 255, 235))
+        p.setPen(QPen(QColor(0, 0, 0, 120), 1))
+        p.drawEllipse(grip)
+        # Two small arrows say "drag me sideways".
+        p.setBrush(QColor(40, 40, 40))
+        p.setPen(Qt.PenStyle.NoPen)
+        cy = h / 2
+        for sign in (-1, 1):
+            tip = x + sign * 9
+            path = QPainterPath(QPointF(tip, cy))
+            path.lineTo(QPointF(x + sign * 3, cy - 5))
+            path.lineTo(QPointF(x + sign * 3, cy + 5))
+            path.closeSubpath()
+            p.drawPath(path)
+
+    def _draw_overlay(self, p: QPainter, full: QRectF) -> None:
+        fm = p.fontMetrics()
+        w, h = fm.horizontalAdvance(self._overlay) + 24, fm.height() + 10
+        box = QRectF(full.center().x() - w / 2, full.bottom() - h - 14, w, h)
+        path = QPainterPath()
+        path.addRoundedRect(box, h / 2, h / 2)
+        p.fillPath(path, QColor(0, 0, 0, 160))
+        p.setPen(QColor(255, 255, 255))
+        p.drawText(box, Qt.AlignmentFlag.AlignCenter, self._overlay)

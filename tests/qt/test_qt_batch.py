@@ -1,0 +1,141 @@
+"""The batch worker through the window: a full run, cancelling, and closing mid-batch."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from lowlight_gui.qt.queue import State
+from tests.conftest import write_image
+
+SIGNALS = (
+    "batchStarted",
+    "itemStarted",
+    "tileProgress",
+    "itemDone",
+    "itemFailed",
+    "itemSkipped",
+    "finished",
+)
+
+
+def _record(worker) -> list[tuple]:
+    log: list[tuple] = []
+    for name in SIGNALS:
+        getattr(worker, name).connect(lambda *args, n=name: log.append((n, *args)))
+    return log
+
+
+def _wait_finished(qtbot, window, log: list[tuple]) -> None:
+    """The worker's signals reach the recorder directly (worker thread) and the window through
+    the event loop: wait for both."""
+    qtbot.waitUntil(
+        lambda: bool(log) and log[-1][0] == "finished" and not window.queue_panel.is_running(),
+        timeout=60000,
+    )
+
+
+def _files(folder: Path) -> list[str]:
+    return sorted(p.name for p in folder.rglob("*") if p.is_file()) if folder.exists() else []
+
+
+def test_batch_runs_to_completion_in_order(make_window, settings, photo_dir, tmp_path, qtbot):
+    out = tmp_path / "out"
+    settings.output_dir = out
+    settings.tile = 256
+    window = make_window()
+    window.queue_model.add_paths([photo_dir])
+    log = _record(window.batch.worker)
+    assert window.start_batch()
+    _wait_finished(qtbot, window, log)
+    assert not window.batch.is_running()
+
+    names = [e[0] for e in log]
+    assert names[0] == "batchStarted" and log[0][1] == 3
+    assert names[-1] == "finished" and log[-1][1:] == (3, 0, 0, False)
+    for index in range(3):
+        mine = [
+            e[0] for e in log if e[0] != "batchStarted" and e[0] != "finished" and e[1] == index
+        ]
+        assert mine[0] == "itemStarted" and mine[-1] == "itemDone"
+        assert set(mine[1:-1]) == {"tileProgress"} and len(mine) >= 3
+    assert _files(out) == ["img1_enhanced.jpg", "img2_enhanced.jpg", "img3_enhanced.jpg"]
+    assert [i.state for i in window.queue_model.items()] == [State.DONE] * 3
+    assert all(i.output and i.output.exists() for i in window.queue_model.items())
+    assert "3 / 3" in window.queue_panel.bar.format()
+
+    # A second run skips what exists (overwrite policy "skip").
+    window.queue_model.add_paths([write_image(photo_dir / "img4.jpg", seed=9)])
+    window.queue_model.items()[0].state = State.QUEUED
+    log.clear()
+    assert window.start_batch()
+    _wait_finished(qtbot, window, log)
+    assert window.queue_model.item(0).state is State.SKIPPED
+    assert window.queue_model.item(3).state is State.DONE
+
+
+def test_failed_item_shows_message(make_window, settings, tmp_path, qtbot):
+    bad = tmp_path / "in" / "broken.jpg"
+    bad.parent.mkdir()
+    bad.write_bytes(b"")
+    settings.output_dir = tmp_path / "out"
+    window = make_window()
+    window.queue_model.add_paths([bad])
+    log = _record(window.batch.worker)
+    window.start_batch()
+    _wait_finished(qtbot, window, log)
+    item = window.queue_model.item(0)
+    assert item.state is State.FAILED and "broken.jpg" in item.message
+    assert "broken.jpg" in window.statusBar().currentMessage()
+    assert window.queue_panel.retry_button.isEnabled()
+
+
+@pytest.fixture
+def big_photos(tmp_path) -> Path:
+    folder = tmp_path / "big"
+    for i in range(3):
+        write_image(folder / f"p{i}.png", h=192, w=192, seed=i)
+    return folder
+
+
+def test_cancel_mid_batch_leaves_no_partial_output(
+    make_window, settings, slow_model, big_photos, tmp_path, qtbot
+):
+    out = tmp_path / "out"
+    settings.output_dir = out
+    settings.tile = 256
+    window = make_window(model=slow_model)
+    window.queue_model.add_paths([big_photos])
+    log = _record(window.batch.worker)
+    window.start_batch()
+    qtbot.waitUntil(lambda: any(e[0] == "itemStarted" for e in log), timeout=60000)
+    window.queue_panel.cancel_button.click()
+    _wait_finished(qtbot, window, log)
+    done, _skipped, _failed, cancelled = log[-1][1:]
+    assert cancelled
+    assert done < 3
+    written = _files(out)
+    assert len(written) == done  # no partial file, no temp file
+    assert all(n.endswith("_enhanced.png") for n in written)
+    # The interrupted photo is queued again; Start is offered again.
+    assert window.queue_model.count(State.RUNNING) == 0
+    assert window.queue_model.count(State.QUEUED) == 3 - done
+    assert window.queue_panel.start_button.isEnabled()
+
+
+def test_close_window_mid_batch_stops_cleanly(
+    make_window, settings, slow_model, big_photos, tmp_path, qtbot
+):
+    out = tmp_path / "out"
+    settings.output_dir = out
+    window = make_window(model=slow_model)
+    window.queue_model.add_paths([big_photos])
+    log = _record(window.batch.worker)
+    window.start_batch()
+    qtbot.waitUntil(lambda: any(e[0] == "itemStarted" for e in log), timeout=60000)
+    window.close()
+    assert not window.batch.thread.isRunning()
+    assert not window.preview.thread.isRunning()
+    assert all(n.endswith("_enhanced.png") for n in _files(out))
+    assert len(_files(out)) < 3

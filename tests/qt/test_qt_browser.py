@@ -1,0 +1,77 @@
+"""Folder browser: background thumbnails (cached, EXIF-upright) and selection -> viewer."""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+from PIL import Image
+
+from lowlight_gui.qt.browser import FolderBrowser
+from lowlight_gui.qt.thumbnails import ThumbnailCache, load_thumbnail
+from tests.conftest import write_image
+
+
+def test_thumbnail_is_small_and_upright(tmp_path):
+    path = tmp_path / "rotated.jpg"
+    arr = np.zeros((60, 200, 3), np.uint8)  # stored landscape...
+    exif = Image.Exif()
+    exif[0x0112] = 6  # ...shown rotated 90 degrees: portrait
+    Image.fromarray(arr).save(path, exif=exif)
+    image = load_thumbnail(path, 64)
+    assert (image.width(), image.height()) == (19, 64)
+
+
+def test_cache_loads_in_background_and_keys_by_mtime(qtbot, tmp_path):
+    path = write_image(tmp_path / "a.jpg")
+    cache = ThumbnailCache(capacity=2)
+    assert cache.get(path, 32) is None  # queued, not decoded on the caller's thread
+    with qtbot.waitSignal(cache.ready, timeout=10000):
+        pass
+    pixmap = cache.get(path, 32)
+    assert pixmap is not None and not pixmap.isNull() and pixmap.width() == 32
+    # A changed file (new mtime) is loaded again.
+    write_image(path, seed=5)
+    import os
+
+    os.utime(path, ns=(time.time_ns(), time.time_ns() + 10**9))
+    assert cache.get(path, 32) is None
+    cache.wait()
+
+
+def test_folder_of_many_photos_opens_without_blocking(qtbot, tmp_path):
+    folder = tmp_path / "many"
+    write_image(folder / "img0.jpg", h=600, w=800)
+    for i in range(1, 300):  # same bytes, many files: listing must not decode them
+        (folder / f"img{i}.jpg").write_bytes((folder / "img0.jpg").read_bytes())
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.resize(400, 600)
+    browser.show()
+    t0 = time.perf_counter()
+    browser.open_folder(folder)
+    elapsed = time.perf_counter() - t0
+    assert browser.thumb_model.rowCount() == 300
+    assert elapsed < 1.0
+    assert [p.name for p in browser.thumb_model.files()[:3]] == ["img0.jpg", "img1.jpg", "img2.jpg"]
+    qtbot.waitUntil(lambda: len(browser.cache) >= 1, timeout=10000)
+    browser.cache.cancel_pending()
+    browser.cache.wait()
+
+
+def test_selecting_a_thumbnail_previews_it(make_window, photo_dir, qtbot):
+    window = make_window()
+    window.show()
+    window.browser.open_folder(photo_dir)
+    assert window.browser.thumb_model.rowCount() == 3  # notes.txt is not listed
+    window.browser.grid.setCurrentIndex(window.browser.thumb_model.index(1))
+    assert window.current_path == photo_dir / "img2.jpg"
+    assert "img2.jpg" in window.windowTitle()
+    qtbot.waitUntil(
+        lambda: window.viewer.after_image() is not None and window.save_action.isEnabled(),
+        timeout=30000,
+    )
+    assert window.viewer.before_image().size() == window.viewer.after_image().size()
+    assert window.provider_label.text().startswith("CPU, ")
+    assert " s for " in window.provider_label.text()
+    assert window.settings.last_folder == photo_dir

@@ -1,0 +1,98 @@
+"""Preview: the strength slider re-blends without running the model; a new photo cancels."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from lowlight_gui.qt.about import about_markdown, summarize_model_card
+from lowlight_gui.qt.preview import downscale
+from tests.conftest import write_image
+
+
+def _pixel(window):
+    image = window.viewer.after_image()
+    c = image.pixelColor(image.width() // 2, image.height() // 2)
+    return c.red(), c.green(), c.blue()
+
+
+def test_strength_reblends_cached_result(make_window, bright_model, tmp_path, qtbot):
+    photo = write_image(tmp_path / "dark.png", h=64, w=80)
+    window = make_window(model=bright_model)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    generation = window.preview.generation
+    full = _pixel(window)
+    window.controls.strength.setValue(0)
+    qtbot.waitUntil(lambda: _pixel(window) != full, timeout=5000)
+    c = window.viewer.before_image().pixelColor(40, 32)
+    assert _pixel(window) == (c.red(), c.green(), c.blue())  # strength 0: the original
+    window.controls.strength.setValue(100)
+    qtbot.waitUntil(lambda: _pixel(window) == full, timeout=5000)
+    assert window.preview.generation == generation  # no new inference
+    assert window.settings.strength == 1.0
+
+
+def test_new_photo_cancels_running_preview(make_window, settings, slow_model, tmp_path, qtbot):
+    a = write_image(tmp_path / "a.png", h=256, w=256, seed=1)
+    b = write_image(tmp_path / "b.png", h=40, w=40, seed=2)
+    settings.tile = 256  # several tiles, so the first photo is caught between two of them
+    window = make_window(model=slow_model)
+    results, progress = [], []
+    worker = window.preview.worker
+    worker.resultReady.connect(lambda r: results.append(r.generation))
+    worker.progress.connect(lambda g, done, total: progress.append((g, done, total)))
+    window.show_image(a)
+    first = window.preview.generation
+    qtbot.waitUntil(lambda: bool(progress), timeout=60000)  # A is mid-run
+    window.show_image(b)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
+    assert window.viewer.before_image().width() == 40
+    assert first not in results  # the first photo's preview never finished
+    a_tiles = [p for p in progress if p[0] == first]
+    assert a_tiles[-1][1] < a_tiles[-1][2]  # ...and stopped before its last tile
+
+
+def test_downscale_keeps_aspect():
+    rgb = np.zeros((300, 2000, 3), np.float32)
+    small = downscale(rgb, 1024)
+    assert small.shape == (154, 1024, 3)
+    assert downscale(small, 1024) is small
+
+
+def test_about_summarizes_model_card(tmp_path):
+    card = tmp_path / "model_card.md"
+    card.write_text(
+        "# Lowlight U-Net\n\nA small U-Net trained on paired photos.\n\n"
+        "## Training\nlots of detail\n\n"
+        "## Evaluation results\n| set | PSNR |\n|---|---|\n| LOL | 21.3 dB |\n"
+    )
+    summary = summarize_model_card(card.read_text())
+    assert "Lowlight U-Net" in summary and "21.3 dB" in summary and "lots of detail" not in summary
+    text = about_markdown(card, ["CUDA", "CPU"], "CPU", "models/x.onnx")
+    assert "CUDA, CPU" in text and "21.3 dB" in text
+
+
+def test_save_enhanced_as_writes_full_resolution(make_window, bright_model, tmp_path, qtbot):
+    photo = write_image(tmp_path / "dark.png", h=50, w=70)
+    window = make_window(model=bright_model)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    target = tmp_path / "saved" / "dark_enhanced.png"
+    with qtbot.waitSignal(window.preview.worker.saved, timeout=30000) as blocker:
+        window.preview.save(0.5, target, "", 95)
+    assert blocker.args == [str(target)]
+    from PIL import Image
+
+    with Image.open(target) as im:
+        assert im.size == (70, 50)
+
+
+def test_about_dialog_opens(make_window, qtbot):
+    from lowlight_gui.qt.about import AboutDialog
+
+    window = make_window()
+    window.show_about()
+    dialog = window.findChild(AboutDialog)
+    assert dialog is not None and dialog.isVisible()
+    assert "Lowlight" in dialog.text.toPlainText() and "CPU" in dialog.text.toPlainText()
+    dialog.close()

@@ -1,0 +1,79 @@
+"""Dropping files and folders on the window, and the queue's states and buttons."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from lowlight_gui.qt.queue import QueueModel, State, format_duration
+from tests.conftest import write_image
+
+
+def _drop(widget, paths: list[Path]) -> QDropEvent:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    pos = QPointF(widget.width() / 2, widget.height() / 2)
+    enter = QDragEnterEvent(
+        pos.toPoint(),
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, enter)
+    assert enter.isAccepted()
+    drop = QDropEvent(
+        pos,
+        Qt.DropAction.CopyAction,
+        mime,
+        Qt.MouseButton.LeftButton,
+        Qt.KeyboardModifier.NoModifier,
+    )
+    QApplication.sendEvent(widget, drop)
+    return drop
+
+
+# PySide6 marks the QPoint constructor deprecated; it is the one Qt 6 documents for drag events.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_drop_files_and_folder_queues_each_photo_once(make_window, photo_dir, tmp_path):
+    window = make_window()
+    loose = [write_image(tmp_path / "other" / "a.png"), write_image(tmp_path / "other" / "b.jpg")]
+    event = _drop(window, [loose[0], loose[1], photo_dir, loose[0]])
+    assert event.isAccepted()
+    queued = window.queue_model.paths()
+    expected = [*loose, photo_dir / "img1.jpg", photo_dir / "img2.jpg", photo_dir / "img3.jpg"]
+    assert queued == expected  # folder expanded to its photos, notes.txt left out, a.png once
+    assert all(i.state is State.QUEUED for i in window.queue_model.items())
+    # Dropping the same things again adds nothing.
+    _drop(window, [photo_dir, loose[1]])
+    assert window.queue_model.paths() == expected
+    assert window.queue_panel.start_button.isEnabled()
+    window.close()
+
+
+def test_queue_states_retry_and_clear(qtbot, photo_dir, tmp_path):
+    model = QueueModel()
+    assert model.add_paths([photo_dir]) == 3
+    a, b, c = model.paths()
+    model.mark_running(a)
+    model.set_progress(a, 1, 4)
+    assert model.item(0).progress == 0.25
+    model.mark_done(a, tmp_path / "a_out.jpg", 1.5)
+    model.mark_failed(b, "cannot read 'img2.jpg': the file is empty")
+    model.mark_skipped(c, "already exists")
+    assert model.item(1).status_text().startswith("Failed: cannot read")
+    assert model.retry_failed() == 1
+    assert model.item(1).state is State.QUEUED
+    assert model.clear_done() == 2  # done and skipped go, the requeued one stays
+    assert model.paths() == [b]
+    assert model.add_paths([photo_dir]) == 2  # the removed ones can come back
+
+
+def test_format_duration():
+    assert format_duration(42.4) == "42 s"
+    assert format_duration(125) == "2 min 05 s"
+    assert format_duration(3 * 3600 + 60) == "3 h 01 min"

@@ -1,0 +1,76 @@
+"""Settings persist through a restart (QSettings in an IniFormat file on a temporary path)."""
+
+from __future__ import annotations
+
+import pytest
+
+from lowlight_gui.qt.settings import Settings
+
+
+def test_settings_round_trip_and_defaults(tmp_path):
+    path = tmp_path / "s.ini"
+    s = Settings(path)
+    assert (s.strength, s.provider, s.tile, s.output_dir, s.fmt, s.quality, s.overwrite) == (
+        1.0,
+        "auto",
+        512,
+        None,
+        "same",
+        95,
+        "skip",
+    )
+    s.strength, s.provider, s.tile = 0.35, "CPU", 0
+    s.output_dir, s.fmt, s.quality, s.overwrite = tmp_path / "o", "png", 80, "overwrite"
+    s.sync()
+    r = Settings(path)
+    assert (r.strength, r.provider, r.tile, r.output_dir, r.fmt, r.quality, r.overwrite) == (
+        0.35,
+        "CPU",
+        0,
+        tmp_path / "o",
+        "png",
+        80,
+        "overwrite",
+    )
+    with pytest.raises(ValueError):
+        r.fmt = "gif"
+
+
+def test_controls_and_window_state_persist_through_restart(make_window, tmp_path, qtbot):
+    path = tmp_path / "restart.ini"
+    first = make_window(s=Settings(path))
+    first.show()
+    qtbot.waitExposed(first)
+    c = first.controls
+    c.strength.setValue(40)
+    c.tile.setCurrentIndex(c.tile.findData(256))
+    c.fmt.setCurrentIndex(c.fmt.findData("tif"))
+    c.quality.setValue(77)
+    c.overwrite.setCurrentIndex(c.overwrite.findData("overwrite"))
+    c.set_output_dir(tmp_path / "exports")
+    first.resize(760, 560)  # fits the offscreen screen (restoreGeometry clamps)
+    first.splitter.setSizes([150, 300, 300])
+    sizes, size = first.splitter.sizes(), first.size()
+    first.close()
+
+    second = make_window(s=Settings(path))
+    second.show()
+    qtbot.waitExposed(second)
+    c = second.controls
+    assert c.strength.value() == 40 and c.strength_label.text() == "40 %"
+    assert c.tile_value() == 256
+    assert c.fmt.currentData() == "tif"
+    assert c.quality.value() == 77
+    assert c.overwrite.currentData() == "overwrite"
+    assert c.output_dir.text() == str(tmp_path / "exports")
+    assert second.size() == size
+    assert second.splitter.sizes() == sizes
+    options = second.batch_options()
+    assert (options.strength, options.tile, options.fmt, options.quality, options.overwrite) == (
+        0.4,
+        256,
+        "tif",
+        77,
+        True,
+    )
+    assert options.output_dir == tmp_path / "exports"

@@ -1,0 +1,155 @@
+"""The before/after viewer: handle drag, keyboard, zoom and pan on both halves together."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+from lowlight_gui.qt.qimage import array_to_qimage, blend_uint8
+from lowlight_gui.qt.viewer import CompareViewer
+from tests.qt.conftest import gradient_image
+
+
+@pytest.fixture
+def viewer(qtbot):
+    v = CompareViewer()
+    qtbot.addWidget(v)
+    v.resize(800, 600)
+    v.show()
+    qtbot.waitExposed(v)
+    before = array_to_qimage(gradient_image())
+    after = array_to_qimage(1.0 - gradient_image())
+    v.set_images(before, after)
+    return v
+
+
+def _same(a, b) -> bool:
+    return all(
+        abs(getattr(a, m)() - getattr(b, m)()) < 1e-9
+        for m in ("m11", "m12", "m21", "m22", "dx", "dy")
+    )
+
+
+def test_drag_handle_moves_split(viewer, qtbot):
+    assert viewer.split_x() == pytest.approx(400)
+    QTest.mousePress(
+        viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(401, 300)
+    )
+    QTest.mouseMove(viewer, QPoint(300, 300))
+    QTest.mouseMove(viewer, QPoint(200, 310))
+    QTest.mouseRelease(
+        viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(200, 310)
+    )
+    assert viewer.split() == pytest.approx(0.25, abs=1e-3)
+    assert viewer.split_x() == pytest.approx(200, abs=1)
+    # Dragging away from the handle pans instead and leaves the split alone.
+    QTest.mousePress(
+        viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(600, 300)
+    )
+    QTest.mouseMove(viewer, QPoint(650, 300))
+    QTest.mouseRelease(
+        viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(650, 300)
+    )
+    assert viewer.split() == pytest.approx(0.25, abs=1e-3)
+
+
+def test_keyboard_moves_split_and_switches_modes(viewer):
+    viewer.setFocus()
+    QTest.keyClick(viewer, Qt.Key.Key_Right)
+    assert viewer.split() == pytest.approx(0.52)
+    QTest.keyClick(viewer, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    assert viewer.split() == pytest.approx(0.42)
+    QTest.keyClick(viewer, Qt.Key.Key_Space)
+    assert viewer.mode() == "before"
+    QTest.keyClick(viewer, Qt.Key.Key_B)
+    assert viewer.mode() == "split"
+    QTest.keyClick(viewer, Qt.Key.Key_S)
+    assert viewer.mode() == "side"
+    QTest.keyClick(viewer, Qt.Key.Key_S)
+    assert viewer.mode() == "split"
+    for _ in range(60):  # the handle stops at the edge
+        QTest.keyClick(viewer, Qt.Key.Key_Left)
+    assert viewer.split() == 0.0
+
+
+def _wheel(widget, pos: QPointF, steps: int) -> None:
+    event = QWheelEvent(
+        pos,
+        widget.mapToGlobal(pos),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        Qt.KeyboardModifier.NoModifier,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_zoom_and_pan_move_both_halves_together(viewer):
+    fit_scale = viewer.scale()
+    assert viewer.is_fit()
+    anchor = QPointF(600, 200)
+    inv, _ = viewer.transform_for("after").inverted()
+    image_point = inv.map(anchor)
+    _wheel(viewer, anchor, 2)
+    assert viewer.scale() == pytest.approx(fit_scale * 1.25**2)
+    assert _same(viewer.transform_for("before"), viewer.transform_for("after"))
+    # The image point under the cursor stays under the cursor.
+    moved = viewer.transform_for("after").map(image_point)
+    assert (moved.x(), moved.y()) == pytest.approx((600, 200), abs=1e-6)
+
+    before = viewer.transform_for("before")
+    QTest.mousePress(
+        viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(600, 300)
+    )
+    QTest.mouseMove(viewer, QPoint(560, 280))
+    QTest.mouseRelease(
+        viewer, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, QPoint(560, 280)
+    )
+    after_pan = viewer.transform_for("before")
+    assert after_pan.dx() - before.dx() == pytest.approx(-40)
+    assert after_pan.dy() - before.dy() == pytest.approx(-20)
+    assert _same(after_pan, viewer.transform_for("after"))
+
+    # Side by side: same scale, the halves differ only by the width of one half.
+    viewer.set_mode("side")
+    b, a = viewer.transform_for("before"), viewer.transform_for("after")
+    assert a.m11() == b.m11() and a.m22() == b.m22()
+    assert a.dx() - b.dx() == pytest.approx(400)
+    assert a.dy() == b.dy()
+    viewer.grab()  # paints without error in every mode
+    for mode in ("before", "after", "split"):
+        viewer.set_mode(mode)
+        viewer.grab()
+
+
+def test_fit_and_actual_pixels(viewer):
+    viewer.zoom_100()
+    assert viewer.scale() == pytest.approx(1.0)
+    assert not viewer.is_fit()
+    viewer.zoom_fit()
+    assert viewer.scale() == pytest.approx(min(800 / 400, 600 / 300))
+    QTest.keyClick(viewer, Qt.Key.Key_1)
+    assert viewer.scale() == pytest.approx(1.0)
+    QTest.keyClick(viewer, Qt.Key.Key_F)
+    assert viewer.is_fit()
+
+
+def test_qimage_keeps_its_buffer_and_blend_is_linear():
+    rgb = np.zeros((2, 3, 3), np.float32)
+    rgb[0, 0] = (1.0, 0.5, 0.0)
+    image = array_to_qimage(rgb)
+    del rgb
+    assert image.width() == 3 and image.height() == 2
+    c = image.pixelColor(0, 0)
+    assert (c.red(), c.green(), c.blue()) == (255, 128, 0)
+    a = np.zeros((1, 1, 3), np.uint8)
+    b = np.full((1, 1, 3), 200, np.uint8)
+    assert blend_uint8(a, b, 0.5)[0, 0, 0] == 100
+    assert blend_uint8(b, a, 0.25)[0, 0, 0] == 150
+    assert blend_uint8(a, b, 1.0) is b and blend_uint8(a, b, 0.0) is a
