@@ -71,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     if "--self-test" in argv:
         from lowlight_gui import selftest  # written for packaged builds; imported only when asked
 
-        sys.exit(selftest.main())
+        return selftest.main(argv[1:])
     app = create_app(argv)
     window = create_window(argv)  # noqa: F841 - keep a reference while the loop runs
     return app.exec()

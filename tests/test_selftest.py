@@ -1,0 +1,69 @@
+"""``--self-test`` from source (the packaged app runs the same code: `.ci/run` calls
+``dist/Lowlight/Lowlight --self-test`` after ``pyinstaller build.spec``)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import numpy as np
+from PIL import Image
+
+from lowlight_gui import selftest
+from tests.conftest import ROOT
+
+
+def run_selftest(tmp_path, **env_extra) -> tuple[int, str]:
+    env = {k: v for k, v in os.environ.items() if k != "LOWLIGHT_MODEL"}
+    env.update(QT_QPA_PLATFORM="offscreen", **env_extra)
+    report = tmp_path / "report.txt"
+    proc = subprocess.run(
+        [sys.executable, "-m", "lowlight_gui", "--self-test", "--report", str(report)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert report.read_text(encoding="utf-8").strip() in proc.stdout
+    return proc.returncode, proc.stdout + proc.stderr
+
+
+def test_selftest_passes_from_source(tmp_path):
+    rc, out = run_selftest(tmp_path)
+    assert rc == 0, out
+    assert "self-test PASSED" in out
+    for name in ("resources", "gui", "providers", "model", "enhance", "formats", "qt modules",
+                 "qt plugins", "lean"):
+        assert re.search(rf"^  {name}\s+ok\s", out, re.MULTILINE), f"{name} not ok:\n{out}"
+    assert "FAILED" not in out
+    assert re.search(r"shown \d+\.\d\d s after process start", out), out
+
+
+def test_selftest_fails_without_the_model(tmp_path):
+    rc, out = run_selftest(tmp_path, LOWLIGHT_MODEL=str(tmp_path / "missing.onnx"))
+    assert rc == 1, out
+    assert re.search(r"^  resources\s+FAILED", out, re.MULTILINE), out
+    assert re.search(r"^  model\s+FAILED", out, re.MULTILINE), out
+    assert "self-test FAILED" in out
+
+
+def test_qt_module_list_matches_the_app():
+    """The self-test imports every Qt module the app uses; build.spec keeps exactly those."""
+    used = set()
+    for path in (ROOT / "lowlight_gui").rglob("*.py"):
+        if path.name != "selftest.py":
+            used |= set(re.findall(r"\bPySide6\.(Qt\w+)", path.read_text(encoding="utf-8")))
+    assert used == set(selftest.QT_MODULES), f"update QT_MODULES and build.spec: app uses {used}"
+
+
+def test_sample_is_small_dark_and_reproducible(tmp_path):
+    sample = ROOT.joinpath(*selftest.SAMPLE)
+    assert 2_000 < sample.stat().st_size < 120_000
+    pixels = np.asarray(Image.open(sample).convert("RGB"), np.float32) / 255
+    assert pixels.shape == (300, 400, 3)
+    assert pixels.mean() < 0.15  # dark enough that "clearly brighter" means something
+    made = subprocess.run(
+        [sys.executable, str(ROOT / "packaging" / "make_sample.py"), str(tmp_path / "s.jpg")],
+        capture_output=True, text=True, timeout=120, check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert (tmp_path / "s.jpg").read_bytes() == sample.read_bytes()
