@@ -29,9 +29,10 @@ def main() -> None:
     p.add_argument("--height", type=int, default=180, help="thumbnail height in pixels")
     p.add_argument("--columns", type=int, default=4, help="before|after pairs per row")
     p.add_argument("--limit", type=int, default=0)
+    p.add_argument("--threads", type=int, default=0, help="CPU threads (0: all cores)")
     a = p.parse_args()
 
-    engine = Engine(a.model)
+    engine = Engine(a.model, threads=a.threads)
     files = sorted(f for f in a.folder.iterdir() if f.suffix.lower() in SUPPORTED_SUFFIXES)
     files = files[: a.limit] if a.limit else files
     cells = []
