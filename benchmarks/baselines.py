@@ -64,12 +64,13 @@ def main() -> None:
     p.add_argument("--model", action="append", default=[], help="[NAME=]PATH of an ONNX model")
     p.add_argument("--tile", type=int, default=512)
     p.add_argument("--json", type=Path)
+    p.add_argument("--tuned", type=Path, help="reuse the curves tuned by an earlier run (its --json)")
     a = p.parse_args()
 
     splits = ROOT / "training" / "splits"
     val = find_pairs(a.data / "low", a.data / "high", only=read_names(splits / "val.txt"))
     train = find_pairs(a.data / "low", a.data / "high", only=read_names(splits / "train.txt"))
-    params = tune(train)
+    params = json.loads(a.tuned.read_text())["tuned"] if a.tuned else tune(train)
     print("tuned on training pairs:", json.dumps(params))
     g, c = params["gamma"], params["gamma_clahe"]
     methods = {

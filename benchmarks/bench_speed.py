@@ -22,6 +22,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))  # run as a script from a checkout
+
+from lowlight_gui.core.enhance import DEFAULT_TILE
 
 # name, height, width, whole image?
 CASES = [
@@ -86,7 +89,7 @@ def main() -> int:
     parser.add_argument("--tiny", action="store_true",
                         help="benchmark a tiny random model built with tests/models.py")
     parser.add_argument("--threads", type=int, default=0, help="intra-op threads (0 = all cores)")
-    parser.add_argument("--tile", type=int, default=512, help="tile size for the tiled cases")
+    parser.add_argument("--tile", type=int, default=DEFAULT_TILE, help=f"tile size for the tiled cases (default {DEFAULT_TILE})")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs per case (best is shown)")
     parser.add_argument("--big-repeat", type=int, default=1,
                         help="at most this many timed runs for the 24 MP case (default 1)")

@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from . import __version__
+from .core.enhance import DEFAULT_TILE
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -87,8 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="0 = unchanged .. 1 = full enhancement (default 1)")
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
-    p.add_argument("--tile", type=_int_range(0), default=512,
-                   help="tile size in pixels; 0 = the whole photo in one piece (default 512)")
+    p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,
+                   help=f"tile size in pixels; 0 = the whole photo in one piece (default {DEFAULT_TILE})")
     p.add_argument("--format", dest="fmt", choices=["same", "jpg", "png", "tif"], default="same",
                    help="output format (default: same as the input)")
     p.add_argument("--quality", type=_int_range(1, 100), default=95,
@@ -118,7 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="ONNX model (default: the shipped model)")
     p.add_argument("--json", metavar="FILE", type=Path, help="write the results as JSON")
     p.add_argument("--plots", metavar="DIR", type=Path, help="write plots into this folder")
-    p.add_argument("--tile", type=_int_range(0), default=None, help="tile size (default 512)")
+    p.add_argument("--tile", type=_int_range(0), default=None, help=f"tile size (default {DEFAULT_TILE})")
     p.add_argument("--provider", default=None, help="execution provider (default auto)")
     p.add_argument("--threads", type=_int_range(0), default=0, help="CPU threads (0 = all)")
     p.add_argument("--pairs", type=Path, default=None, help="pairs.tsv (columns low, high)")

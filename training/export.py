@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import warnings
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -68,7 +70,10 @@ def export(ckpt: Path, out: Path, check_image: Path | None = None, opset: int = 
     x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None]
     g = torch.full((1, 1, 1, 1), estimate_gain(rgb, gain_model))
     out.parent.mkdir(parents=True, exist_ok=True)
-    with torch.no_grad():
+    with torch.no_grad(), warnings.catch_warnings():
+        # The TorchScript exporter is deprecated in favour of dynamo, which needs onnxscript;
+        # this plain conv net exports identically either way.
+        warnings.simplefilter("ignore", DeprecationWarning)
         ref = wrapped(x, g).numpy()
         torch.onnx.export(
             wrapped,
@@ -86,9 +91,7 @@ def export(ckpt: Path, out: Path, check_image: Path | None = None, opset: int = 
         "lowlight.arch": str(ck["args"]["arch"]),
         "lowlight.factor": str(factor),
         "lowlight.overlap": str(overlap),
-        "lowlight.gain": json.dumps(
-            {"a": gain_model.a, "b": gain_model.b, "lo": gain_model.lo, "hi": gain_model.hi}
-        ),
+        "lowlight.gain": json.dumps(asdict(gain_model)),
         "lowlight.steps": str(ck["step"]),
         # The training curve travels with the model, so `lowlight eval --plots` can draw it.
         "lowlight.history": json.dumps(

@@ -68,8 +68,8 @@ def validate(model, bank: PairBank, gain_model: GainModel, device: str) -> dict:
     model.eval()
     psnrs, ssims = [], []
     for lo, hi, m in zip(bank.low, bank.high, bank.low_mean):
-        x = torch.from_numpy(lo).permute(2, 0, 1)[None].float().div(255).to(device)
-        y = torch.from_numpy(hi).permute(2, 0, 1)[None].float().div(255).to(device)
+        x = torch.tensor(lo).permute(2, 0, 1)[None].float().div(255).to(device)
+        y = torch.tensor(hi).permute(2, 0, 1)[None].float().div(255).to(device)
         g = torch.full((1, 1, 1, 1), gain_model.gain_for_mean(m), device=device)
         xp, h, w = pad_to(x, model.factor)
         pred = model(xp, g)[..., :h, :w].clamp(0, 1)

@@ -18,16 +18,30 @@ _STAT_SIDE = 256  # the statistic is taken on a copy at most this many pixels on
 
 @dataclass(frozen=True)
 class GainModel:
-    """gain = clip(a * mean_luma ** b, lo, hi), fitted on training pairs (log-linear)."""
+    """gain = clip(a * mean_luma ** b, lo, hi), fitted on training pairs (log-linear).
+
+    ``full``: the gain from which the model's result is used in full. The training photos all
+    needed a gain of about 2 or more (99 % of LOL's training split needs >= 1.8); a photo that
+    needs less is already well exposed, outside what the model learned, and it tends to
+    over-brighten it (washed-out skies on daylight shots). Below ``full`` the result is blended
+    back towards the photo, down to the photo unchanged at gain 1.
+    """
 
     a: float = 0.45
     b: float = -1.0
     lo: float = 1.0
     hi: float = 25.0
+    full: float = 2.0
 
     def gain_for_mean(self, mean_luma: float) -> float:
         m = max(float(mean_luma), 1e-4)
         return float(np.clip(self.a * m**self.b, self.lo, self.hi))
+
+    def model_weight(self, gain: float) -> float:
+        """How much of the model's result to use for a photo needing ``gain`` (0..1)."""
+        if self.full <= 1.0:
+            return 1.0
+        return float(np.clip((gain - 1.0) / (self.full - 1.0), 0.0, 1.0))
 
 
 def mean_luma(rgb: np.ndarray) -> float:

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-DEFAULT_TILE = 512
+DEFAULT_TILE = 768  # measured fastest for 2-24 MP photos with the shipped model (README)
 FIRST_TILE_AFTER_WHOLE = 1024  # tile size tried when a whole-image run (tile=0) runs out of memory
 
 
@@ -68,6 +68,10 @@ def enhance_array(
     gain = None
     if getattr(engine, "has_gain_input", False):
         gain = estimate_gain(rgb, engine.gain_model)
+        # A photo that is already well exposed is mostly left as it is (see GainModel.full).
+        strength *= engine.gain_model.model_weight(gain)
+        if strength == 0.0:
+            return np.array(rgb, dtype=np.float32)
 
     def fn(t: np.ndarray) -> np.ndarray:
         batch = t.transpose(2, 0, 1)[None]

@@ -60,13 +60,13 @@ def read_names(path: Path | None) -> set[str] | None:
 
 def main(args: argparse.Namespace) -> int:
     from .engine import Engine
-    from .enhance import enhance_array
+    from .enhance import DEFAULT_TILE, enhance_array
 
     pairs = find_pairs(
         args.low_dir, args.high_dir, getattr(args, "pairs", None), read_names(getattr(args, "only", None))
     )
     engine = Engine(args.model, provider=args.provider or "auto", threads=getattr(args, "threads", 0) or 0)
-    tile = args.tile if args.tile is not None else 512
+    tile = args.tile if args.tile is not None else DEFAULT_TILE
     print(f"model {engine.model_path} on {engine.active_provider}, {len(pairs)} pairs, tile {tile}")
     print(HEADER)
     result = evaluate_pairs(

@@ -11,6 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from lowlight_gui.core.enhance import DEFAULT_TILE
+
 FORMATS: tuple[str, ...] = ("same", "jpg", "png", "tif")
 FORMAT_LABELS: dict[str, str] = {
     "same": "Same as input",
@@ -79,8 +81,8 @@ class Settings:
 
     @property
     def tile(self) -> int:
-        value = self._get("enhance/tile", 512, int)
-        return value if value in TILE_SIZES else 512
+        value = self._get("enhance/tile", DEFAULT_TILE, int)
+        return value if value in TILE_SIZES else DEFAULT_TILE
 
     @tile.setter
     def tile(self, value: int) -> None:

@@ -1,0 +1,54 @@
+"""The global gain and the model weight that keeps well-exposed photos as they are."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from lowlight_gui.core.brightness import GainModel, estimate_gain, fit_gain_model
+from lowlight_gui.core.enhance import enhance_array
+
+
+class BrightenEngine:
+    """Stands in for a model with a gain input: returns the input times its gain."""
+
+    factor, overlap, has_gain_input = 8, 8, True
+
+    def __init__(self) -> None:
+        self.gain_model = GainModel(a=0.5, b=-1.0, lo=1.0, hi=25.0, full=2.0)
+        self.gains: list[float] = []
+
+    def run(self, batch: np.ndarray, gain: float | None) -> np.ndarray:
+        self.gains.append(gain)
+        return np.clip(batch * gain, 0, 1)
+
+
+def test_fit_recovers_a_power_law():
+    low = np.array([0.02, 0.05, 0.1, 0.2])
+    fitted = fit_gain_model(low, 0.6 * low**0.2)
+    assert abs(fitted.b - (-0.8)) < 1e-6 and abs(fitted.a - 0.6) < 1e-6
+
+
+def test_gain_is_the_same_for_every_tile_and_clipped():
+    engine = BrightenEngine()
+    dark = np.full((300, 500, 3), 0.05, np.float32)
+    enhance_array(dark, engine, tile=64)
+    assert len(engine.gains) > 1 and len(set(engine.gains)) == 1
+    assert engine.gains[0] == estimate_gain(dark, engine.gain_model) == pytest.approx(10.0)
+    assert estimate_gain(np.zeros((8, 8, 3), np.float32), engine.gain_model) == 25.0
+
+
+def test_model_weight_ramps_from_unchanged_to_full():
+    g = GainModel(full=2.0)
+    assert g.model_weight(1.0) == 0.0 and g.model_weight(1.5) == 0.5 and g.model_weight(3.0) == 1.0
+
+
+def test_well_exposed_photo_is_left_alone_dark_one_enhanced():
+    engine = BrightenEngine()
+    bright = np.full((64, 64, 3), 0.5, np.float32)  # gain 1: the model never saw such photos
+    np.testing.assert_array_equal(enhance_array(bright, engine, tile=0), bright)
+    mid = np.full((64, 64, 3), 1 / 3, np.float32)  # gain 1.5: half the model's change
+    out = enhance_array(mid, engine, tile=0)
+    np.testing.assert_allclose(out, 1 / 3 + 0.5 * (0.5 - 1 / 3), atol=1e-5)
+    dark = np.full((64, 64, 3), 0.05, np.float32)  # gain 10: the model's result in full
+    np.testing.assert_allclose(enhance_array(dark, engine, tile=0), 0.5, atol=1e-5)
