@@ -48,6 +48,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all cores)")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
+    p.add_argument("--init", type=Path, help="start from these weights (a --save-weights file)")
     return p.parse_args(argv)
 
 
@@ -121,6 +122,9 @@ def main(argv: list[str] | None = None) -> None:
     sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)
     step, history = 0, []
     ckpt_path = args.out / "last.pt"
+    if args.init and not ckpt_path.exists():
+        model.load_state_dict(torch.load(args.init, map_location=args.device)["model"])
+        say(f"initialised from {args.init}")
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=args.device, weights_only=False)
         model.load_state_dict(ck["model"])

@@ -43,6 +43,11 @@ def test_train_resume_export(tmp_path):
     assert [h["step"] for h in history] == [2, 4]
     assert "resumed from step 2" in (run / "train.log").read_text()
 
+    # A new run can start from trained weights (how the shipped 10k-step weights are continued).
+    warm = [a if a != str(run) else str(tmp_path / "warm") for a in common]
+    train.main(warm + ["--steps", "1", "--init", str(run / "last.pt")])
+    assert "initialised from" in (tmp_path / "warm" / "train.log").read_text()
+
     onnx_path = tmp_path / "tiny.onnx"
     report = export.export(run / "last.pt", onnx_path)
     assert report["max_abs_diff"] < 1e-3
