@@ -60,8 +60,6 @@ def enhance_array(
         raise LowlightError(f"strength must be between 0 and 1, got {strength:g}")
     if rgb.shape[2] > 3:
         rgb = rgb[:, :, :3]
-    if strength == 0.0:
-        return np.array(rgb, dtype=np.float32)
 
     factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
     overlap = int(getattr(engine, "overlap", DEFAULT_OVERLAP))
@@ -70,8 +68,8 @@ def enhance_array(
         gain = estimate_gain(rgb, engine.gain_model)
         # A photo that is already well exposed is mostly left as it is (see GainModel.full).
         strength *= engine.gain_model.model_weight(gain)
-        if strength == 0.0:
-            return np.array(rgb, dtype=np.float32)
+    if strength == 0.0:
+        return np.array(rgb, dtype=np.float32)
 
     def fn(t: np.ndarray) -> np.ndarray:
         batch = t.transpose(2, 0, 1)[None]
