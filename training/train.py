@@ -29,7 +29,9 @@ from .model import build, count_parameters
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
-    p.add_argument("--data", type=Path, required=True, help="folder with low/ and high/ (+ pairs.tsv)")
+    p.add_argument(
+        "--data", type=Path, required=True, help="folder with low/ and high/ (+ pairs.tsv)"
+    )
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, history, logs")
     p.add_argument("--arch", default="lowlight", choices=["lowlight", "prototype"])
     p.add_argument("--width", type=int, default=32)
@@ -47,6 +49,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all cores)")
+    p.add_argument(
+        "--channels-last",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="NHWC tensors: about 1.4x faster convolutions on CPU (oneDNN)",
+    )
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--init", type=Path, help="start from these weights (a --save-weights file)")
     return p.parse_args(argv)
@@ -104,7 +112,9 @@ def main(argv: list[str] | None = None) -> None:
     pairs = find_pairs(args.data)
     train_pairs, val_pairs = split_by_reference(pairs, args.val_fraction, args.seed)
     (args.out / "split.json").write_text(
-        json.dumps({"train": [p.low.name for p in train_pairs], "val": [p.low.name for p in val_pairs]})
+        json.dumps(
+            {"train": [p.low.name for p in train_pairs], "val": [p.low.name for p in val_pairs]}
+        )
     )
     t0 = time.time()
     train_bank, val_bank = PairBank(train_pairs), PairBank(val_pairs)
@@ -117,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     model = build(args.arch, **model_kwargs(args)).to(args.device)
+    fmt = torch.channels_last if args.channels_last else torch.contiguous_format
+    model = model.to(memory_format=fmt)
     opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
     loss_fn = LowlightLoss(args.w_ssim, args.w_grad).to(args.device)
     sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)
@@ -133,7 +145,9 @@ def main(argv: list[str] | None = None) -> None:
         sampler.rng = np.random.default_rng(args.seed + step)
         torch.manual_seed(args.seed + step)
         say(f"resumed from step {step}")
-    say(f"{args.arch}: {count_parameters(model):,} parameters, {args.steps} steps of {args.batch}x{args.crop}px")
+    say(
+        f"{args.arch}: {count_parameters(model):,} parameters, {args.steps} steps of {args.batch}x{args.crop}px"
+    )
 
     def save() -> None:
         ck = {
@@ -154,8 +168,8 @@ def main(argv: list[str] | None = None) -> None:
     model.train()
     while step < args.steps:
         lo, hi, g = sampler.batch(args.batch)
-        x = torch.from_numpy(lo).to(args.device)
-        y = torch.from_numpy(hi).to(args.device)
+        x = torch.from_numpy(lo).to(args.device).contiguous(memory_format=fmt)
+        y = torch.from_numpy(hi).to(args.device).contiguous(memory_format=fmt)
         gt = torch.from_numpy(g).view(-1, 1, 1, 1).to(args.device)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args)

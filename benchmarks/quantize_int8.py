@@ -1,0 +1,115 @@
+"""Try int8 inference: quantise the shipped model statically, then score and time it against FP32.
+
+    python benchmarks/quantize_int8.py --out runs/int8/lowlight_unet_int8.onnx
+
+Calibration uses photos of the *training* split only (every 14th, whole 600x400 images with the
+app's own gain); the validation split is only scored. The quantised model keeps the FP32 model's
+metadata, so the app's engine runs it unchanged (``lowlight eval --model ...``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from lowlight_gui.core.brightness import estimate_gain
+from lowlight_gui.core.engine import Engine
+from lowlight_gui.core.enhance import enhance_array
+from lowlight_gui.core.evaluate import evaluate_pairs, read_names
+from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.pairs import find_pairs
+
+ROOT = Path(__file__).resolve().parents[1]
+LOL = ROOT.parent / "shared" / "data" / "lol" / "train"
+SPLITS = ROOT / "training" / "splits"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from compare_speed import best_ms_per_mp
+
+
+def quantize(src: Path, out: Path, data: Path, every: int, percentile: float) -> None:
+    from onnxruntime.quantization import (
+        CalibrationDataReader,
+        CalibrationMethod,
+        QuantFormat,
+        QuantType,
+        quantize_static,
+    )
+
+    engine = Engine(src, provider="cpu")
+    names = sorted((SPLITS / "train.txt").read_text().split())[::every]
+
+    class Reader(CalibrationDataReader):
+        def __init__(self) -> None:
+            self._names = iter(names)
+
+        def get_next(self) -> dict | None:
+            name = next(self._names, None)
+            if name is None:
+                return None
+            rgb = read_photo(data / "low" / name).pixels
+            h, w = (s - s % engine.factor for s in rgb.shape[:2])
+            rgb = rgb[:h, :w]
+            gain = estimate_gain(rgb, engine.gain_model)
+            return {
+                "input": np.ascontiguousarray(rgb.transpose(2, 0, 1)[None]),
+                "gain": np.full((1, 1, 1, 1), gain, np.float32),
+            }
+
+    out.parent.mkdir(parents=True, exist_ok=True)
+    quantize_static(
+        str(src),
+        str(out),
+        Reader(),
+        quant_format=QuantFormat.QDQ,
+        per_channel=True,
+        activation_type=QuantType.QUInt8,
+        weight_type=QuantType.QInt8,
+        calibrate_method=CalibrationMethod.Percentile,
+        extra_options={"CalibPercentile": percentile},
+    )
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument("--model", type=Path, default=ROOT / "models" / "lowlight_unet.onnx")
+    p.add_argument("--out", type=Path, default=ROOT / "runs" / "int8" / "lowlight_unet_int8.onnx")
+    p.add_argument("--data", type=Path, default=LOL)
+    p.add_argument("--every", type=int, default=14, help="calibrate on every Nth training photo")
+    p.add_argument("--percentile", type=float, default=99.99)
+    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--json", type=Path)
+    args = p.parse_args()
+
+    quantize(args.model, args.out, args.data, args.every, args.percentile)
+    pairs = find_pairs(args.data / "low", args.data / "high", only=read_names(SPLITS / "val.txt"))
+    rows = {}
+    for label, path in (("fp32", args.model), ("int8", args.out)):
+        engine = Engine(path, provider="cpu", threads=args.threads)
+        scores = evaluate_pairs(pairs, lambda x, e=engine: enhance_array(x, e))["mean"]
+        speed = {
+            name: best_ms_per_mp(engine, h, w, tile, 3)
+            for name, (h, w, tile) in {
+                "600x400 whole": (400, 600, 0),
+                "2 MP tiled": (1200, 1600, 768),
+            }.items()
+        }
+        rows[label] = {**scores, "ms_per_mp": speed, "mb": path.stat().st_size / 1e6}
+        print(
+            f"{label}: PSNR {scores['psnr']:.2f} dB  SSIM {scores['ssim']:.3f}  "
+            + "  ".join(f"{k} {v:.0f} ms/MP" for k, v in speed.items())
+            + f"  {rows[label]['mb']:.1f} MB",
+            flush=True,
+        )
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
