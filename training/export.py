@@ -56,8 +56,39 @@ def load_checkpoint(path: Path) -> tuple[torch.nn.Module, GainModel, dict]:
     return net, GainModel(**ck["gain_model"]), ck
 
 
+def full_history(ck: dict) -> tuple[int, list[dict]]:
+    """Steps and validation curve of a checkpoint, counting the run it was initialised from.
+
+    A run started with ``--init WEIGHTS`` records that path; its steps and curve come first, so a
+    fine-tuned model reports its whole training.
+    """
+    steps, history = int(ck["step"]), list(ck["history"])
+    init = ck["args"].get("init")
+    if not init or init == "None":
+        return steps, history
+    if not Path(init).exists():
+        warnings.warn(f"{init} (this run's --init) is missing: only this run's curve is exported")
+        return steps, history
+    base_steps, base_history = full_history(torch.load(init, map_location="cpu", weights_only=False))
+    shifted = [
+        {**h, "step": h["step"] + base_steps, "epoch": h.get("epoch", 0) + len(base_history)}
+        for h in history
+    ]
+    return base_steps + steps, base_history + shifted
+
+
+def save_weights(ck: dict, path: Path) -> None:
+    """The weights, gain fit and whole training curve without optimiser state (a few MB)."""
+    steps, history = full_history(ck)
+    args = {**ck["args"], "init": None}
+    slim = {"model": ck["model"], "args": args, "gain_model": ck["gain_model"], "step": steps, "history": history}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    torch.save(slim, path)
+
+
 def export(ckpt: Path, out: Path, check_image: Path | None = None, opset: int = 17) -> dict:
     net, gain_model, ck = load_checkpoint(ckpt)
+    steps, history = full_history(ck)
     wrapped = _Exportable(net).eval()
     factor = int(net.factor)
     overlap = receptive_radius(net, factor)
@@ -92,10 +123,10 @@ def export(ckpt: Path, out: Path, check_image: Path | None = None, opset: int = 
         "lowlight.factor": str(factor),
         "lowlight.overlap": str(overlap),
         "lowlight.gain": json.dumps(asdict(gain_model)),
-        "lowlight.steps": str(ck["step"]),
+        "lowlight.steps": str(steps),
         # The training curve travels with the model, so `lowlight eval --plots` can draw it.
         "lowlight.history": json.dumps(
-            [{k: round(v, 4) for k, v in h.items() if k in HISTORY_KEYS} for h in ck["history"]]
+            [{k: round(v, 4) for k, v in h.items() if k in HISTORY_KEYS} for h in history]
         ),
     }
     onnx.helper.set_model_props(model, meta)
@@ -119,8 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("out", type=Path)
     p.add_argument("--check-image", type=Path, help="a full-size photo for the PyTorch/ONNX check")
     p.add_argument("--opset", type=int, default=17)
+    p.add_argument("--save-weights", type=Path, help="also write the slim weights file (for --init)")
     a = p.parse_args(argv)
     report = export(a.checkpoint, a.out, a.check_image, a.opset)
+    if a.save_weights:
+        save_weights(torch.load(a.checkpoint, map_location="cpu", weights_only=False), a.save_weights)
+        report["weights"] = str(a.save_weights)
     print(json.dumps(report, indent=1))
 
 

@@ -56,7 +56,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="NHWC tensors: about 1.4x faster convolutions on CPU (oneDNN)",
     )
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
-    p.add_argument("--init", type=Path, help="start from these weights (a --save-weights file)")
+    p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
 
 

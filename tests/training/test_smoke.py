@@ -27,6 +27,8 @@ def _make_pairs(root, n: int = 6, size: int = 64) -> None:
 
 
 def test_train_resume_export(tmp_path):
+    import torch
+
     from training import export, train
 
     data, run = tmp_path / "data", tmp_path / "run"
@@ -47,6 +49,14 @@ def test_train_resume_export(tmp_path):
     warm = [a if a != str(run) else str(tmp_path / "warm") for a in common]
     train.main(warm + ["--steps", "1", "--init", str(run / "last.pt")])
     assert "initialised from" in (tmp_path / "warm" / "train.log").read_text()
+    # Its export counts the steps and curve of the run it started from.
+    warm_report = export.export(tmp_path / "warm" / "last.pt", tmp_path / "warm.onnx")
+    assert warm_report["lowlight.steps"] == "5"
+    warm_ck = torch.load(tmp_path / "warm" / "last.pt", weights_only=False)
+    export.save_weights(warm_ck, tmp_path / "warm.pt")
+    slim = torch.load(tmp_path / "warm.pt", weights_only=False)
+    assert slim["step"] == 5 and [h["step"] for h in slim["history"]] == [2, 4, 5]
+    assert "opt" not in slim and slim["args"]["init"] is None
 
     onnx_path = tmp_path / "tiny.onnx"
     report = export.export(run / "last.pt", onnx_path)
