@@ -19,6 +19,7 @@ from PIL import Image
 from lowlight_gui.core.brightness import GainModel, estimate_gain
 
 from .model import build
+from .train import whole_run
 
 TOLERANCE = 1e-3
 HISTORY_KEYS = ("step", "epoch", "train_psnr", "val_psnr", "val_ssim")
@@ -56,39 +57,25 @@ def load_checkpoint(path: Path) -> tuple[torch.nn.Module, GainModel, dict]:
     return net, GainModel(**ck["gain_model"]), ck
 
 
-def full_history(ck: dict) -> tuple[int, list[dict]]:
-    """Steps and validation curve of a checkpoint, counting the run it was initialised from.
-
-    A run started with ``--init WEIGHTS`` records that path; its steps and curve come first, so a
-    fine-tuned model reports its whole training.
-    """
-    steps, history = int(ck["step"]), list(ck["history"])
-    init = ck["args"].get("init")
-    if not init or init == "None":
-        return steps, history
-    if not Path(init).exists():
-        warnings.warn(f"{init} (this run's --init) is missing: only this run's curve is exported")
-        return steps, history
-    base_steps, base_history = full_history(torch.load(init, map_location="cpu", weights_only=False))
-    shifted = [
-        {**h, "step": h["step"] + base_steps, "epoch": h.get("epoch", 0) + len(base_history)}
-        for h in history
-    ]
-    return base_steps + steps, base_history + shifted
-
-
 def save_weights(ck: dict, path: Path) -> None:
     """The weights, gain fit and whole training curve without optimiser state (a few MB)."""
-    steps, history = full_history(ck)
-    args = {**ck["args"], "init": None}
+    steps, history = whole_run(ck)
+    args = {**ck["args"], "init": None}  # the curve and steps above already include it
     slim = {"model": ck["model"], "args": args, "gain_model": ck["gain_model"], "step": steps, "history": history}
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(slim, path)
 
 
-def export(ckpt: Path, out: Path, check_image: Path | None = None, opset: int = 17) -> dict:
+def export(
+    ckpt: Path,
+    out: Path,
+    check_image: Path | None = None,
+    opset: int = 17,
+    weights: Path | None = None,
+) -> dict:
+    """Write ``out`` (ONNX, checked against PyTorch) and, if asked, the slim ``weights`` file."""
     net, gain_model, ck = load_checkpoint(ckpt)
-    steps, history = full_history(ck)
+    steps, history = whole_run(ck)
     wrapped = _Exportable(net).eval()
     factor = int(net.factor)
     overlap = receptive_radius(net, factor)
@@ -141,7 +128,11 @@ def export(ckpt: Path, out: Path, check_image: Path | None = None, opset: int = 
     if diff >= TOLERANCE:
         raise SystemExit(f"ONNX output differs from PyTorch by {diff:.2e} (limit {TOLERANCE})")
     meta.pop("lowlight.history")
-    return {"max_abs_diff": diff, "shape": list(x.shape), "bytes": out.stat().st_size, **meta}
+    report = {"max_abs_diff": diff, "shape": list(x.shape), "bytes": out.stat().st_size, **meta}
+    if weights:
+        save_weights(ck, weights)
+        report["weights"] = str(weights)
+    return report
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -152,10 +143,7 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--save-weights", type=Path, help="also write the slim weights file (for --init)")
     a = p.parse_args(argv)
-    report = export(a.checkpoint, a.out, a.check_image, a.opset)
-    if a.save_weights:
-        save_weights(torch.load(a.checkpoint, map_location="cpu", weights_only=False), a.save_weights)
-        report["weights"] = str(a.save_weights)
+    report = export(a.checkpoint, a.out, a.check_image, a.opset, a.save_weights)
     print(json.dumps(report, indent=1))
 
 

@@ -88,6 +88,21 @@ def validate(model, bank: PairBank, gain_model: GainModel, device: str) -> dict:
     return {"val_psnr": float(np.mean(psnrs)), "val_ssim": float(np.mean(ssims))}
 
 
+def whole_run(ck: dict) -> tuple[int, list[dict]]:
+    """Steps and validation curve of a checkpoint, counting the run it was initialised from.
+
+    A run started with ``--init`` keeps its starting point's steps and curve in its own
+    checkpoint (``base_step``, ``base_history``), so a fine-tuned model reports its whole
+    training even when the ``--init`` file is gone.
+    """
+    base_step, base = int(ck.get("base_step", 0)), list(ck.get("base_history", []))
+    own = [
+        {**h, "step": h["step"] + base_step, "epoch": h.get("epoch", 0) + len(base)}
+        for h in ck["history"]
+    ]
+    return base_step + int(ck["step"]), base + own
+
+
 def lr_at(step: int, args: argparse.Namespace) -> float:
     if step < args.warmup:
         return args.lr * (step + 1) / args.warmup
@@ -133,15 +148,19 @@ def main(argv: list[str] | None = None) -> None:
     loss_fn = LowlightLoss(args.w_ssim, args.w_grad).to(args.device)
     sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)
     step, history = 0, []
+    base_step, base_history = 0, []  # the --init run's steps and curve, kept for the export
     ckpt_path = args.out / "last.pt"
     if args.init and not ckpt_path.exists():
-        model.load_state_dict(torch.load(args.init, map_location=args.device)["model"])
-        say(f"initialised from {args.init}")
+        init = torch.load(args.init, map_location=args.device)
+        model.load_state_dict(init["model"])
+        base_step, base_history = whole_run(init)
+        say(f"initialised from {args.init} (trained {base_step} steps)")
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=args.device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         step, history = ck["step"], ck["history"]
+        base_step, base_history = ck.get("base_step", 0), ck.get("base_history", [])
         sampler.rng = np.random.default_rng(args.seed + step)
         torch.manual_seed(args.seed + step)
         say(f"resumed from step {step}")
@@ -155,6 +174,8 @@ def main(argv: list[str] | None = None) -> None:
             "opt": opt.state_dict(),
             "step": step,
             "history": history,
+            "base_step": base_step,
+            "base_history": base_history,
             "args": {k: str(v) if isinstance(v, Path) else v for k, v in vars(args).items()},
             "gain_model": asdict(gain_model),
         }
