@@ -24,6 +24,7 @@ from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import enhance_array
 from lowlight_gui.core.evaluate import read_names
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.metrics import psnr
 from lowlight_gui.core.pairs import find_pairs
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -31,10 +32,6 @@ LOL = ROOT.parent / "shared" / "data" / "lol" / "train"
 SPLITS = ROOT / "training" / "splits"
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 PERCENTILES = (50, 90, 99, 99.9)
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    return float(-10 * np.log10(max(float(np.mean((a - b) ** 2)), 1e-12)))
 
 
 def features(low: np.ndarray, out: np.ndarray) -> list[float]:
