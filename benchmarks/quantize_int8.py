@@ -18,7 +18,7 @@ import numpy as np
 
 from lowlight_gui.core.brightness import estimate_gain
 from lowlight_gui.core.engine import Engine
-from lowlight_gui.core.enhance import enhance_array
+from lowlight_gui.core.enhance import DEFAULT_TILE, enhance_array
 from lowlight_gui.core.evaluate import evaluate_pairs, read_names
 from lowlight_gui.core.imageio import read_photo
 from lowlight_gui.core.pairs import find_pairs
@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 LOL = ROOT.parent / "shared" / "data" / "lol" / "train"
 SPLITS = ROOT / "training" / "splits"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from compare_speed import best_ms_per_mp
+from compare_speed import SIZES, best_ms_per_mp
 
 
 def quantize(src: Path, out: Path, data: Path, every: int, percentile: float) -> None:
@@ -88,17 +88,13 @@ def main() -> int:
 
     quantize(args.model, args.out, args.data, args.every, args.percentile)
     pairs = find_pairs(args.data / "low", args.data / "high", only=read_names(SPLITS / "val.txt"))
+    # compare_speed's cases, with the app's tile size for the tiled one
+    cases = {name: (h, w, DEFAULT_TILE if tile else 0) for name, (h, w, tile) in SIZES.items()}
     rows = {}
     for label, path in (("fp32", args.model), ("int8", args.out)):
         engine = Engine(path, provider="cpu", threads=args.threads)
         scores = evaluate_pairs(pairs, lambda x, e=engine: enhance_array(x, e))["mean"]
-        speed = {
-            name: best_ms_per_mp(engine, h, w, tile, 3)
-            for name, (h, w, tile) in {
-                "600x400 whole": (400, 600, 0),
-                "2 MP tiled": (1200, 1600, 768),
-            }.items()
-        }
+        speed = {name: best_ms_per_mp(engine, h, w, tile, 3) for name, (h, w, tile) in cases.items()}
         rows[label] = {**scores, "ms_per_mp": speed, "mb": path.stat().st_size / 1e6}
         print(
             f"{label}: PSNR {scores['psnr']:.2f} dB  SSIM {scores['ssim']:.3f}  "
