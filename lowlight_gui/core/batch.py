@@ -79,6 +79,7 @@ class ImageDone:
     job: Job
     output: Path
     seconds: float
+    notes: list[str] = field(default_factory=list)  # conversions and losses, for the person
 
 
 @dataclass
@@ -203,6 +204,37 @@ def collect_jobs(inputs: Iterable[str | Path], options: BatchOptions) -> list[Jo
     return [j for j in jobs if j.source not in claimed or j.output == j.source]
 
 
+def check_output(jobs: list[Job], options: BatchOptions) -> None:
+    """Refuse, before any work, an output that cannot be written.
+
+    Raises ``LowlightError`` once (not once per photo after computing it) when the output folder
+    is an existing file or is not writable, or when the naming pattern does not give a suffix of
+    a format this app writes.
+    """
+    writable = set(imageio.WRITE_SUFFIXES)
+    for job in jobs:
+        suffix = job.output.suffix.lower()
+        if suffix not in writable:
+            raise LowlightError(
+                f"the naming pattern '{options.pattern}' gives '{job.output.name}', which has "
+                f"no known image suffix: end it with '.{{ext}}' or one of "
+                f"{', '.join(sorted(writable))}"
+            )
+    checked: set[Path] = set()
+    for job in jobs:
+        folder = job.output.parent
+        if folder in checked:
+            continue
+        checked.add(folder)
+        existing = folder
+        while not existing.exists() and existing.parent != existing:
+            existing = existing.parent
+        if existing.exists() and not existing.is_dir():
+            raise LowlightError(f"the output folder '{existing}' is a file, not a folder")
+        if not os.access(existing, os.W_OK | os.X_OK):
+            raise LowlightError(f"cannot write to the output folder '{existing}': permission denied")
+
+
 # -- running ----------------------------------------------------------------------------------
 
 
@@ -248,7 +280,9 @@ def _process(
         written = imageio.write_photo(photo, pixels, job.output, quality=options.quality)
     except OSError as exc:
         raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc
-    return ImageDone(index, job, Path(written or job.output), time.perf_counter() - t0)
+    return ImageDone(
+        index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes)
+    )
 
 
 def run_batch(

@@ -74,6 +74,10 @@ Image.MAX_IMAGE_PIXELS = MAX_PIXELS
 _READ_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WEBP",
                  "BMP": "BMP", "DIB": "BMP", "HEIF": "HEIF"}
 _WRITE_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp"}
+#: Suffixes whose format this app writes (what an output name may end with).
+WRITE_SUFFIXES: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
+)
 _SAME_FALLBACK = {"HEIF": "JPEG"}  # formats we read but do not write -> what "same" writes
 _FMT_NAMES = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "tif": "TIFF", "tiff": "TIFF",
               "webp": "WEBP", "bmp": "BMP"}
