@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from lowlight_gui.core.brightness import GainModel, mean_luma
+from lowlight_gui.core.brightness import GainModel, mean_luma, thumbnail
 from lowlight_gui.core.pairs import Pair
 from lowlight_gui.core.pairs import find_pairs as core_find_pairs
 
@@ -48,6 +48,7 @@ class PairBank:
         self.high = [load_rgb(p.high) for p in pairs]
         self.low_mean = np.array([mean_luma(x.astype(np.float32) / 255) for x in self.low])
         self.high_mean = np.array([mean_luma(x.astype(np.float32) / 255) for x in self.high])
+        self.thumbs = [thumbnail(x) for x in self.low]  # (3,128,128): what the exposure head sees
 
     def __len__(self) -> int:
         return len(self.pairs)
@@ -122,4 +123,51 @@ class CropSampler:
             np.ascontiguousarray(np.stack(lows)),
             np.ascontiguousarray(np.stack(highs)),
             np.asarray(gains, np.float32),
+        )
+
+
+class FrameSampler(CropSampler):
+    """Crops for the U-Net plus the thumbnail of the whole frame each crop came from (model v2).
+
+    ``exposure_aug``: the fraction of samples whose whole low frame is scaled by a random
+    factor (0.5x..2x) while the target stays: the head must learn the scene's exposure from
+    what it sees rather than memorise each training photo's brightness.
+    """
+
+    def __init__(self, bank: PairBank, gain_model: GainModel, crop: int = 192,
+                 synthetic: float = 0.2, seed: int = 0, exposure_aug: float = 0.5):
+        super().__init__(bank, gain_model, crop, synthetic, seed)
+        self.exposure_aug = exposure_aug
+
+    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
+        """(low crops NCHW, high crops NCHW, thumbnails N,3,128,128) float32."""
+        lows, highs, thumbs = [], [], []
+        c = self.crop
+        for _ in range(size):
+            i = int(self.rng.integers(len(self.bank)))
+            lo, hi = self.bank.low[i], self.bank.high[i]
+            y = int(self.rng.integers(lo.shape[0] - c + 1))
+            x = int(self.rng.integers(lo.shape[1] - c + 1))
+            hi_c = hi[y : y + c, x : x + c].astype(np.float32) / 255
+            if self.rng.random() < self.synthetic:
+                frame = synthetic_darken(self.rng, hi.astype(np.float32) / 255)
+                lo_c = frame[y : y + c, x : x + c]
+                th = thumbnail(frame)
+            else:
+                lo_c = lo[y : y + c, x : x + c].astype(np.float32) / 255
+                th = self.bank.thumbs[i]
+            if self.rng.random() < self.exposure_aug:
+                k = np.float32(2.0 ** self.rng.uniform(-1.0, 1.0))
+                lo_c = np.clip(lo_c * k, 0, 1)
+                th = np.clip(th * k, 0, 1)
+            # One rotation/flip for the crops and the thumbnail (HWC for _augment).
+            lo_c, hi_c, th = _augment(self.rng, lo_c, hi_c, th.transpose(1, 2, 0))
+            th = th.transpose(2, 0, 1)
+            lows.append(lo_c.transpose(2, 0, 1))
+            highs.append(hi_c.transpose(2, 0, 1))
+            thumbs.append(th)
+        return (
+            np.ascontiguousarray(np.stack(lows)),
+            np.ascontiguousarray(np.stack(highs)),
+            np.ascontiguousarray(np.stack(thumbs)),
         )

@@ -16,7 +16,7 @@ import onnx
 import torch
 from PIL import Image
 
-from lowlight_gui.core.brightness import GainModel, estimate_gain
+from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
 
 from .model import build
 from .train import whole_run
@@ -36,6 +36,35 @@ class _Exportable(torch.nn.Module):
         return torch.clamp(self.net(x, gain), 0.0, 1.0)
 
 
+class _ExportableV2(torch.nn.Module):
+    """Model v2 as one graph: (input, thumb, exposure) -> (output, cond).
+
+    The exposure head reads only ``thumb`` and ``exposure``, which the app passes unchanged
+    with every tile of a photo, so every tile gets the same conditioning; ``cond`` is returned
+    too (the app reads the predicted gain from a tiny first run).
+    """
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor, thumb: torch.Tensor, exposure: torch.Tensor):
+        cond = self.net.exposure_head(thumb, exposure)
+        return torch.clamp(self.net.unet(x, cond), 0.0, 1.0), cond
+
+
+class _RadiusProbe(torch.nn.Module):
+    """A v2 model with a fixed thumbnail, so receptive_radius can probe it like v1."""
+
+    def __init__(self, net: torch.nn.Module):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
+        thumb = torch.full((x.shape[0], 3, 128, 128), 0.1)
+        return self.net(x, thumb, torch.zeros(x.shape[0]))
+
+
 def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
     """Pixels of context a tile needs on each side: how far a centre impulse's gradient reaches."""
     x = torch.full((1, 3, size, size), 0.1, requires_grad=True)
@@ -50,9 +79,12 @@ def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
 def load_checkpoint(path: Path) -> tuple[torch.nn.Module, GainModel, dict]:
     ck = torch.load(path, map_location="cpu", weights_only=False)
     args = ck["args"]
-    kwargs = {"width": int(args["width"])} if args["arch"] == "lowlight" else {}
+    gain = GainModel(**ck["gain_model"])
+    kwargs = {"width": int(args["width"])} if args["arch"] != "prototype" else {}
+    if args["arch"] == "lowlight2":
+        kwargs.update(a=gain.a, b=gain.b)
     net = build(args["arch"], **kwargs)
-    net.load_state_dict(ck["model"])
+    net.load_state_dict(ck.get("ema") or ck["model"])  # the EMA weights when the run kept them
     net.eval()
     return net, GainModel(**ck["gain_model"]), ck
 
@@ -76,9 +108,10 @@ def export(
     """Write ``out`` (ONNX, checked against PyTorch) and, if asked, the slim ``weights`` file."""
     net, gain_model, ck = load_checkpoint(ckpt)
     steps, history = whole_run(ck)
-    wrapped = _Exportable(net).eval()
+    v2 = hasattr(net, "exposure_head")
+    wrapped = (_ExportableV2(net) if v2 else _Exportable(net)).eval()
     factor = int(net.factor)
-    overlap = receptive_radius(net, factor)
+    overlap = receptive_radius(_RadiusProbe(net) if v2 else net, factor)
     h, w = 400, 600
     if check_image is not None:
         rgb = np.asarray(Image.open(check_image).convert("RGB"), np.float32) / 255
@@ -86,20 +119,32 @@ def export(
     else:
         rgb = np.random.default_rng(0).random((h, w, 3), dtype=np.float32) * 0.15
     x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None]
-    g = torch.full((1, 1, 1, 1), estimate_gain(rgb, gain_model))
+    if v2:
+        feeds = {
+            "input": x,
+            "thumb": torch.from_numpy(thumbnail(rgb))[None],
+            "exposure": torch.zeros(1),
+        }
+        names, outputs = list(feeds), ["output", "cond"]
+        axes = {"input": {2: "h", 3: "w"}, "output": {2: "h", 3: "w"}}
+    else:
+        feeds = {"input": x, "gain": torch.full((1, 1, 1, 1), estimate_gain(rgb, gain_model))}
+        names, outputs = list(feeds), ["output"]
+        axes = {"input": {0: "n", 2: "h", 3: "w"}, "gain": {0: "n"}, "output": {0: "n", 2: "h", 3: "w"}}
     out.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():
         # The TorchScript exporter is deprecated in favour of dynamo, which needs onnxscript;
         # this plain conv net exports identically either way.
         warnings.simplefilter("ignore", DeprecationWarning)
-        ref = wrapped(x, g).numpy()
+        ref = wrapped(*feeds.values())
+        ref = (ref[0] if v2 else ref).numpy()
         torch.onnx.export(
             wrapped,
-            (x, g),
+            tuple(feeds.values()),
             str(out),
-            input_names=["input", "gain"],
-            output_names=["output"],
-            dynamic_axes={"input": {0: "n", 2: "h", 3: "w"}, "gain": {0: "n"}, "output": {0: "n", 2: "h", 3: "w"}},
+            input_names=names,
+            output_names=outputs,
+            dynamic_axes=axes,
             opset_version=opset,
             dynamo=False,
         )
@@ -111,6 +156,7 @@ def export(
         "lowlight.overlap": str(overlap),
         "lowlight.gain": json.dumps(asdict(gain_model)),
         "lowlight.steps": str(steps),
+        "lowlight.exposure_head": "1" if v2 else "0",
         # The training curve travels with the model, so `lowlight eval --plots` can draw it.
         "lowlight.history": json.dumps(
             [{k: round(v, 4) for k, v in h.items() if k in HISTORY_KEYS} for h in history]
@@ -123,7 +169,7 @@ def export(
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    got = sess.run(None, {"input": x.numpy(), "gain": g.numpy()})[0]
+    got = sess.run(None, {k: v.numpy() for k, v in feeds.items()})[0]
     diff = float(np.abs(got - ref).max())
     if diff >= TOLERANCE:
         raise SystemExit(f"ONNX output differs from PyTorch by {diff:.2e} (limit {TOLERANCE})")

@@ -7,6 +7,7 @@ produce the same pixels as the whole photo (up to the receptive field at tile bo
 from __future__ import annotations
 
 import itertools
+import math
 
 import torch
 from torch import nn
@@ -65,6 +66,85 @@ class LowlightUNet(nn.Module):
         return xb + self.head(d1)
 
 
+class ExposureHead(nn.Module):
+    """Reads a thumbnail of the *whole* photo and predicts how to expose it.
+
+    Output ``cond`` (N, 5): log gain, three log colour gains (zero mean: colour balance without
+    a change of brightness) and a log gamma. The log gain starts from the fitted formula
+    ``a * mean_luma ** b`` (a, b from the training split) and the network learns a correction;
+    the last layer starts at zero, so an untrained head is exactly the v1 formula. ``exposure``
+    (N,) in EV is added to the log gain *before* the U-Net, so a brighter choice is denoised
+    accordingly rather than amplified after the fact.
+    """
+
+    thumb = 128  # the thumbnail is thumb x thumb (see lowlight_gui.core.brightness.thumbnail)
+
+    def __init__(self, a: float = 0.45, b: float = -1.0, width: int = 16, max_gain: float = 64.0):
+        super().__init__()
+        act = lambda: nn.LeakyReLU(0.2, inplace=True)
+        w = width
+        self.features = nn.Sequential(
+            conv3(4, w, 2), act(), conv3(w, 2 * w, 2), act(),
+            conv3(2 * w, 3 * w, 2), act(), conv3(3 * w, 4 * w, 2), act(),
+        )
+        self.mlp = nn.Sequential(nn.Linear(8 * w + 1, 64), act(), nn.Linear(64, 5))
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
+        self.register_buffer("luma", torch.tensor([0.299, 0.587, 0.114]).view(1, 3, 1, 1))
+        self.register_buffer("ab", torch.tensor([math.log(a), b], dtype=torch.float32))
+        self.max_log_gain = math.log(max_gain)
+
+    def forward(self, thumb: torch.Tensor, exposure: torch.Tensor) -> torch.Tensor:
+        luma = (thumb * self.luma).sum(1, keepdim=True)
+        log_mean = torch.log(luma.mean((1, 2, 3)).clamp_min(1e-4))  # (N,)
+        # Log luma as a fourth channel: exposure is multiplicative, so the convs see it additively.
+        f = self.features(torch.cat([thumb, torch.log(luma + 1e-3)], 1))
+        pooled = torch.cat([f.mean((2, 3)), f.amax((2, 3)), log_mean[:, None]], 1)
+        d = self.mlp(pooled)
+        base = self.ab[0] + self.ab[1] * log_mean
+        log_gain = (base + d[:, 0] + exposure * math.log(2.0)).clamp(0.0, self.max_log_gain)
+        colour = 0.5 * torch.tanh(d[:, 1:4])
+        colour = colour - colour.mean(1, keepdim=True)
+        log_gamma = 0.5 * torch.tanh(d[:, 4])
+        return torch.cat([log_gain[:, None], colour, log_gamma[:, None]], 1)
+
+
+class ConditionedUNet(LowlightUNet):
+    """The v1 U-Net fed by the head's ``cond`` instead of one scalar gain (same weights)."""
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        n = x.shape[0]
+        gain = torch.exp(cond[:, 0:1] + cond[:, 1:4]).view(n, 3, 1, 1)
+        gamma = torch.exp(cond[:, 4]).view(n, 1, 1, 1)
+        # The tone curve acts on the brightened photo (clamped away from 0 for the gradient).
+        xb = torch.clamp(x * gain, 1e-4, 1.0) ** gamma
+        s = self.stem(torch.cat([xb, x], dim=1))
+        e1 = self.enc1(s)
+        e2 = self.enc2(self.down1(e1))
+        m = self.mid(self.down2(e2))
+        d2 = self.dec2(self.up2(m) + e2)
+        d1 = self.dec1(self.up1(d2) + e1)
+        return xb + self.head(d1)
+
+
+class LowlightV2(nn.Module):
+    """Model v2: the exposure head (whole-photo thumbnail, once per photo) + the tiled U-Net.
+
+    ``forward(x, thumb, exposure)``: x is a crop or tile (N,3,H,W); thumb (N,3,128,128) is the
+    thumbnail of the photo it came from, so every tile of a photo gets the same conditioning.
+    """
+
+    factor = 8
+
+    def __init__(self, width: int = 32, a: float = 0.45, b: float = -1.0, head_width: int = 16):
+        super().__init__()
+        self.exposure_head = ExposureHead(a, b, head_width)
+        self.unet = ConditionedUNet(width)
+
+    def forward(self, x: torch.Tensor, thumb: torch.Tensor, exposure: torch.Tensor) -> torch.Tensor:
+        return self.unet(x, self.exposure_head(thumb, exposure))
+
+
 class PrototypeUNet(nn.Module):
     """The student prototype's architecture: a 32-64-128-256 U-Net with residual blocks at full
     resolution and a sigmoid output. It takes the same (x, gain) inputs so that the same
@@ -99,7 +179,7 @@ class PrototypeUNet(nn.Module):
         return torch.sigmoid(self.out(h)) + 0.0 * gain
 
 
-ARCHITECTURES = {"lowlight": LowlightUNet, "prototype": PrototypeUNet}
+ARCHITECTURES = {"lowlight": LowlightUNet, "lowlight2": LowlightV2, "prototype": PrototypeUNet}
 
 
 def build(arch: str, **kwargs) -> nn.Module:

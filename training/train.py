@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from lowlight_gui.core.brightness import GainModel, fit_gain_model
 
-from .data import CropSampler, PairBank, find_pairs, split_by_reference
+from .data import CropSampler, FrameSampler, PairBank, find_pairs, split_by_reference
 from .losses import LowlightLoss, psnr, ssim
 from .model import build, count_parameters
 
@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--data", type=Path, required=True, help="folder with low/ and high/ (+ pairs.tsv)"
     )
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, history, logs")
-    p.add_argument("--arch", default="lowlight", choices=["lowlight", "prototype"])
+    p.add_argument("--arch", default="lowlight", choices=["lowlight", "lowlight2", "prototype"])
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=8)
@@ -55,13 +55,38 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=True,
         help="NHWC tensors: about 1.4x faster convolutions on CPU (oneDNN)",
     )
+    p.add_argument("--ema", type=float, default=0.0, help="EMA decay of the weights (0: off); validation and export use the EMA")
+    p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX/AVX-512 BF16)")
+    p.add_argument("--exposure-aug", type=float, default=0.5, help="lowlight2: fraction of frames re-exposed 0.5x..2x")
+    p.add_argument("--head-lr-mult", type=float, default=3.0, help="lowlight2: the exposure head's lr multiple")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
 
 
-def model_kwargs(args: argparse.Namespace) -> dict:
-    return {"width": args.width} if args.arch == "lowlight" else {}
+def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) -> dict:
+    if args.arch == "lowlight":
+        return {"width": args.width}
+    if args.arch == "lowlight2":
+        g = gain_model or GainModel()
+        return {"width": args.width, "a": g.a, "b": g.b}
+    return {}
+
+
+def forward(model, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+    """One call for both families: v1 takes a gain (N,1,1,1), v2 a thumbnail (N,3,128,128)."""
+    if cond.dim() == 4 and cond.shape[1] == 3:
+        return model(x, cond, torch.zeros(x.shape[0], device=x.device))
+    return model(x, cond)
+
+
+def load_init(model, state: dict) -> str:
+    """Load --init weights; v1 U-Net weights go into a v2 model's U-Net (its head starts as the formula)."""
+    if hasattr(model, "unet") and not any(k.startswith("unet.") for k in state):
+        model.unet.load_state_dict(state)
+        return "U-Net from a v1 model; exposure head new"
+    model.load_state_dict(state)
+    return "all weights"
 
 
 def pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:
@@ -74,17 +99,22 @@ def pad_to(x: torch.Tensor, factor: int) -> tuple[torch.Tensor, int, int]:
 
 @torch.no_grad()
 def validate(model, bank: PairBank, gain_model: GainModel, device: str) -> dict:
+    was_training = model.training
     model.eval()
     psnrs, ssims = [], []
-    for lo, hi, m in zip(bank.low, bank.high, bank.low_mean):
+    v2 = hasattr(model, "exposure_head")
+    for lo, hi, m, th in zip(bank.low, bank.high, bank.low_mean, bank.thumbs):
         x = torch.tensor(lo).permute(2, 0, 1)[None].float().div(255).to(device)
         y = torch.tensor(hi).permute(2, 0, 1)[None].float().div(255).to(device)
-        g = torch.full((1, 1, 1, 1), gain_model.gain_for_mean(m), device=device)
+        if v2:
+            cond = torch.from_numpy(th)[None].to(device)
+        else:
+            cond = torch.full((1, 1, 1, 1), gain_model.gain_for_mean(m), device=device)
         xp, h, w = pad_to(x, model.factor)
-        pred = model(xp, g)[..., :h, :w].clamp(0, 1)
+        pred = forward(model, xp, cond)[..., :h, :w].clamp(0, 1)
         psnrs.append(psnr(pred, y))
         ssims.append(ssim(pred, y).item())
-    model.train()
+    model.train(was_training)
     return {"val_psnr": float(np.mean(psnrs)), "val_ssim": float(np.mean(ssims))}
 
 
@@ -101,6 +131,26 @@ def whole_run(ck: dict) -> tuple[int, list[dict]]:
         for h in ck["history"]
     ]
     return base_step + int(ck["step"]), base + own
+
+
+class Ema:
+    """Exponential moving average of the weights (what validation and export use when on)."""
+
+    def __init__(self, model: torch.nn.Module, decay: float):
+        import copy
+
+        self.decay = decay
+        self.model = copy.deepcopy(model).eval()
+        for p in self.model.parameters():
+            p.requires_grad_(False)
+
+    @torch.no_grad()
+    def update(self, model: torch.nn.Module) -> None:
+        for e, p in zip(self.model.state_dict().values(), model.state_dict().values()):
+            if e.dtype.is_floating_point:
+                e.lerp_(p, 1.0 - self.decay)
+            else:
+                e.copy_(p)
 
 
 def lr_at(step: int, args: argparse.Namespace) -> float:
@@ -141,24 +191,39 @@ def main(argv: list[str] | None = None) -> None:
         f"gain model {gain_model}"
     )
 
-    model = build(args.arch, **model_kwargs(args)).to(args.device)
+    model = build(args.arch, **model_kwargs(args, gain_model)).to(args.device)
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
-    opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.weight_decay)
+    if hasattr(model, "exposure_head"):
+        head = list(model.exposure_head.parameters())
+        groups = [
+            {"params": list(model.unet.parameters()), "mult": 1.0},
+            {"params": head, "mult": args.head_lr_mult},
+        ]
+        sampler = FrameSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
+                               args.exposure_aug)
+    else:
+        groups = [{"params": list(model.parameters()), "mult": 1.0}]
+        sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)
+    opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=args.weight_decay)
     loss_fn = LowlightLoss(args.w_ssim, args.w_grad).to(args.device)
-    sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)
+    ema: Ema | None = None
     step, history = 0, []
     base_step, base_history = 0, []  # the --init run's steps and curve, kept for the export
     ckpt_path = args.out / "last.pt"
     if args.init and not ckpt_path.exists():
-        init = torch.load(args.init, map_location=args.device)
-        model.load_state_dict(init["model"])
+        init = torch.load(args.init, map_location=args.device, weights_only=False)
+        what = load_init(model, init.get("ema") or init["model"])
         base_step, base_history = whole_run(init)
-        say(f"initialised from {args.init} (trained {base_step} steps)")
+        say(f"initialised from {args.init} (trained {base_step} steps): {what}")
+    if args.ema:
+        ema = Ema(model, args.ema)
     if ckpt_path.exists():
         ck = torch.load(ckpt_path, map_location=args.device, weights_only=False)
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
+        if ema is not None:
+            ema.model.load_state_dict(ck.get("ema") or ck["model"])
         step, history = ck["step"], ck["history"]
         base_step, base_history = ck.get("base_step", 0), ck.get("base_history", [])
         sampler.rng = np.random.default_rng(args.seed + step)
@@ -171,6 +236,7 @@ def main(argv: list[str] | None = None) -> None:
     def save() -> None:
         ck = {
             "model": model.state_dict(),
+            "ema": ema.model.state_dict() if ema is not None else None,
             "opt": opt.state_dict(),
             "step": step,
             "history": history,
@@ -191,15 +257,20 @@ def main(argv: list[str] | None = None) -> None:
         lo, hi, g = sampler.batch(args.batch)
         x = torch.from_numpy(lo).to(args.device).contiguous(memory_format=fmt)
         y = torch.from_numpy(hi).to(args.device).contiguous(memory_format=fmt)
-        gt = torch.from_numpy(g).view(-1, 1, 1, 1).to(args.device)
+        cond = torch.from_numpy(g).to(args.device)
+        if cond.dim() == 1:
+            cond = cond.view(-1, 1, 1, 1)
         for group in opt.param_groups:
-            group["lr"] = lr_at(step, args)
-        pred = model(x, gt)
-        loss = loss_fn(pred, y)
+            group["lr"] = lr_at(step, args) * group.get("mult", 1.0)
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16 and args.device == "cpu"):
+            pred = forward(model, x, cond)
+        loss = loss_fn(pred.float(), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
+        if ema is not None:
+            ema.update(model)
         step += 1
         run_psnr += psnr(pred.detach(), y)
         run_n += 1
@@ -212,7 +283,7 @@ def main(argv: list[str] | None = None) -> None:
                 "lr": lr_at(step, args),
                 "sec_per_step": (time.time() - t_epoch) / run_n,
             }
-            entry.update(validate(model, val_bank, gain_model, args.device))
+            entry.update(validate(ema.model if ema else model, val_bank, gain_model, args.device))
             history.append(entry)
             save()
             say(

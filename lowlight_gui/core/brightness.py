@@ -67,3 +67,26 @@ def fit_gain_model(low_means: np.ndarray, high_means: np.ndarray, hi: float = 25
     lg = np.log(np.maximum(high_means, 1e-4)) - lm
     b, log_a = np.polyfit(lm, lg, 1)
     return GainModel(a=float(np.exp(log_a)), b=float(b), lo=1.0, hi=hi)
+
+
+THUMB_SIDE = 128  # the exposure head's input: the whole photo squeezed to 128x128
+
+
+def thumbnail(rgb: np.ndarray, side: int = THUMB_SIDE) -> np.ndarray:
+    """The whole photo as a (3, side, side) float32 thumbnail in 0..1 for the exposure head.
+
+    Squeezing to a square (instead of keeping the aspect) makes a rotated photo's thumbnail the
+    rotated thumbnail, which training relies on. Area averaging; a very large photo is first
+    strided down to about 4x the thumbnail, which costs little accuracy and no full-size copy.
+    """
+    import cv2  # local: the core's other users do not need OpenCV loaded
+
+    h, w = rgb.shape[:2]
+    step = max(1, min(h, w) // (4 * side))
+    small = rgb[::step, ::step, :3]
+    scale = 255.0 if small.dtype == np.uint8 else 65535.0 if small.dtype == np.uint16 else 1.0
+    small = np.ascontiguousarray(small, dtype=np.float32)
+    thumb = cv2.resize(small, (side, side), interpolation=cv2.INTER_AREA)
+    if scale != 1.0:
+        thumb /= scale
+    return np.ascontiguousarray(np.clip(thumb, 0, 1).transpose(2, 0, 1))

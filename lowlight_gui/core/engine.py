@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .brightness import GainModel, estimate_gain
+from .brightness import THUMB_SIDE, GainModel, estimate_gain, thumbnail
 from .errors import Cancelled, LowlightError
 
 log = logging.getLogger(__name__)
@@ -32,6 +32,9 @@ _SHORT = {v: k for k, v in PROVIDERS.items()}
 
 DEFAULT_FACTOR = 8
 DEFAULT_OVERLAP = 32
+# Inputs that condition the image input (v1: one scalar gain; v2: the exposure head's thumbnail
+# of the whole photo and an EV offset).
+_CONDITION_INPUTS = frozenset({"gain", "thumb", "exposure"})
 
 _OOM_MARKERS = ("failed to allocate memory", "out of memory", "bad_alloc", "cudnn_status_alloc")
 
@@ -127,7 +130,9 @@ class Engine:
         inputs = self.session.get_inputs()
         names = [i.name for i in inputs]
         self.has_gain_input = "gain" in names
-        image_inputs = [n for n in names if n != "gain"]
+        # Model v2: an exposure head reads a thumbnail of the whole photo and an EV offset.
+        self.has_exposure_head = {"thumb", "exposure"} <= set(names)
+        image_inputs = [n for n in names if n not in _CONDITION_INPUTS]
         if len(image_inputs) != 1:
             raise LowlightError(
                 f"'{self.model_path}' is not a Lowlight model: expected an image input and an "
@@ -135,6 +140,11 @@ class Engine:
             )
         self.input_name = "input" if "input" in names else image_inputs[0]
         self.output_name = self.session.get_outputs()[0].name
+        self.thumb_side = THUMB_SIDE
+        if self.has_exposure_head:
+            shape = next(i.shape for i in inputs if i.name == "thumb")
+            if isinstance(shape[-1], int):
+                self.thumb_side = shape[-1]
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -218,28 +228,72 @@ class Engine:
 
     # -- running -----------------------------------------------------------------------------
 
-    def run(self, batch: np.ndarray, gain: float | None = None) -> np.ndarray:
-        """Run the model on ``batch`` (N,3,H,W float32 0..1; H, W multiples of ``factor``).
+    def condition(self, thumb: np.ndarray, exposure: float = 0.0) -> np.ndarray:
+        """The exposure head's output for a photo: (5,) float32, [log gain, 3 log colour gains,
+        log gamma]. Only for models with an exposure head; ``thumb`` is
+        ``brightness.thumbnail(photo)``. Runs the graph on one factor-sized tile (microseconds)."""
+        if not self.has_exposure_head:
+            raise LowlightError(f"'{self.model_path.name}' has no exposure head")
+        tiny = np.zeros((1, 3, self.factor, self.factor), np.float32)
+        out = self._run(["cond"], self._feeds(tiny, None, thumb, exposure))
+        return np.asarray(out[0][0], np.float32)
 
-        ``gain`` is the photo's global gain (only used by models with a ``gain`` input; None:
-        estimated from the batch itself). Returns N,3,H,W float32 clipped to 0..1.
-        Raises ``Cancelled`` after ``terminate()``, ``OutOfMemory`` when the provider runs out of
-        memory, ``LowlightError`` for any other failure.
-        """
-        ort = _ort()
-        x = np.ascontiguousarray(batch, dtype=np.float32)
-        if x.ndim != 4 or x.shape[1] != 3:
-            raise ValueError(f"expected an N,3,H,W batch, got shape {x.shape}")
+    def _feeds(
+        self, x: np.ndarray, gain: float | None, thumb: np.ndarray | None, exposure: float
+    ) -> dict[str, np.ndarray]:
         feeds = {self.input_name: x}
         if self.has_gain_input:
             if gain is None:
                 gain = estimate_gain(x[0].transpose(1, 2, 0), self.gain_model)
             feeds["gain"] = np.full((x.shape[0], 1, 1, 1), gain, np.float32)
+        if self.has_exposure_head:
+            if thumb is None:  # a lone tile: its own thumbnail
+                thumb = thumbnail(x[0].transpose(1, 2, 0), self.thumb_side)
+            feeds["thumb"] = np.ascontiguousarray(thumb, np.float32).reshape(
+                1, 3, self.thumb_side, self.thumb_side
+            )
+            feeds["exposure"] = np.array([exposure], np.float32)
+        return feeds
+
+    def run(
+        self,
+        batch: np.ndarray,
+        gain: float | None = None,
+        *,
+        thumb: np.ndarray | None = None,
+        exposure: float = 0.0,
+    ) -> np.ndarray:
+        """Run the model on ``batch`` (N,3,H,W float32 0..1; H, W multiples of ``factor``).
+
+        ``gain`` is the photo's global gain (only used by models with a ``gain`` input; None:
+        estimated from the batch itself). Models with an exposure head take instead ``thumb``,
+        the whole photo's thumbnail (the same for every tile; None: the batch's own), and
+        ``exposure`` in EV (0: the model's own estimate); they run one image at a time.
+        Returns N,3,H,W float32 clipped to 0..1.
+        Raises ``Cancelled`` after ``terminate()``, ``OutOfMemory`` when the provider runs out of
+        memory, ``LowlightError`` for any other failure.
+        """
+        x = np.ascontiguousarray(batch, dtype=np.float32)
+        if x.ndim != 4 or x.shape[1] != 3:
+            raise ValueError(f"expected an N,3,H,W batch, got shape {x.shape}")
+        if self.has_exposure_head and x.shape[0] != 1:
+            return np.concatenate(
+                [self.run(x[i : i + 1], gain, thumb=thumb, exposure=exposure) for i in range(len(x))]
+            )
+        out = self._run([self.output_name], self._feeds(x, gain, thumb, exposure))[0]
+        out = np.asarray(out, dtype=np.float32)
+        np.clip(out, 0.0, 1.0, out=out)
+        return out
+
+    def _run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
+        """session.run with terminate() and clear errors."""
+        ort = _ort()
+        x = feeds[self.input_name]
         options = ort.RunOptions()
         with self._lock:
             self._run_options = options
         try:
-            out = self.session.run([self.output_name], feeds, options)[0]
+            out = self.session.run(outputs, feeds, options)
         except Exception as exc:
             if options.terminate:
                 raise Cancelled("cancelled") from exc
@@ -253,8 +307,6 @@ class Engine:
                 self._run_options = None
         if options.terminate:  # terminate() arrived as the run finished
             raise Cancelled("cancelled")
-        out = np.asarray(out, dtype=np.float32)
-        np.clip(out, 0.0, 1.0, out=out)
         return out
 
     def terminate(self) -> None:

@@ -85,3 +85,43 @@ def test_split_keeps_scenes_apart():
     assert 0.07 < len(val) / (len(train) + len(val)) < 0.13
     committed = (Path(__file__).resolve().parents[2] / "training/splits/val.txt").read_text().split()
     assert sorted(committed) == sorted(p.low.name for p in val)
+
+
+def test_v2_head_trains_exports_and_takes_exposure(tmp_path):
+    """Model v2: v1 weights initialise its U-Net, the head trains, the export runs in the app's
+    engine, and +1 EV brightens the output before the network."""
+    import torch
+
+    from training import export, train
+    from training.model import build
+
+    data, v1run, run = tmp_path / "data", tmp_path / "v1", tmp_path / "v2"
+    _make_pairs(data)
+    common = ["--data", str(data), "--batch", "2", "--crop", "32", "--width", "8",
+              "--val-every", "2", "--threads", "1", "--warmup", "1", "--steps", "2"]
+    train.main(common + ["--out", str(v1run)])
+    train.main(common + ["--out", str(run), "--arch", "lowlight2", "--init", str(v1run / "last.pt"),
+                         "--ema", "0.9", "--bf16"])
+    assert "U-Net from a v1 model" in (run / "train.log").read_text()
+    ck = torch.load(run / "last.pt", weights_only=False)
+    assert ck["ema"] is not None and any(k.startswith("exposure_head.") for k in ck["ema"])
+    # An untrained head is exactly the v1 formula: its last layer starts at zero.
+    fresh = build("lowlight2", width=8)
+    assert float(fresh.exposure_head.mlp[-1].weight.abs().sum()) == 0.0
+
+    onnx_path = tmp_path / "v2.onnx"
+    report = export.export(run / "last.pt", onnx_path)
+    assert report["max_abs_diff"] < 1e-3 and report["lowlight.exposure_head"] == "1"
+
+    from lowlight_gui.core.brightness import thumbnail
+    from lowlight_gui.core.engine import Engine
+
+    engine = Engine(onnx_path, provider="CPU", threads=1)
+    assert engine.has_exposure_head and not engine.has_gain_input
+    rgb = np.random.default_rng(1).uniform(0.02, 0.08, (48, 64, 3)).astype(np.float32)
+    thumb = thumbnail(rgb)
+    c0, c1 = engine.condition(thumb, 0.0), engine.condition(thumb, 1.0)
+    assert c1[0] == pytest.approx(c0[0] + np.log(2.0), abs=1e-4)
+    x = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])
+    dark, bright = engine.run(x, thumb=thumb), engine.run(x, thumb=thumb, exposure=1.0)
+    assert bright.mean() > dark.mean()
