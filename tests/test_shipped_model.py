@@ -41,3 +41,24 @@ def test_shipped_model_enhances_a_real_pair(tmp_path):
     assert out.shape == ref.shape
     assert after > before + 8, f"PSNR {before:.2f} -> {after:.2f} dB"
     assert np.abs(out.mean() - ref.mean()) < 0.15
+
+
+@pytest.mark.skipif(not LOL.exists() and not os.environ.get("CI"), reason="needs ../shared")
+def test_exposure_brightens_before_the_network_without_clipping_regions():
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import enhance_array
+    from lowlight_gui.core.imageio import read_photo
+
+    low, _ = _val_pair()
+    rgb = read_photo(low).pixels
+    engine = Engine(default_model_path(), provider="CPU")
+    base, plus = enhance_array(rgb, engine, exposure=0.0), enhance_array(rgb, engine, exposure=1.0)
+    minus = enhance_array(rgb, engine, exposure=-1.0)
+    assert minus.mean() < base.mean() < plus.mean()
+    assert plus.min() >= 0 and plus.max() <= 1
+    # Brighter, not blown out: few pixels clip, and no 32x32 block is entirely white.
+    clipped = (plus >= 0.999).all(axis=2)
+    assert clipped.mean() < 0.02
+    h, w = clipped.shape
+    blocks = clipped[: h // 32 * 32, : w // 32 * 32].reshape(h // 32, 32, w // 32, 32)
+    assert not blocks.all(axis=(1, 3)).any()

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .brightness import estimate_gain
+from .brightness import estimate_gain, thumbnail
 from .engine import DEFAULT_FACTOR, DEFAULT_OVERLAP, is_out_of_memory
 from .errors import Cancelled, LowlightError
 from .tiling import OnTile, min_tile, run_tiled
@@ -44,8 +44,13 @@ def enhance_array(
     tile: int = DEFAULT_TILE,
     on_tile: OnTile | None = None,
     cancel: Any = None,
+    exposure: float = 0.0,
 ) -> np.ndarray:
     """Enhance an HxWx3 float32 image in 0..1 and return a new HxWx3 float32 array.
+
+    ``exposure`` (EV, -2..+2; 0 = the model's own estimate) offsets the brightness the model
+    aims for before the network runs, so a brighter choice is denoised accordingly. Models
+    without an exposure head (v1) get it as a factor of 2**EV on their gain.
 
     ``strength`` blends the input (0) with the enhanced result (1). ``tile``: tile size in
     pixels (0 = the whole image in one piece). ``on_tile(done, total)`` reports progress;
@@ -63,16 +68,26 @@ def enhance_array(
 
     factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
     overlap = int(getattr(engine, "overlap", DEFAULT_OVERLAP))
-    gain = None
-    if getattr(engine, "has_gain_input", False):
-        gain = estimate_gain(rgb, engine.gain_model)
-        # A photo that is already well exposed is mostly left as it is (see GainModel.full).
+    exposure = check_exposure(exposure)
+    gain, thumb = None, None
+    if getattr(engine, "has_exposure_head", False):
+        # The head reads the whole photo once; every tile gets the same thumbnail, hence the
+        # same conditioning, so tiles stay seamless.
+        thumb = thumbnail(rgb, engine.thumb_side)
+        gain = float(np.exp(engine.condition(thumb, exposure)[0]))
+    elif getattr(engine, "has_gain_input", False):
+        gain = estimate_gain(rgb, engine.gain_model) * 2.0**exposure
+    if gain is not None:
+        # A photo that needs little gain (already well exposed, or darkened on purpose with a
+        # negative EV) is mostly left as it is (see GainModel.full).
         strength *= engine.gain_model.model_weight(gain)
     if strength == 0.0:
         return np.array(rgb, dtype=np.float32)
 
     def fn(t: np.ndarray) -> np.ndarray:
         batch = t.transpose(2, 0, 1)[None]
+        if thumb is not None:
+            return engine.run(batch, thumb=thumb, exposure=exposure)[0].transpose(1, 2, 0)
         return engine.run(batch, gain)[0].transpose(1, 2, 0)
 
     h, w = rgb.shape[:2]
@@ -102,6 +117,18 @@ def enhance_array(
     return apply_strength(rgb, out, strength)
 
 
+EXPOSURE_RANGE = (-2.0, 2.0)  # EV offered to the person (GUI slider, CLI --exposure)
+
+
+def check_exposure(exposure: float) -> float:
+    """``exposure`` as a float within EXPOSURE_RANGE, or a LowlightError that says so."""
+    ev = float(exposure)
+    lo, hi = EXPOSURE_RANGE
+    if not lo <= ev <= hi:
+        raise LowlightError(f"exposure must be between {lo:+g} and {hi:+g} EV, got {ev:+g}")
+    return ev
+
+
 def apply_strength(original: np.ndarray, enhanced: np.ndarray, strength: float) -> np.ndarray:
     """original + strength * (enhanced - original), computed in place in ``enhanced`` (no copy of
     a full-size photo); strength is linear, so a cached strength-1 result can be re-mixed."""
@@ -119,8 +146,10 @@ def enhance_photo(
     tile: int = DEFAULT_TILE,
     on_tile: OnTile | None = None,
     cancel: Any = None,
+    exposure: float = 0.0,
 ) -> np.ndarray:
     """``enhance_array`` on a Photo's pixels; returns HxWx3 float32 for ``imageio.write_photo``."""
     return enhance_array(
-        photo.pixels, engine, strength=strength, tile=tile, on_tile=on_tile, cancel=cancel
+        photo.pixels, engine, strength=strength, tile=tile, on_tile=on_tile, cancel=cancel,
+        exposure=exposure,
     )

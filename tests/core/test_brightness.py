@@ -52,3 +52,30 @@ def test_well_exposed_photo_is_left_alone_dark_one_enhanced():
     np.testing.assert_allclose(out, 1 / 3 + 0.5 * (0.5 - 1 / 3), atol=1e-5)
     dark = np.full((64, 64, 3), 0.05, np.float32)  # gain 10: the model's result in full
     np.testing.assert_allclose(enhance_array(dark, engine, tile=0), 0.5, atol=1e-5)
+
+
+def test_exposure_scales_the_gain_before_the_network():
+    engine = BrightenEngine()
+    dark = np.full((64, 96, 3), 0.05, np.float32)
+    enhance_array(dark, engine, tile=0, exposure=1.0)
+    enhance_array(dark, engine, tile=0, exposure=-1.0)
+    assert engine.gains == pytest.approx([20.0, 5.0])
+
+
+def test_exposure_outside_the_range_is_refused():
+    from lowlight_gui.core.errors import LowlightError
+
+    with pytest.raises(LowlightError, match="exposure must be between -2 and \\+2 EV"):
+        enhance_array(np.zeros((8, 8, 3), np.float32), BrightenEngine(), exposure=3)
+
+
+def test_thumbnail_is_square_and_rotates_with_the_photo():
+    from lowlight_gui.core.brightness import thumbnail
+
+    rgb = np.random.default_rng(0).random((400, 600, 3), dtype=np.float32)
+    t = thumbnail(rgb)
+    assert t.shape == (3, 128, 128) and t.dtype == np.float32
+    rotated = thumbnail(np.ascontiguousarray(np.rot90(rgb)))
+    assert np.allclose(rotated, np.rot90(t, axes=(1, 2)), atol=1e-5)
+    as_uint8 = thumbnail((rgb * 255).round().astype(np.uint8))
+    assert np.abs(as_uint8 - t).max() < 1 / 255
