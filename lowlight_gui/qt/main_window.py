@@ -508,8 +508,10 @@ class MainWindow(QMainWindow):
         self.queue_model.set_progress(source, done, total)
         self.queue_panel.on_item_progress(done / total if total else 0.0)
 
-    def _on_item_done(self, _index: int, source: str, output: str, seconds: float) -> None:
-        self.queue_model.mark_done(source, Path(output), seconds)
+    def _on_item_done(
+        self, _index: int, source: str, output: str, seconds: float, notes: list
+    ) -> None:
+        self.queue_model.mark_done(source, Path(output), seconds, [str(n) for n in notes])
         self.queue_panel.on_item_finished()
         self._last_output = Path(output)
         self._last_timing = f"{seconds:.1f} s per photo"

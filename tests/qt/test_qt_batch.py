@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
@@ -139,3 +140,25 @@ def test_close_window_mid_batch_stops_cleanly(
     assert not window.preview.thread.isRunning()
     assert all(n.endswith("_enhanced.png") for n in _files(out))
     assert len(_files(out)) < 3
+
+
+def test_conversion_notes_reach_the_queue(make_window, settings, tmp_path, qtbot):
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    write_image(folder / "plain.jpg")
+    Image.new("CMYK", (64, 48), (200, 120, 40, 30)).save(folder / "print.jpg")
+    settings.output_dir = tmp_path / "out"
+    window = make_window()
+    window.queue_model.add_paths([folder])
+    log = _record(window.batch.worker)
+    assert window.start_batch()
+    _wait_finished(qtbot, window, log)
+    done = {e[2]: e[5] for e in log if e[0] == "itemDone"}  # source -> notes
+    assert done[str(folder / "plain.jpg")] == []
+    assert any("CMYK" in n for n in done[str(folder / "print.jpg")])
+    plain, cmyk = window.queue_model.items()
+    assert plain.notes == [] and cmyk.state is State.DONE and "CMYK" in cmyk.notes_text()
+    tip = window.queue_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Note: converted from CMYK" in tip
+    window.queue_panel.view.viewport().grab()  # the row paints its note

@@ -77,3 +77,37 @@ def test_format_duration():
     assert format_duration(42.4) == "42 s"
     assert format_duration(125) == "2 min 05 s"
     assert format_duration(3 * 3600 + 60) == "3 h 01 min"
+
+
+def test_queue_row_shows_conversion_notes(qtbot, photo_dir, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from lowlight_gui.qt.queue import NOTE_COLOR, QueuePanel
+
+    model = QueueModel()
+    model.add_paths([photo_dir])
+    a = model.paths()[0]
+    model.mark_done(a, tmp_path / "img1_enhanced.jpg", 0.3, ["converted from CMYK to RGB"])
+    item = model.item(0)
+    assert item.notes_text() == "converted from CMYK to RGB"
+    assert item.tooltip().endswith("\nNote: converted from CMYK to RGB")
+    assert model.index(0).data(Qt.ItemDataRole.ToolTipRole) == item.tooltip()
+    panel = QueuePanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(420, 300)
+    image = panel.view.viewport().grab().toImage()
+    assert _has_colour_near(image, NOTE_COLOR)  # drawn in its own colour on the status line
+    model.mark_running(a)  # a new run starts without the old notes
+    assert model.item(0).notes == []
+
+
+def _has_colour_near(image, colour, tolerance: int = 40) -> bool:
+    for y in range(image.height()):
+        for x in range(image.width()):
+            c = image.pixelColor(x, y)
+            if (
+                abs(c.red() - colour.red()) + abs(c.green() - colour.green())
+                + abs(c.blue() - colour.blue()) < tolerance
+            ):
+                return True
+    return False
