@@ -28,7 +28,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lowlight_gui.core.batch import BatchOptions
+from lowlight_gui.core.batch import BatchOptions, check_output, collect_jobs
+from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.qt.about import AboutDialog
 from lowlight_gui.qt.browser import FolderBrowser
 from lowlight_gui.qt.controls import ControlsPanel
@@ -295,6 +296,19 @@ class MainWindow(QMainWindow):
         """Non-blocking message for the user (status bar)."""
         self.statusBar().showMessage(message, NOTICE_MS)
 
+    # Tests replace these two with recorded answers (window.confirm = lambda *a: True).
+    def confirm(self, title: str, text: str, yes: str = "OK", no: str = "Cancel") -> bool:
+        """Ask a yes/no question; True when the person chose ``yes``."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton(no, QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        return box.clickedButton() is yes_button
+
+    def alert(self, title: str, text: str) -> None:
+        """Tell the person something went wrong, and wait until they have read it."""
+        QMessageBox.warning(self, title, text)
+
     def report_startup_problem(self) -> None:
         """Explain why enhancement is off; the window stays usable for browsing."""
         if self.problem:
@@ -488,7 +502,14 @@ class MainWindow(QMainWindow):
         sources = self.queue_model.paths(State.QUEUED)
         if spec is None or not sources or self.batch.is_running():
             return False
-        started = self.batch.start(sources, self.batch_options(), spec)
+        options = self.batch_options()
+        try:  # an impossible output is refused now, not once per photo after computing it
+            check_output(collect_jobs(sources, options), options)
+        except LowlightError as exc:
+            self.notify(f"Not started: {exc}")
+            self.alert("Cannot start the batch", sentence(str(exc)))
+            return False
+        started = self.batch.start(sources, options, spec)
         if started:
             self._last_failure = ""
             self.queue_panel.set_running(True)
@@ -580,3 +601,11 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.shutdown()
         event.accept()
+
+
+def sentence(text: str) -> str:
+    """A core message ("cannot read 'x': ...") as a sentence for a dialog."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")

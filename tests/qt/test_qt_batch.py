@@ -162,3 +162,24 @@ def test_conversion_notes_reach_the_queue(make_window, settings, tmp_path, qtbot
     tip = window.queue_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
     assert "Note: converted from CMYK" in tip
     window.queue_panel.view.viewport().grab()  # the row paints its note
+
+
+def test_start_refuses_an_impossible_output_before_any_work(
+    make_window, settings, photo_dir, tmp_path, qtbot
+):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file where the output folder should be")
+    settings.output_dir = blocker
+    window = make_window()
+    window.queue_model.add_paths([photo_dir])
+    log = _record(window.batch.worker)
+    window.queue_panel.start_button.click()
+    assert not window.batch.is_running() and not window.queue_panel.is_running()
+    (title, text), = window.dialogs.alerts
+    assert title == "Cannot start the batch"
+    assert text == f"The output folder '{blocker}' is a file, not a folder."
+    assert "is a file" in window.statusBar().currentMessage()
+    qtbot.wait(100)
+    assert log == []  # the worker never ran
+    assert [i.state for i in window.queue_model.items()] == [State.QUEUED] * 3
+    assert window.queue_panel.start_button.isEnabled()
