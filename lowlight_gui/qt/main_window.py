@@ -280,6 +280,18 @@ class MainWindow(QMainWindow):
         folder = self.settings.last_folder
         if folder is not None and folder.is_dir():
             self.browser.open_folder(folder)
+        self._restore_queue()
+
+    def _restore_queue(self) -> None:
+        """Queue again what was left unfinished at the last close, minus files now gone."""
+        saved = self.settings.unfinished_queue
+        present = [p for p in saved if p.is_file()]
+        added = self.queue_model.add_paths(present) if present else 0
+        gone = len(saved) - len(present)
+        if added:
+            note = f" ({gone} no longer exist{'s' if gone == 1 else ''})" if gone else ""
+            plural = "s" if added != 1 else ""
+            self.notify(f"Queued {added} unfinished photo{plural} from the last session{note}.")
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.splitter, "browser": self.browser.splitter}
@@ -289,6 +301,10 @@ class MainWindow(QMainWindow):
         self.settings.window_state = QByteArray(self.saveState())
         for name, splitter in self._splitters().items():
             self.settings.set_splitter_state(name, QByteArray(splitter.saveState()))
+        unfinished = (State.QUEUED, State.RUNNING, State.FAILED)
+        self.settings.unfinished_queue = [
+            i.path for i in self.queue_model.items() if i.state in unfinished
+        ]
         self.settings.sync()
 
     # -- notifications --------------------------------------------------------------------

@@ -79,6 +79,28 @@ def test_format_duration():
     assert format_duration(3 * 3600 + 60) == "3 h 01 min"
 
 
+def test_unfinished_queue_comes_back_after_a_restart(make_window, photo_dir, tmp_path):
+    from lowlight_gui.qt.settings import Settings
+
+    path = tmp_path / "restart.ini"
+    first = make_window(s=Settings(path))
+    extra = write_image(tmp_path / "elsewhere" / "gone.png")
+    first.queue_model.add_paths([photo_dir, extra])
+    img1, img2, img3, _gone = first.queue_model.paths()
+    first.queue_model.mark_done(img1, tmp_path / "out.jpg", 0.1)
+    first.queue_model.mark_failed(img2, "cannot read 'img2.jpg': the file is empty")
+    first.close()
+    extra.unlink()  # deleted while the app was closed: dropped, not queued as a ghost
+
+    second = make_window(s=Settings(path))
+    assert second.queue_model.paths() == [img2, img3]
+    assert all(i.state is State.QUEUED for i in second.queue_model.items())
+    assert second.statusBar().currentMessage() == (
+        "Queued 2 unfinished photos from the last session (1 no longer exists)."
+    )
+    assert second.queue_panel.start_button.isEnabled()
+
+
 def test_queue_row_shows_conversion_notes(qtbot, photo_dir, tmp_path):
     from PySide6.QtCore import Qt
 
