@@ -605,6 +605,17 @@ class MainWindow(QMainWindow):
                 self.show_image(first[0])
 
     # -- closing --------------------------------------------------------------------------
+    def _confirm_quit(self) -> bool:
+        left = self.queue_model.count(State.QUEUED) + self.queue_model.count(State.RUNNING)
+        return self.confirm(
+            "Quit while enhancing?",
+            f"{left} photo{'s are' if left != 1 else ' is'} not enhanced yet. Quitting stops the "
+            "batch: the photo being enhanced is not written, and the rest stay queued for the "
+            "next start.",
+            "Quit",
+            "Keep enhancing",
+        )
+
     def shutdown(self) -> None:
         """Stop both workers and wait for their threads (no orphan thread, no partial file)."""
         self._closing = True
@@ -614,6 +625,9 @@ class MainWindow(QMainWindow):
         self.browser.cache.wait(3000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.batch.is_running() and not self._confirm_quit():
+            event.ignore()
+            return
         self.save_state()
         self.shutdown()
         event.accept()

@@ -183,3 +183,28 @@ def test_start_refuses_an_impossible_output_before_any_work(
     assert log == []  # the worker never ran
     assert [i.state for i in window.queue_model.items()] == [State.QUEUED] * 3
     assert window.queue_panel.start_button.isEnabled()
+
+
+def test_quitting_mid_batch_asks_first(
+    make_window, settings, slow_model, big_photos, tmp_path, qtbot
+):
+    settings.output_dir = tmp_path / "out"
+    window = make_window(model=slow_model)
+    window.show()
+    window.queue_model.add_paths([big_photos])
+    log = _record(window.batch.worker)
+    window.start_batch()
+    qtbot.waitUntil(lambda: any(e[0] == "itemStarted" for e in log), timeout=60000)
+    window.dialogs.answer = False  # "Keep enhancing"
+    window.quit_action.trigger()
+    (title, text), = window.dialogs.questions
+    assert title == "Quit while enhancing?" and text.startswith("3 photos are not enhanced yet")
+    assert window.isVisible() and window.batch.is_running()
+    window.dialogs.answer = True  # "Quit"
+    window.close()
+    assert len(window.dialogs.questions) == 2 and not window.isVisible()
+    assert not window.batch.thread.isRunning()
+    # What was not finished is queued again at the next start.
+    written = {n.replace("_enhanced", "") for n in _files(tmp_path / "out")}
+    unfinished = {p.name for p in settings.unfinished_queue}
+    assert unfinished >= {f"p{i}.png" for i in range(3)} - written and len(written) < 3
