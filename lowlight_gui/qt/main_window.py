@@ -69,6 +69,7 @@ class MainWindow(QMainWindow):
         self._last_failure = ""
         self._warned: set[str] = set()
         self._closing = False
+        self._original_shown = False  # the current photo's original reached the viewer
 
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
@@ -371,8 +372,10 @@ class MainWindow(QMainWindow):
         self.current_path = path
         self._pairs = {}
         self._full_ready = False
+        self._original_shown = False
         self.save_action.setEnabled(False)
         self.setWindowTitle(f"{path.name} — {APP_NAME}")
+        self.viewer.clear_error()
         self.viewer.set_overlay_text("Loading…")
         self.preview.request(path, self.engine_spec(), self.controls.tile_value())
 
@@ -387,6 +390,7 @@ class MainWindow(QMainWindow):
     def _on_original(self, generation: int, pixels: np.ndarray, _photo: object) -> None:
         if not self._is_current(generation):
             return
+        self._original_shown = True
         self.viewer.set_images(array_to_qimage(pixels), None)
         enhancing = self.engine_spec() is not None
         self.viewer.set_overlay_text("Enhancing preview…" if enhancing else "")
@@ -411,9 +415,14 @@ class MainWindow(QMainWindow):
             self.viewer.set_overlay_text(f"Enhancing at full resolution… {done} / {total} tiles")
 
     def _on_preview_failed(self, generation: int, message: str) -> None:
-        if self._is_current(generation):
-            self.viewer.set_overlay_text("")
-            self.notify(message)
+        if not self._is_current(generation):
+            return
+        self.notify(message)
+        if self._original_shown:  # the photo is there, only enhancing it failed
+            self.viewer.set_overlay_text(f"Enhancing failed: {message}")
+        else:  # nothing to show: say why, where the photo would be
+            name = self.current_path.name if self.current_path else "this photo"
+            self.viewer.show_error(f"Cannot show {name}", sentence(message))
 
     def _show_blend(self) -> None:
         if not self._pairs:

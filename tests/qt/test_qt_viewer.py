@@ -153,3 +153,34 @@ def test_qimage_keeps_its_buffer_and_blend_is_linear():
     assert blend_uint8(a, b, 0.5)[0, 0, 0] == 100
     assert blend_uint8(b, a, 0.25)[0, 0, 0] == 150
     assert blend_uint8(a, b, 1.0) is b and blend_uint8(a, b, 0.0) is a
+
+
+def test_load_error_is_shown_in_the_viewer(make_window, tmp_path, qtbot):
+    from lowlight_gui.qt.viewer import ERROR_COLOR
+    from tests.conftest import write_image
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"")
+    window = make_window()
+    window.show()
+    window.show_image(broken)
+    qtbot.waitUntil(lambda: window.viewer.error() is not None, timeout=10000)
+    title, message = window.viewer.error()
+    assert title == "Cannot show broken.jpg"
+    assert "empty" in message and message[0].isupper()
+    assert window.viewer.before_image() is None and not window.save_action.isEnabled()
+    # Drawn where the photo would be: the red title in the middle of the view.
+    image = window.viewer.grab().toImage()
+    band = [
+        image.pixelColor(x, y)
+        for y in range(image.height() // 3, 2 * image.height() // 3)
+        for x in range(0, image.width(), 2)
+    ]
+    assert any(
+        abs(c.red() - ERROR_COLOR.red()) < 30 and c.green() < 110 and c.blue() < 110 for c in band
+    )
+    # The next photo replaces the message.
+    window.show_image(write_image(tmp_path / "fine.png"))
+    assert window.viewer.error() is None  # "Loading…" from the start
+    qtbot.waitUntil(lambda: window.viewer.before_image() is not None, timeout=10000)
+    assert window.viewer.error() is None
