@@ -150,6 +150,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.startRequested.connect(self.start_batch)
         self.queue_panel.cancelRequested.connect(self.cancel_batch)
         self.queue_panel.imageActivated.connect(self.show_image)
+        self.queue_panel.openFailed.connect(self._on_open_failed)
         self.controls.strengthChanged.connect(lambda _s: self._blend_timer.start())
         self.controls.strength.sliderReleased.connect(self._blend_timer.start)
         self.controls.engineChanged.connect(self._on_engine_settings)
@@ -487,7 +488,17 @@ class MainWindow(QMainWindow):
         if folder is None or not folder.is_dir():
             self.notify("No output folder yet: enhance a photo first, or choose one under Output.")
             return
-        open_path(folder)
+        if not open_path(folder):
+            self._on_open_failed(folder)
+
+    def _on_open_failed(self, path: Path) -> None:
+        kind = "folder" if path.is_dir() else "file"
+        self.notify(f"Could not open {path}")
+        self.alert(
+            f"Cannot open the {kind}",
+            f"No application could be started to open the {kind}:\n{path}\n\n"
+            "Open it from your file manager instead.",
+        )
 
     def show_about(self) -> None:
         from lowlight_gui.resources import model_card_path

@@ -396,6 +396,7 @@ class QueuePanel(QWidget):
     startRequested = Signal()
     cancelRequested = Signal()
     imageActivated = Signal(Path)  # show this photo in the viewer
+    openFailed = Signal(Path)  # no application could open this file or folder
 
     def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -547,9 +548,16 @@ class QueuePanel(QWidget):
         if item is None:
             return
         if item.state is State.DONE and item.output:
-            open_path(item.output)
+            self.open(item.output)
         else:
             self.imageActivated.emit(item.path)
+
+    def open(self, path: Path) -> bool:
+        """Open with the system's application; a failure is signalled, not silent."""
+        opened = open_path(path)
+        if not opened:
+            self.openFailed.emit(Path(path))
+        return opened
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
@@ -559,8 +567,8 @@ class QueuePanel(QWidget):
             item: QueueItem = index.data(ItemRole)
             if item.state is State.DONE and item.output:
                 out = item.output
-                menu.addAction("Open enhanced photo", lambda: open_path(out))
-                menu.addAction("Show in folder", lambda: open_path(out.parent))
+                menu.addAction("Open enhanced photo", lambda: self.open(out))
+                menu.addAction("Show in folder", lambda: self.open(out.parent))
             menu.addAction("Show in viewer", lambda: self.imageActivated.emit(item.path))
             if item.state is State.FAILED:
                 retry = QAction("Retry", menu)

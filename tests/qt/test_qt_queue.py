@@ -133,3 +133,29 @@ def _has_colour_near(image, colour, tolerance: int = 40) -> bool:
             ):
                 return True
     return False
+
+
+def test_open_failures_are_reported(make_window, settings, tmp_path, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+
+    def no_file_manager(url):
+        opened.append(url.toLocalFile())
+        return False
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", no_file_manager)
+    out = tmp_path / "exports"
+    out.mkdir()
+    settings.output_dir = out
+    window = make_window()
+    window.open_output_action.trigger()
+    assert opened == [str(out)]
+    (title, text), = window.dialogs.alerts
+    assert title == "Cannot open the folder" and str(out) in text
+    assert str(out) in window.statusBar().currentMessage()
+    # The queue's "Open enhanced photo" / "Show in folder" say so too.
+    photo = write_image(out / "a_enhanced.jpg")
+    assert not window.queue_panel.open(photo)
+    assert window.dialogs.alerts[-1][0] == "Cannot open the file"
+    assert str(photo) in window.dialogs.alerts[-1][1]
