@@ -170,6 +170,17 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         return action
 
+    def _photo_step_action(self, text: str, delta: int, *keys: str) -> QAction:
+        """Next/previous photo of the folder, from the keyboard while the viewer or the
+        browser has focus (elsewhere Page Up/Down keep their usual meaning, e.g. sliders)."""
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(lambda: self.step_photo(delta))
+        self.viewer.addAction(action)
+        self.browser.addAction(action)
+        return action
+
     def _build_actions(self) -> None:
         std = QKeySequence.StandardKey
         self.open_action = self._action("&Open photo…", self.open_file_dialog, std.Open)
@@ -204,6 +215,8 @@ class MainWindow(QMainWindow):
         self.split_action = self._action("Split view", lambda: v.set_mode("split"))
         self.side_action = self._action("Side by side\tS", v.toggle_side_by_side)
         self.before_action = self._action("Show original\tB / Space", v.toggle_before)
+        self.next_action = self._photo_step_action("Next photo", +1, "PgDown", "Alt+Right")
+        self.previous_action = self._photo_step_action("Previous photo", -1, "PgUp", "Alt+Left")
         view_menu = self.menuBar().addMenu("&View")
         for a in (
             self.fit_action,
@@ -214,6 +227,9 @@ class MainWindow(QMainWindow):
             self.split_action,
             self.side_action,
             self.before_action,
+            None,
+            self.next_action,
+            self.previous_action,
         ):
             view_menu.addSeparator() if a is None else view_menu.addAction(a)
 
@@ -440,6 +456,15 @@ class MainWindow(QMainWindow):
         self.active_provider, self._last_timing = "", ""
         self._update_provider_label()
         self._refresh_preview()
+
+    def step_photo(self, delta: int) -> Path | None:
+        """Show the next (+1) or previous (-1) photo of the folder; None at either end."""
+        path = self.browser.step(delta, self.current_path)
+        if path is None:
+            self.notify("No more photos in this folder." if delta > 0 else "This is the first photo.")
+        elif path != self.current_path:
+            self.show_image(path)
+        return path
 
     def _on_folder_selected(self, folder: Path) -> None:
         self.settings.last_folder = folder
