@@ -5,6 +5,7 @@ It wires widgets to the two workers (preview, batch) and keeps no image logic of
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -498,11 +499,30 @@ class MainWindow(QMainWindow):
         src = self.current_path
         folder = self.settings.output_dir or src.parent
         suggested = str(folder / f"{src.stem}_enhanced{src.suffix}")
+        # The dialog's own overwrite question would come before our check for the original.
         name, _ = QFileDialog.getSaveFileName(
-            self, "Save enhanced photo", suggested, "Photos (*.jpg *.jpeg *.png *.tif *.tiff)"
+            self,
+            "Save enhanced photo",
+            suggested,
+            "Photos (*.jpg *.jpeg *.png *.tif *.tiff)",
+            "",
+            QFileDialog.Option.DontConfirmOverwrite,
         )
-        if name:
-            self.preview.save(self.controls.strength_value(), Path(name), "", self.settings.quality)
+        if not name:
+            return
+        target = Path(name)
+        if is_same_file(target, src):
+            self.alert(
+                "Cannot save over the original",
+                f"{target} is the original photo, and Lowlight never writes over originals. "
+                "Choose another name or folder.",
+            )
+            return
+        if target.exists() and not self.confirm(
+            "Replace file?", f"{target.name} already exists in {target.parent}.", "Replace"
+        ):
+            return
+        self.preview.save(self.controls.strength_value(), target, "", self.settings.quality)
 
     def open_output_folder(self) -> None:
         folder = self.settings.output_dir
@@ -684,3 +704,11 @@ def sentence(text: str) -> str:
     if not text:
         return text
     return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def is_same_file(a: Path, b: Path) -> bool:
+    """True when ``a`` names the file ``b`` (links and case-insensitive file systems too)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # ``a`` does not exist yet
+        return a.absolute() == b.absolute()
