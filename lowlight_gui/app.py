@@ -20,8 +20,13 @@ def create_app(argv: list[str]) -> QApplication:
     from PySide6.QtWidgets import QApplication
 
     from lowlight_gui import __version__
+    from lowlight_gui.qt.pyside_guard import guard_pyside
     from lowlight_gui.qt.theme import app_icon, apply_theme
 
+    # First, before Qt calls can use up references to None (issue 10).
+    warning = guard_pyside()
+    if warning and sys.stderr is not None:
+        print(f"Lowlight: {warning}", file=sys.stderr)
     existing = QApplication.instance()
     if existing is None:
         # Qt 6 scales for high-DPI screens on its own; pass fractional factors (125 %, 150 %)

@@ -13,8 +13,9 @@ Checks, each reported as ``ok`` or ``FAILED`` with its time:
 - enhance: the bundled dark sample is enhanced; the result has the same size, is finite, in 0..1
   and clearly brighter; it is written atomically to a temporary folder and read back unchanged;
 - formats: HEIC/HEIF support (pillow-heif) is registered;
-- qt modules: every Qt module and every ``lowlight_gui.qt`` module imports; the platform plugins
-  are there (the native one also loads);
+- qt modules: every Qt module and every ``lowlight_gui.qt`` module imports; PySide6 keeps its
+  references to None and True (issue 10); the platform plugins are there (the native one also
+  loads);
 - gui: the main window starts (offscreen when there is no display), is shown, events are
   processed and the app quits through its event loop; the time from process start to the window
   shown is reported;
@@ -254,6 +255,14 @@ class SelfTest:
         require(bool(names), f"no modules found in lowlight_gui.qt ({list(qt_pkg.__path__)})")
         for name in names:
             importlib.import_module(f"lowlight_gui.qt.{name}")
+        from lowlight_gui.qt.pyside_guard import is_known_defective, lost_references
+
+        # A PySide6 that loses references to None aborts the app mid-batch (issue 10).
+        lost = lost_references()
+        require(
+            not lost and not is_known_defective(),
+            f"PySide6 {PySide6.__version__} loses references ({lost or 'a denylisted release'})",
+        )
         return f"PySide6 {PySide6.__version__}: {', '.join(QT_MODULES)}; {len(names)} lowlight_gui.qt modules"
 
     def check_qt_plugins(self) -> str:

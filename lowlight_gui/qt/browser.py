@@ -210,6 +210,22 @@ class FolderBrowser(QWidget):
         if path in files:
             self.grid.setCurrentIndex(self.thumb_model.index(files.index(path)))
 
+    def step(self, delta: int, current: Path | None = None) -> Path | None:
+        """Select the photo ``delta`` places from ``current`` (or the grid's current one) in
+        this folder; returns it, or None at either end. Selecting shows it (imageSelected)."""
+        if current is not None and current.parent != self._folder:
+            self.select_file(current)
+        files = self.thumb_model.files()
+        if current is not None and current in files:
+            row = files.index(current)
+        else:
+            row = self.grid.currentIndex().row()
+        target = row + delta if row >= 0 else (0 if delta > 0 else len(files) - 1)
+        if not 0 <= target < len(files):
+            return None
+        self.grid.setCurrentIndex(self.thumb_model.index(target))
+        return files[target]
+
     def selected_files(self) -> list[Path]:
         rows = sorted(i.row() for i in self.grid.selectionModel().selectedIndexes())
         files = self.thumb_model.files()

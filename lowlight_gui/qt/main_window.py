@@ -5,6 +5,7 @@ It wires widgets to the two workers (preview, batch) and keeps no image logic of
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -28,7 +29,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from lowlight_gui.core.batch import BatchOptions
+from lowlight_gui.core.batch import BatchOptions, check_output, collect_jobs
+from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.qt.about import AboutDialog
 from lowlight_gui.qt.browser import FolderBrowser
 from lowlight_gui.qt.controls import ControlsPanel
@@ -68,6 +70,7 @@ class MainWindow(QMainWindow):
         self._last_failure = ""
         self._warned: set[str] = set()
         self._closing = False
+        self._original_shown = False  # the current photo's original reached the viewer
 
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
@@ -148,6 +151,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.startRequested.connect(self.start_batch)
         self.queue_panel.cancelRequested.connect(self.cancel_batch)
         self.queue_panel.imageActivated.connect(self.show_image)
+        self.queue_panel.openFailed.connect(self._on_open_failed)
         self.controls.strengthChanged.connect(lambda _s: self._blend_timer.start())
         self.controls.strength.sliderReleased.connect(self._blend_timer.start)
         self.controls.engineChanged.connect(self._on_engine_settings)
@@ -165,6 +169,17 @@ class MainWindow(QMainWindow):
         if shortcut is not None:
             action.setShortcut(QKeySequence(shortcut))
         action.triggered.connect(slot)
+        return action
+
+    def _photo_step_action(self, text: str, delta: int, *keys: str) -> QAction:
+        """Next/previous photo of the folder, from the keyboard while the viewer or the
+        browser has focus (elsewhere Page Up/Down keep their usual meaning, e.g. sliders)."""
+        action = QAction(text, self)
+        action.setShortcuts([QKeySequence(k) for k in keys])
+        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        action.triggered.connect(lambda: self.step_photo(delta))
+        self.viewer.addAction(action)
+        self.browser.addAction(action)
         return action
 
     def _build_actions(self) -> None:
@@ -201,6 +216,8 @@ class MainWindow(QMainWindow):
         self.split_action = self._action("Split view", lambda: v.set_mode("split"))
         self.side_action = self._action("Side by side\tS", v.toggle_side_by_side)
         self.before_action = self._action("Show original\tB / Space", v.toggle_before)
+        self.next_action = self._photo_step_action("Next photo", +1, "PgDown", "Alt+Right")
+        self.previous_action = self._photo_step_action("Previous photo", -1, "PgUp", "Alt+Left")
         view_menu = self.menuBar().addMenu("&View")
         for a in (
             self.fit_action,
@@ -211,6 +228,9 @@ class MainWindow(QMainWindow):
             self.split_action,
             self.side_action,
             self.before_action,
+            None,
+            self.next_action,
+            self.previous_action,
         ):
             view_menu.addSeparator() if a is None else view_menu.addAction(a)
 
@@ -279,6 +299,18 @@ class MainWindow(QMainWindow):
         folder = self.settings.last_folder
         if folder is not None and folder.is_dir():
             self.browser.open_folder(folder)
+        self._restore_queue()
+
+    def _restore_queue(self) -> None:
+        """Queue again what was left unfinished at the last close, minus files now gone."""
+        saved = self.settings.unfinished_queue
+        present = [p for p in saved if p.is_file()]
+        added = self.queue_model.add_paths(present) if present else 0
+        gone = len(saved) - len(present)
+        if added:
+            note = f" ({gone} no longer exist{'s' if gone == 1 else ''})" if gone else ""
+            plural = "s" if added != 1 else ""
+            self.notify(f"Queued {added} unfinished photo{plural} from the last session{note}.")
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.splitter, "browser": self.browser.splitter}
@@ -288,12 +320,29 @@ class MainWindow(QMainWindow):
         self.settings.window_state = QByteArray(self.saveState())
         for name, splitter in self._splitters().items():
             self.settings.set_splitter_state(name, QByteArray(splitter.saveState()))
+        unfinished = (State.QUEUED, State.RUNNING, State.FAILED)
+        self.settings.unfinished_queue = [
+            i.path for i in self.queue_model.items() if i.state in unfinished
+        ]
         self.settings.sync()
 
     # -- notifications --------------------------------------------------------------------
     def notify(self, message: str) -> None:
         """Non-blocking message for the user (status bar)."""
         self.statusBar().showMessage(message, NOTICE_MS)
+
+    # Tests replace these two with recorded answers (window.confirm = lambda *a: True).
+    def confirm(self, title: str, text: str, yes: str = "OK", no: str = "Cancel") -> bool:
+        """Ask a yes/no question; True when the person chose ``yes``."""
+        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
+        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
+        box.setDefaultButton(box.addButton(no, QMessageBox.ButtonRole.RejectRole))
+        box.exec()
+        return box.clickedButton() is yes_button
+
+    def alert(self, title: str, text: str) -> None:
+        """Tell the person something went wrong, and wait until they have read it."""
+        QMessageBox.warning(self, title, text)
 
     def report_startup_problem(self) -> None:
         """Explain why enhancement is off; the window stays usable for browsing."""
@@ -341,8 +390,10 @@ class MainWindow(QMainWindow):
         self.current_path = path
         self._pairs = {}
         self._full_ready = False
+        self._original_shown = False
         self.save_action.setEnabled(False)
         self.setWindowTitle(f"{path.name} — {APP_NAME}")
+        self.viewer.clear_error()
         self.viewer.set_overlay_text("Loading…")
         self.preview.request(path, self.engine_spec(), self.controls.tile_value())
 
@@ -357,6 +408,7 @@ class MainWindow(QMainWindow):
     def _on_original(self, generation: int, pixels: np.ndarray, _photo: object) -> None:
         if not self._is_current(generation):
             return
+        self._original_shown = True
         self.viewer.set_images(array_to_qimage(pixels), None)
         enhancing = self.engine_spec() is not None
         self.viewer.set_overlay_text("Enhancing preview…" if enhancing else "")
@@ -381,9 +433,14 @@ class MainWindow(QMainWindow):
             self.viewer.set_overlay_text(f"Enhancing at full resolution… {done} / {total} tiles")
 
     def _on_preview_failed(self, generation: int, message: str) -> None:
-        if self._is_current(generation):
-            self.viewer.set_overlay_text("")
-            self.notify(message)
+        if not self._is_current(generation):
+            return
+        self.notify(message)
+        if self._original_shown:  # the photo is there, only enhancing it failed
+            self.viewer.set_overlay_text(f"Enhancing failed: {message}")
+        else:  # nothing to show: say why, where the photo would be
+            name = self.current_path.name if self.current_path else "this photo"
+            self.viewer.show_error(f"Cannot show {name}", sentence(message))
 
     def _show_blend(self) -> None:
         if not self._pairs:
@@ -400,6 +457,15 @@ class MainWindow(QMainWindow):
         self.active_provider, self._last_timing = "", ""
         self._update_provider_label()
         self._refresh_preview()
+
+    def step_photo(self, delta: int) -> Path | None:
+        """Show the next (+1) or previous (-1) photo of the folder; None at either end."""
+        path = self.browser.step(delta, self.current_path)
+        if path is None:
+            self.notify("No more photos in this folder." if delta > 0 else "This is the first photo.")
+        elif path != self.current_path:
+            self.show_image(path)
+        return path
 
     def _on_folder_selected(self, folder: Path) -> None:
         self.settings.last_folder = folder
@@ -433,11 +499,30 @@ class MainWindow(QMainWindow):
         src = self.current_path
         folder = self.settings.output_dir or src.parent
         suggested = str(folder / f"{src.stem}_enhanced{src.suffix}")
+        # The dialog's own overwrite question would come before our check for the original.
         name, _ = QFileDialog.getSaveFileName(
-            self, "Save enhanced photo", suggested, "Photos (*.jpg *.jpeg *.png *.tif *.tiff)"
+            self,
+            "Save enhanced photo",
+            suggested,
+            "Photos (*.jpg *.jpeg *.png *.tif *.tiff)",
+            "",
+            QFileDialog.Option.DontConfirmOverwrite,
         )
-        if name:
-            self.preview.save(self.controls.strength_value(), Path(name), "", self.settings.quality)
+        if not name:
+            return
+        target = Path(name)
+        if is_same_file(target, src):
+            self.alert(
+                "Cannot save over the original",
+                f"{target} is the original photo, and Lowlight never writes over originals. "
+                "Choose another name or folder.",
+            )
+            return
+        if target.exists() and not self.confirm(
+            "Replace file?", f"{target.name} already exists in {target.parent}.", "Replace"
+        ):
+            return
+        self.preview.save(self.controls.strength_value(), target, "", self.settings.quality)
 
     def open_output_folder(self) -> None:
         folder = self.settings.output_dir
@@ -448,7 +533,17 @@ class MainWindow(QMainWindow):
         if folder is None or not folder.is_dir():
             self.notify("No output folder yet: enhance a photo first, or choose one under Output.")
             return
-        open_path(folder)
+        if not open_path(folder):
+            self._on_open_failed(folder)
+
+    def _on_open_failed(self, path: Path) -> None:
+        kind = "folder" if path.is_dir() else "file"
+        self.notify(f"Could not open {path}")
+        self.alert(
+            f"Cannot open the {kind}",
+            f"No application could be started to open the {kind}:\n{path}\n\n"
+            "Open it from your file manager instead.",
+        )
 
     def show_about(self) -> None:
         from lowlight_gui.resources import model_card_path
@@ -488,7 +583,14 @@ class MainWindow(QMainWindow):
         sources = self.queue_model.paths(State.QUEUED)
         if spec is None or not sources or self.batch.is_running():
             return False
-        started = self.batch.start(sources, self.batch_options(), spec)
+        options = self.batch_options()
+        try:  # an impossible output is refused now, not once per photo after computing it
+            check_output(collect_jobs(sources, options), options)
+        except LowlightError as exc:
+            self.notify(f"Not started: {exc}")
+            self.alert("Cannot start the batch", sentence(str(exc)))
+            return False
+        started = self.batch.start(sources, options, spec)
         if started:
             self._last_failure = ""
             self.queue_panel.set_running(True)
@@ -508,8 +610,10 @@ class MainWindow(QMainWindow):
         self.queue_model.set_progress(source, done, total)
         self.queue_panel.on_item_progress(done / total if total else 0.0)
 
-    def _on_item_done(self, _index: int, source: str, output: str, seconds: float) -> None:
-        self.queue_model.mark_done(source, Path(output), seconds)
+    def _on_item_done(
+        self, _index: int, source: str, output: str, seconds: float, notes: list
+    ) -> None:
+        self.queue_model.mark_done(source, Path(output), seconds, [str(n) for n in notes])
         self.queue_panel.on_item_finished()
         self._last_output = Path(output)
         self._last_timing = f"{seconds:.1f} s per photo"
@@ -566,6 +670,17 @@ class MainWindow(QMainWindow):
                 self.show_image(first[0])
 
     # -- closing --------------------------------------------------------------------------
+    def _confirm_quit(self) -> bool:
+        left = self.queue_model.count(State.QUEUED) + self.queue_model.count(State.RUNNING)
+        return self.confirm(
+            "Quit while enhancing?",
+            f"{left} photo{'s are' if left != 1 else ' is'} not enhanced yet. Quitting stops the "
+            "batch: the photo being enhanced is not written, and the rest stay queued for the "
+            "next start.",
+            "Quit",
+            "Keep enhancing",
+        )
+
     def shutdown(self) -> None:
         """Stop both workers and wait for their threads (no orphan thread, no partial file)."""
         self._closing = True
@@ -575,6 +690,25 @@ class MainWindow(QMainWindow):
         self.browser.cache.wait(3000)
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self.batch.is_running() and not self._confirm_quit():
+            event.ignore()
+            return
         self.save_state()
         self.shutdown()
         event.accept()
+
+
+def sentence(text: str) -> str:
+    """A core message ("cannot read 'x': ...") as a sentence for a dialog."""
+    text = text.strip()
+    if not text:
+        return text
+    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
+
+
+def is_same_file(a: Path, b: Path) -> bool:
+    """True when ``a`` names the file ``b`` (links and case-insensitive file systems too)."""
+    try:
+        return os.path.samefile(a, b)
+    except OSError:  # ``a`` does not exist yet
+        return a.absolute() == b.absolute()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 
@@ -18,7 +18,15 @@ from PySide6.QtCore import (
     QUrl,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QDesktopServices, QPainter, QPalette
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QDesktopServices,
+    QFont,
+    QFontMetrics,
+    QPainter,
+    QPalette,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
@@ -56,6 +64,9 @@ _STATE_COLORS = {
     State.SKIPPED: QColor(230, 160, 40),
 }
 
+NOTE_COLOR = QColor(200, 140, 30)  # amber: worth a look, not an error
+NOTE_MARK = "· "  # before the notes on a row's status line
+
 
 @dataclass
 class QueueItem:
@@ -65,6 +76,7 @@ class QueueItem:
     message: str = ""  # failure message or skip reason
     output: Path | None = None
     seconds: float = 0.0
+    notes: list[str] = field(default_factory=list)  # conversions and losses (core ImageDone)
 
     def status_text(self) -> str:
         if self.state is State.QUEUED:
@@ -77,6 +89,17 @@ class QueueItem:
         if self.state is State.FAILED:
             return f"Failed: {self.message}"
         return f"Skipped: {self.message}"
+
+    def notes_text(self) -> str:
+        """The conversion notes as one line, e.g. "converted from CMYK to RGB"."""
+        return "; ".join(self.notes)
+
+    def tooltip(self) -> str:
+        lines = [str(self.path), self.status_text()]
+        if self.output:
+            lines.append(f"Output: {self.output}")
+        lines += [f"Note: {note}" for note in self.notes]
+        return "\n".join(lines)
 
 
 ItemRole = Qt.ItemDataRole.UserRole + 1
@@ -105,8 +128,7 @@ class QueueModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return item.path.name
         if role == Qt.ItemDataRole.ToolTipRole:
-            tip = f"{item.path}\n{item.status_text()}"
-            return tip + (f"\nOutput: {item.output}" if item.output else "")
+            return item.tooltip()
         if role == ItemRole:
             return item
         return None
@@ -155,13 +177,22 @@ class QueueModel(QAbstractListModel):
         return item
 
     def mark_running(self, path: Path | str) -> None:
-        self._update(path, state=State.RUNNING, progress=0.0, message="")
+        self._update(path, state=State.RUNNING, progress=0.0, message="", notes=[])
 
     def set_progress(self, path: Path | str, done: int, total: int) -> None:
         self._update(path, progress=done / total if total else 0.0)
 
-    def mark_done(self, path: Path | str, output: Path, seconds: float) -> None:
-        self._update(path, state=State.DONE, progress=1.0, output=Path(output), seconds=seconds)
+    def mark_done(
+        self, path: Path | str, output: Path, seconds: float, notes: list[str] | None = None
+    ) -> None:
+        self._update(
+            path,
+            state=State.DONE,
+            progress=1.0,
+            output=Path(output),
+            seconds=seconds,
+            notes=list(notes or []),
+        )
 
     def mark_failed(self, path: Path | str, message: str) -> None:
         self._update(path, state=State.FAILED, message=message)
@@ -276,15 +307,55 @@ class QueueDelegate(QStyledItemDelegate):
             muted = _STATE_COLORS[State.FAILED] if not selected else text_color
         elif not selected:
             muted.setAlpha(170)
+        notes_rect = self._notes_rect(item, option, second)
+        if notes_rect is not None:
+            second.setRight(notes_rect.left() - 6)
         painter.setPen(muted)
-        small = option.font
-        painter.setFont(small)
+        painter.setFont(option.font)
         painter.drawText(
             second,
             Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
             fm.elidedText(item.status_text(), Qt.TextElideMode.ElideRight, second.width()),
         )
+        if notes_rect is not None:
+            self._draw_notes(painter, item, option, notes_rect, selected, text_color)
         painter.restore()
+
+    @staticmethod
+    def _notes_font(option: QStyleOptionViewItem) -> QFont:
+        font = QFont(option.font)
+        font.setItalic(True)
+        return font
+
+    def _notes_rect(
+        self, item: QueueItem, option: QStyleOptionViewItem, line: QRect
+    ) -> QRect | None:
+        """Where the notes go on the status line: its right part, at most 45 % of it, so the
+        status stays readable; the full text is in the tooltip."""
+        if not item.notes:
+            return None
+        fm = QFontMetrics(self._notes_font(option))
+        width = min(fm.horizontalAdvance(NOTE_MARK + item.notes_text()), int(line.width() * 0.45))
+        status_w = option.fontMetrics.horizontalAdvance(item.status_text())
+        left = min(line.left() + status_w + 6, line.right() - width)
+        return QRect(left, line.top(), line.right() - left, line.height())
+
+    def _draw_notes(
+        self,
+        painter: QPainter,
+        item: QueueItem,
+        option: QStyleOptionViewItem,
+        rect: QRect,
+        selected: bool,
+        text_color: QColor,
+    ) -> None:
+        font = self._notes_font(option)
+        painter.setFont(font)
+        painter.setPen(text_color if selected else NOTE_COLOR)
+        text = QFontMetrics(font).elidedText(
+            NOTE_MARK + item.notes_text(), Qt.TextElideMode.ElideRight, rect.width()
+        )
+        painter.drawText(rect, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, text)
 
 
 class BatchProgress:
@@ -325,6 +396,7 @@ class QueuePanel(QWidget):
     startRequested = Signal()
     cancelRequested = Signal()
     imageActivated = Signal(Path)  # show this photo in the viewer
+    openFailed = Signal(Path)  # no application could open this file or folder
 
     def __init__(self, model: QueueModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -476,9 +548,16 @@ class QueuePanel(QWidget):
         if item is None:
             return
         if item.state is State.DONE and item.output:
-            open_path(item.output)
+            self.open(item.output)
         else:
             self.imageActivated.emit(item.path)
+
+    def open(self, path: Path) -> bool:
+        """Open with the system's application; a failure is signalled, not silent."""
+        opened = open_path(path)
+        if not opened:
+            self.openFailed.emit(Path(path))
+        return opened
 
     def _context_menu(self, pos: QPoint) -> None:
         index = self.view.indexAt(pos)
@@ -488,8 +567,8 @@ class QueuePanel(QWidget):
             item: QueueItem = index.data(ItemRole)
             if item.state is State.DONE and item.output:
                 out = item.output
-                menu.addAction("Open enhanced photo", lambda: open_path(out))
-                menu.addAction("Show in folder", lambda: open_path(out.parent))
+                menu.addAction("Open enhanced photo", lambda: self.open(out))
+                menu.addAction("Show in folder", lambda: self.open(out.parent))
             menu.addAction("Show in viewer", lambda: self.imageActivated.emit(item.path))
             if item.state is State.FAILED:
                 retry = QAction("Retry", menu)

@@ -6,6 +6,7 @@ restart all read the same values. Tests pass a path to get an isolated IniFormat
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -138,6 +139,21 @@ class Settings:
     @last_folder.setter
     def last_folder(self, value: Path | str | None) -> None:
         self._set("browse/last_folder", str(value) if value else "")
+
+    # -- queue ----------------------------------------------------------------------------
+    @property
+    def unfinished_queue(self) -> list[Path]:
+        """Photos still to enhance when the app was last closed (queued, running or failed)."""
+        # JSON, not a QSettings list: IniFormat gives a one-item list back as a plain string.
+        try:
+            paths = json.loads(self._get("queue/unfinished", "[]", str))
+        except ValueError:
+            return []
+        return [Path(p) for p in paths if isinstance(p, str)] if isinstance(paths, list) else []
+
+    @unfinished_queue.setter
+    def unfinished_queue(self, paths: list[Path]) -> None:
+        self._set("queue/unfinished", json.dumps([str(p) for p in paths]))
 
     # -- window state ---------------------------------------------------------------------
     def _bytes(self, key: str) -> QByteArray | None:

@@ -31,6 +31,7 @@ MIN_SCALE, MAX_SCALE = 0.02, 32.0
 _HANDLE_GRAB_PX = 10  # how close to the handle a press must be to grab it
 _KEY_STEP, _KEY_STEP_BIG = 0.02, 0.10  # split moves per arrow key press (fraction of width)
 _WHEEL_STEP = 1.25
+ERROR_COLOR = QColor(220, 68, 55)  # the queue's "failed" red
 
 
 class CompareViewer(QWidget):
@@ -59,6 +60,7 @@ class CompareViewer(QWidget):
         self._drag_center = QPointF()
         self._overlay = ""
         self._placeholder = "Open a photo (Ctrl+O) or a folder, or drop files here"
+        self._error: tuple[str, str] | None = None  # (title, message) shown instead of a photo
         # Pre-scaled copies for zoomed-out painting: smooth-scaling a 12 MP image on every
         # paint would make handle dragging stutter.
         self._scaled_cache: dict[tuple[int, int, int], QPixmap] = {}
@@ -71,6 +73,7 @@ class CompareViewer(QWidget):
         )
         self._before = before
         self._after = after
+        self._error = None
         self._scaled_cache.clear()
         if not same_size:
             self.zoom_fit()
@@ -92,6 +95,22 @@ class CompareViewer(QWidget):
         """A short status line painted over the view, e.g. "Enhancing preview…"."""
         self._overlay = text
         self.update()
+
+    def show_error(self, title: str, message: str) -> None:
+        """Show why a photo cannot be shown, in place of the photo, until the next one."""
+        self._before = self._after = None
+        self._overlay = ""
+        self._scaled_cache.clear()
+        self._error = (title, message)
+        self.update()
+
+    def error(self) -> tuple[str, str] | None:
+        return self._error
+
+    def clear_error(self) -> None:
+        if self._error is not None:
+            self._error = None
+            self.update()
 
     def set_placeholder_text(self, text: str) -> None:
         self._placeholder = text
@@ -377,8 +396,13 @@ class CompareViewer(QWidget):
         # A neutral backdrop a little darker than the window, from the palette (light or dark).
         p.fillRect(self.rect(), self.palette().color(QPalette.ColorRole.Window).darker(135))
         if self._before is None:
+            if self._error is not None:
+                self._draw_error(p, *self._error)
+                return
             p.setPen(self.palette().color(self.foregroundRole()))
-            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, self._placeholder)
+            # No photo yet: "Loading…" (the overlay) says more than the placeholder.
+            text = self._overlay or self._placeholder
+            p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
             return
         after = self._after
         full = QRectF(self.rect())
@@ -434,6 +458,36 @@ class CompareViewer(QWidget):
             path.lineTo(QPointF(x + sign * 3, cy + 5))
             path.closeSubpath()
             p.drawPath(path)
+
+    def _draw_error(self, p: QPainter, title: str, message: str) -> None:
+        """A card in the middle of the view: a red title, then the message, wrapped."""
+        width = min(560.0, self.width() - 40.0)
+        flags = Qt.AlignmentFlag.AlignHCenter | Qt.TextFlag.TextWordWrap
+        title_font = QFont(self.font())
+        title_font.setBold(True)
+        title_font.setPointSizeF(title_font.pointSizeF() * 1.25)
+        p.setFont(title_font)
+        title_rect = p.boundingRect(QRectF(0, 0, width, 1000), flags, title)
+        p.setFont(self.font())
+        text_rect = p.boundingRect(QRectF(0, 0, width, 1000), flags, message)
+        height = title_rect.height() + 10 + text_rect.height()
+        card = QRectF(
+            (self.width() - width) / 2 - 20,
+            (self.height() - height) / 2 - 16,
+            width + 40,
+            height + 32,
+        )
+        path = QPainterPath()
+        path.addRoundedRect(card, 10, 10)
+        p.fillPath(path, self.palette().color(QPalette.ColorRole.Base))
+        top = card.top() + 16
+        p.setFont(title_font)
+        p.setPen(ERROR_COLOR)
+        p.drawText(QRectF(card.left() + 20, top, width, title_rect.height()), flags, title)
+        p.setFont(self.font())
+        p.setPen(self.palette().color(QPalette.ColorRole.Text))
+        top += title_rect.height() + 10
+        p.drawText(QRectF(card.left() + 20, top, width, text_rect.height()), flags, message)
 
     def _draw_overlay(self, p: QPainter, full: QRectF) -> None:
         fm = p.fontMetrics()

@@ -57,7 +57,7 @@ class BatchWorker(QObject):
     batchStarted = Signal(int)  # total
     itemStarted = Signal(int, str)  # index, source
     tileProgress = Signal(int, str, int, int)  # index, source, tiles done, tiles total
-    itemDone = Signal(int, str, str, float)  # index, source, output, seconds
+    itemDone = Signal(int, str, str, float, list)  # index, source, output, seconds, notes
     itemFailed = Signal(int, str, str)  # index, source, message
     itemSkipped = Signal(int, str, str)  # index, source, reason
     engineReady = Signal(str, list)  # active provider, warnings
@@ -104,7 +104,11 @@ class BatchWorker(QObject):
                 self.tileProgress.emit(event.index, str(event.job.source), event.done, event.total)
             elif isinstance(event, core_batch.ImageDone):
                 self.itemDone.emit(
-                    event.index, str(event.job.source), str(event.output), float(event.seconds)
+                    event.index,
+                    str(event.job.source),
+                    str(event.output),
+                    float(event.seconds),
+                    list(event.notes),
                 )
             elif isinstance(event, core_batch.ImageFailed):
                 self.itemFailed.emit(event.index, str(event.job.source), event.message)

@@ -34,9 +34,27 @@ def photo_dir(tmp_path: Path) -> Path:
     return folder
 
 
+class Dialogs:
+    """Stands in for a window's confirm() and alert(): records each and answers ``answer``,
+    so no modal box ever waits for a click in a test."""
+
+    def __init__(self, answer: bool = True) -> None:
+        self.answer = answer
+        self.questions: list[tuple[str, str]] = []
+        self.alerts: list[tuple[str, str]] = []
+
+    def confirm(self, title: str, text: str, *_buttons: str) -> bool:
+        self.questions.append((title, text))
+        return self.answer
+
+    def alert(self, title: str, text: str) -> None:
+        self.alerts.append((title, text))
+
+
 @pytest.fixture
 def make_window(qtbot, settings, tiny_model):
-    """Build MainWindows that are closed (threads stopped) at teardown."""
+    """Build MainWindows that are closed (threads stopped) at teardown; ``window.dialogs``
+    records the questions and warnings it would have shown."""
     from lowlight_gui.qt.main_window import MainWindow
 
     windows = []
@@ -44,6 +62,8 @@ def make_window(qtbot, settings, tiny_model):
     def make(model: Path | None = None, problem: str | None = None, s=None):
         s = s or settings
         w = MainWindow(s, model or tiny_model, ["CPU"], problem)
+        w.dialogs = Dialogs()
+        w.confirm, w.alert = w.dialogs.confirm, w.dialogs.alert
         qtbot.addWidget(w)
         if s.window_geometry is None:  # keep a restored geometry
             w.resize(1200, 800)
@@ -52,6 +72,7 @@ def make_window(qtbot, settings, tiny_model):
 
     yield make
     for w in windows:
+        w.dialogs.answer = True  # "Quit" if a batch still runs
         w.close()
         assert not w.batch.thread.isRunning()
         assert not w.preview.thread.isRunning()

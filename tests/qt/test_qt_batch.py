@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from PySide6.QtCore import Qt
 
 from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
@@ -139,3 +140,71 @@ def test_close_window_mid_batch_stops_cleanly(
     assert not window.preview.thread.isRunning()
     assert all(n.endswith("_enhanced.png") for n in _files(out))
     assert len(_files(out)) < 3
+
+
+def test_conversion_notes_reach_the_queue(make_window, settings, tmp_path, qtbot):
+    from PIL import Image
+
+    folder = tmp_path / "in"
+    write_image(folder / "plain.jpg")
+    Image.new("CMYK", (64, 48), (200, 120, 40, 30)).save(folder / "print.jpg")
+    settings.output_dir = tmp_path / "out"
+    window = make_window()
+    window.queue_model.add_paths([folder])
+    log = _record(window.batch.worker)
+    assert window.start_batch()
+    _wait_finished(qtbot, window, log)
+    done = {e[2]: e[5] for e in log if e[0] == "itemDone"}  # source -> notes
+    assert done[str(folder / "plain.jpg")] == []
+    assert any("CMYK" in n for n in done[str(folder / "print.jpg")])
+    plain, cmyk = window.queue_model.items()
+    assert plain.notes == [] and cmyk.state is State.DONE and "CMYK" in cmyk.notes_text()
+    tip = window.queue_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
+    assert "Note: converted from CMYK" in tip
+    window.queue_panel.view.viewport().grab()  # the row paints its note
+
+
+def test_start_refuses_an_impossible_output_before_any_work(
+    make_window, settings, photo_dir, tmp_path, qtbot
+):
+    blocker = tmp_path / "taken"
+    blocker.write_text("a file where the output folder should be")
+    settings.output_dir = blocker
+    window = make_window()
+    window.queue_model.add_paths([photo_dir])
+    log = _record(window.batch.worker)
+    window.queue_panel.start_button.click()
+    assert not window.batch.is_running() and not window.queue_panel.is_running()
+    (title, text), = window.dialogs.alerts
+    assert title == "Cannot start the batch"
+    assert text == f"The output folder '{blocker}' is a file, not a folder."
+    assert "is a file" in window.statusBar().currentMessage()
+    qtbot.wait(100)
+    assert log == []  # the worker never ran
+    assert [i.state for i in window.queue_model.items()] == [State.QUEUED] * 3
+    assert window.queue_panel.start_button.isEnabled()
+
+
+def test_quitting_mid_batch_asks_first(
+    make_window, settings, slow_model, big_photos, tmp_path, qtbot
+):
+    settings.output_dir = tmp_path / "out"
+    window = make_window(model=slow_model)
+    window.show()
+    window.queue_model.add_paths([big_photos])
+    log = _record(window.batch.worker)
+    window.start_batch()
+    qtbot.waitUntil(lambda: any(e[0] == "itemStarted" for e in log), timeout=60000)
+    window.dialogs.answer = False  # "Keep enhancing"
+    window.quit_action.trigger()
+    (title, text), = window.dialogs.questions
+    assert title == "Quit while enhancing?" and text.startswith("3 photos are not enhanced yet")
+    assert window.isVisible() and window.batch.is_running()
+    window.dialogs.answer = True  # "Quit"
+    window.close()
+    assert len(window.dialogs.questions) == 2 and not window.isVisible()
+    assert not window.batch.thread.isRunning()
+    # What was not finished is queued again at the next start.
+    written = {n.replace("_enhanced", "") for n in _files(tmp_path / "out")}
+    unfinished = {p.name for p in settings.unfinished_queue}
+    assert unfinished >= {f"p{i}.png" for i in range(3)} - written and len(written) < 3

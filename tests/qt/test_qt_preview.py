@@ -96,3 +96,47 @@ def test_about_dialog_opens(make_window, qtbot):
     assert dialog is not None and dialog.isVisible()
     assert "Lowlight" in dialog.text.toPlainText() and "CPU" in dialog.text.toPlainText()
     dialog.close()
+
+
+def test_save_as_refuses_the_original_before_any_overwrite_question(
+    make_window, bright_model, tmp_path, qtbot, monkeypatch
+):
+    from PySide6.QtWidgets import QFileDialog
+
+    from lowlight_gui.qt import main_window as main_window_module
+
+    photo = write_image(tmp_path / "dark.png", h=50, w=70)
+    original = photo.read_bytes()
+    window = make_window(model=bright_model)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    chosen: list[str] = []
+    calls: list[tuple] = []
+
+    def dialog(*args):
+        calls.append(args)
+        return chosen.pop(0), ""
+
+    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", dialog)
+    saved: list[str] = []
+    window.preview.worker.saved.connect(saved.append)
+
+    chosen.append(str(photo))  # the original itself
+    window.save_action.trigger()
+    # Qt's own "replace?" question is off, so ours comes after the check for the original.
+    assert calls[0][-1] == QFileDialog.Option.DontConfirmOverwrite
+    (title, text), = window.dialogs.alerts
+    assert title == "Cannot save over the original" and str(photo) in text
+    assert window.dialogs.questions == []
+
+    other = write_image(tmp_path / "other.png")
+    window.dialogs.answer = False  # "Cancel" at the replace question
+    chosen.append(str(other))
+    window.save_action.trigger()
+    assert window.dialogs.questions[-1][0] == "Replace file?"
+    window.dialogs.answer = True
+    chosen.append(str(other))
+    with qtbot.waitSignal(window.preview.worker.saved, timeout=30000):
+        window.save_action.trigger()
+    assert saved == [str(other)] and len(window.dialogs.alerts) == 1
+    assert photo.read_bytes() == original

@@ -77,3 +77,85 @@ def test_format_duration():
     assert format_duration(42.4) == "42 s"
     assert format_duration(125) == "2 min 05 s"
     assert format_duration(3 * 3600 + 60) == "3 h 01 min"
+
+
+def test_unfinished_queue_comes_back_after_a_restart(make_window, photo_dir, tmp_path):
+    from lowlight_gui.qt.settings import Settings
+
+    path = tmp_path / "restart.ini"
+    first = make_window(s=Settings(path))
+    extra = write_image(tmp_path / "elsewhere" / "gone.png")
+    first.queue_model.add_paths([photo_dir, extra])
+    img1, img2, img3, _gone = first.queue_model.paths()
+    first.queue_model.mark_done(img1, tmp_path / "out.jpg", 0.1)
+    first.queue_model.mark_failed(img2, "cannot read 'img2.jpg': the file is empty")
+    first.close()
+    extra.unlink()  # deleted while the app was closed: dropped, not queued as a ghost
+
+    second = make_window(s=Settings(path))
+    assert second.queue_model.paths() == [img2, img3]
+    assert all(i.state is State.QUEUED for i in second.queue_model.items())
+    assert second.statusBar().currentMessage() == (
+        "Queued 2 unfinished photos from the last session (1 no longer exists)."
+    )
+    assert second.queue_panel.start_button.isEnabled()
+
+
+def test_queue_row_shows_conversion_notes(qtbot, photo_dir, tmp_path):
+    from PySide6.QtCore import Qt
+
+    from lowlight_gui.qt.queue import NOTE_COLOR, QueuePanel
+
+    model = QueueModel()
+    model.add_paths([photo_dir])
+    a = model.paths()[0]
+    model.mark_done(a, tmp_path / "img1_enhanced.jpg", 0.3, ["converted from CMYK to RGB"])
+    item = model.item(0)
+    assert item.notes_text() == "converted from CMYK to RGB"
+    assert item.tooltip().endswith("\nNote: converted from CMYK to RGB")
+    assert model.index(0).data(Qt.ItemDataRole.ToolTipRole) == item.tooltip()
+    panel = QueuePanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(420, 300)
+    image = panel.view.viewport().grab().toImage()
+    assert _has_colour_near(image, NOTE_COLOR)  # drawn in its own colour on the status line
+    model.mark_running(a)  # a new run starts without the old notes
+    assert model.item(0).notes == []
+
+
+def _has_colour_near(image, colour, tolerance: int = 40) -> bool:
+    for y in range(image.height()):
+        for x in range(image.width()):
+            c = image.pixelColor(x, y)
+            if (
+                abs(c.red() - colour.red()) + abs(c.green() - colour.green())
+                + abs(c.blue() - colour.blue()) < tolerance
+            ):
+                return True
+    return False
+
+
+def test_open_failures_are_reported(make_window, settings, tmp_path, monkeypatch):
+    from PySide6.QtGui import QDesktopServices
+
+    opened: list[str] = []
+
+    def no_file_manager(url):
+        opened.append(url.toLocalFile())
+        return False
+
+    monkeypatch.setattr(QDesktopServices, "openUrl", no_file_manager)
+    out = tmp_path / "exports"
+    out.mkdir()
+    settings.output_dir = out
+    window = make_window()
+    window.open_output_action.trigger()
+    assert opened == [str(out)]
+    (title, text), = window.dialogs.alerts
+    assert title == "Cannot open the folder" and str(out) in text
+    assert str(out) in window.statusBar().currentMessage()
+    # The queue's "Open enhanced photo" / "Show in folder" say so too.
+    photo = write_image(out / "a_enhanced.jpg")
+    assert not window.queue_panel.open(photo)
+    assert window.dialogs.alerts[-1][0] == "Cannot open the file"
+    assert str(photo) in window.dialogs.alerts[-1][1]

@@ -74,3 +74,14 @@ def test_controls_and_window_state_persist_through_restart(make_window, tmp_path
         True,
     )
     assert options.output_dir == tmp_path / "exports"
+
+
+def test_unfinished_queue_round_trip(tmp_path):
+    path = tmp_path / "q.ini"
+    s = Settings(path)
+    assert s.unfinished_queue == []
+    s.unfinished_queue = [tmp_path / "only one.jpg"]  # one item: IniFormat would flatten a list
+    s.sync()
+    assert Settings(path).unfinished_queue == [tmp_path / "only one.jpg"]
+    s._set("queue/unfinished", "not json")
+    assert s.unfinished_queue == []

@@ -153,3 +153,74 @@ def test_qimage_keeps_its_buffer_and_blend_is_linear():
     assert blend_uint8(a, b, 0.5)[0, 0, 0] == 100
     assert blend_uint8(b, a, 0.25)[0, 0, 0] == 150
     assert blend_uint8(a, b, 1.0) is b and blend_uint8(a, b, 0.0) is a
+
+
+def test_load_error_is_shown_in_the_viewer(make_window, tmp_path, qtbot):
+    from lowlight_gui.qt.viewer import ERROR_COLOR
+    from tests.conftest import write_image
+
+    broken = tmp_path / "broken.jpg"
+    broken.write_bytes(b"")
+    window = make_window()
+    window.show()
+    window.show_image(broken)
+    qtbot.waitUntil(lambda: window.viewer.error() is not None, timeout=10000)
+    title, message = window.viewer.error()
+    assert title == "Cannot show broken.jpg"
+    assert "empty" in message and message[0].isupper()
+    assert window.viewer.before_image() is None and not window.save_action.isEnabled()
+    # Drawn where the photo would be: the red title in the middle of the view.
+    image = window.viewer.grab().toImage()
+    band = [
+        image.pixelColor(x, y)
+        for y in range(image.height() // 3, 2 * image.height() // 3)
+        for x in range(0, image.width(), 2)
+    ]
+    assert any(
+        abs(c.red() - ERROR_COLOR.red()) < 30 and c.green() < 110 and c.blue() < 110 for c in band
+    )
+    # The next photo replaces the message.
+    window.show_image(write_image(tmp_path / "fine.png"))
+    assert window.viewer.error() is None  # "Loading…" from the start
+    qtbot.waitUntil(lambda: window.viewer.before_image() is not None, timeout=10000)
+    assert window.viewer.error() is None
+
+
+def test_page_keys_and_alt_arrows_step_through_the_folder(make_window, photo_dir, qtbot):
+    window = make_window()
+    window.show()
+    window.activateWindow()
+    # Shortcuts only fire in the active window.
+    qtbot.waitUntil(lambda: QApplication.activeWindow() is window, timeout=5000)
+    window.browser.open_folder(photo_dir)
+    img1, img2, img3 = (photo_dir / f"img{i}.jpg" for i in (1, 2, 3))
+    window.open_path(img1)
+    assert window.current_path == img1
+    viewer = window.viewer
+    viewer.setFocus()
+    split = viewer.split()
+    steps = [
+        (Qt.Key.Key_PageDown, Qt.KeyboardModifier.NoModifier, img2),
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier, img3),
+        (Qt.Key.Key_Right, Qt.KeyboardModifier.AltModifier, img3),  # the last one: stays
+        (Qt.Key.Key_PageUp, Qt.KeyboardModifier.NoModifier, img2),
+        (Qt.Key.Key_Left, Qt.KeyboardModifier.AltModifier, img1),
+    ]
+    for n, (key, modifiers, expected) in enumerate(steps):
+        QTest.keyClick(viewer, key, modifiers)
+        assert window.current_path == expected, (key, modifiers)
+        if n == 2:
+            assert window.statusBar().currentMessage() == "No more photos in this folder."
+    assert viewer.split() == split  # Alt+arrows do not move the handle
+    # The same keys work in the thumbnail grid, and its selection follows.
+    grid = window.browser.grid
+    grid.setFocus()
+    QTest.keyClick(grid, Qt.Key.Key_PageDown)
+    assert window.current_path == img2
+    assert grid.currentIndex().row() == 1
+    # Elsewhere (the strength slider) Page Down keeps its own meaning.
+    slider = window.controls.strength
+    slider.setFocus()
+    value = slider.value()
+    QTest.keyClick(slider, Qt.Key.Key_PageDown)
+    assert window.current_path == img2 and slider.value() != value
