@@ -104,11 +104,15 @@ def export(
     check_image: Path | None = None,
     opset: int = 17,
     weights: Path | None = None,
+    formula_head: bool = False,
 ) -> dict:
     """Write ``out`` (ONNX, checked against PyTorch) and, if asked, the slim ``weights`` file."""
     net, gain_model, ck = load_checkpoint(ckpt)
     steps, history = whole_run(ck)
     v2 = hasattr(net, "exposure_head")
+    if formula_head:  # the ablation "v2 without its head": the head's correction zeroed
+        torch.nn.init.zeros_(net.exposure_head.mlp[-1].weight)
+        torch.nn.init.zeros_(net.exposure_head.mlp[-1].bias)
     wrapped = (_ExportableV2(net) if v2 else _Exportable(net)).eval()
     factor = int(net.factor)
     overlap = receptive_radius(_RadiusProbe(net) if v2 else net, factor)
@@ -188,8 +192,10 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--check-image", type=Path, help="a full-size photo for the PyTorch/ONNX check")
     p.add_argument("--opset", type=int, default=17)
     p.add_argument("--save-weights", type=Path, help="also write the slim weights file (for --init)")
+    p.add_argument("--formula-head", action="store_true",
+                   help="v2 ablation: zero the head's correction (the v1 gain formula conditions the U-Net)")
     a = p.parse_args(argv)
-    report = export(a.checkpoint, a.out, a.check_image, a.opset, a.save_weights)
+    report = export(a.checkpoint, a.out, a.check_image, a.opset, a.save_weights, a.formula_head)
     print(json.dumps(report, indent=1))
 
 
