@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 
 from . import __version__
-from .core.enhance import DEFAULT_TILE
+from .core.enhance import DEFAULT_TILE, EXPOSURE_RANGE
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -25,6 +25,7 @@ examples:
   lowlight enhance ~/Photos/night -o ~/out       every photo in the folder into ~/out
   lowlight enhance ~/Photos -r --format png      subfolders too, mirrored under ~/Photos/enhanced
   lowlight enhance a.jpg --strength 0.6          a gentler result (0 = unchanged, 1 = full)
+  lowlight enhance a.jpg --exposure 0.7          brighter than the model's own choice (EV)
   lowlight enhance big.tif --tile 256            smaller tiles use less memory
   lowlight info                                  the model, its metadata and the providers
   lowlight eval data/low data/high --json r.json PSNR/SSIM of the model on photo pairs
@@ -47,6 +48,18 @@ def _strength(text: str) -> float:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
     if not 0.0 <= value <= 1.0:
         raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _exposure(text: str) -> float:
+    """EV within EXPOSURE_RANGE, refused before any photo is read."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    lo, hi = EXPOSURE_RANGE
+    if not lo <= value <= hi:  # also refuses nan
+        raise argparse.ArgumentTypeError(f"must be between {lo:+g} and {hi:+g} EV, got {text}")
     return value
 
 
@@ -86,6 +99,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default: <input folder>/enhanced/)")
     p.add_argument("--strength", type=_strength, default=1.0,
                    help="0 = unchanged .. 1 = full enhancement (default 1)")
+    p.add_argument("--exposure", metavar="EV", type=_exposure, default=0.0,
+                   help="brighter (+) or darker (-) than the model's own estimate, -2..+2 EV, "
+                   "applied before the network so a brighter choice is denoised (default 0)")
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
     p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,
@@ -120,6 +136,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", type=Path, help="write the results as JSON")
     p.add_argument("--plots", metavar="DIR", type=Path, help="write plots into this folder")
     p.add_argument("--tile", type=_int_range(0), default=None, help=f"tile size (default {DEFAULT_TILE})")
+    p.add_argument("--exposure", metavar="EV", type=_exposure, default=0.0,
+                   help="EV offset of the model's exposure estimate (default 0: the model's own)")
     p.add_argument("--provider", default=None, help="execution provider (default auto)")
     p.add_argument("--threads", type=_int_range(0), default=0, help="CPU threads (0 = all)")
     p.add_argument("--pairs", type=Path, default=None, help="pairs.tsv (columns low, high)")
@@ -184,6 +202,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     options = BatchOptions(
         output_dir=args.output, pattern=args.pattern, fmt=args.fmt, quality=args.quality,
         recursive=args.recursive, overwrite=args.overwrite, strength=args.strength, tile=args.tile,
+        exposure=args.exposure,
     )
     try:
         jobs = collect_jobs(args.inputs, options)

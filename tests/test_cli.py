@@ -46,6 +46,34 @@ def test_enhance_options(folder, tiny_model, tmp_path, capsys):
     assert (out_dir / "a_enhanced.png").is_file()
 
 
+def test_enhance_exposure_reaches_the_core(folder, tiny_model, monkeypatch, capsys):
+    from lowlight_gui.core import batch as batch_mod
+
+    seen: list[float] = []
+    real = batch_mod.enhance_photo
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs["exposure"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_mod, "enhance_photo", recording)
+    code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
+                         "--threads", "1", "--exposure", "1")
+    assert code == 0, err
+    assert seen == [1.0] and "1 done" in out
+
+
+@pytest.mark.parametrize("value", ["5", "-2.5", "nan", "bright"])
+def test_enhance_exposure_out_of_range_is_a_usage_error(value, folder, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["enhance", str(folder), f"--exposure={value}"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--exposure" in err
+    assert ("not a number" if value == "bright" else "between -2 and +2 EV") in err
+    assert not (folder / "enhanced").exists()
+
+
 def test_enhance_with_a_bad_file(folder, tiny_model, capsys):
     (folder / "broken.jpg").write_bytes(b"")
     code, out, _ = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1")
@@ -115,6 +143,7 @@ def test_eval_calls_evaluate_main(monkeypatch, tmp_path):
     args = seen["args"]
     assert args.low_dir == tmp_path / "low" and args.tile == 256 and args.plots is None
     assert args.provider is None and args.model is None
+    assert args.exposure == 0.0  # eval measures the model's own exposure unless asked
 
 
 def test_console_entry_runs(tiny_model):

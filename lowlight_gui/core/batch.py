@@ -43,6 +43,7 @@ class BatchOptions:
     overwrite: bool = False
     strength: float = 1.0
     tile: int = DEFAULT_TILE
+    exposure: float = 0.0  # EV offset of the model's exposure estimate (core.enhance)
 
 
 @dataclass(frozen=True)
@@ -266,7 +267,8 @@ def _process(
         emit(TileDone(index, job, done, total))
 
     pixels = enhance_photo(
-        photo, engine, strength=options.strength, tile=options.tile, on_tile=on_tile, cancel=cancel
+        photo, engine, strength=options.strength, tile=options.tile, on_tile=on_tile, cancel=cancel,
+        exposure=options.exposure,
     )
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled")

@@ -67,11 +67,13 @@ def main(args: argparse.Namespace) -> int:
     )
     engine = Engine(args.model, provider=args.provider or "auto", threads=getattr(args, "threads", 0) or 0)
     tile = args.tile if args.tile is not None else DEFAULT_TILE
-    print(f"model {engine.model_path} on {engine.active_provider}, {len(pairs)} pairs, tile {tile}")
+    exposure = float(getattr(args, "exposure", 0.0))  # 0: the model's own estimate (the default)
+    print(f"model {engine.model_path} on {engine.active_provider}, {len(pairs)} pairs, tile {tile}"
+          + (f", exposure {exposure:+g} EV" if exposure else ""))
     print(HEADER)
     result = evaluate_pairs(
         pairs,
-        lambda low: enhance_array(low, engine, tile=tile),
+        lambda low: enhance_array(low, engine, tile=tile, exposure=exposure),
         keep=4 if args.plots else 0,
         on_image=lambda row: print(format_row(row["name"], row), flush=True),
     )

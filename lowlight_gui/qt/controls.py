@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QFileDialog,
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lowlight_gui.core.enhance import EXPOSURE_RANGE
 from lowlight_gui.qt.settings import (
     FORMAT_LABELS,
     FORMATS,
@@ -27,13 +29,42 @@ from lowlight_gui.qt.settings import (
     OVERWRITE_POLICIES,
     TILE_SIZES,
     Settings,
+    clamp_exposure,
 )
 
 DEFAULT_OUTPUT_HINT = "Next to each photo, in “enhanced”"
+EV_STEPS = 10  # slider steps per EV: 0.1 EV each
+EXPOSURE_TIP = (
+    "Brighter (+) or darker (−) than the model's own choice, in EV (stops); 0 EV is the model's "
+    "own estimate. The model takes the exposure into account before it runs, so a brighter "
+    "choice is denoised accordingly instead of amplifying the noise.\n"
+    "Double-click the slider or press ↺ to go back to 0 EV."
+)
+
+
+def format_ev(ev: float) -> str:
+    """ "+0.7 EV", "−1.3 EV", "0.0 EV" (a real minus sign; no "−0.0")."""
+    ev = round(float(ev), 1)
+    if ev == 0.0:
+        return "0.0 EV"
+    return f"{ev:+.1f} EV".replace("-", "−")
+
+
+class ExposureSlider(QSlider):
+    """A horizontal slider in tenths of an EV; a double-click returns it to 0."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(Qt.Orientation.Horizontal, parent)
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        # Not passed on: QSlider would treat it as a second press and start a drag.
+        self.setValue(0)
+        event.accept()
 
 
 class ControlsPanel(QWidget):
     strengthChanged = Signal(float)  # live, while dragging: re-blend only
+    exposureChanged = Signal(float)  # EV, live while dragging: the network's input changes
     engineChanged = Signal()  # provider or tile size: the preview must be recomputed
     outputChanged = Signal()
 
@@ -60,6 +91,38 @@ class ControlsPanel(QWidget):
         strength_row.addWidget(self.strength, 1)
         strength_row.addWidget(self.strength_label)
 
+        lo, hi = EXPOSURE_RANGE
+        self.exposure = ExposureSlider()
+        self.exposure.setObjectName("exposureSlider")
+        self.exposure.setRange(round(lo * EV_STEPS), round(hi * EV_STEPS))
+        self.exposure.setPageStep(EV_STEPS // 2)
+        self.exposure.setValue(round(settings.exposure * EV_STEPS))
+        self.exposure.setToolTip(EXPOSURE_TIP)
+        self.exposure_label = QLabel()
+        self.exposure_label.setObjectName("exposureLabel")
+        self.exposure_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.exposure_reset = QToolButton()
+        self.exposure_reset.setObjectName("exposureReset")
+        self.exposure_reset.setText("↺")
+        self.exposure_reset.setToolTip("Back to 0 EV, the model's own exposure")
+        self.exposure_reset.setAutoRaise(True)
+        self.exposure_reset.clicked.connect(self.reset_exposure)
+        self.exposure.valueChanged.connect(self._on_exposure)
+        exposure_row = QHBoxLayout()
+        exposure_row.addWidget(self.exposure, 1)
+        exposure_row.addWidget(self.exposure_label)
+        exposure_row.addWidget(self.exposure_reset)
+        # The same label width on both rows, so the two sliders line up and end together.
+        width = self.exposure_label.fontMetrics().horizontalAdvance(format_ev(lo)) + 4
+        for label in (self.strength_label, self.exposure_label):
+            label.setMinimumWidth(max(40, width))
+        # An empty stand-in for the reset button keeps the Strength slider as long.
+        stand_in = QWidget()
+        stand_in.setFixedSize(self.exposure_reset.sizeHint())
+        strength_row.addWidget(stand_in)
+
         self.provider = QComboBox()
         self.provider.setObjectName("providerCombo")
         self.provider.addItem("Automatic", "auto")
@@ -83,6 +146,7 @@ class ControlsPanel(QWidget):
         enhance_box = QGroupBox("Enhancement")
         form = QFormLayout(enhance_box)
         form.addRow("Strength", strength_row)
+        form.addRow("Exposure", exposure_row)
         form.addRow("Run on", provider_row)
         form.addRow("Tile size", self.tile)
 
@@ -134,11 +198,22 @@ class ControlsPanel(QWidget):
         layout.addWidget(enhance_box)
         layout.addWidget(output_box)
         self._on_strength(self.strength.value(), persist=False)
+        self._on_exposure(self.exposure.value(), persist=False)
         self._update_quality_enabled()
 
     # -- values ---------------------------------------------------------------------------
     def strength_value(self) -> float:
         return self.strength.value() / 100.0
+
+    def exposure_value(self) -> float:
+        """EV; 0 = the model's own estimate."""
+        return clamp_exposure(self.exposure.value() / EV_STEPS)
+
+    def set_exposure(self, ev: float) -> None:
+        self.exposure.setValue(round(clamp_exposure(ev) * EV_STEPS))
+
+    def reset_exposure(self) -> None:
+        self.set_exposure(0.0)
 
     def provider_value(self) -> str:
         return str(self.provider.currentData())
@@ -151,8 +226,9 @@ class ControlsPanel(QWidget):
         self.active_provider.setText(f"active: {name}" if name else "")
 
     def set_enhancement_enabled(self, enabled: bool) -> None:
-        for w in (self.strength, self.provider, self.tile):
+        for w in (self.strength, self.exposure, self.provider, self.tile):
             w.setEnabled(enabled)
+        self._update_exposure_reset()
 
     # -- handlers -------------------------------------------------------------------------
     @staticmethod
@@ -165,6 +241,17 @@ class ControlsPanel(QWidget):
         if persist:
             self.settings.strength = value / 100.0
             self.strengthChanged.emit(value / 100.0)
+
+    def _on_exposure(self, value: int, persist: bool = True) -> None:
+        ev = clamp_exposure(value / EV_STEPS)
+        self.exposure_label.setText(format_ev(ev))
+        self._update_exposure_reset()
+        if persist:
+            self.settings.exposure = ev
+            self.exposureChanged.emit(ev)
+
+    def _update_exposure_reset(self) -> None:
+        self.exposure_reset.setEnabled(self.exposure.isEnabled() and self.exposure.value() != 0)
 
     def _on_provider(self, _index: int) -> None:
         self.settings.provider = self.provider_value()

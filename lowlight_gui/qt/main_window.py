@@ -71,6 +71,12 @@ class MainWindow(QMainWindow):
         self._warned: set[str] = set()
         self._closing = False
         self._original_shown = False  # the current photo's original reached the viewer
+        # The exposure of the current preview request, and whether that request includes the
+        # full-resolution pass (False for the fast pass alone, while the slider is held).
+        self._preview_exposure = settings.exposure
+        self._preview_final = True
+        self._fast_pass_running = False  # a fast-pass-only request has not finished yet
+        self._exposure_pending = False  # an exposure change waits for that pass to finish
 
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
@@ -125,6 +131,7 @@ class MainWindow(QMainWindow):
         pw.failed.connect(self._on_preview_failed)
         pw.saved.connect(lambda p: self.notify(f"Saved {p}"))
         pw.saveFailed.connect(self.notify)
+        pw.requestDone.connect(self._on_preview_done)
 
         self.batch = BatchController(self)
         bw = self.batch.worker
@@ -143,6 +150,12 @@ class MainWindow(QMainWindow):
         self._blend_timer.setSingleShot(True)
         self._blend_timer.setInterval(15)
         self._blend_timer.timeout.connect(self._show_blend)
+        # Exposure changes the network's input: each change re-runs the preview. The timer
+        # gathers the ticks of one drag movement into one request (see _on_exposure_changed).
+        self._exposure_timer = QTimer(self)
+        self._exposure_timer.setSingleShot(True)
+        self._exposure_timer.setInterval(40)
+        self._exposure_timer.timeout.connect(self._refresh_exposure)
 
         # -- connections ----------------------------------------------------------------
         self.browser.imageSelected.connect(self.show_image)
@@ -155,6 +168,8 @@ class MainWindow(QMainWindow):
         self.controls.strengthChanged.connect(lambda _s: self._blend_timer.start())
         self.controls.strength.sliderReleased.connect(self._blend_timer.start)
         self.controls.engineChanged.connect(self._on_engine_settings)
+        self.controls.exposureChanged.connect(self._on_exposure_changed)
+        self.controls.exposure.sliderReleased.connect(self._on_exposure_released)
 
         self._build_actions()
         self._set_enhancement_enabled(problem is None)
@@ -395,7 +410,57 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{path.name} — {APP_NAME}")
         self.viewer.clear_error()
         self.viewer.set_overlay_text("Loading…")
-        self.preview.request(path, self.engine_spec(), self.controls.tile_value())
+        self._request_preview(path, full=True, refresh=False)
+
+    def _request_preview(self, path: Path, full: bool, refresh: bool) -> None:
+        """Preview ``path`` at the slider's exposure (see PreviewRequest for full, refresh)."""
+        exposure = self.controls.exposure_value()
+        self._preview_exposure, self._preview_final = exposure, full
+        self._fast_pass_running = not full
+        self._exposure_pending = False
+        self.preview.request(
+            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh
+        )
+
+    # -- exposure -------------------------------------------------------------------------
+    def _on_exposure_changed(self, ev: float) -> None:
+        # Saving follows the slider at once; the preview follows within the timer.
+        self.save_action.setEnabled(self._full_ready and ev == self._preview_exposure)
+        # Throttled rather than debounced: a steady drag still updates the preview.
+        if not self._exposure_timer.isActive():
+            self._exposure_timer.start()
+
+    def _on_exposure_released(self) -> None:
+        self._exposure_timer.stop()
+        self._refresh_exposure()
+
+    def _refresh_exposure(self) -> None:
+        """Re-run the shown photo's preview at the slider's exposure: while the slider is held,
+        only the fast downscaled pass, one at a time (the latest value follows the pass in
+        flight rather than cancelling it, so that a steady drag still shows results); after,
+        the fast pass then full resolution, as for a new photo."""
+        if self.current_path is None or self.engine_spec() is None:
+            return
+        dragging = self.controls.exposure.isSliderDown()
+        exposure = self.controls.exposure_value()
+        if exposure == self._preview_exposure and (self._preview_final or dragging):
+            self.save_action.setEnabled(self._full_ready)  # back where it was
+            return  # already shown or on its way
+        if dragging and self._fast_pass_running:
+            self._exposure_pending = True
+            return
+        self._full_ready = False  # the full-resolution result is for another exposure now
+        self.save_action.setEnabled(False)
+        # Reuse the photo in memory only once the worker has it; else read it as usual.
+        self._request_preview(self.current_path, full=not dragging, refresh=self._original_shown)
+
+    def _on_preview_done(self, generation: int) -> None:
+        if not self._is_current(generation):
+            return
+        self._fast_pass_running = False
+        if self._exposure_pending:
+            self._exposure_pending = False
+            self._refresh_exposure()
 
     def _refresh_preview(self) -> None:
         if self.current_path is not None:
@@ -416,15 +481,20 @@ class MainWindow(QMainWindow):
     def _on_result(self, result: PreviewResult) -> None:
         if not self._is_current(result.generation):
             return
+        if result.stage == "preview":
+            self._pairs.pop("full", None)  # at another exposure, if any: no longer shown
         self._pairs[result.stage] = (result.before, result.after)
         self._show_blend()
         self._on_engine_ready(result.provider, list(result.warnings))
         if result.stage == "full":
             self._full_ready = True
+            self._preview_final = True  # a small photo's only pass is its full one
             self.save_action.setEnabled(True)
             self.viewer.set_overlay_text("")
             self._last_timing = f"{result.seconds:.1f} s for {result.megapixels:.1f} MP"
             self._update_provider_label()
+        elif not self._preview_final:
+            self.viewer.set_overlay_text("Preview — full resolution when the slider is released")
         else:
             self.viewer.set_overlay_text("Preview — enhancing at full resolution…")
 
@@ -576,6 +646,7 @@ class MainWindow(QMainWindow):
             overwrite=s.overwrite == "overwrite",
             strength=self.controls.strength_value(),
             tile=self.controls.tile_value(),
+            exposure=self.controls.exposure_value(),
         )
 
     def start_batch(self) -> bool:
@@ -592,6 +663,7 @@ class MainWindow(QMainWindow):
             return False
         started = self.batch.start(sources, options, spec)
         if started:
+            self.queue_model.set_exposure(sources, options.exposure)
             self._last_failure = ""
             self.queue_panel.set_running(True)
             self.cancel_action.setEnabled(True)
@@ -631,6 +703,7 @@ class MainWindow(QMainWindow):
 
     def _on_batch_finished(self, done: int, skipped: int, failed: int, cancelled: bool) -> None:
         self.queue_model.requeue_running()
+        self.queue_model.forget_queued_exposure()
         self.queue_panel.set_running(False)
         if self._closing:
             return

@@ -1,7 +1,9 @@
 """Preview of one photo on a worker thread: original, then a fast downscaled pass, then full size.
 
-A new request (another photo, provider or tile size) cancels the one in flight: the cancel event
-stops it between tiles and Engine.terminate() stops the tile being computed.
+A new request (another photo, provider, tile size or exposure) cancels the one in flight: the
+cancel event stops it between tiles and Engine.terminate() stops the tile being computed. An
+exposure change re-runs the network on the photo already in memory (``refresh``), and while the
+slider is held only the fast pass (``full=False``).
 """
 
 from __future__ import annotations
@@ -30,6 +32,9 @@ class PreviewRequest:
     spec: EngineSpec | None  # None: enhancement is unavailable, show the original only
     tile: int
     cancel: threading.Event
+    exposure: float = 0.0  # EV; it changes the network's input, so a new value is a new run
+    full: bool = True  # False while the exposure slider is held: the fast downscaled pass only
+    refresh: bool = False  # the photo already shown: reuse it from memory, don't send it again
 
 
 @dataclass
@@ -44,6 +49,7 @@ class PreviewResult:
     megapixels: float
     provider: str
     warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
+    exposure: float = 0.0  # EV the network ran with
 
 
 def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
@@ -67,33 +73,61 @@ class PreviewWorker(QObject):
     failed = Signal(int, str)  # generation, message
     saved = Signal(str)  # output path
     saveFailed = Signal(str)
+    requestDone = Signal(int)  # generation: its run is over (finished, failed, cancelled, stale)
 
     def __init__(self) -> None:
         super().__init__()
         self.engines = EngineHolder()
         self.latest = 0  # written by the GUI thread; a request older than this is stale
-        # The last full-resolution result, kept for "Save enhanced as…".
+        # The photo shown (and its downscaled copy, for exposure changes) and the last
+        # full-resolution result, kept for "Save enhanced as…".
         self._photo: Photo | None = None
+        self._photo_path: Path | None = None
+        self._small: np.ndarray | None = None
         self._enhanced: np.ndarray | None = None
         self._enhanced_generation = -1
 
     @Slot(object)
     def run(self, req: PreviewRequest) -> None:
+        try:
+            self._run(req)
+        finally:
+            self.requestDone.emit(req.generation)
+
+    def _load(self, req: PreviewRequest) -> Photo | None:
+        """The request's photo: from memory for a refresh of the photo shown, else read and sent
+        to the window. None when cancelled meanwhile."""
+        if req.refresh and self._photo is not None and self._photo_path == req.path:
+            return self._photo
+        photo = read_photo(req.path)
+        if req.cancel.is_set():
+            return None
+        self._photo, self._photo_path, self._small = photo, req.path, None
+        self.originalReady.emit(req.generation, to_uint8(photo.pixels), photo)
+        return photo
+
+    def _passes(self, photo: Photo, full: bool) -> list[tuple[str, np.ndarray]]:
+        """("preview", downscaled) unless the photo is small already, then ("full", photo) if
+        ``full`` or if it is the only pass (a small photo is its own fast pass)."""
+        if self._small is None:
+            self._small = downscale(photo.pixels, PREVIEW_LONG_SIDE)
+        passes = [("preview", self._small)] if self._small is not photo.pixels else []
+        if full or not passes:
+            passes.append(("full", photo.pixels))
+        return passes
+
+    def _run(self, req: PreviewRequest) -> None:
         if req.generation != self.latest or req.cancel.is_set():
             return  # superseded while it waited in the queue
         try:
-            photo = read_photo(req.path)
-            if req.cancel.is_set():
+            photo = self._load(req)
+            if photo is None:
                 return
-            self._photo, self._enhanced = photo, None
-            self.originalReady.emit(req.generation, to_uint8(photo.pixels), photo)
+            self._enhanced = None  # stale now (another photo or exposure); frees its memory
             if req.spec is None:
                 return
             engine = self.engines.get(req.spec)
-            small = downscale(photo.pixels, PREVIEW_LONG_SIDE)
-            passes = [("preview", small)] if small is not photo.pixels else []
-            passes.append(("full", photo.pixels))
-            for stage, rgb in passes:
+            for stage, rgb in self._passes(photo, req.full):
                 t0 = time.perf_counter()
 
                 def on_tile(done: int, total: int, stage: str = stage) -> None:
@@ -101,7 +135,8 @@ class PreviewWorker(QObject):
                         self.progress.emit(req.generation, done, total)
 
                 enhanced = enhance_array(
-                    rgb, engine, strength=1.0, tile=req.tile, on_tile=on_tile, cancel=req.cancel
+                    rgb, engine, strength=1.0, tile=req.tile, on_tile=on_tile, cancel=req.cancel,
+                    exposure=req.exposure,
                 )
                 seconds = time.perf_counter() - t0
                 if stage == "full":
@@ -117,6 +152,7 @@ class PreviewWorker(QObject):
                         h * w / 1e6,
                         engine.active_provider,
                         tuple(engine.warnings),
+                        req.exposure,
                     )
                 )
         except Cancelled:
@@ -168,14 +204,25 @@ class PreviewController(QObject):
     def generation(self) -> int:
         return self._generation
 
-    def request(self, path: Path, spec: EngineSpec | None, tile: int) -> int:
-        """Start previewing ``path``; returns the generation its signals will carry."""
+    def request(
+        self,
+        path: Path,
+        spec: EngineSpec | None,
+        tile: int,
+        exposure: float = 0.0,
+        full: bool = True,
+        refresh: bool = False,
+    ) -> int:
+        """Start previewing ``path`` (see PreviewRequest for the rest); returns the generation
+        its signals will carry."""
         self.cancel()
         self._generation += 1
         self._cancel = threading.Event()
         self.worker.latest = self._generation
         self._runRequested.emit(
-            PreviewRequest(self._generation, Path(path), spec, tile, self._cancel)
+            PreviewRequest(
+                self._generation, Path(path), spec, tile, self._cancel, exposure, full, refresh
+            )
         )
         return self._generation
 

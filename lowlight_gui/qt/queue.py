@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lowlight_gui.qt.controls import format_ev
 from lowlight_gui.qt.files import expand_inputs, name_filters
 
 
@@ -77,6 +78,8 @@ class QueueItem:
     output: Path | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # conversions and losses (core ImageDone)
+    # EV of the batch that took this photo (its BatchOptions); None until a batch takes it.
+    exposure: float | None = None
 
     def status_text(self) -> str:
         if self.state is State.QUEUED:
@@ -90,12 +93,18 @@ class QueueItem:
             return f"Failed: {self.message}"
         return f"Skipped: {self.message}"
 
+    def exposure_text(self) -> str:
+        """ "+0.7 EV" when the photo is (being) enhanced at another exposure than the model's."""
+        return format_ev(self.exposure) if self.exposure else ""
+
     def notes_text(self) -> str:
         """The conversion notes as one line, e.g. "converted from CMYK to RGB"."""
         return "; ".join(self.notes)
 
     def tooltip(self) -> str:
         lines = [str(self.path), self.status_text()]
+        if self.exposure_text():
+            lines.append(f"Exposure: {self.exposure_text()}")
         if self.output:
             lines.append(f"Output: {self.output}")
         lines += [f"Note: {note}" for note in self.notes]
@@ -200,6 +209,17 @@ class QueueModel(QAbstractListModel):
     def mark_skipped(self, path: Path | str, reason: str) -> None:
         self._update(path, state=State.SKIPPED, message=reason)
 
+    def set_exposure(self, paths: list[Path], exposure: float) -> None:
+        """The EV a starting batch enhances these photos with (shown on their rows)."""
+        for path in paths:
+            self._update(path, exposure=exposure)
+
+    def forget_queued_exposure(self) -> None:
+        """After a batch: photos still queued get the exposure of the next Start, not this one."""
+        for item in self._items:
+            if item.state is State.QUEUED and item.exposure is not None:
+                self._update(item.path, exposure=None)
+
     def requeue_running(self) -> None:
         """After a cancel: the photo that was running goes back to the queue."""
         for item in self._items:
@@ -208,7 +228,7 @@ class QueueModel(QAbstractListModel):
 
     def requeue(self, path: Path | str) -> None:
         """Queue one photo again (e.g. retry a single failed item)."""
-        self._update(path, state=State.QUEUED, message="", progress=0.0)
+        self._update(path, state=State.QUEUED, message="", progress=0.0, exposure=None)
 
     def retry_failed(self) -> int:
         failed = [i.path for i in self._items if i.state is State.FAILED]
@@ -284,6 +304,17 @@ class QueueDelegate(QStyledItemDelegate):
         painter.drawEllipse(QRect(r.left(), r.top() + (line_h - 8) // 2, 8, 8))
         text_left = r.left() + 16
         name_rect = QRect(text_left, r.top(), r.right() - text_left, line_h)
+        muted = QColor(text_color)
+        if not selected:
+            muted.setAlpha(170)
+        ev_text = item.exposure_text()
+        if ev_text:  # right of the name, never elided: the name gives way
+            ev_w = fm.horizontalAdvance(ev_text)
+            painter.setPen(muted)
+            painter.drawText(
+                name_rect, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, ev_text
+            )
+            name_rect.setRight(name_rect.right() - ev_w - 8)
         painter.setPen(text_color)
         painter.drawText(
             name_rect,
@@ -302,11 +333,8 @@ class QueueDelegate(QStyledItemDelegate):
             bar.palette = pal
             style.drawControl(QStyle.ControlElement.CE_ProgressBar, bar, painter, option.widget)
             second.setLeft(bar.rect.right() + 8)
-        muted = QColor(text_color)
-        if item.state is State.FAILED:
-            muted = _STATE_COLORS[State.FAILED] if not selected else text_color
-        elif not selected:
-            muted.setAlpha(170)
+        if item.state is State.FAILED and not selected:
+            muted = _STATE_COLORS[State.FAILED]
         notes_rect = self._notes_rect(item, option, second)
         if notes_rect is not None:
             second.setRight(notes_rect.left() - 6)

@@ -7,12 +7,13 @@ restart all read the same values. Tests pass a path to get an isolated IniFormat
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
-from lowlight_gui.core.enhance import DEFAULT_TILE
+from lowlight_gui.core.enhance import DEFAULT_TILE, EXPOSURE_RANGE
 
 FORMATS: tuple[str, ...] = ("same", "jpg", "png", "tif")
 FORMAT_LABELS: dict[str, str] = {
@@ -27,6 +28,15 @@ OVERWRITE_LABELS: dict[str, str] = {
     "overwrite": "Overwrite existing files",
 }
 TILE_SIZES: tuple[int, ...] = (256, 512, 768, 1024, 0)  # 0: the whole image in one piece
+
+
+def clamp_exposure(value: float) -> float:
+    """``value`` within EXPOSURE_RANGE, rounded to the slider's 0.1 EV; 0 for nan/inf (a hand-
+    edited or corrupt settings file must not reach the core, which refuses out-of-range EV)."""
+    if not math.isfinite(value):
+        return 0.0
+    lo, hi = EXPOSURE_RANGE
+    return round(min(hi, max(lo, value)), 1) + 0.0  # + 0.0: no "-0.0"
 
 
 class Settings:
@@ -70,6 +80,15 @@ class Settings:
     @strength.setter
     def strength(self, value: float) -> None:
         self._set("enhance/strength", float(min(1.0, max(0.0, value))))
+
+    @property
+    def exposure(self) -> float:
+        """EV offset of the model's exposure estimate; 0 = the model's own."""
+        return clamp_exposure(self._get("enhance/exposure", 0.0, float))
+
+    @exposure.setter
+    def exposure(self, value: float) -> None:
+        self._set("enhance/exposure", clamp_exposure(float(value)))
 
     @property
     def provider(self) -> str:

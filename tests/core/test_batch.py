@@ -144,6 +144,33 @@ def test_run_batch_end_to_end(album, engine):
     assert not list(album.rglob("*.tmp")) and not list(album.rglob(".*"))
 
 
+def test_exposure_reaches_the_engine(album, tmp_path):
+    """BatchOptions.exposure offsets the gain the model is given (2**EV for a v1 gain model)."""
+    from lowlight_gui.core.brightness import GainModel
+
+    class GainRecorder(FakeEngine):
+        has_gain_input = True
+        gain_model = GainModel(a=0.5, b=-1.0, lo=1.0, hi=25.0, full=2.0)
+
+        def __init__(self):
+            super().__init__()
+            self.gains = []
+
+        def run(self, batch, gain=None):
+            self.gains.append(gain)
+            return super().run(batch, gain)
+
+    gains = {}
+    for ev in (0.0, 1.0):
+        engine = GainRecorder()
+        opts = BatchOptions(output_dir=tmp_path / f"ev{ev}", tile=0, exposure=ev)
+        result = run_batch(collect_jobs([album / "a.jpg"], opts), engine, opts)
+        assert len(result.done) == 1
+        [gains[ev]] = set(engine.gains)
+    assert BatchOptions().exposure == 0.0
+    assert gains[1.0] == pytest.approx(2 * gains[0.0])
+
+
 def test_skip_existing_and_overwrite(album):
     opts = BatchOptions()
     jobs = collect_jobs([album], opts)

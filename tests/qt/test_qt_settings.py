@@ -43,6 +43,7 @@ def test_controls_and_window_state_persist_through_restart(make_window, tmp_path
     qtbot.waitExposed(first)
     c = first.controls
     c.strength.setValue(40)
+    c.exposure.setValue(-7)
     c.tile.setCurrentIndex(c.tile.findData(256))
     c.fmt.setCurrentIndex(c.fmt.findData("tif"))
     c.quality.setValue(77)
@@ -58,6 +59,7 @@ def test_controls_and_window_state_persist_through_restart(make_window, tmp_path
     qtbot.waitExposed(second)
     c = second.controls
     assert c.strength.value() == 40 and c.strength_label.text() == "40 %"
+    assert c.exposure_value() == -0.7 and c.exposure_label.text() == "−0.7 EV"
     assert c.tile_value() == 256
     assert c.fmt.currentData() == "tif"
     assert c.quality.value() == 77
@@ -74,6 +76,23 @@ def test_controls_and_window_state_persist_through_restart(make_window, tmp_path
         True,
     )
     assert options.output_dir == tmp_path / "exports"
+    assert options.exposure == -0.7
+
+
+@pytest.mark.parametrize(
+    ("stored", "read"),
+    [(0.7, 0.7), (-1.25, -1.2), (5, 2.0), (-9.5, -2.0), ("nan", 0.0), ("inf", 0.0), ("x", 0.0)],
+)
+def test_exposure_is_clamped_on_read(tmp_path, stored, read):
+    """A hand-edited file never hands the core an EV it would refuse."""
+    path = tmp_path / "s.ini"
+    s = Settings(path)
+    assert s.exposure == 0.0
+    s._set("enhance/exposure", stored)
+    s.sync()
+    assert Settings(path).exposure == read
+    s.exposure = 3.3  # the setter clamps as well
+    assert s.exposure == 2.0
 
 
 def test_unfinished_queue_round_trip(tmp_path):

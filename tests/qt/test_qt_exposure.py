@@ -1,0 +1,230 @@
+"""The Exposure slider: its range, label and reset; the preview it re-runs (fast pass while held,
+then full resolution); the batch and the queue rows that carry it; saving at the shown exposure."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from lowlight_gui.qt import preview as preview_mod
+from lowlight_gui.qt.controls import ControlsPanel, format_ev
+from lowlight_gui.qt.queue import QueueModel, QueuePanel, State
+from tests.conftest import write_image
+
+
+def _results(window) -> list[tuple[int, str, float]]:
+    """(generation, stage, exposure) of every preview pass, recorded on the worker thread."""
+    log: list[tuple[int, str, float]] = []
+    window.preview.worker.resultReady.connect(
+        lambda r: log.append((r.generation, r.stage, r.exposure))
+    )
+    return log
+
+
+def _mean_after(window) -> float:
+    image = window.viewer.after_image()
+    image = image.convertToFormat(image.Format.Format_RGB888)
+    arr = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
+    return float(arr.mean())
+
+
+def test_format_ev():
+    assert format_ev(0.7) == "+0.7 EV"
+    assert format_ev(-1.3) == "−1.3 EV"
+    assert format_ev(0) == format_ev(-0.0) == format_ev(0.04) == "0.0 EV"
+    assert format_ev(2) == "+2.0 EV"
+
+
+def test_slider_range_label_reset_and_setting(qtbot, settings):
+    panel = ControlsPanel(settings, ["CPU"])
+    qtbot.addWidget(panel)
+    slider = panel.exposure
+    assert (slider.minimum(), slider.maximum(), slider.singleStep()) == (-20, 20, 1)
+    assert panel.exposure_value() == 0.0 and panel.exposure_label.text() == "0.0 EV"
+    assert "model's own" in slider.toolTip() and "denoised" in slider.toolTip()
+    assert not panel.exposure_reset.isEnabled()  # nothing to reset at 0
+
+    with qtbot.waitSignal(panel.exposureChanged) as blocker:
+        slider.setValue(7)
+    assert blocker.args == [0.7]
+    assert panel.exposure_label.text() == "+0.7 EV" and settings.exposure == 0.7
+    assert panel.exposure_reset.isEnabled()
+    panel.exposure_reset.click()
+    assert panel.exposure_value() == 0.0 and settings.exposure == 0.0
+
+    slider.setValue(-13)
+    assert panel.exposure_label.text() == "−1.3 EV" and settings.exposure == -1.3
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)
+    assert slider.value() == 0 and not slider.isSliderDown()
+
+    panel.set_exposure(9)  # clamped to the range
+    assert panel.exposure_value() == 2.0 and panel.exposure_label.text() == "+2.0 EV"
+    panel.set_enhancement_enabled(False)
+    assert not slider.isEnabled() and not panel.exposure_reset.isEnabled()
+    panel.set_enhancement_enabled(True)
+    assert slider.isEnabled() and panel.exposure_reset.isEnabled()
+
+
+def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
+    make_window, gain_model, tmp_path, qtbot, monkeypatch
+):
+    monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 40)  # a fast pass on a small photo
+    photo = write_image(tmp_path / "dark.png", h=64, w=96)
+    window = make_window(model=gain_model)
+    log = _results(window)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    assert [(s, e) for _g, s, e in log] == [("preview", 0.0), ("full", 0.0)]
+    at_zero = _mean_after(window)
+    log.clear()
+
+    slider = window.controls.exposure
+    slider.setSliderDown(True)
+    for value in range(1, 11):  # one drag movement: its ticks make one request, not ten
+        slider.setValue(value)
+    assert not window.save_action.isEnabled()  # the slider no longer says what is shown
+    generation = window.preview.generation
+    qtbot.waitUntil(lambda: any(e == 1.0 for _g, _s, e in log), timeout=30000)
+    assert window.preview.generation == generation + 1
+    qtbot.wait(100)
+    assert log == [(generation + 1, "preview", 1.0)]  # the fast pass only, while held
+    assert not window.save_action.isEnabled()  # the full result is for another exposure
+    assert window.viewer.after_image().width() == 40
+    assert _mean_after(window) > at_zero + 5  # +1 EV: brighter, before the network
+
+    slider.setSliderDown(False)  # released: the fast pass, then full resolution, as for a photo
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    assert log[1:] == [(generation + 2, "preview", 1.0), (generation + 2, "full", 1.0)]
+    assert window.viewer.after_image().width() == 96
+    assert window.viewer.before_image().width() == 96  # the original was not re-sent
+    assert _mean_after(window) > at_zero + 5
+
+    # Pressing and releasing without moving changes nothing: no new run.
+    slider.setSliderDown(True)
+    slider.setSliderDown(False)
+    qtbot.wait(100)
+    assert window.preview.generation == generation + 2
+
+
+def test_a_new_value_waits_for_the_fast_pass_in_flight(
+    make_window, slow_model, settings, tmp_path, qtbot, monkeypatch
+):
+    """While the slider is held, a fast pass in flight is not cancelled by the next value (so a
+    steady drag still shows results); the latest value runs after it, once."""
+    monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 128)
+    photo = write_image(tmp_path / "a.png", h=256, w=256)
+    window = make_window(model=slow_model)
+    log = _results(window)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
+    log.clear()
+    slider = window.controls.exposure
+    slider.setSliderDown(True)
+    slider.setValue(5)
+    first = window.preview.generation + 1
+    qtbot.waitUntil(lambda: window.preview.generation == first, timeout=5000)
+    for value in (6, 7, 8):
+        slider.setValue(value)
+        qtbot.wait(60)  # past the throttle: each would be a request of its own
+    qtbot.waitUntil(lambda: any(e == 0.8 for _g, _s, e in log), timeout=60000)
+    assert (first, "preview", 0.5) in log  # finished, not cancelled
+    assert [e for _g, _s, e in log] == [0.5, 0.8]  # 0.6 and 0.7 were passed over
+    assert all(s == "preview" for _g, s, _e in log)
+    slider.setSliderDown(False)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
+    assert log[-1][1:] == ("full", 0.8)
+
+
+def test_save_as_uses_the_exposure_shown(make_window, gain_model, tmp_path, qtbot):
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import enhance_array
+    from lowlight_gui.core.imageio import read_photo
+
+    photo = write_image(tmp_path / "dark.png", h=50, w=70)
+    window = make_window(model=gain_model)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    window.controls.exposure.setValue(-10)  # a click on the groove: no drag, full run at once
+    assert not window.save_action.isEnabled()
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    target = tmp_path / "saved.png"
+    with qtbot.waitSignal(window.preview.worker.saved, timeout=30000):
+        window.preview.save(1.0, target, "", 95)
+
+    engine = Engine(gain_model, provider="CPU", threads=1)
+    pixels = read_photo(photo).pixels
+    expected = enhance_array(pixels, engine, exposure=-1.0)
+    at_zero = enhance_array(pixels, engine, exposure=0.0)
+    saved = read_photo(target).pixels
+    assert np.abs(saved - expected).max() <= 1 / 255 + 1e-6
+    assert np.abs(saved - at_zero).max() > 0.02
+
+
+def test_batch_runs_at_the_slider_exposure_and_rows_show_it(
+    make_window, settings, photo_dir, tmp_path, qtbot, monkeypatch
+):
+    from lowlight_gui.core import batch as batch_mod
+
+    seen: list[float] = []
+    real = batch_mod.enhance_photo
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs["exposure"])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_mod, "enhance_photo", recording)
+    settings.output_dir = tmp_path / "out"
+    window = make_window()
+    window.controls.exposure.setValue(7)
+    assert window.batch_options().exposure == 0.7
+    window.queue_model.add_paths([photo_dir])
+    assert [i.exposure_text() for i in window.queue_model.items()] == [""] * 3  # not started
+    assert window.start_batch()
+    window.controls.exposure.setValue(-3)  # during the batch: the batch keeps its own value
+    qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
+    assert seen == [0.7, 0.7, 0.7]
+    items = window.queue_model.items()
+    assert [i.state for i in items] == [State.DONE] * 3
+    assert [i.exposure_text() for i in items] == ["+0.7 EV"] * 3
+    assert "Exposure: +0.7 EV" in window.queue_model.index(0).data(Qt.ItemDataRole.ToolTipRole)
+
+    added = write_image(photo_dir / "img4.jpg", seed=9)
+    window.queue_model.add_paths([added])
+    assert window.start_batch()
+    qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
+    assert seen[-1] == -0.3
+    assert [i.exposure_text() for i in window.queue_model.items()] == ["+0.7 EV"] * 3 + [
+        "−0.3 EV"
+    ]
+    window.queue_panel.view.viewport().grab()  # the rows paint with their EV
+
+
+def test_queue_model_keeps_exposure_only_for_the_batch_that_took_the_photo(qtbot, photo_dir):
+    model = QueueModel()
+    model.add_paths([photo_dir])
+    a, b, c = model.paths()
+    model.set_exposure([a, b, c], 1.5)
+    assert model.item(0).exposure_text() == "+1.5 EV"
+    model.mark_running(a)
+    model.mark_done(a, photo_dir / "out.jpg", 0.2)
+    model.mark_failed(b, "broken")
+    model.forget_queued_exposure()  # the batch ended (cancelled): c waits for the next Start
+    assert [i.exposure for i in model.items()] == [1.5, 1.5, None]
+    assert "Exposure: +1.5 EV" in model.item(1).tooltip()
+    model.requeue(b)  # a retry runs at the next Start's exposure
+    assert model.item(1).exposure is None and "Exposure" not in model.item(1).tooltip()
+    model.set_exposure([c], 0.0)  # the model's own exposure: nothing to say
+    assert model.item(2).exposure_text() == "" and "Exposure" not in model.item(2).tooltip()
+    panel = QueuePanel(model)
+    qtbot.addWidget(panel)
+    panel.resize(420, 300)
+    panel.view.viewport().grab()
+
+
+def test_exposure_is_off_without_enhancement(make_window):
+    window = make_window(problem="no model")
+    assert not window.controls.exposure.isEnabled()
+    window.controls.exposure.setValue(5)  # e.g. from a script: no preview run is attempted
+    assert window.preview.generation == 0
