@@ -3,7 +3,7 @@
 Rules: never write to an original; never overwrite an existing output unless asked (so a re-run
 resumes an interrupted batch); write atomically (``imageio.write_photo``); one bad file never
 stops the batch; cancelling (a ``threading.Event``) stops between tiles and also terminates the
-run in flight, leaving no partial file behind.
+run in flight, leaving no partial file behind. The events are defined in ``core/events.py``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,16 @@ from typing import Any
 from . import imageio
 from .enhance import DEFAULT_TILE, enhance_photo
 from .errors import Cancelled, LowlightError
+from .events import (  # re-exported: the events were defined here before core/events.py
+    BatchEvent,
+    BatchFinished,
+    BatchStarted,
+    ImageDone,
+    ImageFailed,
+    ImageSkipped,
+    ImageStarted,
+    TileDone,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,64 +60,6 @@ class BatchOptions:
 class Job:
     source: Path
     output: Path
-
-
-# -- events (plain dataclasses, delivered in order on the thread running the batch) -------------
-
-
-@dataclass
-class BatchStarted:
-    total: int
-
-
-@dataclass
-class ImageStarted:
-    index: int
-    job: Job
-
-
-@dataclass
-class TileDone:
-    index: int
-    job: Job
-    done: int
-    total: int
-
-
-@dataclass
-class ImageDone:
-    index: int
-    job: Job
-    output: Path
-    seconds: float
-    notes: list[str] = field(default_factory=list)  # conversions and losses, for the person
-
-
-@dataclass
-class ImageSkipped:
-    index: int
-    job: Job
-    reason: str
-
-
-@dataclass
-class ImageFailed:
-    index: int
-    job: Job
-    message: str
-
-
-@dataclass
-class BatchFinished:
-    done: int
-    skipped: int
-    failed: int
-    cancelled: bool
-
-
-BatchEvent = (
-    BatchStarted | ImageStarted | TileDone | ImageDone | ImageSkipped | ImageFailed | BatchFinished
-)
 
 
 @dataclass
