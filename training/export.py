@@ -16,6 +16,7 @@ import onnx
 import torch
 from PIL import Image
 
+from lowlight_gui.core import contract as c
 from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
 
 from .model import build
@@ -125,16 +126,18 @@ def export(
     x = torch.from_numpy(np.ascontiguousarray(rgb.transpose(2, 0, 1)))[None]
     if v2:
         feeds = {
-            "input": x,
-            "thumb": torch.from_numpy(thumbnail(rgb))[None],
-            "exposure": torch.zeros(1),
+            c.INPUT: x,
+            c.THUMB: torch.from_numpy(thumbnail(rgb))[None],
+            c.EXPOSURE: torch.zeros(1),
         }
-        names, outputs = list(feeds), ["output", "cond"]
-        axes = {"input": {2: "h", 3: "w"}, "output": {2: "h", 3: "w"}}
+        names, outputs = list(feeds), [c.OUTPUT, c.COND]
+        axes = {c.INPUT: {2: "h", 3: "w"}, c.OUTPUT: {2: "h", 3: "w"}}
     else:
-        feeds = {"input": x, "gain": torch.full((1, 1, 1, 1), estimate_gain(rgb, gain_model))}
-        names, outputs = list(feeds), ["output"]
-        axes = {"input": {0: "n", 2: "h", 3: "w"}, "gain": {0: "n"}, "output": {0: "n", 2: "h", 3: "w"}}
+        feeds = {c.INPUT: x, c.GAIN: torch.full((1, 1, 1, 1), estimate_gain(rgb, gain_model))}
+        names, outputs = list(feeds), [c.OUTPUT]
+        axes = {
+            c.INPUT: {0: "n", 2: "h", 3: "w"}, c.GAIN: {0: "n"}, c.OUTPUT: {0: "n", 2: "h", 3: "w"}
+        }
     out.parent.mkdir(parents=True, exist_ok=True)
     with torch.no_grad(), warnings.catch_warnings():
         # The TorchScript exporter is deprecated in favour of dynamo, which needs onnxscript;
@@ -154,15 +157,15 @@ def export(
         )
     model = onnx.load(str(out))
     meta = {
-        "lowlight.name": "lowlight_unet",
-        "lowlight.arch": str(ck["args"]["arch"]),
-        "lowlight.factor": str(factor),
-        "lowlight.overlap": str(overlap),
-        "lowlight.gain": json.dumps(asdict(gain_model)),
-        "lowlight.steps": str(steps),
-        "lowlight.exposure_head": "1" if v2 else "0",
+        c.META_NAME: "lowlight_unet",
+        c.META_ARCH: str(ck["args"]["arch"]),
+        c.META_FACTOR: str(factor),
+        c.META_OVERLAP: str(overlap),
+        c.META_GAIN: json.dumps(asdict(gain_model)),
+        c.META_STEPS: str(steps),
+        c.META_EXPOSURE_HEAD: "1" if v2 else "0",
         # The training curve travels with the model, so `lowlight eval --plots` can draw it.
-        "lowlight.history": json.dumps(
+        c.META_HISTORY: json.dumps(
             [{k: round(v, 4) for k, v in h.items() if k in HISTORY_KEYS} for h in history]
         ),
     }
@@ -177,7 +180,7 @@ def export(
     diff = float(np.abs(got - ref).max())
     if diff >= TOLERANCE:
         raise SystemExit(f"ONNX output differs from PyTorch by {diff:.2e} (limit {TOLERANCE})")
-    meta.pop("lowlight.history")
+    meta.pop(c.META_HISTORY)
     report = {"max_abs_diff": diff, "shape": list(x.shape), "bytes": out.stat().st_size, **meta}
     if weights:
         save_weights(ck, weights)

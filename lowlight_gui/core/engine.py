@@ -2,8 +2,8 @@
 
 The engine picks an execution provider (CUDA, DirectML, CoreML where present, else CPU), falls
 back to CPU with a warning when the chosen one fails to start, reads the model's metadata
-(factor, overlap, gain model) and runs NCHW batches. ``terminate()`` stops a run in flight from
-another thread; the run then raises ``Cancelled``.
+(factor, overlap, gain model; names and keys in ``contract.py``) and runs NCHW batches.
+``terminate()`` stops a run in flight from another thread; the run then raises ``Cancelled``.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import contract
 from .brightness import THUMB_SIDE, GainModel, estimate_gain, thumbnail
 from .errors import Cancelled, LowlightError
 
@@ -32,9 +33,6 @@ _SHORT = {v: k for k, v in PROVIDERS.items()}
 
 DEFAULT_FACTOR = 8
 DEFAULT_OVERLAP = 32
-# Inputs that condition the image input (v1: one scalar gain; v2: the exposure head's thumbnail
-# of the whole photo and an EV offset).
-_CONDITION_INPUTS = frozenset({"gain", "thumb", "exposure"})
 
 _OOM_MARKERS = ("failed to allocate memory", "out of memory", "bad_alloc", "cudnn_status_alloc")
 
@@ -121,28 +119,28 @@ class Engine:
 
         meta = self.session.get_modelmeta()
         self.metadata: dict[str, str] = dict(meta.custom_metadata_map or {})
-        self.factor = self._int_meta("lowlight.factor", DEFAULT_FACTOR, minimum=1)
-        self.overlap = self._int_meta("lowlight.overlap", DEFAULT_OVERLAP, minimum=0)
+        self.factor = self._int_meta(contract.META_FACTOR, DEFAULT_FACTOR, minimum=1)
+        self.overlap = self._int_meta(contract.META_OVERLAP, DEFAULT_OVERLAP, minimum=0)
         self.gain_model = self._gain_meta()
-        self.name = self.metadata.get("lowlight.name", self.model_path.stem)
-        self.version = self.metadata.get("lowlight.version", "")
+        self.name = self.metadata.get(contract.META_NAME, self.model_path.stem)
+        self.version = self.metadata.get(contract.META_VERSION, "")
 
         inputs = self.session.get_inputs()
         names = [i.name for i in inputs]
-        self.has_gain_input = "gain" in names
+        self.has_gain_input = contract.GAIN in names
         # Model v2: an exposure head reads a thumbnail of the whole photo and an EV offset.
-        self.has_exposure_head = {"thumb", "exposure"} <= set(names)
-        image_inputs = [n for n in names if n not in _CONDITION_INPUTS]
+        self.has_exposure_head = contract.EXPOSURE_HEAD_INPUTS <= set(names)
+        image_inputs = [n for n in names if n not in contract.CONDITION_INPUTS]
         if len(image_inputs) != 1:
             raise LowlightError(
                 f"'{self.model_path}' is not a Lowlight model: expected an image input and an "
                 f"optional 'gain' input, found {names}"
             )
-        self.input_name = "input" if "input" in names else image_inputs[0]
+        self.input_name = contract.INPUT if contract.INPUT in names else image_inputs[0]
         self.output_name = self.session.get_outputs()[0].name
         self.thumb_side = THUMB_SIDE
         if self.has_exposure_head:
-            shape = next(i.shape for i in inputs if i.name == "thumb")
+            shape = next(i.shape for i in inputs if i.name == contract.THUMB)
             if isinstance(shape[-1], int):
                 self.thumb_side = shape[-1]
 
@@ -215,7 +213,7 @@ class Engine:
         return value
 
     def _gain_meta(self) -> GainModel:
-        raw = self.metadata.get("lowlight.gain")
+        raw = self.metadata.get(contract.META_GAIN)
         if not raw:
             return GainModel()
         try:
@@ -223,7 +221,9 @@ class Engine:
             fields = GainModel.__dataclass_fields__
             return GainModel(**{k: float(v) for k, v in data.items() if k in fields})
         except (ValueError, TypeError, AttributeError):
-            self._warn(f"model metadata lowlight.gain={raw!r} is not valid JSON; using the default")
+            self._warn(
+                f"model metadata {contract.META_GAIN}={raw!r} is not valid JSON; using the default"
+            )
             return GainModel()
 
     # -- running -----------------------------------------------------------------------------
@@ -235,7 +235,7 @@ class Engine:
         if not self.has_exposure_head:
             raise LowlightError(f"'{self.model_path.name}' has no exposure head")
         tiny = np.zeros((1, 3, self.factor, self.factor), np.float32)
-        out = self._run(["cond"], self._feeds(tiny, None, thumb, exposure))
+        out = self._run([contract.COND], self._feeds(tiny, None, thumb, exposure))
         return np.asarray(out[0][0], np.float32)
 
     def _feeds(
@@ -245,14 +245,14 @@ class Engine:
         if self.has_gain_input:
             if gain is None:
                 gain = estimate_gain(x[0].transpose(1, 2, 0), self.gain_model)
-            feeds["gain"] = np.full((x.shape[0], 1, 1, 1), gain, np.float32)
+            feeds[contract.GAIN] = np.full((x.shape[0], 1, 1, 1), gain, np.float32)
         if self.has_exposure_head:
             if thumb is None:  # a lone tile: its own thumbnail
                 thumb = thumbnail(x[0].transpose(1, 2, 0), self.thumb_side)
-            feeds["thumb"] = np.ascontiguousarray(thumb, np.float32).reshape(
+            feeds[contract.THUMB] = np.ascontiguousarray(thumb, np.float32).reshape(
                 1, 3, self.thumb_side, self.thumb_side
             )
-            feeds["exposure"] = np.array([exposure], np.float32)
+            feeds[contract.EXPOSURE] = np.array([exposure], np.float32)
         return feeds
 
     def run(

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import contract
 from .imageio import read_photo
 from .metrics import all_metrics
 from .pairs import Pair, find_pairs
@@ -91,7 +92,7 @@ def main(args: argparse.Namespace) -> int:
             plots.scatter(kept, out / "scatter.png"),
             plots.grid(kept, out / "grid.png"),
         ]
-        history = engine.metadata.get("lowlight.history")
+        history = engine.metadata.get(contract.META_HISTORY)
         if history:
             written.append(plots.psnr_curve(json.loads(history), out / "psnr_per_epoch.png"))
         print("wrote " + ", ".join(str(p) for p in written))

@@ -1,0 +1,30 @@
+"""The ONNX model contract: the graph's input/output names and the metadata keys, in one place.
+
+``training/export.py`` writes them, ``core/engine.py`` reads them, ``core/evaluate.py`` and the
+CLI show them; docs/ARCHITECTURE.md describes what each means.
+"""
+
+from __future__ import annotations
+
+# -- graph inputs and outputs --------------------------------------------------------------------
+INPUT = "input"  # float32 (N, 3, H, W), sRGB 0..1; H, W multiples of the factor
+GAIN = "gain"  # v1: float32 (N, 1, 1, 1), the photo's global gain
+THUMB = "thumb"  # v2: float32 (1, 3, S, S), the whole photo's thumbnail for the exposure head
+EXPOSURE = "exposure"  # v2: float32 (1,), EV offset of the head's estimate
+OUTPUT = "output"  # float32 (N, 3, H, W), 0..1
+COND = "cond"  # v2: float32 (1, 5), the exposure head's conditioning (log gains, log gamma)
+
+# Inputs that condition the image input (v1: one scalar gain; v2: thumbnail and EV offset).
+CONDITION_INPUTS = frozenset({GAIN, THUMB, EXPOSURE})
+EXPOSURE_HEAD_INPUTS = frozenset({THUMB, EXPOSURE})
+
+# -- metadata_props ------------------------------------------------------------------------------
+META_NAME = "lowlight.name"
+META_VERSION = "lowlight.version"
+META_ARCH = "lowlight.arch"
+META_FACTOR = "lowlight.factor"  # downsampling factor: tile sides are multiples of it
+META_OVERLAP = "lowlight.overlap"  # pixels of context a tile needs on each side
+META_GAIN = "lowlight.gain"  # JSON of brightness.GainModel
+META_STEPS = "lowlight.steps"  # training steps
+META_HISTORY = "lowlight.history"  # JSON list of {step, train_psnr, val_psnr, ...}
+META_EXPOSURE_HEAD = "lowlight.exposure_head"  # "1" for a v2 model with an exposure head
