@@ -196,6 +196,7 @@ class _Progress:
 
 def cmd_enhance(args: argparse.Namespace) -> int:
     from .core.batch import BatchOptions, collect_jobs, run_batch
+    from .core.cancel import CancelToken
     from .core.engine import Engine
     from .core.errors import LowlightError
 
@@ -220,7 +221,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     for warning in engine.warnings:
         _err(f"warning: {warning}")
 
-    cancel = threading.Event()
+    cancel = CancelToken()  # also stops the run in flight
     progress = _Progress(len(jobs))
     box: dict = {}
     finished = threading.Event()
@@ -237,7 +238,6 @@ def cmd_enhance(args: argparse.Namespace) -> int:
         if not cancel.is_set():
             _err("cancelling...")
         cancel.set()
-        engine.terminate()
 
     # Ctrl+C cancels the batch cleanly (between tiles, and the run in flight) instead of
     # killing it; the batch runs in a worker thread so that the main thread stays responsive.

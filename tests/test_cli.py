@@ -206,16 +206,13 @@ def test_ctrl_c_cancels_cleanly(folder, monkeypatch, capsys):
         factor, overlap, has_gain_input, warnings = 4, 8, False, []
 
         def __init__(self, *args, **kwargs):
-            self.stop = threading.Event()
+            pass
 
-        def run(self, batch, gain=None):
+        def run(self, batch, gain=None, cancel=None):
             started.set()
-            if not self.stop.wait(20):
-                raise AssertionError("terminate() was never called")
+            if cancel is None or not cancel.wait(20):
+                raise AssertionError("the run in flight was never cancelled")
             raise Cancelled("cancelled")
-
-        def terminate(self):
-            self.stop.set()
 
     monkeypatch.setattr(engine_mod, "Engine", Blocking)
 

@@ -2,7 +2,7 @@
 
 Rules: never write to an original; never overwrite an existing output unless asked (so a re-run
 resumes an interrupted batch); write atomically (``imageio.write_photo``); one bad file never
-stops the batch; cancelling (a ``threading.Event``) stops between tiles and also terminates the
+stops the batch; cancelling (a ``cancel.CancelToken``) stops between tiles and also terminates the
 run in flight, leaving no partial file behind. The events are defined in ``core/events.py``.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from . import imageio
+from .cancel import CancelToken
+from .engine import with_cancel
 from .enhance import DEFAULT_TILE, enhance_photo
 from .errors import Cancelled, LowlightError
 from .events import (  # re-exported: the events were defined here before core/events.py
@@ -210,7 +211,7 @@ def _process(
     engine: Any,
     options: BatchOptions,
     emit: Callable[[BatchEvent], None],
-    cancel: threading.Event | None,
+    cancel: CancelToken | None,
 ) -> ImageDone:
     t0 = time.perf_counter()
     photo = imageio.read_photo(job.source)
@@ -244,10 +245,10 @@ def run_batch(
     engine: Any,
     options: BatchOptions,
     on_event: Callable[[BatchEvent], None] | None = None,
-    cancel: threading.Event | None = None,
+    cancel: CancelToken | None = None,
 ) -> BatchResult:
     """Enhance every job in turn; events go to ``on_event``. Returns what was done, skipped and
-    failed. Setting ``cancel`` stops between tiles and terminates the engine's run in flight."""
+    failed. Setting ``cancel`` stops between tiles and terminates this batch's run in flight."""
     result = BatchResult()
     unique: list[Job] = []
     seen: set[Path] = set()
@@ -260,64 +261,50 @@ def run_batch(
         if on_event is not None:
             on_event(event)
 
-    finished = threading.Event()
-    watcher = None
-    if cancel is not None and hasattr(engine, "terminate"):
-        def watch() -> None:
-            while not finished.is_set():
-                if cancel.wait(0.05):
-                    engine.terminate()
-                    return
-
-        watcher = threading.Thread(target=watch, name="lowlight-cancel-watch", daemon=True)
-        watcher.start()
-
+    # Every inference this batch starts is registered with ``cancel``: setting it also stops
+    # the run in flight, and only this batch's (the engine may be shared with a preview).
+    engine = with_cancel(engine, cancel)
     emit(BatchStarted(len(unique)))
-    try:
-        for index, job in enumerate(unique):
-            if cancel is not None and cancel.is_set():
-                result.cancelled = True
-                break
-            if _same_file(job.source, job.output):
-                event = ImageFailed(
-                    index, job, f"refusing to overwrite the original '{job.source}': "
-                    "choose another output folder or naming pattern",
-                )
-                result.failed.append(event)
-                emit(event)
-                continue
-            if job.output.exists() and not options.overwrite:
-                skip = ImageSkipped(index, job, f"'{job.output}' already exists")
-                result.skipped.append(skip)
-                emit(skip)
-                continue
-            emit(ImageStarted(index, job))
-            try:
-                done = _process(index, job, engine, options, emit, cancel)
-            except Cancelled:
-                result.cancelled = True
-                break
-            except LowlightError as exc:
-                failed = ImageFailed(index, job, str(exc))
-            except MemoryError:
-                failed = ImageFailed(index, job, f"not enough memory to enhance '{job.source}'")
-            except Exception as exc:  # one bad file never stops the batch
-                log.exception("unexpected error on %s", job.source)
-                failed = ImageFailed(
-                    index, job,
-                    f"unexpected error while enhancing '{job.source}': "
-                    f"{type(exc).__name__}: {exc}",
-                )
-            else:
-                result.done.append(done)
-                emit(done)
-                continue
-            result.failed.append(failed)
-            emit(failed)
-    finally:
-        finished.set()
-        if watcher is not None:
-            watcher.join(timeout=1.0)
+    for index, job in enumerate(unique):
+        if cancel is not None and cancel.is_set():
+            result.cancelled = True
+            break
+        if _same_file(job.source, job.output):
+            event = ImageFailed(
+                index, job, f"refusing to overwrite the original '{job.source}': "
+                "choose another output folder or naming pattern",
+            )
+            result.failed.append(event)
+            emit(event)
+            continue
+        if job.output.exists() and not options.overwrite:
+            skip = ImageSkipped(index, job, f"'{job.output}' already exists")
+            result.skipped.append(skip)
+            emit(skip)
+            continue
+        emit(ImageStarted(index, job))
+        try:
+            done = _process(index, job, engine, options, emit, cancel)
+        except Cancelled:
+            result.cancelled = True
+            break
+        except LowlightError as exc:
+            failed = ImageFailed(index, job, str(exc))
+        except MemoryError:
+            failed = ImageFailed(index, job, f"not enough memory to enhance '{job.source}'")
+        except Exception as exc:  # one bad file never stops the batch
+            log.exception("unexpected error on %s", job.source)
+            failed = ImageFailed(
+                index, job,
+                f"unexpected error while enhancing '{job.source}': "
+                f"{type(exc).__name__}: {exc}",
+            )
+        else:
+            result.done.append(done)
+            emit(done)
+            continue
+        result.failed.append(failed)
+        emit(failed)
     if cancel is not None and cancel.is_set():
         result.cancelled = True
     emit(BatchFinished(len(result.done), len(result.skipped), len(result.failed), result.cancelled))

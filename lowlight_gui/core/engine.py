@@ -3,7 +3,10 @@
 The engine picks an execution provider (CUDA, DirectML, CoreML where present, else CPU), falls
 back to CPU with a warning when the chosen one fails to start, reads the model's metadata
 (factor, overlap, gain model; names and keys in ``contract.py``) and runs NCHW batches.
-``terminate()`` stops a run in flight from another thread; the run then raises ``Cancelled``.
+
+One engine may serve several threads at once (the GUI's preview and batch share it: ONNX
+Runtime's ``InferenceSession.run`` is thread-safe). Each run gets its own RunOptions, registered
+with the run's ``CancelToken`` when it has one, so cancelling one run never stops another.
 """
 
 from __future__ import annotations
@@ -11,13 +14,15 @@ from __future__ import annotations
 import json
 import logging
 import os
-import threading
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any, TypeVar
 
 import numpy as np
 
 from . import contract
 from .brightness import THUMB_SIDE, GainModel, estimate_gain, thumbnail
+from .cancel import CancelToken
 from .errors import Cancelled, LowlightError
 
 log = logging.getLogger(__name__)
@@ -111,8 +116,6 @@ class Engine:
         self.requested_provider = normalize_provider(provider)
         self.threads = int(threads) if threads and threads > 0 else (os.cpu_count() or 1)
         self.warnings: list[str] = []
-        self._lock = threading.Lock()
-        self._run_options = None  # the RunOptions of the run in flight, if any
 
         self._check_file()
         self.session, self.active_provider = self._create_session()
@@ -228,14 +231,16 @@ class Engine:
 
     # -- running -----------------------------------------------------------------------------
 
-    def condition(self, thumb: np.ndarray, exposure: float = 0.0) -> np.ndarray:
+    def condition(
+        self, thumb: np.ndarray, exposure: float = 0.0, *, cancel: CancelToken | None = None
+    ) -> np.ndarray:
         """The exposure head's output for a photo: (5,) float32, [log gain, 3 log colour gains,
         log gamma]. Only for models with an exposure head; ``thumb`` is
         ``brightness.thumbnail(photo)``. Runs the graph on one factor-sized tile (microseconds)."""
         if not self.has_exposure_head:
             raise LowlightError(f"'{self.model_path.name}' has no exposure head")
         tiny = np.zeros((1, 3, self.factor, self.factor), np.float32)
-        out = self._run([contract.COND], self._feeds(tiny, None, thumb, exposure))
+        out = self._run([contract.COND], self._feeds(tiny, None, thumb, exposure), cancel)
         return np.asarray(out[0][0], np.float32)
 
     def _feeds(
@@ -262,6 +267,7 @@ class Engine:
         *,
         thumb: np.ndarray | None = None,
         exposure: float = 0.0,
+        cancel: CancelToken | None = None,
     ) -> np.ndarray:
         """Run the model on ``batch`` (N,3,H,W float32 0..1; H, W multiples of ``factor``).
 
@@ -270,56 +276,90 @@ class Engine:
         the whole photo's thumbnail (the same for every tile; None: the batch's own), and
         ``exposure`` in EV (0: the model's own estimate); they run one image at a time.
         Returns N,3,H,W float32 clipped to 0..1.
-        Raises ``Cancelled`` after ``terminate()``, ``OutOfMemory`` when the provider runs out of
-        memory, ``LowlightError`` for any other failure.
+        Raises ``Cancelled`` when ``cancel`` is set (before or during the run), ``OutOfMemory``
+        when the provider runs out of memory, ``LowlightError`` for any other failure.
         """
         x = np.ascontiguousarray(batch, dtype=np.float32)
         if x.ndim != 4 or x.shape[1] != 3:
             raise ValueError(f"expected an N,3,H,W batch, got shape {x.shape}")
         if self.has_exposure_head and x.shape[0] != 1:
-            return np.concatenate(
-                [self.run(x[i : i + 1], gain, thumb=thumb, exposure=exposure) for i in range(len(x))]
-            )
-        out = self._run([self.output_name], self._feeds(x, gain, thumb, exposure))[0]
+            return np.concatenate([
+                self.run(x[i : i + 1], gain, thumb=thumb, exposure=exposure, cancel=cancel)
+                for i in range(len(x))
+            ])
+        out = self._run([self.output_name], self._feeds(x, gain, thumb, exposure), cancel)[0]
         out = np.asarray(out, dtype=np.float32)
         np.clip(out, 0.0, 1.0, out=out)
         return out
 
-    def _run(self, outputs: list[str], feeds: dict[str, np.ndarray]) -> list[np.ndarray]:
-        """session.run with terminate() and clear errors."""
-        ort = _ort()
+    def _run(
+        self, outputs: list[str], feeds: dict[str, np.ndarray], cancel: CancelToken | None
+    ) -> list[np.ndarray]:
+        """session.run, stopped by ``cancel``, with clear errors."""
+        if cancel is not None and cancel.is_set():
+            raise Cancelled("cancelled")
         x = feeds[self.input_name]
-        options = ort.RunOptions()
-        with self._lock:
-            self._run_options = options
-        try:
-            out = self.session.run(outputs, feeds, options)
-        except Exception as exc:
-            if options.terminate:
-                raise Cancelled("cancelled") from exc
-            if is_out_of_memory(exc):
-                raise OutOfMemory(
-                    f"{self.active_provider} ran out of memory on a {x.shape[3]}x{x.shape[2]} tile"
-                ) from exc
-            raise LowlightError(f"the model failed to run: {_first_line(exc)}") from exc
-        finally:
-            with self._lock:
-                self._run_options = None
-        if options.terminate:  # terminate() arrived as the run finished
+        options = _ort().RunOptions()  # this run's own: terminating it stops no other run
+
+        def terminate() -> None:
+            options.terminate = True
+
+        with nullcontext() if cancel is None else cancel.registered(terminate):
+            try:
+                out = self.session.run(outputs, feeds, options)
+            except Exception as exc:
+                if options.terminate:
+                    raise Cancelled("cancelled") from exc
+                if is_out_of_memory(exc):
+                    raise OutOfMemory(
+                        f"{self.active_provider} ran out of memory on a "
+                        f"{x.shape[3]}x{x.shape[2]} tile"
+                    ) from exc
+                raise LowlightError(f"the model failed to run: {_first_line(exc)}") from exc
+        if options.terminate:  # cancelled as the run finished
             raise Cancelled("cancelled")
         return out
 
-    def terminate(self) -> None:
-        """Stop the run in flight (if any), from any thread; that run raises ``Cancelled``.
-
-        Set the cancel event first, then call this: the event stops the tiles not yet started.
-        """
-        with self._lock:
-            if self._run_options is not None:
-                self._run_options.terminate = True
-
     def __repr__(self) -> str:
         return f"Engine({str(self.model_path)!r}, provider={self.active_provider!r})"
+
+
+EngineLike = TypeVar("EngineLike")
+
+
+class _CancellableEngine:
+    """An engine as one run sees it: its inferences are registered with that run's token.
+
+    ``enhance_array`` and the tiling code call ``engine.run(batch, gain)`` and know nothing of
+    tokens; handing them this view makes every inference they start stoppable by the token.
+    Everything else (factor, overlap, gain_model, ...) is the engine's own.
+    """
+
+    def __init__(self, engine: Any, cancel: CancelToken) -> None:
+        self._engine = engine
+        self._cancel = cancel
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._engine, name)
+
+    def run(self, batch: np.ndarray, gain: float | None = None, **kwargs: Any) -> np.ndarray:
+        return self._engine.run(batch, gain, cancel=self._cancel, **kwargs)
+
+    def condition(self, thumb: np.ndarray, exposure: float = 0.0) -> np.ndarray:
+        return self._engine.condition(thumb, exposure, cancel=self._cancel)
+
+    def __repr__(self) -> str:
+        return f"{self._engine!r} with {self._cancel!r}"
+
+
+def with_cancel(engine: EngineLike, cancel: CancelToken | None) -> EngineLike:
+    """``engine`` whose every run is stopped when ``cancel`` is set (``engine`` itself when
+    ``cancel`` is None). The engine must accept ``cancel=`` in ``run`` (and ``condition``)."""
+    if cancel is None:
+        return engine
+    if isinstance(engine, _CancellableEngine):  # one token per run: the newer one
+        engine = engine._engine
+    return _CancellableEngine(engine, cancel)  # type: ignore[return-value]
 
 
 def _first_line(exc: BaseException | None) -> str:

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 )
 
 from lowlight_gui.core.batch import BatchOptions, check_output, collect_jobs
+from lowlight_gui.core.engine_cache import EngineCache
 from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.qt.about import AboutDialog
 from lowlight_gui.qt.browser import FolderBrowser
@@ -123,7 +124,9 @@ class MainWindow(QMainWindow):
         self.viewer.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))
 
         # -- workers --------------------------------------------------------------------
-        self.preview = PreviewController(self)
+        # One session of the model for the preview and the batch (each run cancels alone).
+        self.engines = EngineCache()
+        self.preview = PreviewController(self.engines, self)
         pw = self.preview.worker
         pw.originalReady.connect(self._on_original)
         pw.resultReady.connect(self._on_result)
@@ -133,7 +136,7 @@ class MainWindow(QMainWindow):
         pw.saveFailed.connect(self.notify)
         pw.requestDone.connect(self._on_preview_done)
 
-        self.batch = BatchController(self)
+        self.batch = BatchController(self.engines, self)
         bw = self.batch.worker
         bw.batchStarted.connect(self.queue_panel.on_batch_started)
         bw.itemStarted.connect(self._on_item_started)

@@ -1,14 +1,14 @@
 """Preview of one photo on a worker thread: original, then a fast downscaled pass, then full size.
 
-A new request (another photo, provider, tile size or exposure) cancels the one in flight: the
-cancel event stops it between tiles and Engine.terminate() stops the tile being computed. An
+A new request (another photo, provider, tile size or exposure) cancels the one in flight: its
+CancelToken stops it between tiles and stops the tile being computed (that run's only: the
+engine is shared with the batch). An
 exposure change re-runs the network on the photo already in memory (``refresh``), and while the
 slider is held only the fast pass (``full=False``).
 """
 
 from __future__ import annotations
 
-import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,11 +16,13 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from lowlight_gui.core.cancel import CancelToken
+from lowlight_gui.core.engine import with_cancel
+from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.enhance import apply_strength, enhance_array
 from lowlight_gui.core.errors import Cancelled, LowlightError
 from lowlight_gui.core.imageio import Photo, read_photo, write_photo
 from lowlight_gui.qt.qimage import to_uint8
-from lowlight_gui.qt.worker import EngineHolder, EngineSpec
 
 PREVIEW_LONG_SIDE = 1024
 
@@ -31,7 +33,7 @@ class PreviewRequest:
     path: Path
     spec: EngineSpec | None  # None: enhancement is unavailable, show the original only
     tile: int
-    cancel: threading.Event
+    cancel: CancelToken
     exposure: float = 0.0  # EV; it changes the network's input, so a new value is a new run
     full: bool = True  # False while the exposure slider is held: the fast downscaled pass only
     refresh: bool = False  # the photo already shown: reuse it from memory, don't send it again
@@ -75,9 +77,9 @@ class PreviewWorker(QObject):
     saveFailed = Signal(str)
     requestDone = Signal(int)  # generation: its run is over (finished, failed, cancelled, stale)
 
-    def __init__(self) -> None:
+    def __init__(self, engines: EngineCache) -> None:
         super().__init__()
-        self.engines = EngineHolder()
+        self.engines = engines  # shared with the batch: one session of the model
         self.latest = 0  # written by the GUI thread; a request older than this is stale
         # The photo shown (and its downscaled copy, for exposure changes) and the last
         # full-resolution result, kept for "Save enhanced as…".
@@ -135,8 +137,8 @@ class PreviewWorker(QObject):
                         self.progress.emit(req.generation, done, total)
 
                 enhanced = enhance_array(
-                    rgb, engine, strength=1.0, tile=req.tile, on_tile=on_tile, cancel=req.cancel,
-                    exposure=req.exposure,
+                    rgb, with_cancel(engine, req.cancel), strength=1.0, tile=req.tile,
+                    on_tile=on_tile, cancel=req.cancel, exposure=req.exposure,
                 )
                 seconds = time.perf_counter() - t0
                 if stage == "full":
@@ -188,16 +190,16 @@ class PreviewController(QObject):
     _runRequested = Signal(object)
     _saveRequested = Signal(int, float, object, str, int)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, engines: EngineCache, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("lowlight-preview")
-        self.worker = PreviewWorker()
+        self.worker = PreviewWorker(engines)
         self.worker.moveToThread(self.thread)
         self._runRequested.connect(self.worker.run)
         self._saveRequested.connect(self.worker.save)
         self._generation = 0
-        self._cancel = threading.Event()
+        self._cancel = CancelToken()
         self.thread.start()
 
     @property
@@ -217,7 +219,7 @@ class PreviewController(QObject):
         its signals will carry."""
         self.cancel()
         self._generation += 1
-        self._cancel = threading.Event()
+        self._cancel = CancelToken()
         self.worker.latest = self._generation
         self._runRequested.emit(
             PreviewRequest(
@@ -227,8 +229,8 @@ class PreviewController(QObject):
         return self._generation
 
     def cancel(self) -> None:
+        """Stop the request in flight (its inference too; never the batch's)."""
         self._cancel.set()
-        self.worker.engines.terminate()
 
     def save(self, strength: float, path: Path, fmt: str, quality: int) -> None:
         self._saveRequested.emit(self._generation, strength, Path(path), fmt, quality)

@@ -6,49 +6,17 @@ becomes one signal emission, which Qt queues over to the GUI thread.
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from lowlight_gui.core import batch as core_batch
-from lowlight_gui.core.engine import Engine
+from lowlight_gui.core.cancel import CancelToken
+from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.errors import LowlightError
 
-
-@dataclass(frozen=True)
-class EngineSpec:
-    """What to build an Engine from; engines are cached per spec on their worker thread."""
-
-    model_path: Path | None
-    provider: str = "auto"
-    threads: int = 0
-
-
-class EngineHolder:
-    """One Engine per worker, rebuilt when the spec changes; terminate() is thread-safe."""
-
-    def __init__(self) -> None:
-        self._engine: Engine | None = None
-        self._spec: EngineSpec | None = None
-        self._lock = threading.Lock()
-
-    def get(self, spec: EngineSpec) -> Engine:
-        with self._lock:
-            if self._engine is None or self._spec != spec:
-                self._engine = None  # free the old session before building the next
-                self._engine = Engine(spec.model_path, provider=spec.provider, threads=spec.threads)
-                self._spec = spec
-            return self._engine
-
-    def current(self) -> Engine | None:
-        return self._engine
-
-    def terminate(self) -> None:
-        engine = self._engine
-        if engine is not None:
-            engine.terminate()
+__all__ = ["BatchController", "BatchWorker", "EngineSpec"]
 
 
 class BatchWorker(QObject):
@@ -64,22 +32,18 @@ class BatchWorker(QObject):
     finished = Signal(int, int, int, bool)  # done, skipped, failed, cancelled
     error = Signal(str)  # the whole batch could not start (e.g. the model failed to load)
 
-    def __init__(self) -> None:
+    def __init__(self, engines: EngineCache) -> None:
         super().__init__()
-        self._cancel = threading.Event()
-        self._engines = EngineHolder()
+        self._engines = engines  # shared with the preview: one session of the model
 
-    def reset_cancel(self) -> None:
-        """Called by the controller before queueing a run, so an early Cancel is not lost."""
-        self._cancel.clear()
-
-    def request_cancel(self) -> None:
-        """Thread-safe: called from the GUI thread while ``run`` is busy on the worker thread."""
-        self._cancel.set()
-        self._engines.terminate()
-
-    @Slot(object, object, object)
-    def run(self, sources: list[Path], options: core_batch.BatchOptions, spec: EngineSpec) -> None:
+    @Slot(object, object, object, object)
+    def run(
+        self,
+        sources: list[Path],
+        options: core_batch.BatchOptions,
+        spec: EngineSpec,
+        cancel: CancelToken,
+    ) -> None:
         try:
             engine = self._engines.get(spec)
             self.engineReady.emit(engine.active_provider, list(engine.warnings))
@@ -119,27 +83,29 @@ class BatchWorker(QObject):
                 self.finished.emit(event.done, event.skipped, event.failed, event.cancelled)
 
         try:
-            core_batch.run_batch(jobs, engine, options, on_event=on_event, cancel=self._cancel)
+            core_batch.run_batch(jobs, engine, options, on_event=on_event, cancel=cancel)
         except Exception as exc:  # noqa: BLE001 - the runner reports per image; this is a bug or a crash
             self.error.emit(f"The batch stopped: {exc}")
         if not finished_sent:
-            self.finished.emit(0, 0, 0, self._cancel.is_set())
+            self.finished.emit(0, 0, 0, cancel.is_set())
 
 
 class BatchController(QObject):
     """Owns the worker thread. GUI-thread API: start, cancel, shutdown."""
 
-    _runRequested = Signal(object, object, object)
+    _runRequested = Signal(object, object, object, object)
 
-    def __init__(self, parent: QObject | None = None) -> None:
+    def __init__(self, engines: EngineCache, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.thread = QThread()
         self.thread.setObjectName("lowlight-batch")
-        self.worker = BatchWorker()
+        self.worker = BatchWorker(engines)
         self.worker.moveToThread(self.thread)
         self._runRequested.connect(self.worker.run)
         self.worker.finished.connect(self._on_finished)
         self._running = False
+        # One token per batch, made before the run is queued so that an early Cancel is kept.
+        self._cancel = CancelToken()
         self.thread.start()
 
     def is_running(self) -> bool:
@@ -151,17 +117,19 @@ class BatchController(QObject):
         if self._running or not self.thread.isRunning():
             return False
         self._running = True
-        self.worker.reset_cancel()
-        self._runRequested.emit(list(sources), replace(options), spec)
+        self._cancel = CancelToken()
+        self._runRequested.emit(list(sources), replace(options), spec, self._cancel)
         return True
 
     def cancel(self) -> None:
+        """Stop the running batch: between tiles, and its inference in flight (not the
+        preview's, though they share the engine)."""
         if self._running:
-            self.worker.request_cancel()
+            self._cancel.set()
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         """Cancel a running batch, stop the thread and wait for it; True when it stopped."""
-        self.worker.request_cancel()
+        self._cancel.set()
         self.thread.quit()
         stopped = self.thread.wait(timeout_ms)
         self._running = False

@@ -22,6 +22,7 @@ from lowlight_gui.core.batch import (
     collect_jobs,
     run_batch,
 )
+from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.errors import LowlightError
 from tests.conftest import write_image
 
@@ -111,14 +112,10 @@ class FakeEngine:
 
     def __init__(self):
         self.runs = 0
-        self.terminated = 0
 
-    def run(self, batch, gain=None):
+    def run(self, batch, gain=None, cancel=None):
         self.runs += 1
         return batch * 0.5
-
-    def terminate(self):
-        self.terminated += 1
 
 
 def test_run_batch_end_to_end(album, engine):
@@ -205,7 +202,7 @@ def test_cancel_between_tiles_leaves_nothing(album):
     opts = BatchOptions(tile=128)
     write_image(album / "big.png", h=300, w=400, seed=7)
     jobs = collect_jobs([album / "big.png", album / "a.jpg"], opts)
-    cancel = threading.Event()
+    cancel = CancelToken()
     engine = FakeEngine()
     events = []
 
@@ -223,25 +220,19 @@ def test_cancel_between_tiles_leaves_nothing(album):
 
 
 def test_cancel_terminates_the_run_in_flight(album):
-    """The event also stops a run already inside the engine (via Engine.terminate)."""
+    """The token also stops a run already inside the engine: each run gets the batch's token
+    (engine.with_cancel), which the real Engine registers its RunOptions with."""
 
     class Blocking(FakeEngine):
-        def __init__(self):
-            super().__init__()
-            self.stop = threading.Event()
-
-        def run(self, batch, gain=None):
+        def run(self, batch, gain=None, cancel=None):
             from lowlight_gui.core.errors import Cancelled
 
-            if not self.stop.wait(10):
-                raise AssertionError("terminate() was never called")
+            if cancel is None or not cancel.wait(10):
+                raise AssertionError("the run in flight was never cancelled")
             raise Cancelled("cancelled")
 
-        def terminate(self):
-            self.stop.set()
-
     engine = Blocking()
-    cancel = threading.Event()
+    cancel = CancelToken()
     opts = BatchOptions()
     jobs = collect_jobs([album / "a.jpg"], opts)
     timer = threading.Timer(0.1, cancel.set)

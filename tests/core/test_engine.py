@@ -10,12 +10,14 @@ import pytest
 
 from lowlight_gui.core import engine as engine_mod
 from lowlight_gui.core.brightness import GainModel
+from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.engine import (
     Engine,
     OutOfMemory,
     available_providers,
     is_out_of_memory,
     normalize_provider,
+    with_cancel,
 )
 from lowlight_gui.core.errors import Cancelled, LowlightError
 from tests.models import make_tiny_model
@@ -165,36 +167,89 @@ def test_other_run_errors_are_lowlight_errors(engine):
         engine.run(np.zeros((1, 1, 8, 8), np.float32))
 
 
-def test_terminate_from_another_thread(slow_model):
-    e = Engine(slow_model, threads=1)
-    x = np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32)
+class _StartedToken(CancelToken):
+    """A token that says when a run has registered with it (the run is in flight)."""
+
+    def __init__(self):
+        super().__init__()
+        self.registered_run = threading.Event()
+
+    def on_set(self, callback):
+        remove = super().on_set(callback)
+        self.registered_run.set()
+        return remove
+
+
+def _run_in_thread(engine, x, cancel) -> tuple[threading.Thread, dict]:
     box = {}
 
     def work():
-        t0 = time.perf_counter()
         try:
-            e.run(x)
+            box["shape"] = engine.run(x, cancel=cancel).shape
             box["result"] = "finished"
         except Cancelled:
             box["result"] = "cancelled"
-        box["seconds"] = time.perf_counter() - t0
 
     th = threading.Thread(target=work)
     th.start()
-    deadline = time.perf_counter() + 5
-    while e._run_options is None and time.perf_counter() < deadline:  # wait for the run to start
-        time.sleep(0.005)
+    return th, box
+
+
+def test_cancel_token_stops_the_run_in_flight_from_another_thread(slow_model):
+    e = Engine(slow_model, threads=1)
+    x = np.random.default_rng(0).random((1, 3, 512, 512), dtype=np.float32)
+    token = _StartedToken()
+    th, box = _run_in_thread(e, x, token)
+    assert token.registered_run.wait(5)  # the run is in flight
     time.sleep(0.05)
-    e.terminate()
+    token.set()
     th.join(30)
     assert box["result"] == "cancelled"
     # the engine stays usable afterwards
     assert e.run(x[:, :, :64, :64]).shape == (1, 3, 64, 64)
 
 
-def test_terminate_without_a_run_is_harmless(engine):
-    engine.terminate()
+def test_a_token_stops_only_its_own_run(slow_model):
+    """Two runs share one engine (the GUI's preview and batch): cancelling one leaves the other
+    to finish, because each run has its own RunOptions."""
+    e = Engine(slow_model, threads=1)
+    x = np.random.default_rng(0).random((1, 3, 256, 256), dtype=np.float32)
+    keep, stop = _StartedToken(), _StartedToken()
+    kept_thread, kept = _run_in_thread(e, x, keep)
+    stopped_thread, stopped = _run_in_thread(e, x, stop)
+    assert keep.registered_run.wait(5) and stop.registered_run.wait(5)
+    stop.set()
+    stopped_thread.join(30)
+    kept_thread.join(60)
+    assert stopped["result"] == "cancelled"
+    assert kept["result"] == "finished" and kept["shape"] == (1, 3, 256, 256)
+
+
+def test_a_token_set_before_the_run_cancels_it_and_no_other(engine):
+    token = CancelToken()
+    token.set()
+    with pytest.raises(Cancelled):
+        engine.run(np.zeros((1, 3, 8, 8), np.float32), cancel=token)
     assert engine.run(np.zeros((1, 3, 8, 8), np.float32)).shape == (1, 3, 8, 8)
+    assert engine.run(np.zeros((1, 3, 8, 8), np.float32), cancel=CancelToken()).shape == (
+        1, 3, 8, 8
+    )
+
+
+def test_with_cancel_hands_every_run_its_token(engine):
+    token = CancelToken()
+    view = with_cancel(engine, token)
+    assert with_cancel(engine, None) is engine
+    assert (view.factor, view.overlap, view.gain_model) == (
+        engine.factor, engine.overlap, engine.gain_model
+    )
+    x = np.zeros((1, 3, 8, 8), np.float32)
+    assert view.run(x).shape == (1, 3, 8, 8)
+    token.set()
+    with pytest.raises(Cancelled):
+        view.run(x)
+    again = with_cancel(view, CancelToken())  # a later run's token replaces the earlier one
+    assert again.run(x).shape == (1, 3, 8, 8)
 
 
 def test_engine_module_has_no_torch():

@@ -208,3 +208,47 @@ def test_quitting_mid_batch_asks_first(
     written = {n.replace("_enhanced", "") for n in _files(tmp_path / "out")}
     unfinished = {p.name for p in settings.unfinished_queue}
     assert unfinished >= {f"p{i}.png" for i in range(3)} - written and len(written) < 3
+
+
+def test_preview_and_batch_share_one_engine_and_cancel_apart(
+    make_window, settings, slow_model, tmp_path, qtbot
+):
+    """One ONNX Runtime session serves both workers; cancelling the preview (a new photo while
+    the first is mid-run) leaves the batch running to the end, and cancelling the batch leaves
+    the preview to finish."""
+    settings.output_dir = tmp_path / "out"
+    settings.tile = 256
+    window = make_window(model=slow_model)
+    window.queue_model.add_paths([write_image(tmp_path / "in" / f"p{i}.png", h=128, w=128)
+                                  for i in range(2)])
+    log = _record(window.batch.worker)
+    progress: list[tuple] = []
+    window.preview.worker.progress.connect(lambda *args: progress.append(args))
+    big = write_image(tmp_path / "view" / "big.png", h=256, w=256, seed=4)
+    window.show_image(big)
+    first = window.preview.generation
+    assert window.start_batch()
+    qtbot.waitUntil(lambda: bool(progress) and any(e[0] == "itemStarted" for e in log), timeout=60000)
+    engine = window.engines.current()
+    window.show_image(write_image(tmp_path / "view" / "small.png", h=40, w=40, seed=5))
+    _wait_finished(qtbot, window, log)
+    assert log[-1][1:] == (2, 0, 0, False)  # the batch was not cancelled with the preview
+    assert [i.state for i in window.queue_model.items()] == [State.DONE] * 2
+    assert window.engines.current() is engine  # one engine all along
+    first_tiles = [p for p in progress if p[0] == first]
+    assert not first_tiles or first_tiles[-1][1] < first_tiles[-1][2]  # the preview stopped
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
+
+    # The other way round: cancelling the batch leaves a preview in flight to finish.
+    window.queue_model.add_paths([write_image(tmp_path / "more" / "m.png", h=192, w=192)])
+    log.clear()
+    progress.clear()
+    window.show_image(big)
+    assert window.start_batch()
+    qtbot.waitUntil(lambda: bool(progress) and any(e[0] == "itemStarted" for e in log), timeout=60000)
+    window.cancel_batch()
+    _wait_finished(qtbot, window, log)
+    assert log[-1][-1] is True  # cancelled
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
+    assert window.viewer.after_image().width() == 256
+    assert window.engines.current() is engine
