@@ -1,50 +1,35 @@
 """The main window: browser | before/after viewer | controls and batch queue.
 
-It wires widgets to the two workers (preview, batch) and keeps no image logic of its own.
+Layout, menus, window state and wiring only: the preview (PreviewState), the batch
+(BatchRunner), the status bar (StatusLine), drops (PathDrops) and dialogs (dialogs.py) live in
+their own modules; the two workers share one engine (EngineCache).
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-import numpy as np
-from PySide6.QtCore import QByteArray, Qt, QTimer
-from PySide6.QtGui import (
-    QAction,
-    QCloseEvent,
-    QDragEnterEvent,
-    QDragMoveEvent,
-    QDropEvent,
-    QKeySequence,
-)
-from PySide6.QtWidgets import (
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QSplitter,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
 
-from lowlight_gui.core.batch import BatchOptions, check_output, collect_jobs
-from lowlight_gui.core.engine_cache import EngineCache
-from lowlight_gui.core.errors import LowlightError
+from lowlight_gui.core.batch import BatchOptions
+from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
+from lowlight_gui.qt import dialogs
 from lowlight_gui.qt.about import AboutDialog
+from lowlight_gui.qt.batch_runner import BatchRunner
 from lowlight_gui.qt.browser import FolderBrowser
 from lowlight_gui.qt.controls import ControlsPanel
-from lowlight_gui.qt.files import name_filters
-from lowlight_gui.qt.preview import PreviewController, PreviewResult
-from lowlight_gui.qt.qimage import array_to_qimage, blend_uint8
+from lowlight_gui.qt.drops import PathDrops
+from lowlight_gui.qt.preview import PreviewController
+from lowlight_gui.qt.preview_state import PreviewState
 from lowlight_gui.qt.queue import QueueModel, QueuePanel, State, open_path
 from lowlight_gui.qt.settings import Settings
+from lowlight_gui.qt.status import StatusLine
 from lowlight_gui.qt.viewer import CompareViewer
-from lowlight_gui.qt.worker import BatchController, EngineSpec
+from lowlight_gui.qt.worker import BatchController
 
 APP_NAME = "Lowlight"
-NOTICE_MS = 10000
 
 
 class MainWindow(QMainWindow):
@@ -62,26 +47,8 @@ class MainWindow(QMainWindow):
         self.model_path = model_path
         self.providers = providers
         self.problem = problem
-        self.current_path: Path | None = None
-        self.active_provider = ""
-        # (before, after) display arrays per preview stage ("preview", "full").
-        self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-        self._full_ready = False
-        self._last_output: Path | None = None
-        self._last_failure = ""
-        self._warned: set[str] = set()
-        self._closing = False
-        self._original_shown = False  # the current photo's original reached the viewer
-        # The exposure of the current preview request, and whether that request includes the
-        # full-resolution pass (False for the fast pass alone, while the slider is held).
-        self._preview_exposure = settings.exposure
-        self._preview_final = True
-        self._fast_pass_running = False  # a fast-pass-only request has not finished yet
-        self._exposure_pending = False  # an exposure change waits for that pass to finish
-
         self.setObjectName("mainWindow")
         self.setWindowTitle(APP_NAME)
-        self.setAcceptDrops(True)
 
         # -- widgets --------------------------------------------------------------------
         self.browser = FolderBrowser(self)
@@ -113,54 +80,29 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([260, 900, 360])
         self.setCentralWidget(self.splitter)
 
-        # -- status bar -----------------------------------------------------------------
-        # The provider and the last timing, e.g. "CPU, 1.8 s for 12.0 MP".
-        self.provider_label = QLabel("")
-        self.provider_label.setObjectName("providerStatus")
-        self._last_timing = ""
-        self.zoom_label = QLabel("")
-        for w in (self.zoom_label, self.provider_label):
-            self.statusBar().addPermanentWidget(w)
-        self.viewer.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))
+        self.status = StatusLine(self.statusBar(), self.controls, problem)
+        self.provider_label = self.status.provider_label
+        self.zoom_label = self.status.zoom_label
 
-        # -- workers --------------------------------------------------------------------
-        # One session of the model for the preview and the batch (each run cancels alone).
+        # -- workers: one session of the model for both (each run cancels alone) -----------
         self.engines = EngineCache()
         self.preview = PreviewController(self.engines, self)
-        pw = self.preview.worker
-        pw.originalReady.connect(self._on_original)
-        pw.resultReady.connect(self._on_result)
-        pw.progress.connect(self._on_preview_progress)
-        pw.failed.connect(self._on_preview_failed)
-        pw.saved.connect(lambda p: self.notify(f"Saved {p}"))
-        pw.saveFailed.connect(self.notify)
-        pw.requestDone.connect(self._on_preview_done)
-
+        self.preview_state = PreviewState(
+            self.preview, self.viewer, self.controls, self.status, self.engine_spec, self
+        )
         self.batch = BatchController(self.engines, self)
-        bw = self.batch.worker
-        bw.batchStarted.connect(self.queue_panel.on_batch_started)
-        bw.itemStarted.connect(self._on_item_started)
-        bw.tileProgress.connect(self._on_tile_progress)
-        bw.itemDone.connect(self._on_item_done)
-        bw.itemFailed.connect(self._on_item_failed)
-        bw.itemSkipped.connect(self._on_item_skipped)
-        bw.engineReady.connect(self._on_engine_ready)
-        bw.finished.connect(self._on_batch_finished)
-        bw.error.connect(self.notify)
-
-        # Strength changes re-blend the cached result; coalesce slider ticks into one repaint.
-        self._blend_timer = QTimer(self)
-        self._blend_timer.setSingleShot(True)
-        self._blend_timer.setInterval(15)
-        self._blend_timer.timeout.connect(self._show_blend)
-        # Exposure changes the network's input: each change re-runs the preview. The timer
-        # gathers the ticks of one drag movement into one request (see _on_exposure_changed).
-        self._exposure_timer = QTimer(self)
-        self._exposure_timer.setSingleShot(True)
-        self._exposure_timer.setInterval(40)
-        self._exposure_timer.timeout.connect(self._refresh_exposure)
+        # ``alert`` through the window: tests replace window.alert
+        self.batch_runner = BatchRunner(
+            self.batch, self.queue_model, self.queue_panel, self.status,
+            lambda title, text: self.alert(title, text), self,
+        )
+        self.drops = PathDrops(self)
 
         # -- connections ----------------------------------------------------------------
+        self.preview.worker.events.connect(self.preview_state.apply)
+        self.batch.worker.events.connect(self.batch_runner.apply)
+        self.preview_state.saveReadyChanged.connect(self._on_save_ready)
+        self.viewer.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))
         self.browser.imageSelected.connect(self.show_image)
         self.browser.folderSelected.connect(self._on_folder_selected)
         self.browser.addToQueue.connect(self.add_to_queue)
@@ -168,15 +110,15 @@ class MainWindow(QMainWindow):
         self.queue_panel.cancelRequested.connect(self.cancel_batch)
         self.queue_panel.imageActivated.connect(self.show_image)
         self.queue_panel.openFailed.connect(self._on_open_failed)
-        self.controls.strengthChanged.connect(lambda _s: self._blend_timer.start())
-        self.controls.strength.sliderReleased.connect(self._blend_timer.start)
+        self.controls.strengthChanged.connect(lambda _s: self.preview_state.strength_changed())
+        self.controls.strength.sliderReleased.connect(self.preview_state.strength_changed)
         self.controls.engineChanged.connect(self._on_engine_settings)
-        self.controls.exposureChanged.connect(self._on_exposure_changed)
-        self.controls.exposure.sliderReleased.connect(self._on_exposure_released)
+        self.controls.exposureChanged.connect(self.preview_state.exposure_changed)
+        self.controls.exposure.sliderReleased.connect(self.preview_state.exposure_released)
+        self.drops.dropped.connect(self._on_dropped)
 
         self._build_actions()
         self._set_enhancement_enabled(problem is None)
-        self._update_provider_label()
         self._restore_state()
 
     # -- menus ----------------------------------------------------------------------------
@@ -344,28 +286,24 @@ class MainWindow(QMainWindow):
         ]
         self.settings.sync()
 
-    # -- notifications --------------------------------------------------------------------
+    # -- notifications and questions -------------------------------------------------------
     def notify(self, message: str) -> None:
         """Non-blocking message for the user (status bar)."""
-        self.statusBar().showMessage(message, NOTICE_MS)
+        self.status.notify(message)
 
     # Tests replace these two with recorded answers (window.confirm = lambda *a: True).
     def confirm(self, title: str, text: str, yes: str = "OK", no: str = "Cancel") -> bool:
         """Ask a yes/no question; True when the person chose ``yes``."""
-        box = QMessageBox(QMessageBox.Icon.Question, title, text, parent=self)
-        yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-        box.setDefaultButton(box.addButton(no, QMessageBox.ButtonRole.RejectRole))
-        box.exec()
-        return box.clickedButton() is yes_button
+        return dialogs.ask(self, title, text, yes, no)
 
     def alert(self, title: str, text: str) -> None:
         """Tell the person something went wrong, and wait until they have read it."""
-        QMessageBox.warning(self, title, text)
+        dialogs.warn(self, title, text)
 
     def report_startup_problem(self) -> None:
         """Explain why enhancement is off; the window stays usable for browsing."""
         if self.problem:
-            QMessageBox.critical(self, "Lowlight cannot enhance photos", self.problem)
+            dialogs.critical(self, "Lowlight cannot enhance photos", self.problem)
 
     def _set_enhancement_enabled(self, enabled: bool) -> None:
         self.controls.set_enhancement_enabled(enabled)
@@ -376,160 +314,33 @@ class MainWindow(QMainWindow):
                 "Enhancement is unavailable (see Help ▸ About).\nYou can still browse photos."
             )
 
-    def _update_provider_label(self) -> None:
-        if self.problem:
-            self.provider_label.setText("Enhancement unavailable")
-            return
-        wanted = self.controls.provider_value()
-        name = self.active_provider or ("Automatic" if wanted == "auto" else wanted)
-        self.provider_label.setText(f"{name}, {self._last_timing}" if self._last_timing else name)
-
-    def _on_engine_ready(self, provider: str, warnings: list) -> None:
-        self.active_provider = provider
-        self.controls.set_active_provider(provider)
-        self._update_provider_label()
-        for w in warnings:
-            if w not in self._warned:  # each engine warning once, not once per photo
-                self._warned.add(w)
-                self.notify(w)
-
     # -- engine ---------------------------------------------------------------------------
     def engine_spec(self) -> EngineSpec | None:
         if self.problem:
             return None
         return EngineSpec(self.model_path, self.controls.provider_value())
 
+    def _on_engine_settings(self) -> None:
+        self.status.forget_engine()
+        self.preview_state.reload()
+
+    @property
+    def active_provider(self) -> str:
+        return self.status.active_provider
+
     # -- viewing --------------------------------------------------------------------------
+    @property
+    def current_path(self) -> Path | None:
+        return self.preview_state.current_path
+
     def show_image(self, path: Path) -> None:
         """Show ``path`` in the viewer and start its preview (cancelling the previous one)."""
         path = Path(path)
-        if path == self.current_path and self._pairs:
-            return
-        self.current_path = path
-        self._pairs = {}
-        self._full_ready = False
-        self._original_shown = False
-        self.save_action.setEnabled(False)
-        self.setWindowTitle(f"{path.name} — {APP_NAME}")
-        self.viewer.clear_error()
-        self.viewer.set_overlay_text("Loading…")
-        self._request_preview(path, full=True, refresh=False)
+        if self.preview_state.show(path):
+            self.setWindowTitle(f"{path.name} — {APP_NAME}")
 
-    def _request_preview(self, path: Path, full: bool, refresh: bool) -> None:
-        """Preview ``path`` at the slider's exposure (see PreviewRequest for full, refresh)."""
-        exposure = self.controls.exposure_value()
-        self._preview_exposure, self._preview_final = exposure, full
-        self._fast_pass_running = not full
-        self._exposure_pending = False
-        self.preview.request(
-            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh
-        )
-
-    # -- exposure -------------------------------------------------------------------------
-    def _on_exposure_changed(self, ev: float) -> None:
-        # Saving follows the slider at once; the preview follows within the timer.
-        self.save_action.setEnabled(self._full_ready and ev == self._preview_exposure)
-        # Throttled rather than debounced: a steady drag still updates the preview.
-        if not self._exposure_timer.isActive():
-            self._exposure_timer.start()
-
-    def _on_exposure_released(self) -> None:
-        self._exposure_timer.stop()
-        self._refresh_exposure()
-
-    def _refresh_exposure(self) -> None:
-        """Re-run the shown photo's preview at the slider's exposure: while the slider is held,
-        only the fast downscaled pass, one at a time (the latest value follows the pass in
-        flight rather than cancelling it, so that a steady drag still shows results); after,
-        the fast pass then full resolution, as for a new photo."""
-        if self.current_path is None or self.engine_spec() is None:
-            return
-        dragging = self.controls.exposure.isSliderDown()
-        exposure = self.controls.exposure_value()
-        if exposure == self._preview_exposure and (self._preview_final or dragging):
-            self.save_action.setEnabled(self._full_ready)  # back where it was
-            return  # already shown or on its way
-        if dragging and self._fast_pass_running:
-            self._exposure_pending = True
-            return
-        self._full_ready = False  # the full-resolution result is for another exposure now
-        self.save_action.setEnabled(False)
-        # Reuse the photo in memory only once the worker has it; else read it as usual.
-        self._request_preview(self.current_path, full=not dragging, refresh=self._original_shown)
-
-    def _on_preview_done(self, generation: int) -> None:
-        if not self._is_current(generation):
-            return
-        self._fast_pass_running = False
-        if self._exposure_pending:
-            self._exposure_pending = False
-            self._refresh_exposure()
-
-    def _refresh_preview(self) -> None:
-        if self.current_path is not None:
-            path, self.current_path = self.current_path, None
-            self.show_image(path)
-
-    def _is_current(self, generation: int) -> bool:
-        return generation == self.preview.generation
-
-    def _on_original(self, generation: int, pixels: np.ndarray, _photo: object) -> None:
-        if not self._is_current(generation):
-            return
-        self._original_shown = True
-        self.viewer.set_images(array_to_qimage(pixels), None)
-        enhancing = self.engine_spec() is not None
-        self.viewer.set_overlay_text("Enhancing preview…" if enhancing else "")
-
-    def _on_result(self, result: PreviewResult) -> None:
-        if not self._is_current(result.generation):
-            return
-        if result.stage == "preview":
-            self._pairs.pop("full", None)  # at another exposure, if any: no longer shown
-        self._pairs[result.stage] = (result.before, result.after)
-        self._show_blend()
-        self._on_engine_ready(result.provider, list(result.warnings))
-        if result.stage == "full":
-            self._full_ready = True
-            self._preview_final = True  # a small photo's only pass is its full one
-            self.save_action.setEnabled(True)
-            self.viewer.set_overlay_text("")
-            self._last_timing = f"{result.seconds:.1f} s for {result.megapixels:.1f} MP"
-            self._update_provider_label()
-        elif not self._preview_final:
-            self.viewer.set_overlay_text("Preview — full resolution when the slider is released")
-        else:
-            self.viewer.set_overlay_text("Preview — enhancing at full resolution…")
-
-    def _on_preview_progress(self, generation: int, done: int, total: int) -> None:
-        if self._is_current(generation) and not self._full_ready:
-            self.viewer.set_overlay_text(f"Enhancing at full resolution… {done} / {total} tiles")
-
-    def _on_preview_failed(self, generation: int, message: str) -> None:
-        if not self._is_current(generation):
-            return
-        self.notify(message)
-        if self._original_shown:  # the photo is there, only enhancing it failed
-            self.viewer.set_overlay_text(f"Enhancing failed: {message}")
-        else:  # nothing to show: say why, where the photo would be
-            name = self.current_path.name if self.current_path else "this photo"
-            self.viewer.show_error(f"Cannot show {name}", sentence(message))
-
-    def _show_blend(self) -> None:
-        if not self._pairs:
-            return
-        # While the slider moves, re-mix the small preview (instant even for a 40 MP photo);
-        # the full-resolution mix follows when the slider is released.
-        dragging = self.controls.strength.isSliderDown()
-        stage = "preview" if dragging and "preview" in self._pairs else "full"
-        before, after = self._pairs.get(stage) or next(iter(self._pairs.values()))
-        blended = blend_uint8(before, after, self.controls.strength_value())
-        self.viewer.set_after(array_to_qimage(blended))
-
-    def _on_engine_settings(self) -> None:
-        self.active_provider, self._last_timing = "", ""
-        self._update_provider_label()
-        self._refresh_preview()
+    def _on_save_ready(self, ready: bool) -> None:
+        self.save_action.setEnabled(ready)
 
     def step_photo(self, delta: int) -> Path | None:
         """Show the next (+1) or previous (-1) photo of the folder; None at either end."""
@@ -544,18 +355,18 @@ class MainWindow(QMainWindow):
         self.settings.last_folder = folder
 
     # -- files ----------------------------------------------------------------------------
+    def _start_folder(self) -> Path:
+        return self.browser.folder() or self.settings.last_folder or Path.home()
+
     def open_file_dialog(self) -> None:
-        start = str(self.browser.folder() or self.settings.last_folder or Path.home())
-        pattern = " ".join(name_filters())
-        name, _ = QFileDialog.getOpenFileName(self, "Open photo", start, f"Photos ({pattern})")
-        if name:
-            self.open_path(Path(name))
+        path = dialogs.choose_photo(self, self._start_folder())
+        if path is not None:
+            self.open_path(path)
 
     def open_folder_dialog(self) -> None:
-        start = str(self.browser.folder() or self.settings.last_folder or Path.home())
-        folder = QFileDialog.getExistingDirectory(self, "Open folder", start)
-        if folder:
-            self.open_path(Path(folder))
+        folder = dialogs.choose_folder(self, self._start_folder())
+        if folder is not None:
+            self.open_path(folder)
 
     def open_path(self, path: Path) -> None:
         """Open a photo (shown in the viewer) or a folder (shown in the browser)."""
@@ -566,41 +377,19 @@ class MainWindow(QMainWindow):
             self.show_image(path)
 
     def save_as_dialog(self) -> None:
-        if self.current_path is None or not self._full_ready:
+        src = self.current_path
+        if src is None or not self.preview_state.full_ready:
             self.notify("Wait for the full-resolution result, then save.")
             return
-        src = self.current_path
         folder = self.settings.output_dir or src.parent
-        suggested = str(folder / f"{src.stem}_enhanced{src.suffix}")
-        # The dialog's own overwrite question would come before our check for the original.
-        name, _ = QFileDialog.getSaveFileName(
-            self,
-            "Save enhanced photo",
-            suggested,
-            "Photos (*.jpg *.jpeg *.png *.tif *.tiff)",
-            "",
-            QFileDialog.Option.DontConfirmOverwrite,
-        )
-        if not name:
-            return
-        target = Path(name)
-        if is_same_file(target, src):
-            self.alert(
-                "Cannot save over the original",
-                f"{target} is the original photo, and Lowlight never writes over originals. "
-                "Choose another name or folder.",
-            )
-            return
-        if target.exists() and not self.confirm(
-            "Replace file?", f"{target.name} already exists in {target.parent}.", "Replace"
-        ):
-            return
-        self.preview.save(self.controls.strength_value(), target, "", self.settings.quality)
+        target = dialogs.choose_save_target(self, src, folder, self.confirm, self.alert)
+        if target is not None:
+            self.preview.save(self.controls.strength_value(), target, "", self.settings.quality)
 
     def open_output_folder(self) -> None:
         folder = self.settings.output_dir
-        if folder is None and self._last_output is not None:
-            folder = self._last_output.parent
+        if folder is None and self.batch_runner.last_output is not None:
+            folder = self.batch_runner.last_output.parent
         if folder is None and self.current_path is not None:
             folder = self.current_path.parent / "enhanced"
         if folder is None or not folder.is_dir():
@@ -610,13 +399,8 @@ class MainWindow(QMainWindow):
             self._on_open_failed(folder)
 
     def _on_open_failed(self, path: Path) -> None:
-        kind = "folder" if path.is_dir() else "file"
         self.notify(f"Could not open {path}")
-        self.alert(
-            f"Cannot open the {kind}",
-            f"No application could be started to open the {kind}:\n{path}\n\n"
-            "Open it from your file manager instead.",
-        )
+        self.alert(*dialogs.open_failed_text(path))
 
     def show_about(self) -> None:
         from lowlight_gui.resources import model_card_path
@@ -640,6 +424,13 @@ class MainWindow(QMainWindow):
         if self.current_path is not None:
             self.add_to_queue([self.current_path])
 
+    def _on_dropped(self, paths: list[Path]) -> None:
+        self.add_to_queue(paths)
+        if self.current_path is None:
+            first = self.queue_model.paths()
+            if first:
+                self.show_image(first[0])
+
     def batch_options(self) -> BatchOptions:
         s = self.settings
         return BatchOptions(
@@ -653,97 +444,13 @@ class MainWindow(QMainWindow):
         )
 
     def start_batch(self) -> bool:
-        spec = self.engine_spec()
-        sources = self.queue_model.paths(State.QUEUED)
-        if spec is None or not sources or self.batch.is_running():
-            return False
-        options = self.batch_options()
-        try:  # an impossible output is refused now, not once per photo after computing it
-            check_output(collect_jobs(sources, options), options)
-        except LowlightError as exc:
-            self.notify(f"Not started: {exc}")
-            self.alert("Cannot start the batch", sentence(str(exc)))
-            return False
-        started = self.batch.start(sources, options, spec)
+        started = self.batch_runner.start(self.batch_options(), self.engine_spec())
         if started:
-            self.queue_model.set_exposure(sources, options.exposure)
-            self._last_failure = ""
-            self.queue_panel.set_running(True)
             self.cancel_action.setEnabled(True)
-            self.notify(f"Enhancing {len(sources)} photo{'s' if len(sources) != 1 else ''}…")
         return started
 
     def cancel_batch(self) -> None:
-        if self.batch.is_running():
-            self.batch.cancel()
-            self.notify("Cancelling…")
-
-    def _on_item_started(self, _index: int, source: str) -> None:
-        self.queue_model.mark_running(source)
-
-    def _on_tile_progress(self, _index: int, source: str, done: int, total: int) -> None:
-        self.queue_model.set_progress(source, done, total)
-        self.queue_panel.on_item_progress(done / total if total else 0.0)
-
-    def _on_item_done(
-        self, _index: int, source: str, output: str, seconds: float, notes: list
-    ) -> None:
-        self.queue_model.mark_done(source, Path(output), seconds, [str(n) for n in notes])
-        self.queue_panel.on_item_finished()
-        self._last_output = Path(output)
-        self._last_timing = f"{seconds:.1f} s per photo"
-        self._update_provider_label()
-
-    def _on_item_failed(self, _index: int, source: str, message: str) -> None:
-        self.queue_model.mark_failed(source, message)
-        self.queue_panel.on_item_finished()
-        self._last_failure = message
-        self.notify(message)
-
-    def _on_item_skipped(self, _index: int, source: str, reason: str) -> None:
-        self.queue_model.mark_skipped(source, reason)
-        self.queue_panel.on_item_finished()
-
-    def _on_batch_finished(self, done: int, skipped: int, failed: int, cancelled: bool) -> None:
-        self.queue_model.requeue_running()
-        self.queue_model.forget_queued_exposure()
-        self.queue_panel.set_running(False)
-        if self._closing:
-            return
-        verb = "Cancelled" if cancelled else "Finished"
-        summary = f"{verb}: {done} enhanced, {skipped} skipped, {failed} failed"
-        # Keep the last error readable: the summary replaces it in the status bar.
-        self.notify(f"{summary} (last: {self._last_failure})" if failed else summary + ".")
-
-    # -- drag and drop --------------------------------------------------------------------
-    @staticmethod
-    def _local_paths(event: QDropEvent | QDragEnterEvent | QDragMoveEvent) -> list[Path]:
-        mime = event.mimeData()
-        if mime is None or not mime.hasUrls():
-            return []
-        return [Path(u.toLocalFile()) for u in mime.urls() if u.isLocalFile()]
-
-    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if self._local_paths(event):
-            event.acceptProposedAction()
-        else:
-            event.ignore()
-
-    def dragMoveEvent(self, event: QDragMoveEvent) -> None:
-        if self._local_paths(event):
-            event.acceptProposedAction()
-
-    def dropEvent(self, event: QDropEvent) -> None:
-        paths = self._local_paths(event)
-        if not paths:
-            event.ignore()
-            return
-        event.acceptProposedAction()
-        self.add_to_queue(paths)
-        if self.current_path is None:
-            first = self.queue_model.paths()
-            if first:
-                self.show_image(first[0])
+        self.batch_runner.cancel()
 
     # -- closing --------------------------------------------------------------------------
     def _confirm_quit(self) -> bool:
@@ -759,7 +466,7 @@ class MainWindow(QMainWindow):
 
     def shutdown(self) -> None:
         """Stop both workers and wait for their threads (no orphan thread, no partial file)."""
-        self._closing = True
+        self.batch_runner.closing = True
         self.batch.shutdown()
         self.preview.shutdown()
         self.browser.cache.cancel_pending()
@@ -772,19 +479,3 @@ class MainWindow(QMainWindow):
         self.save_state()
         self.shutdown()
         event.accept()
-
-
-def sentence(text: str) -> str:
-    """A core message ("cannot read 'x': ...") as a sentence for a dialog."""
-    text = text.strip()
-    if not text:
-        return text
-    return text[0].upper() + text[1:] + ("" if text.endswith((".", "!", "?")) else ".")
-
-
-def is_same_file(a: Path, b: Path) -> bool:
-    """True when ``a`` names the file ``b`` (links and case-insensitive file systems too)."""
-    try:
-        return os.path.samefile(a, b)
-    except OSError:  # ``a`` does not exist yet
-        return a.absolute() == b.absolute()

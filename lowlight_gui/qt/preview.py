@@ -21,6 +21,15 @@ from lowlight_gui.core.engine import with_cancel
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.enhance import apply_strength, enhance_array
 from lowlight_gui.core.errors import Cancelled, LowlightError
+from lowlight_gui.core.events import (
+    PreviewFailed,
+    PreviewFinished,
+    PreviewOriginal,
+    PreviewProgress,
+    PreviewResult,
+    PreviewSaved,
+    PreviewSaveFailed,
+)
 from lowlight_gui.core.imageio import Photo, read_photo, write_photo
 from lowlight_gui.qt.qimage import to_uint8
 
@@ -39,21 +48,6 @@ class PreviewRequest:
     refresh: bool = False  # the photo already shown: reuse it from memory, don't send it again
 
 
-@dataclass
-class PreviewResult:
-    """Display arrays (uint8) of one pass; ``before`` has the same size as ``after``."""
-
-    generation: int
-    stage: str  # "preview" | "full"
-    before: np.ndarray
-    after: np.ndarray
-    seconds: float
-    megapixels: float
-    provider: str
-    warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
-    exposure: float = 0.0  # EV the network ran with
-
-
 def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
     """Area-averaged copy with at most ``long_side`` pixels on its long side (for a fast pass)."""
     import cv2
@@ -67,15 +61,11 @@ def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
 
 
 class PreviewWorker(QObject):
-    """Runs on the preview QThread; results go out as signals carrying numpy arrays."""
+    """Runs on the preview QThread; what happens goes out on ``events`` (core/events.py)."""
 
-    originalReady = Signal(int, object, object)  # generation, uint8 HxWx3, Photo
-    resultReady = Signal(object)  # PreviewResult
-    progress = Signal(int, int, int)  # generation, tiles done, tiles total
-    failed = Signal(int, str)  # generation, message
-    saved = Signal(str)  # output path
-    saveFailed = Signal(str)
-    requestDone = Signal(int)  # generation: its run is over (finished, failed, cancelled, stale)
+    # PreviewOriginal, PreviewResult (per pass), PreviewProgress, PreviewFailed, then
+    # PreviewFinished for every request; PreviewSaved / PreviewSaveFailed for a save.
+    events = Signal(object)
 
     def __init__(self, engines: EngineCache) -> None:
         super().__init__()
@@ -94,7 +84,7 @@ class PreviewWorker(QObject):
         try:
             self._run(req)
         finally:
-            self.requestDone.emit(req.generation)
+            self.events.emit(PreviewFinished(req.generation))
 
     def _load(self, req: PreviewRequest) -> Photo | None:
         """The request's photo: from memory for a refresh of the photo shown, else read and sent
@@ -105,7 +95,7 @@ class PreviewWorker(QObject):
         if req.cancel.is_set():
             return None
         self._photo, self._photo_path, self._small = photo, req.path, None
-        self.originalReady.emit(req.generation, to_uint8(photo.pixels), photo)
+        self.events.emit(PreviewOriginal(req.generation, to_uint8(photo.pixels), photo))
         return photo
 
     def _passes(self, photo: Photo, full: bool) -> list[tuple[str, np.ndarray]]:
@@ -134,7 +124,7 @@ class PreviewWorker(QObject):
 
                 def on_tile(done: int, total: int, stage: str = stage) -> None:
                     if stage == "full":
-                        self.progress.emit(req.generation, done, total)
+                        self.events.emit(PreviewProgress(req.generation, done, total))
 
                 enhanced = enhance_array(
                     rgb, with_cancel(engine, req.cancel), strength=1.0, tile=req.tile,
@@ -144,7 +134,7 @@ class PreviewWorker(QObject):
                 if stage == "full":
                     self._enhanced, self._enhanced_generation = enhanced, req.generation
                 h, w = rgb.shape[:2]
-                self.resultReady.emit(
+                self.events.emit(
                     PreviewResult(
                         req.generation,
                         stage,
@@ -160,9 +150,10 @@ class PreviewWorker(QObject):
         except Cancelled:
             pass
         except LowlightError as exc:
-            self.failed.emit(req.generation, str(exc))
+            self.events.emit(PreviewFailed(req.generation, str(exc)))
         except Exception as exc:  # noqa: BLE001 - keep the thread alive whatever the photo does
-            self.failed.emit(req.generation, f"cannot preview '{req.path.name}': {exc}")
+            message = f"cannot preview '{req.path.name}': {exc}"
+            self.events.emit(PreviewFailed(req.generation, message))
 
     @Slot(int, float, object, str, int)
     def save(self, generation: int, strength: float, path: Path, fmt: str, quality: int) -> None:
@@ -177,11 +168,11 @@ class PreviewWorker(QObject):
             original = self._photo.pixels
             pixels = apply_strength(original, self._enhanced.copy(), strength)
             out = write_photo(self._photo, pixels, Path(path), fmt=fmt or None, quality=quality)
-            self.saved.emit(str(out))
+            self.events.emit(PreviewSaved(Path(out)))
         except LowlightError as exc:
-            self.saveFailed.emit(str(exc))
+            self.events.emit(PreviewSaveFailed(str(exc)))
         except Exception as exc:  # noqa: BLE001 - report, never crash the worker
-            self.saveFailed.emit(f"cannot save '{Path(path).name}': {exc}")
+            self.events.emit(PreviewSaveFailed(f"cannot save '{Path(path).name}': {exc}"))
 
 
 class PreviewController(QObject):

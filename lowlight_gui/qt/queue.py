@@ -45,6 +45,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lowlight_gui.core.events import (
+    BatchFinished,
+    BatchStarted,
+    ImageDone,
+    ImageFailed,
+    ImageSkipped,
+    ImageStarted,
+    TileDone,
+)
 from lowlight_gui.qt.controls import format_ev
 from lowlight_gui.qt.files import expand_inputs, name_filters
 
@@ -122,7 +131,7 @@ class QueueModel(QAbstractListModel):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self._items: list[QueueItem] = []
-        self._keys: dict[Path, int] = {}
+        self._keys: dict[Path, int] = {}  # resolved path -> row
 
     # -- reading --------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -156,7 +165,9 @@ class QueueModel(QAbstractListModel):
 
     def find(self, path: Path | str) -> int:
         """Row of ``path`` or -1."""
-        return self._keys.get(_key(Path(path)), -1)
+        path = Path(path)
+        row = self._keys.get(path)  # a resolved path already (a batch job's): no file system call
+        return row if row is not None else self._keys.get(_key(path), -1)
 
     # -- changing -------------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> int:
@@ -185,6 +196,25 @@ class QueueModel(QAbstractListModel):
         self.changed.emit()
         return item
 
+    # -- batch events (core/events.py, from the batch worker) ------------------------------
+    def apply(self, event: object) -> None:
+        """Show a batch event on its photo's row; other events are ignored. A job's source is
+        the resolved path the row is keyed by, so even a tile event is one dict lookup."""
+        if isinstance(event, ImageStarted):
+            self.mark_running(event.job.source)
+        elif isinstance(event, TileDone):
+            self.set_progress(event.job.source, event.done, event.total)
+        elif isinstance(event, ImageDone):
+            self.mark_done(event.job.source, event.output, event.seconds, event.notes)
+        elif isinstance(event, ImageFailed):
+            self.mark_failed(event.job.source, event.message)
+        elif isinstance(event, ImageSkipped):
+            self.mark_skipped(event.job.source, event.reason)
+        elif isinstance(event, BatchFinished):
+            self.requeue_running()  # after a cancel: the photo that was running
+            self.forget_queued_exposure()
+
+    # -- changing by path -----------------------------------------------------------------
     def mark_running(self, path: Path | str) -> None:
         self._update(path, state=State.RUNNING, progress=0.0, message="", notes=[])
 
@@ -542,7 +572,18 @@ class QueuePanel(QWidget):
                     parts.append(f"{n} {state.value}")
             self.summary.setText(", ".join(parts))
 
-    # -- batch events (forwarded by the window) -------------------------------------------
+    # -- batch events (core/events.py, forwarded by the window) ---------------------------
+    def apply(self, event: object) -> None:
+        """Overall progress from a batch event (the rows follow the model's ``apply``)."""
+        if isinstance(event, BatchStarted):
+            self.on_batch_started(event.total)
+        elif isinstance(event, TileDone):
+            self.on_item_progress(event.done / event.total if event.total else 0.0)
+        elif isinstance(event, (ImageDone, ImageFailed, ImageSkipped)):
+            self.on_item_finished()
+        elif isinstance(event, BatchFinished):
+            self.set_running(False)
+
     def on_batch_started(self, total: int) -> None:
         self.progress.start(total)
         self.set_running(True)

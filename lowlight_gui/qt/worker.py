@@ -1,7 +1,7 @@
-"""Batch worker: core.batch.run_batch on a QThread, reporting through signals.
+"""Batch worker: core.batch.run_batch on a QThread, reporting through one signal.
 
 The worker never touches widgets. The core calls ``on_event`` on the worker thread; each event
-becomes one signal emission, which Qt queues over to the GUI thread.
+object is emitted as it is on ``events``, which Qt queues over to the GUI thread.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from lowlight_gui.core import batch as core_batch
 from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.errors import LowlightError
+from lowlight_gui.core.events import BatchError, BatchEvent, BatchFinished, EngineReady
 
 __all__ = ["BatchController", "BatchWorker", "EngineSpec"]
 
@@ -22,15 +23,10 @@ __all__ = ["BatchController", "BatchWorker", "EngineSpec"]
 class BatchWorker(QObject):
     """Lives on its own QThread; ``run`` is invoked there through a queued signal."""
 
-    batchStarted = Signal(int)  # total
-    itemStarted = Signal(int, str)  # index, source
-    tileProgress = Signal(int, str, int, int)  # index, source, tiles done, tiles total
-    itemDone = Signal(int, str, str, float, list)  # index, source, output, seconds, notes
-    itemFailed = Signal(int, str, str)  # index, source, message
-    itemSkipped = Signal(int, str, str)  # index, source, reason
-    engineReady = Signal(str, list)  # active provider, warnings
-    finished = Signal(int, int, int, bool)  # done, skipped, failed, cancelled
-    error = Signal(str)  # the whole batch could not start (e.g. the model failed to load)
+    # Every core batch event (core/events.py) as it is, in order, plus EngineReady before the
+    # batch and BatchError when it cannot start or stops on a bug; BatchFinished always ends a
+    # run.
+    events = Signal(object)
 
     def __init__(self, engines: EngineCache) -> None:
         super().__init__()
@@ -46,48 +42,31 @@ class BatchWorker(QObject):
     ) -> None:
         try:
             engine = self._engines.get(spec)
-            self.engineReady.emit(engine.active_provider, list(engine.warnings))
+            self.events.emit(EngineReady(engine.active_provider, tuple(engine.warnings)))
             jobs = core_batch.collect_jobs(list(sources), options)
         except LowlightError as exc:
-            self.error.emit(str(exc))
-            self.finished.emit(0, 0, 0, False)
+            self._end(BatchError(str(exc)))
             return
         except Exception as exc:  # noqa: BLE001 - an unexpected failure must still end the batch in the GUI
-            self.error.emit(f"The batch could not start: {exc}")
-            self.finished.emit(0, 0, 0, False)
+            self._end(BatchError(f"The batch could not start: {exc}"))
             return
         finished_sent = False
 
-        def on_event(event: object) -> None:
+        def on_event(event: BatchEvent) -> None:
             nonlocal finished_sent
-            if isinstance(event, core_batch.BatchStarted):
-                self.batchStarted.emit(event.total)
-            elif isinstance(event, core_batch.ImageStarted):
-                self.itemStarted.emit(event.index, str(event.job.source))
-            elif isinstance(event, core_batch.TileDone):
-                self.tileProgress.emit(event.index, str(event.job.source), event.done, event.total)
-            elif isinstance(event, core_batch.ImageDone):
-                self.itemDone.emit(
-                    event.index,
-                    str(event.job.source),
-                    str(event.output),
-                    float(event.seconds),
-                    list(event.notes),
-                )
-            elif isinstance(event, core_batch.ImageFailed):
-                self.itemFailed.emit(event.index, str(event.job.source), event.message)
-            elif isinstance(event, core_batch.ImageSkipped):
-                self.itemSkipped.emit(event.index, str(event.job.source), event.reason)
-            elif isinstance(event, core_batch.BatchFinished):
-                finished_sent = True
-                self.finished.emit(event.done, event.skipped, event.failed, event.cancelled)
+            finished_sent = finished_sent or isinstance(event, BatchFinished)
+            self.events.emit(event)
 
         try:
             core_batch.run_batch(jobs, engine, options, on_event=on_event, cancel=cancel)
         except Exception as exc:  # noqa: BLE001 - the runner reports per image; this is a bug or a crash
-            self.error.emit(f"The batch stopped: {exc}")
+            self.events.emit(BatchError(f"The batch stopped: {exc}"))
         if not finished_sent:
-            self.finished.emit(0, 0, 0, cancel.is_set())
+            self.events.emit(BatchFinished(0, 0, 0, cancel.is_set()))
+
+    def _end(self, error: BatchError) -> None:
+        self.events.emit(error)
+        self.events.emit(BatchFinished(0, 0, 0, False))
 
 
 class BatchController(QObject):
@@ -102,7 +81,8 @@ class BatchController(QObject):
         self.worker = BatchWorker(engines)
         self.worker.moveToThread(self.thread)
         self._runRequested.connect(self.worker.run)
-        self.worker.finished.connect(self._on_finished)
+        # Connected before anyone else: is_running() is False by the time others see the end.
+        self.worker.events.connect(self._on_event)
         self._running = False
         # One token per batch, made before the run is queued so that an early Cancel is kept.
         self._cancel = CancelToken()
@@ -135,6 +115,7 @@ class BatchController(QObject):
         self._running = False
         return bool(stopped)
 
-    @Slot(int, int, int, bool)
-    def _on_finished(self, *_args: object) -> None:
-        self._running = False
+    @Slot(object)
+    def _on_event(self, event: object) -> None:
+        if isinstance(event, BatchFinished):
+            self._running = False

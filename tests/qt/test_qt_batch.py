@@ -7,32 +7,37 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from lowlight_gui.core.events import (
+    BatchFinished,
+    BatchStarted,
+    EngineReady,
+    ImageDone,
+    ImageStarted,
+    PreviewProgress,
+    TileDone,
+)
 from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 
-SIGNALS = (
-    "batchStarted",
-    "itemStarted",
-    "tileProgress",
-    "itemDone",
-    "itemFailed",
-    "itemSkipped",
-    "finished",
-)
 
-
-def _record(worker) -> list[tuple]:
-    log: list[tuple] = []
-    for name in SIGNALS:
-        getattr(worker, name).connect(lambda *args, n=name: log.append((n, *args)))
+def _record(worker) -> list[object]:
+    """The worker's events (core/events.py), as emitted."""
+    log: list[object] = []
+    worker.events.connect(log.append)
     return log
 
 
-def _wait_finished(qtbot, window, log: list[tuple]) -> None:
-    """The worker's signals reach the recorder directly (worker thread) and the window through
+def _started(log: list[object]) -> bool:
+    return any(isinstance(e, ImageStarted) for e in log)
+
+
+def _wait_finished(qtbot, window, log: list[object]) -> None:
+    """The worker's events reach the recorder directly (worker thread) and the window through
     the event loop: wait for both."""
     qtbot.waitUntil(
-        lambda: bool(log) and log[-1][0] == "finished" and not window.queue_panel.is_running(),
+        lambda: bool(log)
+        and isinstance(log[-1], BatchFinished)
+        and not window.queue_panel.is_running(),
         timeout=60000,
     )
 
@@ -52,15 +57,13 @@ def test_batch_runs_to_completion_in_order(make_window, settings, photo_dir, tmp
     _wait_finished(qtbot, window, log)
     assert not window.batch.is_running()
 
-    names = [e[0] for e in log]
-    assert names[0] == "batchStarted" and log[0][1] == 3
-    assert names[-1] == "finished" and log[-1][1:] == (3, 0, 0, False)
+    assert isinstance(log[0], EngineReady) and log[0].provider == "CPU"  # then the batch's own
+    assert log[1] == BatchStarted(3)
+    assert log[-1] == BatchFinished(3, 0, 0, False)
     for index in range(3):
-        mine = [
-            e[0] for e in log if e[0] != "batchStarted" and e[0] != "finished" and e[1] == index
-        ]
-        assert mine[0] == "itemStarted" and mine[-1] == "itemDone"
-        assert set(mine[1:-1]) == {"tileProgress"} and len(mine) >= 3
+        mine = [type(e) for e in log if getattr(e, "index", None) == index]
+        assert mine[0] is ImageStarted and mine[-1] is ImageDone
+        assert set(mine[1:-1]) == {TileDone} and len(mine) >= 3
     assert _files(out) == ["img1_enhanced.jpg", "img2_enhanced.jpg", "img3_enhanced.jpg"]
     assert [i.state for i in window.queue_model.items()] == [State.DONE] * 3
     assert all(i.output and i.output.exists() for i in window.queue_model.items())
@@ -110,11 +113,12 @@ def test_cancel_mid_batch_leaves_no_partial_output(
     window.queue_model.add_paths([big_photos])
     log = _record(window.batch.worker)
     window.start_batch()
-    qtbot.waitUntil(lambda: any(e[0] == "itemStarted" for e in log), timeout=60000)
+    qtbot.waitUntil(lambda: _started(log), timeout=60000)
     window.queue_panel.cancel_button.click()
     _wait_finished(qtbot, window, log)
-    done, _skipped, _failed, cancelled = log[-1][1:]
-    assert cancelled
+    finished = log[-1]
+    assert finished.cancelled
+    done = finished.done
     assert done < 3
     written = _files(out)
     assert len(written) == done  # no partial file, no temp file
@@ -134,7 +138,7 @@ def test_close_window_mid_batch_stops_cleanly(
     window.queue_model.add_paths([big_photos])
     log = _record(window.batch.worker)
     window.start_batch()
-    qtbot.waitUntil(lambda: any(e[0] == "itemStarted" for e in log), timeout=60000)
+    qtbot.waitUntil(lambda: _started(log), timeout=60000)
     window.close()
     assert not window.batch.thread.isRunning()
     assert not window.preview.thread.isRunning()
@@ -154,9 +158,9 @@ def test_conversion_notes_reach_the_queue(make_window, settings, tmp_path, qtbot
     log = _record(window.batch.worker)
     assert window.start_batch()
     _wait_finished(qtbot, window, log)
-    done = {e[2]: e[5] for e in log if e[0] == "itemDone"}  # source -> notes
-    assert done[str(folder / "plain.jpg")] == []
-    assert any("CMYK" in n for n in done[str(folder / "print.jpg")])
+    done = {e.job.source: e.notes for e in log if isinstance(e, ImageDone)}  # source -> notes
+    assert done[folder / "plain.jpg"] == []
+    assert any("CMYK" in n for n in done[folder / "print.jpg"])
     plain, cmyk = window.queue_model.items()
     assert plain.notes == [] and cmyk.state is State.DONE and "CMYK" in cmyk.notes_text()
     tip = window.queue_model.index(1).data(Qt.ItemDataRole.ToolTipRole)
@@ -194,7 +198,7 @@ def test_quitting_mid_batch_asks_first(
     window.queue_model.add_paths([big_photos])
     log = _record(window.batch.worker)
     window.start_batch()
-    qtbot.waitUntil(lambda: any(e[0] == "itemStarted" for e in log), timeout=60000)
+    qtbot.waitUntil(lambda: _started(log), timeout=60000)
     window.dialogs.answer = False  # "Keep enhancing"
     window.quit_action.trigger()
     (title, text), = window.dialogs.questions
@@ -222,21 +226,23 @@ def test_preview_and_batch_share_one_engine_and_cancel_apart(
     window.queue_model.add_paths([write_image(tmp_path / "in" / f"p{i}.png", h=128, w=128)
                                   for i in range(2)])
     log = _record(window.batch.worker)
-    progress: list[tuple] = []
-    window.preview.worker.progress.connect(lambda *args: progress.append(args))
+    progress: list[PreviewProgress] = []
+    window.preview.worker.events.connect(
+        lambda e: progress.append(e) if isinstance(e, PreviewProgress) else None
+    )
     big = write_image(tmp_path / "view" / "big.png", h=256, w=256, seed=4)
     window.show_image(big)
     first = window.preview.generation
     assert window.start_batch()
-    qtbot.waitUntil(lambda: bool(progress) and any(e[0] == "itemStarted" for e in log), timeout=60000)
+    qtbot.waitUntil(lambda: bool(progress) and _started(log), timeout=60000)
     engine = window.engines.current()
     window.show_image(write_image(tmp_path / "view" / "small.png", h=40, w=40, seed=5))
     _wait_finished(qtbot, window, log)
-    assert log[-1][1:] == (2, 0, 0, False)  # the batch was not cancelled with the preview
+    assert log[-1] == BatchFinished(2, 0, 0, False)  # not cancelled with the preview
     assert [i.state for i in window.queue_model.items()] == [State.DONE] * 2
     assert window.engines.current() is engine  # one engine all along
-    first_tiles = [p for p in progress if p[0] == first]
-    assert not first_tiles or first_tiles[-1][1] < first_tiles[-1][2]  # the preview stopped
+    first_tiles = [p for p in progress if p.generation == first]
+    assert first_tiles[-1].done < first_tiles[-1].total  # the first preview stopped
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
 
     # The other way round: cancelling the batch leaves a preview in flight to finish.
@@ -245,10 +251,10 @@ def test_preview_and_batch_share_one_engine_and_cancel_apart(
     progress.clear()
     window.show_image(big)
     assert window.start_batch()
-    qtbot.waitUntil(lambda: bool(progress) and any(e[0] == "itemStarted" for e in log), timeout=60000)
+    qtbot.waitUntil(lambda: bool(progress) and _started(log), timeout=60000)
     window.cancel_batch()
     _wait_finished(qtbot, window, log)
-    assert log[-1][-1] is True  # cancelled
+    assert log[-1].cancelled
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
     assert window.viewer.after_image().width() == 256
     assert window.engines.current() is engine

@@ -6,6 +6,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
+from lowlight_gui.core.events import PreviewResult, PreviewSaved
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import ControlsPanel, format_ev
 from lowlight_gui.qt.queue import QueueModel, QueuePanel, State
@@ -15,10 +16,16 @@ from tests.conftest import write_image
 def _results(window) -> list[tuple[int, str, float]]:
     """(generation, stage, exposure) of every preview pass, recorded on the worker thread."""
     log: list[tuple[int, str, float]] = []
-    window.preview.worker.resultReady.connect(
+    window.preview.worker.events.connect(
         lambda r: log.append((r.generation, r.stage, r.exposure))
+        if isinstance(r, PreviewResult)
+        else None
     )
     return log
+
+
+def _saved(event) -> bool:
+    return isinstance(event, PreviewSaved)
 
 
 def _mean_after(window) -> float:
@@ -150,7 +157,7 @@ def test_save_as_uses_the_exposure_shown(make_window, gain_model, tmp_path, qtbo
     assert not window.save_action.isEnabled()
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     target = tmp_path / "saved.png"
-    with qtbot.waitSignal(window.preview.worker.saved, timeout=30000):
+    with qtbot.waitSignal(window.preview.worker.events, timeout=30000, check_params_cb=_saved):
         window.preview.save(1.0, target, "", 95)
 
     engine = Engine(gain_model, provider="CPU", threads=1)

@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 
+from lowlight_gui.core.events import PreviewProgress, PreviewResult, PreviewSaved
 from lowlight_gui.qt.about import about_markdown, summarize_model_card
 from lowlight_gui.qt.preview import downscale
 from tests.conftest import write_image
+
+
+def _saved(event) -> bool:
+    return isinstance(event, PreviewSaved)
 
 
 def _pixel(window):
@@ -39,8 +44,14 @@ def test_new_photo_cancels_running_preview(make_window, settings, slow_model, tm
     window = make_window(model=slow_model)
     results, progress = [], []
     worker = window.preview.worker
-    worker.resultReady.connect(lambda r: results.append(r.generation))
-    worker.progress.connect(lambda g, done, total: progress.append((g, done, total)))
+
+    def record(event):  # on the worker thread, as emitted
+        if isinstance(event, PreviewResult):
+            results.append(event.generation)
+        elif isinstance(event, PreviewProgress):
+            progress.append((event.generation, event.done, event.total))
+
+    worker.events.connect(record)
     window.show_image(a)
     first = window.preview.generation
     qtbot.waitUntil(lambda: bool(progress), timeout=60000)  # A is mid-run
@@ -78,9 +89,11 @@ def test_save_enhanced_as_writes_full_resolution(make_window, bright_model, tmp_
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     target = tmp_path / "saved" / "dark_enhanced.png"
-    with qtbot.waitSignal(window.preview.worker.saved, timeout=30000) as blocker:
+    with qtbot.waitSignal(
+        window.preview.worker.events, timeout=30000, check_params_cb=_saved
+    ) as blocker:
         window.preview.save(0.5, target, "", 95)
-    assert blocker.args == [str(target)]
+    assert blocker.args == [PreviewSaved(target)]
     from PIL import Image
 
     with Image.open(target) as im:
@@ -103,7 +116,7 @@ def test_save_as_refuses_the_original_before_any_overwrite_question(
 ):
     from PySide6.QtWidgets import QFileDialog
 
-    from lowlight_gui.qt import main_window as main_window_module
+    from lowlight_gui.qt import dialogs as dialogs_module
 
     photo = write_image(tmp_path / "dark.png", h=50, w=70)
     original = photo.read_bytes()
@@ -117,9 +130,11 @@ def test_save_as_refuses_the_original_before_any_overwrite_question(
         calls.append(args)
         return chosen.pop(0), ""
 
-    monkeypatch.setattr(main_window_module.QFileDialog, "getSaveFileName", dialog)
+    monkeypatch.setattr(dialogs_module.QFileDialog, "getSaveFileName", dialog)
     saved: list[str] = []
-    window.preview.worker.saved.connect(saved.append)
+    window.preview.worker.events.connect(
+        lambda e: saved.append(str(e.path)) if isinstance(e, PreviewSaved) else None
+    )
 
     chosen.append(str(photo))  # the original itself
     window.save_action.trigger()
@@ -136,7 +151,7 @@ def test_save_as_refuses_the_original_before_any_overwrite_question(
     assert window.dialogs.questions[-1][0] == "Replace file?"
     window.dialogs.answer = True
     chosen.append(str(other))
-    with qtbot.waitSignal(window.preview.worker.saved, timeout=30000):
+    with qtbot.waitSignal(window.preview.worker.events, timeout=30000, check_params_cb=_saved):
         window.save_action.trigger()
     assert saved == [str(other)] and len(window.dialogs.alerts) == 1
     assert photo.read_bytes() == original

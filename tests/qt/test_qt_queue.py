@@ -159,3 +159,52 @@ def test_open_failures_are_reported(make_window, settings, tmp_path, monkeypatch
     assert not window.queue_panel.open(photo)
     assert window.dialogs.alerts[-1][0] == "Cannot open the file"
     assert str(photo) in window.dialogs.alerts[-1][1]
+
+
+def test_queue_model_applies_batch_events_without_touching_the_disk_per_tile(
+    qtbot, photo_dir, tmp_path, monkeypatch
+):
+    from lowlight_gui.core.batch import BatchOptions, collect_jobs
+    from lowlight_gui.core.events import (
+        BatchFinished,
+        BatchStarted,
+        ImageDone,
+        ImageFailed,
+        ImageSkipped,
+        ImageStarted,
+        TileDone,
+    )
+    from lowlight_gui.qt.queue import QueuePanel
+
+    model = QueueModel()
+    panel = QueuePanel(model)
+    qtbot.addWidget(panel)
+    model.add_paths([photo_dir])
+    a, b, c = collect_jobs(model.paths(), BatchOptions(output_dir=tmp_path / "out"))
+    resolved: list[Path] = []
+    real_resolve = Path.resolve
+    monkeypatch.setattr(
+        Path, "resolve", lambda self, *args, **kw: resolved.append(self) or real_resolve(self)
+    )
+
+    def apply(event):
+        model.apply(event)
+        panel.apply(event)
+
+    panel.set_running(True)
+    apply(BatchStarted(3))
+    apply(ImageStarted(0, a))
+    for done in range(1, 5):
+        apply(TileDone(0, a, done, 4))
+        assert model.item(0).progress == done / 4
+    assert model.item(0).state is State.RUNNING and resolved == []  # dict lookups only
+    apply(ImageDone(0, a, a.output, 1.5, ["converted from CMYK to RGB"]))
+    apply(ImageFailed(1, b, "cannot read 'img2.jpg': the file is empty"))
+    apply(ImageStarted(2, c))
+    assert [i.state for i in model.items()] == [State.DONE, State.FAILED, State.RUNNING]
+    assert model.item(0).output == a.output and model.item(0).notes_text().startswith("conv")
+    apply(BatchFinished(1, 0, 1, True))  # cancelled: the running photo is queued again
+    assert [i.state for i in model.items()] == [State.DONE, State.FAILED, State.QUEUED]
+    assert not panel.is_running()
+    apply(ImageSkipped(2, c, "already exists"))
+    assert model.item(2).state is State.SKIPPED and model.item(2).message == "already exists"

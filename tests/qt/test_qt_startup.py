@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtWidgets import QMessageBox
 
 from lowlight_gui import app as app_module
-from lowlight_gui.qt import main_window as main_window_module
+from lowlight_gui.qt import dialogs as dialogs_module
 from lowlight_gui.qt.startup import check_enhancement
 
 
@@ -20,7 +20,7 @@ class _Recorder:
 
 def test_missing_model_shows_dialog_and_disables_enhancing(qtbot, monkeypatch, settings, tmp_path):
     recorder = _Recorder()
-    monkeypatch.setattr(main_window_module.QMessageBox, "critical", recorder)
+    monkeypatch.setattr(dialogs_module.QMessageBox, "critical", recorder)
     missing = tmp_path / "models" / "lowlight_unet.onnx"
     window = app_module.create_window(["lowlight-gui"], settings=settings, model_path=missing)
     qtbot.addWidget(window)

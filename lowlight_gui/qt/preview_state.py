@@ -1,0 +1,214 @@
+"""The photo on show: its preview requests, and the preview events that come back.
+
+``PreviewState`` asks the preview worker for passes (a new photo; a new exposure: the fast pass
+alone while the slider is held, one at a time), drops the events of superseded requests
+(generations), keeps each pass's (before, after) pair and blends it at the slider's strength,
+and says on ``saveReadyChanged`` whether "Save enhanced as…" would save what is shown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QTimer, Signal
+
+from lowlight_gui.core.engine_cache import EngineSpec
+from lowlight_gui.core.events import (
+    PreviewFailed,
+    PreviewFinished,
+    PreviewOriginal,
+    PreviewProgress,
+    PreviewResult,
+    PreviewSaved,
+    PreviewSaveFailed,
+)
+from lowlight_gui.qt.controls import ControlsPanel
+from lowlight_gui.qt.dialogs import sentence
+from lowlight_gui.qt.preview import PreviewController
+from lowlight_gui.qt.qimage import array_to_qimage, blend_uint8
+from lowlight_gui.qt.status import StatusLine
+from lowlight_gui.qt.viewer import CompareViewer
+
+
+class PreviewState(QObject):
+    """GUI thread only. ``apply`` takes the preview worker's events."""
+
+    saveReadyChanged = Signal(bool)  # the full-resolution result of what is shown is there
+
+    def __init__(
+        self,
+        controller: PreviewController,
+        viewer: CompareViewer,
+        controls: ControlsPanel,
+        status: StatusLine,
+        engine_spec: Callable[[], EngineSpec | None],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.controller = controller
+        self.viewer = viewer
+        self.controls = controls
+        self.status = status
+        self.engine_spec = engine_spec
+        self.current_path: Path | None = None
+        self.full_ready = False  # the full-resolution result of what is shown is there
+        # (before, after) display arrays per stage ("preview", "full") of the current request.
+        self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._original_shown = False  # the current photo's original reached the viewer
+        # The exposure of the current request, and whether that request includes the
+        # full-resolution pass (False for the fast pass alone, while the slider is held).
+        self._exposure = controls.exposure_value()
+        self._final = True
+        self._fast_pass_running = False  # a fast-pass-only request has not finished yet
+        self._exposure_pending = False  # an exposure change waits for that pass to finish
+
+        # Strength changes re-blend the cached result; coalesce slider ticks into one repaint.
+        self._blend_timer = QTimer(self)
+        self._blend_timer.setSingleShot(True)
+        self._blend_timer.setInterval(15)
+        self._blend_timer.timeout.connect(self.show_blend)
+        # Exposure changes the network's input: each change re-runs the preview. The timer
+        # gathers the ticks of one drag movement into one request (see exposure_changed).
+        self._exposure_timer = QTimer(self)
+        self._exposure_timer.setSingleShot(True)
+        self._exposure_timer.setInterval(40)
+        self._exposure_timer.timeout.connect(self._refresh_exposure)
+
+    # -- requests -------------------------------------------------------------------------
+    def show(self, path: Path) -> bool:
+        """Show ``path`` and start its preview (cancelling the previous one); False when it is
+        on show already."""
+        if path == self.current_path and self._pairs:
+            return False
+        self.current_path = path
+        self._pairs = {}
+        self._original_shown = False
+        self._set_full_ready(False)
+        self.viewer.clear_error()
+        self.viewer.set_overlay_text("Loading…")
+        self._request(path, full=True, refresh=False)
+        return True
+
+    def reload(self) -> None:
+        """Preview the photo on show again from its file (e.g. another provider)."""
+        if self.current_path is not None:
+            path, self.current_path = self.current_path, None
+            self.show(path)
+
+    def _request(self, path: Path, full: bool, refresh: bool) -> None:
+        """Preview ``path`` at the slider's exposure (see PreviewRequest for full, refresh)."""
+        exposure = self.controls.exposure_value()
+        self._exposure, self._final = exposure, full
+        self._fast_pass_running = not full
+        self._exposure_pending = False
+        self.controller.request(
+            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh
+        )
+
+    def _set_full_ready(self, ready: bool) -> None:
+        self.full_ready = ready
+        self.saveReadyChanged.emit(ready)
+
+    # -- sliders --------------------------------------------------------------------------
+    def strength_changed(self) -> None:
+        self._blend_timer.start()
+
+    def exposure_changed(self, ev: float) -> None:
+        # Saving follows the slider at once; the preview follows within the timer.
+        self.saveReadyChanged.emit(self.full_ready and ev == self._exposure)
+        # Throttled rather than debounced: a steady drag still updates the preview.
+        if not self._exposure_timer.isActive():
+            self._exposure_timer.start()
+
+    def exposure_released(self) -> None:
+        self._exposure_timer.stop()
+        self._refresh_exposure()
+
+    def _refresh_exposure(self) -> None:
+        """Re-run the shown photo's preview at the slider's exposure: while the slider is held,
+        only the fast downscaled pass, one at a time (the latest value follows the pass in
+        flight rather than cancelling it, so that a steady drag still shows results); after,
+        the fast pass then full resolution, as for a new photo."""
+        if self.current_path is None or self.engine_spec() is None:
+            return
+        dragging = self.controls.exposure.isSliderDown()
+        exposure = self.controls.exposure_value()
+        if exposure == self._exposure and (self._final or dragging):
+            self.saveReadyChanged.emit(self.full_ready)  # back where it was
+            return  # already shown or on its way
+        if dragging and self._fast_pass_running:
+            self._exposure_pending = True
+            return
+        self._set_full_ready(False)  # the full-resolution result is for another exposure now
+        # Reuse the photo in memory only once the worker has it; else read it as usual.
+        self._request(self.current_path, full=not dragging, refresh=self._original_shown)
+
+    # -- events ---------------------------------------------------------------------------
+    def apply(self, event: object) -> None:
+        """A preview worker event; those of a superseded request are dropped."""
+        if isinstance(event, (PreviewSaved, PreviewSaveFailed)):  # not tied to a request
+            self.status.notify(
+                f"Saved {event.path}" if isinstance(event, PreviewSaved) else event.message
+            )
+            return
+        if getattr(event, "generation", None) != self.controller.generation:
+            return
+        if isinstance(event, PreviewOriginal):
+            self._on_original(event)
+        elif isinstance(event, PreviewResult):
+            self._on_result(event)
+        elif isinstance(event, PreviewProgress):
+            if not self.full_ready:
+                text = f"Enhancing at full resolution… {event.done} / {event.total} tiles"
+                self.viewer.set_overlay_text(text)
+        elif isinstance(event, PreviewFailed):
+            self._on_failed(event.message)
+        elif isinstance(event, PreviewFinished):
+            self._fast_pass_running = False
+            if self._exposure_pending:
+                self._exposure_pending = False
+                self._refresh_exposure()
+
+    def _on_original(self, event: PreviewOriginal) -> None:
+        self._original_shown = True
+        self.viewer.set_images(array_to_qimage(event.pixels), None)
+        enhancing = self.engine_spec() is not None
+        self.viewer.set_overlay_text("Enhancing preview…" if enhancing else "")
+
+    def _on_result(self, result: PreviewResult) -> None:
+        if result.stage == "preview":
+            self._pairs.pop("full", None)  # at another exposure, if any: no longer shown
+        self._pairs[result.stage] = (result.before, result.after)
+        self.show_blend()
+        self.status.engine_ready(result.provider, result.warnings)
+        if result.stage == "full":
+            self._final = True  # a small photo's only pass is its full one
+            self._set_full_ready(True)
+            self.viewer.set_overlay_text("")
+            self.status.set_timing(f"{result.seconds:.1f} s for {result.megapixels:.1f} MP")
+        elif not self._final:
+            self.viewer.set_overlay_text("Preview — full resolution when the slider is released")
+        else:
+            self.viewer.set_overlay_text("Preview — enhancing at full resolution…")
+
+    def _on_failed(self, message: str) -> None:
+        self.status.notify(message)
+        if self._original_shown:  # the photo is there, only enhancing it failed
+            self.viewer.set_overlay_text(f"Enhancing failed: {message}")
+        else:  # nothing to show: say why, where the photo would be
+            name = self.current_path.name if self.current_path else "this photo"
+            self.viewer.show_error(f"Cannot show {name}", sentence(message))
+
+    def show_blend(self) -> None:
+        """The cached result at the slider's strength (no inference)."""
+        if not self._pairs:
+            return
+        # While the slider moves, re-mix the small preview (instant even for a 40 MP photo);
+        # the full-resolution mix follows when the slider is released.
+        dragging = self.controls.strength.isSliderDown()
+        stage = "preview" if dragging and "preview" in self._pairs else "full"
+        before, after = self._pairs.get(stage) or next(iter(self._pairs.values()))
+        blended = blend_uint8(before, after, self.controls.strength_value())
+        self.viewer.set_after(array_to_qimage(blended))
