@@ -276,28 +276,10 @@ def cmd_enhance(args: argparse.Namespace) -> int:
 # -- info -------------------------------------------------------------------------------------
 
 
-def model_card_summary(path: Path) -> str | None:
-    """The first paragraph of prose in a model card (headings, lists, tables skipped)."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError:
-        return None
-    para: list[str] = []
-    for line in text.splitlines():
-        s = line.strip()
-        if not s:
-            if para:
-                break
-            continue
-        if s.startswith(("#", "|", "```", "---", "<!--", "- ", "* ", "![")) and not para:
-            continue
-        para.append(s)
-    return " ".join(para) or None
-
-
 def cmd_info(args: argparse.Namespace) -> int:
     from .core.engine import Engine, available_providers, choose_provider
     from .core.errors import LowlightError
+    from .core.modelcard import read_model_card
     from .resources import default_model_path, model_card_path
 
     print(f"lowlight {__version__}")
@@ -315,9 +297,9 @@ def cmd_info(args: argparse.Namespace) -> int:
     status = EXIT_OK
     if model_path.is_file():
         print(f"  size: {model_path.stat().st_size / 1e6:.1f} MB")
-        summary = model_card_summary(model_card_path(model_path))
-        if summary:
-            print(f"  about: {summary}")
+        card = read_model_card(model_card_path(model_path))
+        if card and card.text():
+            print(f"  about: {card.text()}")
         try:
             engine = Engine(model_path, provider=args.provider)
         except LowlightError as exc:

@@ -2,51 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog, QDialogButtonBox, QTextBrowser, QVBoxLayout, QWidget
 
 from lowlight_gui import __version__
-
-_FIGURE_HEADINGS = re.compile(
-    r"result|metric|evaluat|measur|performance|speed|benchmark|figure|quality|limitation",
-    re.IGNORECASE,
-)
-
-
-def summarize_model_card(text: str) -> str:
-    """Markdown: the card's title and opening paragraph, plus its sections with measured figures."""
-    lines = text.splitlines()
-    out: list[str] = []
-    # Title and the first paragraph.
-    i = 0
-    while i < len(lines) and not lines[i].strip():
-        i += 1
-    if i < len(lines) and lines[i].startswith("#"):
-        out.append("#### " + lines[i].lstrip("#").strip())
-        i += 1
-    para: list[str] = []
-    while i < len(lines) and not lines[i].startswith("#"):
-        if lines[i].strip():
-            para.append(lines[i])
-        elif para:
-            break
-        i += 1
-    out.extend(para)
-    # Sections whose heading says they hold numbers.
-    keep = False
-    for line in lines[i:]:
-        if line.startswith("#"):
-            keep = bool(_FIGURE_HEADINGS.search(line))
-            if keep:
-                out.append("")
-                out.append("##### " + line.lstrip("#").strip())
-            continue
-        if keep:
-            out.append(line)
-    return "\n".join(out).strip()
+from lowlight_gui.core.modelcard import read_model_card
 
 
 def about_markdown(model_card: Path | None, providers: list[str], active: str, model: str) -> str:
@@ -62,10 +24,8 @@ def about_markdown(model_card: Path | None, providers: list[str], active: str, m
         f"**Active:** {active or 'not started yet'}",
     ]
     if model_card is not None and model_card.is_file():
-        try:
-            summary = summarize_model_card(model_card.read_text(encoding="utf-8"))
-        except OSError:
-            summary = ""
+        card = read_model_card(model_card)
+        summary = card.markdown() if card else ""
         if summary:
             parts += ["", "---", "", summary]
     else:

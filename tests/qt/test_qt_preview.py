@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from lowlight_gui.core.events import PreviewProgress, PreviewResult, PreviewSaved
-from lowlight_gui.qt.about import about_markdown, summarize_model_card
+from lowlight_gui.core.modelcard import summarize_model_card
+from lowlight_gui.qt.about import about_markdown
 from lowlight_gui.qt.preview import downscale
 from tests.conftest import write_image
 
@@ -77,7 +78,7 @@ def test_about_summarizes_model_card(tmp_path):
         "## Training\nlots of detail\n\n"
         "## Evaluation results\n| set | PSNR |\n|---|---|\n| LOL | 21.3 dB |\n"
     )
-    summary = summarize_model_card(card.read_text())
+    summary = summarize_model_card(card.read_text()).markdown()
     assert "Lowlight U-Net" in summary and "21.3 dB" in summary and "lots of detail" not in summary
     text = about_markdown(card, ["CUDA", "CPU"], "CPU", "models/x.onnx")
     assert "CUDA, CPU" in text and "21.3 dB" in text
