@@ -92,7 +92,7 @@ def main() -> None:
     print(f"\n| method ({len(val)} validation pairs, full resolution) | PSNR | SSIM | MSE | MAE | GT-mean PSNR |")
     print("|---|---|---|---|---|---|")
     for name, fn in methods.items():
-        m = evaluate_pairs(val, fn)["mean"]
+        m = evaluate_pairs(val, fn).mean
         rows[name] = m
         print(f"| {name} | {m['psnr']:.2f} | {m['ssim']:.3f} | {m['mse']:.4f} | {m['mae']:.4f} | {m['gt_mean_psnr']:.2f} |", flush=True)
     if a.json:

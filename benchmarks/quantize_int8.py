@@ -93,7 +93,7 @@ def main() -> int:
     rows = {}
     for label, path in (("fp32", args.model), ("int8", args.out)):
         engine = Engine(path, provider="cpu", threads=args.threads)
-        scores = evaluate_pairs(pairs, lambda x, e=engine: enhance_array(x, e))["mean"]
+        scores = evaluate_pairs(pairs, lambda x, e=engine: enhance_array(x, e)).mean
         speed = {name: best_ms_per_mp(engine, h, w, tile, 3) for name, (h, w, tile) in cases.items()}
         rows[label] = {**scores, "ms_per_mp": speed, "mb": path.stat().st_size / 1e6}
         print(

@@ -51,7 +51,7 @@ BUNDLE_MANIFEST = "lowlight-bundle.json"
 # Modules that only training, evaluation or development use; the GUI must not pull them in.
 HEAVY_MODULES: tuple[str, ...] = (
     "torch", "matplotlib", "skimage", "scipy", "tkinter", "IPython", "pytest",
-    "lowlight_gui.core.metrics", "lowlight_gui.core.evaluate", "lowlight_gui.core.plots",
+    "lowlight_gui.core.metrics", "lowlight_gui.core.evaluate", "lowlight_gui.plots",
 )
 # Providers shipped as a separate shared library (loaded by ONNX Runtime at run time, through
 # onnxruntime_providers_shared); DirectML, CoreML and CPU are built into onnxruntime itself.

@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import subprocess
 import sys
-import types
 
 import pytest
 
@@ -129,21 +128,47 @@ def test_info_without_model(tmp_path, capsys):
     assert "not found" in out and "provider chosen:" in out
 
 
-def test_eval_calls_evaluate_main(monkeypatch, tmp_path):
-    seen = {}
-    fake = types.ModuleType("lowlight_gui.core.evaluate")
-    fake.main = lambda args: seen.setdefault("args", args) and 0
-    monkeypatch.setitem(sys.modules, "lowlight_gui.core.evaluate", fake)
-    import lowlight_gui.core as core_pkg
-
-    monkeypatch.setattr(core_pkg, "evaluate", fake, raising=False)
-    code = cli.main(["eval", str(tmp_path / "low"), str(tmp_path / "high"), "--json",
-                     str(tmp_path / "r.json"), "--tile", "256"])
-    assert code == 0
-    args = seen["args"]
-    assert args.low_dir == tmp_path / "low" and args.tile == 256 and args.plots is None
+def test_eval_arguments():
+    args = cli.build_parser().parse_args(["eval", "low", "high", "--json", "r.json", "--tile",
+                                          "256"])
+    assert args.handler is cli.cmd_eval
+    assert str(args.low_dir) == "low" and args.tile == 256 and args.plots is None
     assert args.provider is None and args.model is None
     assert args.exposure == 0.0  # eval measures the model's own exposure unless asked
+
+
+def test_eval_prints_the_table_and_writes_the_report(tmp_path, tiny_model, capsys, monkeypatch):
+    import json
+
+    from lowlight_gui.core import evaluate
+
+    for i in range(2):
+        write_image(tmp_path / "low" / f"p{i}.png", seed=i)
+        write_image(tmp_path / "high" / f"p{i}.png", seed=10 + i)
+    seen = []
+    real = evaluate.evaluate_pairs
+    monkeypatch.setattr(
+        evaluate, "evaluate_pairs", lambda *a, **k: seen.append(k["keep"]) or real(*a, **k)
+    )
+    report = tmp_path / "r.json"
+    code, out, _ = run(capsys, "eval", tmp_path / "low", tmp_path / "high", "--model", tiny_model,
+                       "--json", report, "--tile", "256", "--exposure", "0.5")
+    assert code == 0 and seen == [0]  # no plots: no image kept
+    lines = out.splitlines()
+    assert lines[0] == f"model {tiny_model} on CPU, 2 pairs, tile 256, exposure +0.5 EV"
+    assert lines[1].split() == ["image", "PSNR", "SSIM", "MSE", "MAE", "GT-mean"]
+    assert [line.split()[0] for line in lines[2:4]] == ["p0.png", "p1.png"]
+    assert lines[4] == "-" * len(lines[1]) and lines[5].startswith("mean ")
+    assert lines[6] == f"wrote {report}"
+    data = json.loads(report.read_text())
+    assert list(data) == ["mean", "images"]
+    assert list(data["images"][0]) == ["name", "psnr", "ssim", "mse", "mae", "gt_mean_psnr",
+                                       "seconds"]
+    assert lines[5].split()[1:] == [
+        f"{data['mean']['psnr']:.2f}", f"{data['mean']['ssim']:.4f}",
+        f"{data['mean']['mse']:.5f}", f"{data['mean']['mae']:.5f}",
+        f"{data['mean']['gt_mean_psnr']:.2f}",
+    ]
 
 
 def test_console_entry_runs(tiny_model):

@@ -1,10 +1,18 @@
-"""The evaluation's pictures: PSNR per epoch, predicted vs. true pixels, comparison grids."""
+"""`lowlight eval --plots`: PSNR per epoch, predicted vs. true pixels, comparison grids.
+
+Beside the CLI rather than in core: drawing is presentation (and matplotlib a development
+dependency the app never imports).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from lowlight_gui.core.evaluate import Sample
 
 
 def _pyplot():
@@ -33,12 +41,12 @@ def psnr_curve(history: list[dict], path: Path) -> Path:
     return path
 
 
-def scatter(kept: list[tuple], path: Path, samples: int = 200_000) -> Path:
+def scatter(kept: list[Sample], path: Path, samples: int = 200_000) -> Path:
     """Predicted vs. reference pixel values over the kept images, as a density plot."""
     plt = _pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
-    pred = np.concatenate([k[2].reshape(-1) for k in kept])
-    true = np.concatenate([k[3].reshape(-1) for k in kept])
+    pred = np.concatenate([k.enhanced.reshape(-1) for k in kept])
+    true = np.concatenate([k.reference.reshape(-1) for k in kept])
     idx = np.random.default_rng(0).choice(pred.size, min(samples, pred.size), replace=False)
     fig, ax = plt.subplots(figsize=(4.6, 4.2), dpi=120)
     hb = ax.hexbin(true[idx], pred[idx], gridsize=60, bins="log", cmap="viridis", extent=(0, 1, 0, 1))
@@ -52,7 +60,7 @@ def scatter(kept: list[tuple], path: Path, samples: int = 200_000) -> Path:
     return path
 
 
-def grid(kept: list[tuple], path: Path) -> Path:
+def grid(kept: list[Sample], path: Path) -> Path:
     """One row per image: low | enhanced | reference."""
     plt = _pyplot()
     path.parent.mkdir(parents=True, exist_ok=True)
