@@ -1,4 +1,5 @@
-"""GUI entry point: ``lowlight-gui`` and ``python -m lowlight_gui``."""
+"""The GUI application: ``create_app``, ``create_window`` and ``main`` (started from
+``lowlight_gui.__main__``, which also dispatches ``--self-test``)."""
 
 from __future__ import annotations
 
@@ -72,11 +73,8 @@ def create_window(
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The GUI (``--self-test`` is dispatched before this, in ``lowlight_gui.__main__``)."""
     argv = list(sys.argv if argv is None else argv)
-    if "--self-test" in argv:
-        from lowlight_gui import selftest  # written for packaged builds; imported only when asked
-
-        return selftest.main(argv[1:])
     app = create_app(argv)
     window = create_window(argv)  # noqa: F841 - keep a reference while the loop runs
     return app.exec()

@@ -2,7 +2,7 @@
 
 import sys
 
-from lowlight_gui.app import main
+from lowlight_gui.__main__ import main
 
 if __name__ == "__main__":
     sys.exit(main())

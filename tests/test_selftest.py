@@ -67,3 +67,26 @@ def test_sample_is_small_dark_and_reproducible(tmp_path):
     )
     assert made.returncode == 0, made.stderr
     assert (tmp_path / "s.jpg").read_bytes() == sample.read_bytes()
+
+
+def _imports(module: str) -> set[str]:
+    """The lowlight_gui modules a module of ours imports, anywhere in it (lazy imports too)."""
+    import ast
+
+    path = ROOT / (module.replace(".", "/") + ".py")
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.module:
+            base = node.module if node.level == 0 else "lowlight_gui." + node.module
+            found |= {base, *(f"{base}.{a.name}" for a in node.names)}
+        elif isinstance(node, ast.Import):
+            found |= {a.name for a in node.names}
+    return {m for m in found if m.startswith("lowlight_gui")}
+
+
+def test_no_import_circle_between_the_app_and_the_selftest():
+    """The entry point (__main__) chooses between them; the self-test starts the GUI through
+    app, so app must not import the self-test back."""
+    assert "lowlight_gui.app" in _imports("lowlight_gui.selftest")
+    assert not {m for m in _imports("lowlight_gui.app") if "selftest" in m}
+    assert {"lowlight_gui.selftest", "lowlight_gui.app"} <= _imports("lowlight_gui.__main__")
