@@ -357,6 +357,8 @@ def with_cancel(engine: EngineLike, cancel: CancelToken | None) -> EngineLike:
     ``cancel`` is None). The engine must accept ``cancel=`` in ``run`` (and ``condition``)."""
     if cancel is None:
         return engine
+    if not isinstance(cancel, CancelToken):  # a threading.Event could not stop a run in flight
+        raise TypeError(f"cancel must be a CancelToken, not {type(cancel).__name__}")
     if isinstance(engine, _CancellableEngine):  # one token per run: the newer one
         engine = engine._engine
     return _CancellableEngine(engine, cancel)  # type: ignore[return-value]

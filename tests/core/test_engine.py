@@ -250,6 +250,8 @@ def test_with_cancel_hands_every_run_its_token(engine):
         view.run(x)
     again = with_cancel(view, CancelToken())  # a later run's token replaces the earlier one
     assert again.run(x).shape == (1, 3, 8, 8)
+    with pytest.raises(TypeError, match="CancelToken"):
+        with_cancel(engine, threading.Event())  # it could not stop the run in flight
 
 
 def test_engine_module_has_no_torch():
