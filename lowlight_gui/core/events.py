@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # annotations only: importing events stays cheap
     import numpy as np
 
     from .batch import Job
+    from .imageio import Photo
 
 
 # -- batch --------------------------------------------------------------------------------------
@@ -100,7 +101,7 @@ class PreviewOriginal:
 
     generation: int
     pixels: np.ndarray  # uint8 HxWx3
-    photo: Any  # imageio.Photo
+    photo: Photo
 
 
 @dataclass
