@@ -50,6 +50,7 @@ def enhance_pixels(
     tile: int = DEFAULT_TILE,
     on_tile: OnTile | None = None,
     cancel: Any = None,
+    out: np.ndarray | None = None,
 ) -> np.ndarray:
     """Enhance pixels in their stored type and return a new array of the same shape and type.
 
@@ -59,12 +60,19 @@ def enhance_pixels(
     ``cancel`` (threading.Event or callable) is checked between tiles and raises ``Cancelled``.
     When the provider runs out of memory the image is redone with tiles half the size, down to
     the smallest tile the model allows. Peak extra memory: the output plus one band of rows.
+
+    ``out=data`` (a writable array) enhances in place: each band of rows is written over the
+    rows that no later tile reads, so no second full-size array is needed. ``data`` is then
+    garbage if this raises, and an out-of-memory error after the first band cannot be retried.
     """
     strength = float(strength)
     if not 0.0 <= strength <= 1.0:
         raise LowlightError(f"strength must be between 0 and 1, got {strength:g}")
     if data.ndim == 2:
-        return enhance_pixels(data[:, :, None], engine, strength, tile, on_tile, cancel)[:, :, 0]
+        out3 = None if out is None else out[:, :, None]
+        return enhance_pixels(
+            data[:, :, None], engine, strength, tile, on_tile, cancel, out3
+        )[:, :, 0]
     if data.ndim != 3 or data.shape[2] not in (1, 3):
         raise ValueError(f"expected an HxWx3 or HxWx1 image, got shape {data.shape}")
     out_dtype = data.dtype if data.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
@@ -78,8 +86,16 @@ def enhance_pixels(
         gain = estimate_gain(data, engine.gain_model)
         # A photo that is already well exposed is mostly left as it is (see GainModel.full).
         strength *= engine.gain_model.model_weight(gain)
+    in_place = out is not None and np.shares_memory(out, data)
+    if out is not None and (out.shape != data.shape or out.dtype != out_dtype):
+        raise ValueError(f"out must be {data.shape} {out_dtype}, got {out.shape} {out.dtype}")
     if strength == 0.0:
-        return np.array(data, dtype=out_dtype)
+        if in_place:
+            return out
+        if out is None:
+            return np.array(data, dtype=out_dtype)
+        out[...] = data
+        return out
 
     grey = data.shape[2] == 1
 
@@ -92,8 +108,12 @@ def enhance_pixels(
             result = result.mean(axis=0, keepdims=True, dtype=np.float32)
         return result.transpose(1, 2, 0)
 
-    out = np.empty(data.shape, out_dtype)
-    flush = _flusher(data, out, strength)
+    if out is None:
+        out = np.empty(data.shape, out_dtype)
+    if in_place and out is not data:
+        raise ValueError("out may be data itself or an array of its own, not a view of part of it")
+    written = [False]  # set once a band has been flushed (in place: data is no longer intact)
+    flush = _flusher(data, out, strength, written)
     h, w = data.shape[:2]
     smallest = min_tile(overlap, factor)
     current = int(tile)
@@ -107,6 +127,8 @@ def enhance_pixels(
             if not is_out_of_memory(exc):
                 raise
             nxt = _next_tile(current, h, w, smallest)
+            if in_place and written[0]:
+                nxt = None  # part of the photo is already overwritten: no second try
             if nxt is None:
                 raise LowlightError(
                     f"not enough memory to enhance a {w}x{h} photo, even in {current}-pixel tiles"
@@ -119,7 +141,7 @@ def enhance_pixels(
 
 
 def _flusher(
-    data: np.ndarray, out: np.ndarray, strength: float
+    data: np.ndarray, out: np.ndarray, strength: float, written: list[bool]
 ) -> Callable[[int, int, np.ndarray], None]:
     """The tiling flush: clip a band of blended rows, mix in the original by ``strength`` and
     store it in ``out``'s type (rounded), so that no full-size float array is ever made."""
@@ -128,6 +150,7 @@ def _flusher(
     s = np.float32(strength)
 
     def flush(y0: int, y1: int, rows: np.ndarray) -> None:
+        written[0] = True
         np.clip(rows, 0.0, 1.0, out=rows)
         if strength < 1.0:
             original = np.divide(data[y0:y1], scale, dtype=np.float32)

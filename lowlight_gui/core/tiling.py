@@ -206,7 +206,10 @@ def blend_tiled(
     uint8/uint16) and hand the blended result to ``flush(y0, y1, rows)`` in row bands.
 
     Every image row is flushed exactly once, top to bottom; ``rows`` is a float32 (y1-y0, W, C)
-    view into a reused buffer that the callee may modify but must not keep. ``on_tile(done,
+    view into a reused buffer that the callee may modify but must not keep. When ``flush`` is
+    called for rows y0..y1, no tile reads image rows above y1 any more (also not through the
+    reflect padding at the bottom: a tile is at least 2 margins + 3 factor steps high), so
+    ``flush`` may write its result over them in ``image`` itself. ``on_tile(done,
     total)`` is called after each tile; ``cancel`` (a ``threading.Event`` or a callable returning
     True to stop) is checked before each tile and raises ``Cancelled``.
     """

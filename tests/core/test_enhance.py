@@ -188,3 +188,44 @@ def test_enhance_photo_on_a_stored_photo(engines):
     np.testing.assert_allclose(
         out, enhance_pixels(stored, engines["f2"], tile=0) / np.float32(255), atol=1e-6
     )
+
+
+@pytest.mark.parametrize("h,w,tile", [(300, 200, 64), (257, 131, 64), (129, 77, 0), (64, 64, 64),
+                                      (1000, 90, 64), (33, 500, 64)])
+@pytest.mark.parametrize("which", ["f4", "gain"])
+def test_in_place_gives_the_same_result(engines, h, w, tile, which):
+    """out=data overwrites rows as soon as no tile needs them: the result must not change."""
+    stored = np.rint(smooth_noisy(h, w, seed=h + w) * 65535).astype(np.uint16)
+    expected = enhance_pixels(stored, engines[which], strength=0.8, tile=tile)
+    data = stored.copy()
+    out = enhance_pixels(data, engines[which], strength=0.8, tile=tile, out=data)
+    assert out is data
+    np.testing.assert_array_equal(out, expected)
+    grey = stored[..., :1].copy()
+    np.testing.assert_array_equal(
+        enhance_pixels(grey, engines[which], tile=tile, out=grey),
+        enhance_pixels(stored[..., :1], engines[which], tile=tile),
+    )
+
+
+def test_in_place_out_of_memory_after_a_band_is_not_retried():
+    class LateOom(OomEngine):
+        """Runs out of memory on big tiles once the second row of tiles has begun."""
+
+        def run(self, batch, gain=None):
+            self.shapes.append(batch.shape)
+            if len(self.shapes) > 2 and batch.shape[2] > self.limit:
+                return super().run(batch, gain)
+            return batch * 0.5
+
+    def photo():
+        return np.rint(smooth_noisy(600, 700) * 255).astype(np.uint8)
+
+    data = photo()
+    with pytest.raises(LowlightError, match="not enough memory"):
+        enhance_pixels(data, LateOom(limit=300), tile=512, out=data)
+    # not in place, the same failure is retried with smaller tiles
+    engine = LateOom(limit=300)
+    out = enhance_pixels(photo(), engine, tile=512)
+    assert np.abs(out.astype(int) - photo().astype(int) / 2).max() <= 0.5 + 1e-6
+    assert engine.shapes[-1][2] == 256
