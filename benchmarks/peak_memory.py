@@ -29,7 +29,9 @@ CASES = {
     "48jpg": (6000, 8000, ".jpg", 8),
     "48png16": (6000, 8000, ".png", 16),
     "24grey": (4000, 6000, ".jpg", 1),  # greyscale JPEG (bits=1 means one 8-bit channel)
+    "196black": (14000, 14000, ".png", 0),  # an all-black 8-bit RGB PNG of 0.6 MB (bits=0)
 }
+DEFAULT_CASES = ["small", "24jpg", "48jpg", "48png16", "24grey"]  # 196black takes minutes
 
 
 def make_photo(path: Path, h: int, w: int, bits: int) -> None:
@@ -37,6 +39,10 @@ def make_photo(path: Path, h: int, w: int, bits: int) -> None:
     import cv2
     import numpy as np
 
+    if bits == 0:
+        if not cv2.imwrite(str(path), np.zeros((h, w, 3), np.uint8)):
+            raise SystemExit(f"could not write {path}")
+        return
     rng = np.random.default_rng(0)
     grey = bits == 1
     maxval = 65535 if bits == 16 else 255
@@ -70,12 +76,12 @@ def run_case(photo: Path, out_dir: Path, args: argparse.Namespace) -> dict:
     code = os.waitstatus_to_exitcode(status)
     scale = 1 if sys.platform == "darwin" else 1024  # ru_maxrss: bytes on macOS, KiB elsewhere
     return {"peak_mb": usage.ru_maxrss * scale / 1e6, "seconds": round(seconds, 1),
-            "exit": code, "output": output.strip().splitlines()[-1:] }
+            "exit": code, "output": output.strip().splitlines()[-1:]}
 
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
+    p.add_argument("--cases", nargs="+", choices=list(CASES), default=DEFAULT_CASES)
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "lowlight-peak-memory")
     p.add_argument("--model", type=Path, default=None)
     p.add_argument("--threads", type=int, default=2)

@@ -82,9 +82,9 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif"}
 )
 
-#: Peak memory of enhancing a photo: at most this many bytes per pixel (a 16-bit RGB photo: 6 for
-#: the photo, 6 for the result; an 8-bit one needs about 7) plus a fixed part (Python, ONNX
-#: Runtime and the model, one band of tiles). Measured: README, "Speed and memory".
+#: Peak memory of enhancing a photo: at most this many bytes per pixel (OpenCV's 16-bit decoder
+#: briefly needs 12; enhancing and encoding need about 7) plus a fixed part (Python, ONNX Runtime
+#: and the model, one band of tiles). Measured: README, "Measured figures".
 BYTES_PER_PIXEL = 12
 FIXED_BYTES = 400_000_000
 MEMORY_SHARE = 0.75  # of the physical memory (or the container's limit) a photo may take
@@ -122,17 +122,18 @@ def physical_memory() -> int | None:
     return total if total and total > 0 else None
 
 
-def pixel_limit(memory: int | None = None) -> int:
+def pixel_limit(memory: int | None = None, bytes_per_pixel: float = BYTES_PER_PIXEL) -> int:
     """The largest photo (in pixels) that fits ``MEMORY_SHARE`` of ``memory`` bytes by the
-    formula ``BYTES_PER_PIXEL * pixels + FIXED_BYTES``, kept between ``MIN_MAX_PIXELS`` and
+    formula ``bytes_per_pixel * pixels + FIXED_BYTES``, kept between ``MIN_MAX_PIXELS`` and
     ``MAX_MAX_PIXELS``. ``memory`` defaults to this machine's (``physical_memory``); when that
-    is unknown, 200 MP (what 3.6 GB allows)."""
+    is unknown, 200 MP (what 3.6 GB allows). A caller that needs more per pixel (the GUI's
+    float preview) passes its own ``bytes_per_pixel`` and reads with that ``max_pixels``."""
     if memory is None:
         memory = physical_memory()
     if not memory:
         return 200_000_000
-    pixels = (memory * MEMORY_SHARE - FIXED_BYTES) // BYTES_PER_PIXEL
-    return int(min(max(pixels, MIN_MAX_PIXELS), MAX_MAX_PIXELS))
+    pixels = int((memory * MEMORY_SHARE - FIXED_BYTES) // bytes_per_pixel)
+    return min(max(pixels, MIN_MAX_PIXELS), MAX_MAX_PIXELS)
 
 
 #: Largest image read, in pixels: ``pixel_limit()`` of this machine (1 GP on 24 GB, 467 MP on
@@ -416,14 +417,31 @@ def _pillow_array(
         scale = 1.0 if mode == "I" else 65535.0  # "I" holds 16-bit grey values; "F" holds 0..1
         return np.clip(array * scale, 0, 65535).round().astype(np.uint16), notes, icc_ok
     elif mode.startswith("I;16"):
-        return np.asarray(im).astype(np.uint16), notes, icc_ok  # native byte order
+        return _to_numpy(im).astype(np.uint16, copy=False), notes, icc_ok  # native byte order
     elif mode not in ("L", "LA", "RGB", "RGBA"):
         try:
             im = im.convert("RGB")
         except ValueError as exc:
             raise fail(f"its colour mode {mode} is not supported") from exc
         notes.append(f"converted from {mode} to RGB")
-    return np.asarray(im), notes, icc_ok
+    return _to_numpy(im), notes, icc_ok
+
+
+def _to_numpy(im: Image.Image) -> np.ndarray:
+    """A loaded Pillow image as a new, writable numpy array, copied a strip of rows at a time.
+
+    ``np.asarray(im)`` goes through ``im.tobytes()``, which holds the pixels twice more while it
+    joins its chunks (about 10 bytes per pixel at the peak for RGB, instead of 7 here), and its
+    array is read-only, so the batch could not enhance it in place.
+    """
+    w, h = im.size
+    step = max(1, (1 << 22) // max(1, w))  # about 4 MP per strip
+    first = np.asarray(im.crop((0, 0, w, min(step, h))))
+    out = np.empty((h, *first.shape[1:]), first.dtype)
+    out[: first.shape[0]] = first
+    for y in range(first.shape[0], h, step):
+        out[y:y + step] = np.asarray(im.crop((0, y, w, min(y + step, h))))
+    return out
 
 
 def _cmyk_to_rgb(im: Image.Image) -> tuple[Image.Image, bool]:

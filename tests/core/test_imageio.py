@@ -428,6 +428,7 @@ def test_pixel_limit_follows_memory() -> None:
     assert imageio.pixel_limit(4 * gb) == 216_666_666
     assert imageio.pixel_limit(1 * gb) == 50_000_000
     assert imageio.pixel_limit(1000 * gb) == 1_000_000_000
+    assert imageio.pixel_limit(8 * gb, bytes_per_pixel=40) == 140_000_000  # e.g. a float preview
     assert MAX_PIXELS == imageio.pixel_limit() and Image.MAX_IMAGE_PIXELS == MAX_PIXELS
     memory = imageio.physical_memory()
     assert memory is None or memory > 100_000_000
