@@ -77,6 +77,12 @@ def _int_range(lo: int, hi: int | None = None):
     return parse
 
 
+def _add_verbose(parser: argparse.ArgumentParser) -> None:
+    """-v on a subcommand too; SUPPRESS keeps it from resetting one given before the command."""
+    parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
+                        help="log details to stderr; enhance also names the skipped files")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="lowlight",
@@ -85,7 +91,8 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument("--version", action="version", version=f"lowlight {__version__}")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log details to stderr")
+    parser.add_argument("-v", "--verbose", action="store_true",
+                        help="log details to stderr; enhance also names the skipped files")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -118,11 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="ONNX model (default: the shipped model)")
     p.add_argument("--threads", type=_int_range(0), default=0,
                    help="CPU threads for the model; 0 = all cores (default)")
+    _add_verbose(p)
     p.set_defaults(handler=cmd_enhance)
 
     p = sub.add_parser("info", help="show the version, the model and the execution providers")
     p.add_argument("--model", type=Path, help="ONNX model (default: the shipped model)")
     p.add_argument("--provider", default="auto", help="provider to try (default auto)")
+    _add_verbose(p)
     p.set_defaults(handler=cmd_info)
 
     p = sub.add_parser(
@@ -142,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=_int_range(0), default=0, help="CPU threads (0 = all)")
     p.add_argument("--pairs", type=Path, default=None, help="pairs.tsv (columns low, high)")
     p.add_argument("--only", type=Path, default=None, help="file of low names to keep (a split)")
+    _add_verbose(p)
     p.set_defaults(handler=cmd_eval)
     return parser
 
@@ -154,12 +164,14 @@ def _err(message: str) -> None:
 
 
 class _Progress:
-    """tqdm bars: images (outer) and tiles of the current image (inner)."""
+    """tqdm bars: images (outer) and tiles of the current image (inner); one line per photo that
+    failed, has conversion notes, or (verbose) was skipped, printed once, as it happens."""
 
-    def __init__(self, total: int):
+    def __init__(self, total: int, verbose: bool = False):
         from tqdm import tqdm
 
         self._tqdm = tqdm
+        self.verbose = verbose
         self.images = tqdm(total=total, unit="img", desc="photos", position=0, disable=None)
         self.tiles = None
 
@@ -179,8 +191,9 @@ class _Progress:
         elif isinstance(event, (b.ImageDone, b.ImageSkipped, b.ImageFailed)):
             self._close_tiles()
             self.images.update(1)
-            if isinstance(event, b.ImageFailed):
-                self._tqdm.write(f"FAILED {event.job.source}: {event.message}", file=sys.stderr)
+            line = _event_line(event, self.verbose)
+            if line:
+                self._tqdm.write(line, file=sys.stdout)
         elif isinstance(event, b.BatchFinished):
             self.close()
 
@@ -194,8 +207,37 @@ class _Progress:
         self.images.close()
 
 
+def _event_line(event, verbose: bool) -> str | None:
+    """The line printed for a finished photo, or None."""
+    from .core import batch as b
+
+    if isinstance(event, b.ImageFailed):
+        return f"FAILED {event.job.source}: {event.message}"
+    if isinstance(event, b.ImageDone) and event.notes:
+        return f"note {event.job.source}: " + "; ".join(event.notes)
+    if isinstance(event, b.ImageSkipped) and verbose:
+        return f"skipped {event.job.source}: {event.reason}"
+    return None
+
+
+def _tile_warning(requested: int, engine) -> str | None:
+    """Say so when the model cannot use the tile size asked for (too small, or off its grid)."""
+    from .core.tiling import effective_tile, min_tile
+
+    if requested <= 0:
+        return None
+    used = effective_tile(requested, engine.overlap, engine.factor)
+    if used == requested:
+        return None
+    if used == min_tile(engine.overlap, engine.factor):
+        why = f"this model's smallest tile is {used} px (its context margins and blending need it)"
+    else:
+        why = f"tiles are a multiple of the model's factor, {engine.factor} px"
+    return f"--tile {requested}: {why}; using {used} px tiles"
+
+
 def cmd_enhance(args: argparse.Namespace) -> int:
-    from .core.batch import BatchOptions, collect_jobs, run_batch
+    from .core.batch import BatchOptions, check_output, collect_jobs, run_batch
     from .core.cancel import CancelToken
     from .core.engine import Engine
     from .core.errors import LowlightError
@@ -213,6 +255,11 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     if not jobs:
         _err("no photos found in " + ", ".join(repr(str(i)) for i in args.inputs))
         return EXIT_FAILED
+    try:  # an output that cannot be written is refused before a single photo is computed
+        check_output(jobs, options)
+    except LowlightError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
     try:
         engine = Engine(args.model, provider=args.provider, threads=args.threads)
     except LowlightError as exc:
@@ -220,9 +267,13 @@ def cmd_enhance(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     for warning in engine.warnings:
         _err(f"warning: {warning}")
+    tile_warning = _tile_warning(args.tile, engine)
+    if tile_warning:
+        _err(f"warning: {tile_warning}")
 
     cancel = CancelToken()  # also stops the run in flight
-    progress = _Progress(len(jobs))
+    verbose = bool(getattr(args, "verbose", False))
+    progress = _Progress(len(jobs), verbose)
     box: dict = {}
     finished = threading.Event()
 
@@ -261,8 +312,6 @@ def cmd_enhance(args: argparse.Namespace) -> int:
         raise box["error"]
     result = box["result"]
 
-    for failed in result.failed:
-        print(f"FAILED {failed.job.source}: {failed.message}")
     summary = f"{len(result.done)} done, {len(result.skipped)} skipped, {len(result.failed)} failed"
     if result.cancelled:
         left = len(jobs) - len(result.done) - len(result.skipped) - len(result.failed)
@@ -389,7 +438,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.verbose else logging.ERROR,
+        level=logging.INFO if getattr(args, "verbose", False) else logging.ERROR,
         format="%(levelname)s %(name)s: %(message)s",
     )
     if not getattr(args, "command", None):

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -49,13 +50,13 @@ def test_enhance_exposure_reaches_the_core(folder, tiny_model, monkeypatch, caps
     from lowlight_gui.core import batch as batch_mod
 
     seen: list[float] = []
-    real = batch_mod.enhance_photo
+    real = batch_mod.enhance_pixels
 
     def recording(*args, **kwargs):
         seen.append(kwargs["exposure"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(batch_mod, "enhance_photo", recording)
+    monkeypatch.setattr(batch_mod, "enhance_pixels", recording)
     code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
                          "--threads", "1", "--exposure", "1")
     assert code == 0, err
@@ -251,3 +252,91 @@ def test_ctrl_c_cancels_cleanly(folder, monkeypatch, capsys):
     assert "0 done, 0 skipped, 0 failed, cancelled" in out and "cancelling" in err
     assert not (folder / "enhanced").exists()
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+# -- issue 10: fail fast, tell the user ------------------------------------------------------------
+
+
+class _NoEngine:
+    """Stands in for Engine where a usage error must stop the run before any photo is computed."""
+
+    def __init__(self, *args, **kwargs):
+        raise AssertionError("the engine was started: the output was not checked first")
+
+
+@pytest.mark.parametrize("case", ["output_is_a_file", "read_only_folder", "pattern_without_suffix",
+                                  "pattern_contradicts_format"])
+def test_impossible_output_fails_once_before_any_work(case, folder, tmp_path, monkeypatch, capsys):
+    import os
+
+    from lowlight_gui.core import engine as engine_mod
+
+    monkeypatch.setattr(engine_mod, "Engine", _NoEngine)
+    argv = ["enhance", folder, "-r"]
+    if case == "output_is_a_file":
+        target = tmp_path / "out.jpg"
+        target.write_bytes(b"x")
+        argv += ["-o", target]
+        expected = "is a file, not a folder"
+    elif case == "read_only_folder":
+        locked = (tmp_path / "locked").resolve()
+        locked.mkdir()
+        real_access = os.access
+        # chmod does not stop root, so the permission check itself is made to say no
+        monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
+            False if Path(p).resolve() == locked else real_access(p, mode, **kw)))
+        argv += ["-o", locked / "new"]
+        expected = "permission denied"
+    elif case == "pattern_without_suffix":
+        argv += ["--pattern", "{name}_enhanced"]
+        expected = "no known image suffix"
+    else:
+        argv += ["--pattern", "{name}.jpg", "--format", "png"]
+        expected = "format asked for is png"
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.count("lowlight: ") == 1 and expected in err
+    assert "done" not in out
+    assert not (folder / "enhanced").exists()
+
+
+def test_failed_lines_once_notes_and_skipped_with_verbose(folder, tiny_model, capsys):
+    from PIL import Image
+
+    (folder / "broken.jpg").write_bytes(b"")
+    Image.new("CMYK", (40, 30), (0, 200, 200, 20)).save(folder / "cmyk.jpg")
+    code, out, err = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1")
+    assert code == 1 and "3 done, 0 skipped, 1 failed" in out
+    assert (out + err).count("FAILED") == 1 and "broken.jpg" in out
+    assert f"note {(folder / 'cmyk.jpg').resolve()}: converted from CMYK" in out
+    assert "skipped" not in out.replace("0 skipped", "")
+    # -v after the subcommand is accepted and names what was skipped
+    code, out, _ = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1", "-v")
+    assert "0 done, 3 skipped, 1 failed" in out
+    assert f"skipped {(folder / 'a.jpg').resolve()}: " in out and "already exists" in out
+    assert out.count("FAILED") == 1
+
+
+def test_verbose_before_or_after_the_subcommand():
+    parser = cli.build_parser()
+    assert parser.parse_args(["-v", "enhance", "x"]).verbose is True
+    assert parser.parse_args(["enhance", "x", "-v"]).verbose is True
+    assert parser.parse_args(["enhance", "x"]).verbose is False
+    assert parser.parse_args(["info", "--verbose"]).verbose is True
+
+
+def test_tile_below_the_models_minimum_is_said(folder, tiny_model, capsys):
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.tiling import min_tile
+
+    engine = Engine(tiny_model, threads=1)
+    smallest = min_tile(engine.overlap, engine.factor)
+    code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
+                         "--threads", "1", "--tile", "1")
+    assert code == 0 and "1 done" in out
+    assert f"warning: --tile 1: this model's smallest tile is {smallest} px" in err
+    assert f"using {smallest} px tiles" in err
+    # a tile the model can use as it is: no warning
+    code, _, err = run(capsys, "enhance", folder / "b.png", "--model", tiny_model,
+                       "--threads", "1", "--tile", "256")
+    assert code == 0 and "warning" not in err

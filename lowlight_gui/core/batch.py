@@ -1,9 +1,12 @@
 """Batch runner: many photos through one engine, with events for progress, skip and failure.
 
 Rules: never write to an original; never overwrite an existing output unless asked (so a re-run
-resumes an interrupted batch); write atomically (``imageio.write_photo``); one bad file never
-stops the batch; cancelling (a ``cancel.CancelToken``) stops between tiles and also terminates the
-run in flight, leaving no partial file behind. The events are defined in ``core/events.py``.
+resumes an interrupted batch; an empty or undecodable file there does not count and is redone);
+write atomically (``imageio.write_photo``), never replacing an output that another run wrote
+meanwhile; one bad file never stops the batch; cancelling (a ``cancel.CancelToken``) stops between
+tiles and also terminates the run in flight, leaving no partial file behind. Temp files that a
+killed run left in the output folders are removed when a batch starts. The events are defined in
+``core/events.py``.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from typing import Any
 from . import imageio
 from .cancel import CancelToken
 from .engine import with_cancel
-from .enhance import DEFAULT_TILE, enhance_photo
-from .errors import Cancelled, LowlightError
+from .enhance import DEFAULT_TILE, enhance_pixels
+from .errors import Cancelled, LowlightError, OutputExists
 from .events import (  # re-exported: the events were defined here before core/events.py
     BatchEvent,
     BatchFinished,
@@ -161,11 +164,13 @@ def collect_jobs(inputs: Iterable[str | Path], options: BatchOptions) -> list[Jo
 def check_output(jobs: list[Job], options: BatchOptions) -> None:
     """Refuse, before any work, an output that cannot be written.
 
-    Raises ``LowlightError`` once (not once per photo after computing it) when the output folder
-    is an existing file or is not writable, or when the naming pattern does not give a suffix of
-    a format this app writes.
+    Raises ``LowlightError`` once (not once per photo after computing it) when the naming pattern
+    does not give a suffix of a format this app writes (or gives one that contradicts
+    ``options.fmt``), when an output folder (or a folder above it that would be created) is a
+    file, or when it cannot be written to. Folders that do not exist yet are not created.
     """
     writable = set(imageio.WRITE_SUFFIXES)
+    wanted = None if options.fmt == "same" else imageio.output_format("PNG", options.fmt)
     for job in jobs:
         suffix = job.output.suffix.lower()
         if suffix not in writable:
@@ -173,6 +178,11 @@ def check_output(jobs: list[Job], options: BatchOptions) -> None:
                 f"the naming pattern '{options.pattern}' gives '{job.output.name}', which has "
                 f"no known image suffix: end it with '.{{ext}}' or one of "
                 f"{', '.join(sorted(writable))}"
+            )
+        if wanted is not None and imageio.output_format("PNG", suffix) != wanted:
+            raise LowlightError(
+                f"the naming pattern '{options.pattern}' gives '{job.output.name}', but the "
+                f"format asked for is {options.fmt}: use '.{{ext}}' in the pattern"
             )
     checked: set[Path] = set()
     for job in jobs:
@@ -186,7 +196,8 @@ def check_output(jobs: list[Job], options: BatchOptions) -> None:
         if existing.exists() and not existing.is_dir():
             raise LowlightError(f"the output folder '{existing}' is a file, not a folder")
         if not os.access(existing, os.W_OK | os.X_OK):
-            raise LowlightError(f"cannot write to the output folder '{existing}': permission denied")
+            what = "output folder" if existing == folder else "folder the output folder goes in"
+            raise LowlightError(f"cannot write to the {what} '{existing}': permission denied")
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -219,10 +230,13 @@ def _process(
     def on_tile(done: int, total: int) -> None:
         emit(TileDone(index, job, done, total))
 
-    pixels = enhance_photo(
-        photo, engine, strength=options.strength, tile=options.tile, on_tile=on_tile, cancel=cancel,
+    # A writable photo (OpenCV's 16-bit decode) is enhanced in place: one full-size array, not two.
+    pixels = enhance_pixels(
+        photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
+        cancel=cancel, out=photo.data if photo.data.flags.writeable else None,
         exposure=options.exposure,
     )
+    photo = photo.with_data(pixels)  # the original pixels are freed before encoding
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled")
     try:
@@ -232,12 +246,34 @@ def _process(
             f"cannot create the output folder '{job.output.parent}': {_os_message(exc)}"
         ) from exc
     try:
-        written = imageio.write_photo(photo, pixels, job.output, quality=options.quality)
+        written = imageio.write_photo(
+            photo, pixels, job.output, quality=options.quality, overwrite=options.overwrite
+        )
     except OSError as exc:
         raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc
     return ImageDone(
         index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes)
     )
+
+
+def _is_done(output: Path, options: BatchOptions) -> bool:
+    """An earlier result that counts: not with overwrite; an empty or broken file is redone."""
+    if options.overwrite or not output.exists():
+        return False
+    if imageio.is_complete_image(output):
+        return True
+    log.info("%s exists but is empty or unreadable: enhancing it again", output)
+    return False
+
+
+def _remove_stale_temps(jobs: list[Job]) -> None:
+    """Remove temp files that a killed run left for these outputs (see imageio)."""
+    by_folder: dict[Path, list[str]] = {}
+    for job in jobs:
+        by_folder.setdefault(job.output.parent, []).append(job.output.name)
+    for folder, names in by_folder.items():
+        for path in imageio.remove_stale_temps(folder, names):
+            log.info("removed %s, left by an interrupted run", path)
 
 
 def run_batch(
@@ -264,6 +300,7 @@ def run_batch(
     # Every inference this batch starts is registered with ``cancel``: setting it also stops
     # the run in flight, and only this batch's (the engine may be shared with a preview).
     engine = with_cancel(engine, cancel)
+    _remove_stale_temps(unique)
     emit(BatchStarted(len(unique)))
     for index, job in enumerate(unique):
         if cancel is not None and cancel.is_set():
@@ -277,7 +314,7 @@ def run_batch(
             result.failed.append(event)
             emit(event)
             continue
-        if job.output.exists() and not options.overwrite:
+        if _is_done(job.output, options):
             skip = ImageSkipped(index, job, f"'{job.output}' already exists")
             result.skipped.append(skip)
             emit(skip)
@@ -288,6 +325,11 @@ def run_batch(
         except Cancelled:
             result.cancelled = True
             break
+        except OutputExists:
+            skip = ImageSkipped(index, job, f"'{job.output}' was written by another run meanwhile")
+            result.skipped.append(skip)
+            emit(skip)
+            continue
         except LowlightError as exc:
             failed = ImageFailed(index, job, str(exc))
         except MemoryError:

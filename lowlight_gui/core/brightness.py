@@ -45,15 +45,21 @@ class GainModel:
 
 
 def mean_luma(rgb: np.ndarray) -> float:
-    """Mean luma of an HxWx3 float image in 0..1, taken on a strided copy (cheap, tile-independent)."""
+    """Mean luma of an HxWx3 (or grey HxWx1 / HxW) image, taken on a strided copy (cheap,
+    tile-independent). Floats are in 0..1; uint8/uint16 are scaled by their type's maximum, so
+    a photo gives the same value whichever way it is stored."""
     h, w = rgb.shape[:2]
     step = max(1, int(np.ceil(max(h, w) / _STAT_SIDE)))
-    small = rgb[::step, ::step, :3].astype(np.float32, copy=False)
-    return float((small @ _LUMA).mean())
+    small = np.asarray(rgb[::step, ::step], dtype=np.float32)
+    if rgb.dtype.kind in "ui":
+        small /= np.float32(np.iinfo(rgb.dtype).max)
+    if small.ndim == 2 or small.shape[2] < 3:  # grey: luma is the value itself
+        return float(small[..., :1].mean() if small.ndim == 3 else small.mean())
+    return float((small[..., :3] @ _LUMA).mean())
 
 
 def estimate_gain(rgb: np.ndarray, model: GainModel | None = None) -> float:
-    """The brightening gain for a whole photo (HxWx3 float32 in 0..1)."""
+    """The brightening gain for a whole photo (see ``mean_luma`` for what ``rgb`` may be)."""
     return (model or GainModel()).gain_for_mean(mean_luma(rgb))
 
 
@@ -87,6 +93,8 @@ def thumbnail(rgb: np.ndarray, side: int = THUMB_SIDE) -> np.ndarray:
     scale = 255.0 if small.dtype == np.uint8 else 65535.0 if small.dtype == np.uint16 else 1.0
     small = np.ascontiguousarray(small, dtype=np.float32)
     thumb = cv2.resize(small, (side, side), interpolation=cv2.INTER_AREA)
+    if thumb.ndim == 2:  # a grey photo: the head reads RGB
+        thumb = np.repeat(thumb[:, :, None], 3, axis=2)
     if scale != 1.0:
         thumb /= scale
     return np.ascontiguousarray(np.clip(thumb, 0, 1).transpose(2, 0, 1))

@@ -1,11 +1,17 @@
 """Enhance a whole photo: global gain, tiles through the engine, feathered blend, strength.
 
 The one path used by the batch runner, the evaluation and the GUI preview.
+
+Memory: ``enhance_pixels`` keeps the photo in its stored type (uint8/uint16) and writes the result
+into a new array of that type; float32 exists only per tile and per band of rows (``tiling``).
+Greyscale (one channel) goes through the RGB model as three equal channels and comes back as
+their mean, so it stays grey.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -13,7 +19,7 @@ import numpy as np
 from .brightness import estimate_gain, thumbnail
 from .engine import DEFAULT_FACTOR, DEFAULT_OVERLAP, is_out_of_memory
 from .errors import Cancelled, LowlightError
-from .tiling import OnTile, min_tile, run_tiled
+from .tiling import OnTile, blend_tiled, min_tile, scale_for
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -37,34 +43,46 @@ def _next_tile(tile: int, h: int, w: int, smallest: int) -> int | None:
     return nxt
 
 
-def enhance_array(
-    rgb: np.ndarray,
+def enhance_pixels(
+    data: np.ndarray,
     engine: Engine,
     strength: float = 1.0,
     tile: int = DEFAULT_TILE,
     on_tile: OnTile | None = None,
     cancel: Any = None,
+    out: np.ndarray | None = None,
     exposure: float = 0.0,
 ) -> np.ndarray:
-    """Enhance an HxWx3 float32 image in 0..1 and return a new HxWx3 float32 array.
+    """Enhance pixels in their stored type and return a new array of the same shape and type.
+
+    ``data``: HxWx3 (RGB) or HxWx1 / HxW (grey), uint8, uint16 or float in 0..1 (float comes back
+    as float32). ``strength`` blends the input (0) with the enhanced result (1). ``tile``: tile
+    size in pixels (0 = the whole image in one piece). ``on_tile(done, total)`` reports progress;
+    ``cancel`` (threading.Event or callable) is checked between tiles and raises ``Cancelled``.
+    When the provider runs out of memory the image is redone with tiles half the size, down to
+    the smallest tile the model allows. Peak extra memory: the output plus one band of rows.
+
+    ``out=data`` (a writable array) enhances in place: each band of rows is written over the
+    rows that no later tile reads, so no second full-size array is needed. ``data`` is then
+    garbage if this raises, and an out-of-memory error after the first band cannot be retried.
 
     ``exposure`` (EV, -2..+2; 0 = the model's own estimate) offsets the brightness the model
     aims for before the network runs, so a brighter choice is denoised accordingly. Models
     without an exposure head (v1) get it as a factor of 2**EV on their gain.
-
-    ``strength`` blends the input (0) with the enhanced result (1). ``tile``: tile size in
-    pixels (0 = the whole image in one piece). ``on_tile(done, total)`` reports progress;
-    ``cancel`` (threading.Event or callable) is checked between tiles and raises ``Cancelled``.
-    When the provider runs out of memory the image is redone with tiles half the size, down to
-    the smallest tile the model allows.
     """
-    if rgb.ndim != 3 or rgb.shape[2] < 3:
-        raise ValueError(f"expected an HxWx3 image, got shape {rgb.shape}")
     strength = float(strength)
     if not 0.0 <= strength <= 1.0:
         raise LowlightError(f"strength must be between 0 and 1, got {strength:g}")
-    if rgb.shape[2] > 3:
-        rgb = rgb[:, :, :3]
+    if data.ndim == 2:
+        out3 = None if out is None else out[:, :, None]
+        return enhance_pixels(
+            data[:, :, None], engine, strength, tile, on_tile, cancel, out3
+        )[:, :, 0]
+    if data.ndim != 3 or data.shape[2] not in (1, 3):
+        raise ValueError(f"expected an HxWx3 or HxWx1 image, got shape {data.shape}")
+    out_dtype = data.dtype if data.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
+    if data.dtype.kind not in "fui":
+        raise ValueError(f"unsupported pixel type {data.dtype}")
 
     factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
     overlap = int(getattr(engine, "overlap", DEFAULT_OVERLAP))
@@ -73,36 +91,61 @@ def enhance_array(
     if getattr(engine, "has_exposure_head", False):
         # The head reads the whole photo once; every tile gets the same thumbnail, hence the
         # same conditioning, so tiles stay seamless.
-        thumb = thumbnail(rgb, engine.thumb_side)
-        gain = float(np.exp(engine.condition(thumb, exposure)[0]))
+        thumb = thumbnail(data, engine.thumb_side)
+        predicted = float(np.exp(engine.condition(thumb, exposure)[0]))
+        strength *= engine.gain_model.model_weight(predicted)
     elif getattr(engine, "has_gain_input", False):
-        gain = estimate_gain(rgb, engine.gain_model) * 2.0**exposure
+        gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
     if gain is not None:
         # A photo that needs little gain (already well exposed, or darkened on purpose with a
         # negative EV) is mostly left as it is (see GainModel.full).
         strength *= engine.gain_model.model_weight(gain)
+    in_place = out is not None and np.shares_memory(out, data)
+    if out is not None and (out.shape != data.shape or out.dtype != out_dtype):
+        raise ValueError(f"out must be {data.shape} {out_dtype}, got {out.shape} {out.dtype}")
     if strength == 0.0:
-        return np.array(rgb, dtype=np.float32)
+        if in_place:
+            return out
+        if out is None:
+            return np.array(data, dtype=out_dtype)
+        out[...] = data
+        return out
+
+    grey = data.shape[2] == 1
 
     def fn(t: np.ndarray) -> np.ndarray:
         batch = t.transpose(2, 0, 1)[None]
+        if grey:  # the model wants RGB: three equal channels in, their mean out
+            batch = np.repeat(batch, 3, axis=1)
         if thumb is not None:
-            return engine.run(batch, thumb=thumb, exposure=exposure)[0].transpose(1, 2, 0)
-        return engine.run(batch, gain)[0].transpose(1, 2, 0)
+            result = engine.run(batch, thumb=thumb, exposure=exposure)[0]
+        else:
+            result = engine.run(batch, gain)[0]
+        if grey:
+            result = result.mean(axis=0, keepdims=True, dtype=np.float32)
+        return result.transpose(1, 2, 0)
 
-    h, w = rgb.shape[:2]
+    if out is None:
+        out = np.empty(data.shape, out_dtype)
+    if in_place and out is not data:
+        raise ValueError("out may be data itself or an array of its own, not a view of part of it")
+    written = [False]  # set once a band has been flushed (in place: data is no longer intact)
+    flush = _flusher(data, out, strength, written)
+    h, w = data.shape[:2]
     smallest = min_tile(overlap, factor)
     current = int(tile)
     while True:
         try:
-            out = run_tiled(rgb, fn, current, overlap, factor, on_tile=on_tile, cancel=cancel)
-            break
+            blend_tiled(data, fn, current, overlap, factor, flush, on_tile=on_tile, cancel=cancel)
+            return out
         except Cancelled:
             raise
         except Exception as exc:
             if not is_out_of_memory(exc):
                 raise
             nxt = _next_tile(current, h, w, smallest)
+            if in_place and written[0]:
+                nxt = None  # part of the photo is already overwritten: no second try
             if nxt is None:
                 raise LowlightError(
                     f"not enough memory to enhance a {w}x{h} photo, even in {current}-pixel tiles"
@@ -113,8 +156,55 @@ def enhance_array(
             )
             current = nxt
 
-    np.clip(out, 0.0, 1.0, out=out)
-    return apply_strength(rgb, out, strength)
+
+def _flusher(
+    data: np.ndarray, out: np.ndarray, strength: float, written: list[bool]
+) -> Callable[[int, int, np.ndarray], None]:
+    """The tiling flush: clip a band of blended rows, mix in the original by ``strength`` and
+    store it in ``out``'s type (rounded), so that no full-size float array is ever made."""
+    scale = np.float32(scale_for(data.dtype))
+    out_scale = np.float32(scale_for(out.dtype))
+    s = np.float32(strength)
+
+    def flush(y0: int, y1: int, rows: np.ndarray) -> None:
+        written[0] = True
+        np.clip(rows, 0.0, 1.0, out=rows)
+        if strength < 1.0:
+            original = np.divide(data[y0:y1], scale, dtype=np.float32)
+            rows -= original
+            rows *= s
+            rows += original
+        if out.dtype.kind == "f":
+            out[y0:y1] = rows
+            return
+        rows *= out_scale
+        np.rint(rows, out=rows)
+        out[y0:y1] = rows
+
+    return flush
+
+
+def enhance_array(
+    rgb: np.ndarray,
+    engine: Engine,
+    strength: float = 1.0,
+    tile: int = DEFAULT_TILE,
+    on_tile: OnTile | None = None,
+    cancel: Any = None,
+    exposure: float = 0.0,
+) -> np.ndarray:
+    """Enhance an HxWx3 float image in 0..1 and return a new HxWx3 float32 array.
+
+    The float form of ``enhance_pixels`` (for the evaluation and the GUI preview); channels past
+    the third are ignored.
+    """
+    if rgb.ndim != 3 or rgb.shape[2] < 3:
+        raise ValueError(f"expected an HxWx3 image, got shape {rgb.shape}")
+    if rgb.shape[2] > 3:
+        rgb = rgb[:, :, :3]
+    if rgb.dtype.kind != "f":
+        raise ValueError(f"expected a float image in 0..1, got {rgb.dtype}")
+    return enhance_pixels(rgb, engine, strength, tile, on_tile, cancel, exposure=exposure)
 
 
 EXPOSURE_RANGE = (-2.0, 2.0)  # EV offered to the person (GUI slider, CLI --exposure)
@@ -148,8 +238,19 @@ def enhance_photo(
     cancel: Any = None,
     exposure: float = 0.0,
 ) -> np.ndarray:
-    """``enhance_array`` on a Photo's pixels; returns HxWx3 float32 for ``imageio.write_photo``."""
-    return enhance_array(
-        photo.pixels, engine, strength=strength, tile=tile, on_tile=on_tile, cancel=cancel,
-        exposure=exposure,
-    )
+    """``enhance_pixels`` on a Photo, returned as HxWx3 float32 in 0..1 (a full-size float copy,
+    for code that wants floats; the batch uses ``enhance_pixels(photo.data)`` and writes that)."""
+    data = getattr(photo, "data", None)
+    if data is None:  # anything with float ``pixels`` (HxWx3) works too
+        return enhance_array(photo.pixels, engine, strength, tile, on_tile, cancel, exposure)
+    out = enhance_pixels(data, engine, strength, tile, on_tile, cancel, exposure=exposure)
+    return to_float_rgb(out)
+
+
+def to_float_rgb(data: np.ndarray) -> np.ndarray:
+    """HxWx3 / HxWx1 / HxW pixels of any stored type as a new HxWx3 float32 array in 0..1."""
+    if data.ndim == 2:
+        data = data[:, :, None]
+    rgb = np.empty((*data.shape[:2], 3), np.float32)
+    np.divide(data[:, :, :3], np.float32(scale_for(data.dtype)), out=rgb)  # grey broadcasts
+    return rgb

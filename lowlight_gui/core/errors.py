@@ -17,3 +17,7 @@ class Cancelled(LowlightError):
 
     def __init__(self, message: str = "cancelled") -> None:
         super().__init__(message)
+
+
+class OutputExists(LowlightError):
+    """The output file appeared while it was being made (another run wrote it): left alone."""

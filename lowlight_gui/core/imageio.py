@@ -1,4 +1,9 @@
-"""Reading and writing photos: pixels as float32 0..1, with alpha, EXIF and ICC carried through.
+"""Reading and writing photos: pixels in their stored type, with alpha, EXIF and ICC carried through.
+
+Memory: a photo is kept as it is stored (uint8 or uint16, one channel for greyscale), 3 bytes per
+pixel for an 8-bit RGB photo; ``Photo.pixels`` (float32, 12 bytes per pixel) is only made when
+asked for. Decoding, the channel order fix of 16-bit files and encoding avoid full-size copies
+where they can (see ``MAX_PIXELS`` for the resulting limit).
 
 Reading (``read_photo``)
   * JPEG, PNG, TIFF, WebP, BMP through Pillow; HEIC/HEIF through pillow-heif's Pillow opener.
@@ -9,6 +14,7 @@ Reading (``read_photo``)
     the kept EXIF, so the output is upright everywhere and never rotated twice.
   * CMYK is converted to RGB (through its ICC profile when it has one) with a note in
     ``Photo.notes``; a grey or CMYK ICC profile is dropped because it cannot describe RGB pixels.
+  * Greyscale photos stay one channel (``Photo.data`` is HxWx1) and are written back as grey.
   * The declared size is checked against ``max_pixels`` before any pixel is decoded. Pillow's own
     decompression-bomb guard is set to ``MAX_PIXELS`` and its warning is turned into a refusal.
   * Truncated files are refused ("the file is truncated or damaged"): Pillow's
@@ -25,8 +31,12 @@ Writing (``write_photo``)
     Interop sub-IFD, and IFD0 tags other than the descriptive ones (make, model, date, ...).
   * JPEG and BMP cannot keep alpha and BMP cannot keep EXIF/ICC: they are left out with a note
     appended to ``photo.notes``. XMP and other metadata are not carried.
-  * The write is atomic: a hidden temp file in the target folder, fsync, ``os.replace``; the temp
-    file is removed on any failure, and the target is never the source photo.
+  * The write is atomic: a hidden temp file ``.NAME.<8 hex>.tmp`` in the target folder (locked
+    while it is written, where the system has ``flock``), fsync, then a rename; the temp file is
+    removed on any failure, and the target is never the source photo. With ``overwrite=False``
+    the file is published with a hard link, which fails if the target appeared meanwhile (another
+    run): then ``OutputExists`` is raised and nothing is replaced. A temp file left by a killed run
+    is removed by ``remove_stale_temps`` on the next run.
 """
 
 from __future__ import annotations
@@ -35,11 +45,16 @@ import contextlib
 import errno
 import io
 import os
+import re
 import secrets
+import shutil
+import stat
 import struct
+import sys
+import time
 import warnings
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
@@ -48,7 +63,12 @@ import cv2
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from .errors import LowlightError
+from .errors import LowlightError, OutputExists
+
+try:  # flock marks a temp file as being written, so that another run never removes it
+    import fcntl
+except ImportError:  # pragma: no cover - Windows: an open file cannot be removed there anyway
+    fcntl = None  # type: ignore[assignment]
 
 try:  # HEIC/HEIF support is optional at run time; without it such files get a clear message.
     import pillow_heif
@@ -62,9 +82,64 @@ SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif"}
 )
 
-#: Largest image read, in pixels (200 MP). A 200 MP photo is already 2.4 GB as float32 RGB; a small
-#: file declaring more is a decompression bomb and is refused before decoding.
-MAX_PIXELS: int = 200_000_000
+#: Peak memory of enhancing a photo: at most this many bytes per pixel (OpenCV's 16-bit decoder
+#: briefly needs 12; enhancing and encoding need about 7) plus a fixed part (Python, ONNX Runtime
+#: and the model, one band of tiles). Measured: README, "Measured figures".
+BYTES_PER_PIXEL = 12
+FIXED_BYTES = 400_000_000
+MEMORY_SHARE = 0.75  # of the physical memory (or the container's limit) a photo may take
+MIN_MAX_PIXELS = 50_000_000  # never refuse a 48 MP camera photo because memory looked small
+MAX_MAX_PIXELS = 1_000_000_000  # past 1 GP a file is a decompression bomb, not a photo
+
+
+def physical_memory() -> int | None:
+    """Bytes of physical memory, or of the container's (cgroup) limit when lower; None if unknown."""
+    total: int | None = None
+    if sys.platform == "win32":  # pragma: no cover - exercised on Windows only
+        import ctypes
+
+        class _Status(ctypes.Structure):
+            _fields_ = [("dwLength", ctypes.c_ulong), ("dwMemoryLoad", ctypes.c_ulong),
+                        ("ullTotalPhys", ctypes.c_ulonglong), ("ullAvailPhys", ctypes.c_ulonglong),
+                        ("ullTotalPageFile", ctypes.c_ulonglong),
+                        ("ullAvailPageFile", ctypes.c_ulonglong),
+                        ("ullTotalVirtual", ctypes.c_ulonglong),
+                        ("ullAvailVirtual", ctypes.c_ulonglong),
+                        ("ullAvailExtendedVirtual", ctypes.c_ulonglong)]
+
+        status = _Status()
+        status.dwLength = ctypes.sizeof(_Status)
+        if ctypes.windll.kernel32.GlobalMemoryStatusEx(ctypes.byref(status)):
+            total = int(status.ullTotalPhys)
+    else:
+        with contextlib.suppress(ValueError, OSError, AttributeError):
+            total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    for limit_file in ("/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"):
+        with contextlib.suppress(OSError, ValueError):
+            limit = int(Path(limit_file).read_text().strip())  # "max" (no limit) raises
+            if limit > 0 and (total is None or limit < total):
+                total = limit
+    return total if total and total > 0 else None
+
+
+def pixel_limit(memory: int | None = None, bytes_per_pixel: float = BYTES_PER_PIXEL) -> int:
+    """The largest photo (in pixels) that fits ``MEMORY_SHARE`` of ``memory`` bytes by the
+    formula ``bytes_per_pixel * pixels + FIXED_BYTES``, kept between ``MIN_MAX_PIXELS`` and
+    ``MAX_MAX_PIXELS``. ``memory`` defaults to this machine's (``physical_memory``); when that
+    is unknown, 200 MP (what 3.6 GB allows). A caller that needs more per pixel (the GUI's
+    float preview) passes its own ``bytes_per_pixel`` and reads with that ``max_pixels``."""
+    if memory is None:
+        memory = physical_memory()
+    if not memory:
+        return 200_000_000
+    pixels = int((memory * MEMORY_SHARE - FIXED_BYTES) // bytes_per_pixel)
+    return min(max(pixels, MIN_MAX_PIXELS), MAX_MAX_PIXELS)
+
+
+#: Largest image read, in pixels: ``pixel_limit()`` of this machine (1 GP on 24 GB, 467 MP on
+#: 8 GB, 50 MP at least). A small file declaring more is a decompression bomb and is refused
+#: before decoding.
+MAX_PIXELS: int = pixel_limit()
 
 # Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that; its default (89 MP) would refuse
 # honest photos under our limit, so it is set to ours. read_photo turns the warning into an error.
@@ -99,14 +174,18 @@ _EXIF_ERRORS = (ValueError, TypeError, KeyError, IndexError, OSError, SyntaxErro
 
 @dataclass(eq=False)
 class Photo:
-    """A decoded photo. ``pixels`` is HxWx3 float32 RGB in 0..1, already upright.
+    """A decoded photo, already upright.
 
-    ``exif`` starts with ``b"Exif\\0\\0"`` and has orientation 1; ``icc`` is an RGB profile or None;
-    ``bit_depth`` (8 or 16) is what 16-bit-capable outputs (PNG, TIFF) are written with; ``format``
-    is the Pillow name of the source format; ``notes`` are sentences about conversions and losses.
+    ``data`` holds the pixels as stored: HxWx3 (RGB) or HxWx1 (greyscale), uint8 or uint16 (or
+    float in 0..1 for a photo made in code; an HxW array is taken as grey). ``alpha`` is HxW of
+    the same type, or None. ``pixels`` is the HxWx3 float32 form in 0..1 (grey repeated), made on
+    first use and kept. ``exif`` starts with ``b"Exif\\0\\0"`` and has orientation 1; ``icc`` is
+    an RGB profile or None; ``bit_depth`` (8 or 16) is what 16-bit-capable outputs (PNG, TIFF)
+    are written with; ``format`` is the Pillow name of the source format; ``notes`` are
+    sentences about conversions and losses.
     """
 
-    pixels: np.ndarray
+    data: np.ndarray
     alpha: np.ndarray | None = None
     exif: bytes | None = None
     icc: bytes | None = None
@@ -114,14 +193,51 @@ class Photo:
     format: str = "PNG"
     source: Path | None = None
     notes: list[str] = field(default_factory=list)
+    _pixels: np.ndarray | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.data.ndim == 2:
+            self.data = self.data[:, :, None]
+        if self.data.ndim != 3 or self.data.shape[2] not in (1, 3):
+            raise ValueError(f"Photo data must be HxWx3 or HxWx1, got {self.data.shape}")
+
+    @property
+    def pixels(self) -> np.ndarray:
+        """HxWx3 float32 RGB in 0..1: a full-size float copy (12 bytes per pixel), made on first
+        use and kept; the data itself when it already is that. For display and measurements; the
+        batch works on ``data``."""
+        if self._pixels is None:
+            d = self.data
+            if d.dtype == np.float32 and d.shape[2] == 3 and d.flags.c_contiguous:
+                self._pixels = d
+            else:
+                self._pixels = _float_rgb(d)
+        return self._pixels
+
+    @property
+    def grey(self) -> bool:
+        """True for a greyscale photo (one channel), which is written back as greyscale."""
+        return self.data.shape[2] == 1
+
+    def float_alpha(self) -> np.ndarray | None:
+        """``alpha`` as float32 in 0..1, or None."""
+        if self.alpha is None:
+            return None
+        return np.divide(self.alpha, np.float32(_scale(self.alpha.dtype)), dtype=np.float32)
+
+    def with_data(self, data: np.ndarray) -> Photo:
+        """The same photo (metadata, alpha, notes: the same list) with other pixels, e.g. the
+        enhanced result; the original pixels can then be freed."""
+        return Photo(data, self.alpha, self.exif, self.icc, self.bit_depth, self.format,
+                     self.source, self.notes)
 
     @property
     def width(self) -> int:
-        return int(self.pixels.shape[1])
+        return int(self.data.shape[1])
 
     @property
     def height(self) -> int:
-        return int(self.pixels.shape[0])
+        return int(self.data.shape[0])
 
     @property
     def megapixels(self) -> float:
@@ -174,7 +290,8 @@ def _read(
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             im = Image.open(fp)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise fail(f"the image is too large (the limit is {MAX_PIXELS:,} pixels)") from exc
+        raise fail(f"the image is too large (the limit is {MAX_PIXELS:,} pixels, "
+                   "set by this computer's memory)") from exc
     except UnidentifiedImageError as exc:
         heif = path.suffix.lower() in {".heic", ".heif"}
         if heif and not _HEIF_OK:  # pragma: no cover
@@ -189,14 +306,15 @@ def _read(
         w, h = im.size
         if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
             raise fail(f"the image is {w} x {h} pixels, more than the limit of "
-                       f"{max_pixels:,} pixels")
+                       f"{max_pixels:,} pixels" + (", set by this computer's memory"
+                                                    if max_pixels == MAX_PIXELS else ""))
         notes: list[str] = []
         frames = getattr(im, "n_frames", 1)
         if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
             notes.append(f"only the first of its {frames} images was read")
 
         sixteen = _sixteen_bit(im, fp, fmt)
-        array = _decode_cv2(fp) if sixteen else None
+        array = _decode_cv2(fp, path) if sixteen else None
         if sixteen and array is None:
             notes.append("its 16-bit pixels were read with 8-bit precision")
         if array is None:
@@ -215,13 +333,10 @@ def _read(
     if icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
         notes.append("its colour profile does not describe RGB pixels and was left out")
         icc = None
-    if array.dtype == np.uint8:
-        bit_depth = 8
-    else:
-        bit_depth = 16
-    pixels, alpha = _to_float(_orient(array, orientation))
+    bit_depth = 8 if array.dtype == np.uint8 else 16
+    data, alpha = _split_alpha(_orient(array, orientation))  # views: no copy
     del array
-    return Photo(pixels, alpha, exif, icc, bit_depth, fmt, path, notes)
+    return Photo(data, alpha, exif, icc, bit_depth, fmt, path, notes)
 
 
 def _sixteen_bit(im: Image.Image, fp: BinaryIO, fmt: str) -> bool:
@@ -237,18 +352,44 @@ def _sixteen_bit(im: Image.Image, fp: BinaryIO, fmt: str) -> bool:
     return False
 
 
-def _decode_cv2(fp: BinaryIO) -> np.ndarray | None:
+def _decode_cv2(fp: BinaryIO, path: Path) -> np.ndarray | None:
     """Decode with OpenCV (16-bit RGB is kept); returns RGB(A) or grey(+alpha) uint16, or None."""
-    fp.seek(0)
-    data = np.frombuffer(fp.read(), np.uint8)  # from bytes: works with non-ASCII paths too
-    array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)  # IMREAD_UNCHANGED ignores EXIF orientation
-    del data
+    # IMREAD_UNCHANGED ignores EXIF orientation (applied later, as for every photo).
+    if _opencv_can_open(path):  # from the file: the encoded bytes are never all in memory
+        array = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    else:  # a name OpenCV cannot open (non-ASCII on Windows): from the bytes
+        fp.seek(0)
+        data = np.frombuffer(fp.read(), np.uint8)
+        array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
+        del data
     if array is None or array.dtype != np.uint16:
         return None
     if array.ndim == 3 and array.shape[2] in (3, 4):
-        order = [2, 1, 0, 3][: array.shape[2]]
-        array = array[..., order]  # BGR(A) -> RGB(A); one uint16 copy, 1/2 the float's size
+        _swap_red_blue(array)  # BGR(A) -> RGB(A) in place: no second full-size copy
     return array
+
+
+def _opencv_can_open(path: Path) -> bool:
+    """True if cv2.imread finds ``path`` by its name: ASCII anywhere, UTF-8 on POSIX."""
+    name = str(path)
+    if name.isascii():
+        return True
+    if os.name != "posix":
+        return False
+    try:
+        return os.fsencode(name) == name.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+
+
+def _swap_red_blue(a: np.ndarray) -> None:
+    """Swap channels 0 and 2 of an HxWxC array in place, a band of rows at a time."""
+    step = max(1, (1 << 20) // max(1, a.shape[1]))
+    for r in range(0, a.shape[0], step):
+        rows = a[r:r + step]
+        red = rows[..., 0].copy()
+        rows[..., 0] = rows[..., 2]
+        rows[..., 2] = red
 
 
 def _pillow_array(
@@ -276,14 +417,31 @@ def _pillow_array(
         scale = 1.0 if mode == "I" else 65535.0  # "I" holds 16-bit grey values; "F" holds 0..1
         return np.clip(array * scale, 0, 65535).round().astype(np.uint16), notes, icc_ok
     elif mode.startswith("I;16"):
-        return np.asarray(im).astype(np.uint16), notes, icc_ok  # native byte order
+        return _to_numpy(im).astype(np.uint16, copy=False), notes, icc_ok  # native byte order
     elif mode not in ("L", "LA", "RGB", "RGBA"):
         try:
             im = im.convert("RGB")
         except ValueError as exc:
             raise fail(f"its colour mode {mode} is not supported") from exc
         notes.append(f"converted from {mode} to RGB")
-    return np.asarray(im), notes, icc_ok
+    return _to_numpy(im), notes, icc_ok
+
+
+def _to_numpy(im: Image.Image) -> np.ndarray:
+    """A loaded Pillow image as a new, writable numpy array, copied a strip of rows at a time.
+
+    ``np.asarray(im)`` goes through ``im.tobytes()``, which holds the pixels twice more while it
+    joins its chunks (about 10 bytes per pixel at the peak for RGB, instead of 7 here), and its
+    array is read-only, so the batch could not enhance it in place.
+    """
+    w, h = im.size
+    step = max(1, (1 << 22) // max(1, w))  # about 4 MP per strip
+    first = np.asarray(im.crop((0, 0, w, min(step, h))))
+    out = np.empty((h, *first.shape[1:]), first.dtype)
+    out[: first.shape[0]] = first
+    for y in range(first.shape[0], h, step):
+        out[y:y + step] = np.asarray(im.crop((0, y, w, min(y + step, h))))
+    return out
 
 
 def _cmyk_to_rgb(im: Image.Image) -> tuple[Image.Image, bool]:
@@ -318,19 +476,28 @@ def _orient(a: np.ndarray, orientation: int) -> np.ndarray:
     return a
 
 
-def _to_float(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-    """uint8/uint16 L/LA/RGB/RGBA (any strides) -> contiguous float32 RGB and alpha, one copy each."""
-    maxval = np.float32(255.0 if a.dtype == np.uint8 else 65535.0)
-    h, w = a.shape[:2]
-    channels = 1 if a.ndim == 2 else a.shape[2]
-    colour = a[..., None] if a.ndim == 2 else a[..., :1] if channels <= 2 else a[..., :3]
-    pixels = np.empty((h, w, 3), np.float32)
-    np.divide(colour, maxval, out=pixels)  # grey broadcasts to 3 channels
-    alpha = None
-    if channels in (2, 4):
-        alpha = np.empty((h, w), np.float32)
-        np.divide(a[..., channels - 1], maxval, out=alpha)
-    return pixels, alpha
+def _split_alpha(a: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+    """uint8/uint16 L/LA/RGB/RGBA -> (HxWx1 or HxWx3 colour, HxW alpha or None), as views."""
+    if a.ndim == 2:
+        return a[:, :, None], None
+    channels = a.shape[2]
+    if channels in (1, 3):
+        return a, None
+    colour = a[:, :, :1] if channels == 2 else a[:, :, :3]
+    return colour, a[:, :, channels - 1]
+
+
+def _scale(dtype: np.dtype) -> float:
+    """What a stored value is divided by to get 0..1 (255, 65535, or 1 for floats)."""
+    dtype = np.dtype(dtype)
+    return float(np.iinfo(dtype).max) if dtype.kind in "ui" else 1.0
+
+
+def _float_rgb(d: np.ndarray) -> np.ndarray:
+    """HxWx3 / HxWx1 pixels of any stored type -> a new contiguous HxWx3 float32 in 0..1."""
+    out = np.empty((*d.shape[:2], 3), np.float32)
+    np.divide(d, np.float32(_scale(d.dtype)), out=out)  # grey broadcasts to 3 channels
+    return out
 
 
 def _exif_bytes(im: Image.Image, exif_obj: Image.Exif, fmt: str) -> bytes | None:
@@ -415,14 +582,21 @@ def write_photo(
     path: str | os.PathLike[str],
     fmt: str | None = None,
     quality: int = 95,
+    overwrite: bool = True,
 ) -> Path:
-    """Write ``pixels`` (HxWx3 float, 0..1) with ``photo``'s alpha, EXIF, ICC and bit depth.
+    """Write ``pixels`` with ``photo``'s alpha, EXIF, ICC and bit depth.
 
-    ``fmt`` is "same", "jpg", "png", "tif", "webp" or "bmp"; None takes the format from the
-    suffix of ``path``. ``quality`` (1..100) is used by JPEG and WebP. The file appears
-    atomically or not at all; the missing folder is created. What the chosen format cannot hold
-    (alpha in JPEG/BMP, metadata in BMP, 16 bits in JPEG/WebP/BMP) is left out with a note
-    appended to ``photo.notes``. Returns the path written.
+    ``pixels``: HxWx3 or HxWx1 (grey), either float in 0..1 or uint8/uint16 as
+    ``enhance.enhance_pixels`` returns them (written without a float copy). A greyscale photo is
+    written as greyscale (three channels are averaged). ``fmt`` is "same", "jpg", "png", "tif",
+    "webp" or "bmp"; None takes the format from the suffix of ``path``. ``quality`` (1..100) is
+    used by JPEG and WebP. The file appears atomically or not at all; the missing folder is
+    created. What the chosen format cannot hold (alpha in JPEG/BMP, metadata in BMP, 16 bits in
+    JPEG/WebP/BMP) is left out with a note appended to ``photo.notes``. ``overwrite=False``
+    never replaces an image that is already at ``path`` (``OutputExists``), even one that
+    appears while this one is written; an empty or unreadable file there is replaced. A uint16
+    RGB ``pixels`` array is reordered in place while it is encoded and restored before return.
+    Returns the path written.
     """
     path = Path(path)
 
@@ -440,8 +614,12 @@ def write_photo(
         name = output_format(photo.format, fmt)
     if not 1 <= int(quality) <= 100:
         raise LowlightError(f"the quality must be between 1 and 100, not {quality}")
-    if pixels.ndim != 3 or pixels.shape[2] != 3 or not np.issubdtype(pixels.dtype, np.floating):
-        raise ValueError(f"pixels must be HxWx3 float, got {pixels.shape} {pixels.dtype}")
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    if (pixels.ndim != 3 or pixels.shape[2] not in (1, 3)
+            or not (pixels.dtype.kind == "f" or pixels.dtype in (np.uint8, np.uint16))):
+        raise ValueError(f"pixels must be HxWx3 or HxWx1, float or uint8/uint16, got "
+                         f"{pixels.shape} {pixels.dtype}")
     h, w = pixels.shape[:2]
     if photo.source is not None and _same_file(path, photo.source):
         raise fail("it is the original photo; choose another name or folder")
@@ -465,18 +643,21 @@ def write_photo(
     if name == "BMP" and (exif or icc):
         _note(photo, "BMP cannot store EXIF data or a colour profile: they were left out")
         exif = icc = None
+    grey = photo.grey or pixels.shape[2] == 1
+    if grey and sixteen and alpha is not None:
+        grey = False  # OpenCV writes no 16-bit grey+alpha: the grey goes into R, G and B
 
     if sixteen:
-        array = _quantize(pixels, alpha, 65535, np.uint16, bgr=True)
+        array, restore = _prepare(pixels, alpha, grey, np.uint16, bgr=True)
         write = _cv2_writer(array, name, exif, icc)
     else:
-        array = _quantize(pixels, alpha, 255, np.uint8, bgr=False)
+        array, restore = _prepare(pixels, alpha, grey, np.uint8, bgr=False)
         write = _pillow_writer(array, name, exif, icc, int(quality))
     del array  # the writer holds it; dropped as soon as it has been encoded
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, write)
+        _atomic_write(path, write, overwrite)
     except OSError as exc:
         raise fail(_os_reason(exc)) from exc
     except LowlightError:
@@ -485,6 +666,9 @@ def write_photo(
         raise fail("there is not enough memory to encode it") from exc
     except Exception as exc:  # an encoder's own complaint (Pillow, OpenCV)
         raise fail(f"the {name} encoder failed ({exc})") from exc
+    finally:
+        if restore is not None:
+            restore()
     return path
 
 
@@ -493,38 +677,70 @@ def _note(photo: Photo, text: str) -> None:
         photo.notes.append(text)
 
 
-def _quantize(
-    pixels: np.ndarray, alpha: np.ndarray | None, maxval: int, dtype: type, bgr: bool
-) -> np.ndarray:
-    """Float 0..1 -> integer HxWx3/4, in row chunks so no full-size float temporary is made."""
+def _prepare(
+    pixels: np.ndarray, alpha: np.ndarray | None, grey: bool, dtype: type, bgr: bool
+) -> tuple[np.ndarray, Callable[[], None] | None]:
+    """The array an encoder takes: HxW (grey), HxWx2 (grey+alpha), HxWx3/4 of ``dtype``, BGR(A)
+    for OpenCV; and what undoes an in-place change of ``pixels``, if one was made.
+
+    Pixels already in the right type and layout are passed as they are (uint16 RGB is swapped
+    to BGR in place and back afterwards); anything else is converted in bands of rows, so that
+    no full-size float temporary is made.
+    """
+    channels_in = pixels.shape[2]
+    if alpha is None and pixels.dtype == dtype and (channels_in == 1) == grey:
+        if grey:
+            return pixels[:, :, 0], None
+        if not bgr:
+            return pixels, None
+        if pixels.flags.writeable:
+            _swap_red_blue(pixels)
+            return pixels, lambda: _swap_red_blue(pixels)
     h, w = pixels.shape[:2]
-    out = np.empty((h, w, 3 if alpha is None else 4), dtype)
+    colour = 1 if grey else 3
+    out = np.empty((h, w, colour + (alpha is not None)), dtype)
     step = max(1, (1 << 20) // max(1, w))
     for r in range(0, h, step):
         rows = pixels[r:r + step]
-        planes = [(rows[..., ::-1] if bgr else rows, slice(0, 3))]  # OpenCV wants BGR(A)
+        if grey and channels_in == 3:
+            rows = rows.mean(axis=2, keepdims=True, dtype=np.float32)  # still in rows' scale
+        elif not grey and channels_in == 1:
+            rows = np.broadcast_to(rows, (*rows.shape[:2], 3))
+        if bgr and not grey:
+            rows = rows[..., ::-1]
+        out[r:r + step, :, :colour] = _convert(rows, _scale(pixels.dtype), dtype)
         if alpha is not None:
-            planes.append((alpha[r:r + step, :, None], slice(3, 4)))
-        for src, dst in planes:
-            t = np.multiply(src, maxval, dtype=np.float32)
-            np.nan_to_num(t, copy=False)
-            np.clip(t, 0, maxval, out=t)
-            np.rint(t, out=t)
-            out[r:r + step, :, dst] = t
-    return out
+            out[r:r + step, :, colour] = _convert(alpha[r:r + step], _scale(alpha.dtype), dtype)
+    return (out[:, :, 0] if out.shape[2] == 1 else out), None
+
+
+def _convert(values: np.ndarray, scale: float, dtype: type) -> np.ndarray:
+    """``values`` (0..scale) as ``dtype`` (0..its maximum), rounded; NaN becomes 0."""
+    if values.dtype == dtype:
+        return values
+    maxval = float(np.iinfo(dtype).max)
+    t = np.multiply(values, np.float32(maxval / scale), dtype=np.float32)
+    np.nan_to_num(t, copy=False)
+    np.clip(t, 0, maxval, out=t)
+    np.rint(t, out=t)
+    return t
+
+
+Writer = Callable[[BinaryIO, Path], None]  # (open temp file, its path) -> None
 
 
 def _pillow_writer(
     array: np.ndarray, name: str, exif: bytes | None, icc: bytes | None, quality: int
-) -> Callable[[BinaryIO], None]:
+) -> Writer:
     params: dict[str, object] = {}
     if name == "TIFF":
         # libtiff (needed for compression) cannot take Pillow's EXIF sub-IFDs: the metadata is
         # added afterwards, the same way as for OpenCV's 16-bit TIFFs.
-        def write_tiff(fp: BinaryIO) -> None:
-            buf = io.BytesIO()
-            Image.fromarray(array).save(buf, format="TIFF", compression="tiff_lzw")
-            fp.write(_tiff_with_metadata(buf.getvalue(), exif, icc))
+        def write_tiff(fp: BinaryIO, tmp: Path) -> None:
+            with _scratch_file(tmp, ".tif") as scratch:
+                Image.fromarray(array).save(scratch, format="TIFF", compression="tiff_lzw")
+                with open(scratch, "rb") as src:
+                    _copy_tiff_with_metadata(fp, src, exif, icc)
 
         return write_tiff
     if exif:
@@ -536,45 +752,67 @@ def _pillow_writer(
     elif name == "PNG":
         params["compress_level"] = 6
 
-    def write(fp: BinaryIO) -> None:
+    def write(fp: BinaryIO, tmp: Path) -> None:
         Image.fromarray(array).save(fp, format=name, **params)
 
     return write
 
 
-def _cv2_writer(
-    array: np.ndarray, name: str, exif: bytes | None, icc: bytes | None
-) -> Callable[[BinaryIO], None]:
-    def write(fp: BinaryIO) -> None:
-        ok, buf = cv2.imencode(".png" if name == "PNG" else ".tif", array)
+def _cv2_writer(array: np.ndarray, name: str, exif: bytes | None, icc: bytes | None) -> Writer:
+    suffix = ".png" if name == "PNG" else ".tif"
+    copy = _copy_png_with_metadata if name == "PNG" else _copy_tiff_with_metadata
+
+    def write(fp: BinaryIO, tmp: Path) -> None:
+        with _scratch_file(tmp, suffix) as scratch:
+            if _opencv_can_open(scratch):
+                # Encoded straight to a file: imencode's growing buffer would peak at about
+                # twice the file's size (hundreds of MB for a 16-bit photo).
+                if not cv2.imwrite(str(scratch), array):
+                    raise RuntimeError(f"OpenCV could not encode a 16-bit {name}")
+                with open(scratch, "rb") as src:
+                    copy(fp, src, exif, icc)
+                return
+        ok, buf = cv2.imencode(suffix, array)  # a name OpenCV cannot open: in memory
         if not ok:
             raise RuntimeError(f"OpenCV could not encode a 16-bit {name}")
-        data = memoryview(buf)  # type: ignore[arg-type]
-        if name == "PNG":
-            _write_png_with_metadata(fp, data, exif, icc)
-        else:
-            fp.write(_tiff_with_metadata(bytes(data), exif, icc))
+        copy(fp, io.BytesIO(buf), exif, icc)  # type: ignore[arg-type]
 
     return write
+
+
+@contextlib.contextmanager
+def _scratch_file(tmp: Path, suffix: str) -> Iterator[Path]:
+    """A second temp path beside ``tmp`` (same naming, so a killed run's is cleaned up too) for
+    an encoder that writes to a file name; removed afterwards."""
+    scratch = tmp.with_name(tmp.name + suffix)
+    try:
+        yield scratch
+    finally:
+        with contextlib.suppress(OSError):
+            os.unlink(scratch)
 
 
 def _png_chunk(kind: bytes, body: bytes) -> bytes:
     return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
 
 
-def _write_png_with_metadata(
-    fp: BinaryIO, data: memoryview, exif: bytes | None, icc: bytes | None
+def _copy_png_with_metadata(
+    fp: BinaryIO, src: BinaryIO, exif: bytes | None, icc: bytes | None
 ) -> None:
-    """Insert iCCP and eXIf right after IHDR (iCCP must precede IDAT; eXIf may go anywhere)."""
+    """Copy a PNG, inserting iCCP and eXIf right after IHDR (iCCP must precede IDAT)."""
     ihdr_end = 8 + 8 + 13 + 4
-    if bytes(data[12:16]) != b"IHDR":
+    head = src.read(ihdr_end)
+    if head[12:16] != b"IHDR":
         raise RuntimeError("OpenCV wrote an unexpected PNG")
-    fp.write(data[:ihdr_end])
+    fp.write(head)
     if icc:
         fp.write(_png_chunk(b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(icc)))
     if exif:
         fp.write(_png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif))
-    fp.write(data[ihdr_end:])
+    shutil.copyfileobj(src, fp, _COPY_CHUNK)
+
+
+_COPY_CHUNK = 1 << 20
 
 
 def _tiff_exif(exif: bytes) -> bytes | None:
@@ -590,24 +828,32 @@ def _tiff_exif(exif: bytes) -> bytes | None:
         return None
 
 
-def _tiff_with_metadata(data: bytes, exif: bytes | None, icc: bytes | None) -> bytes:
-    """Add ICC, EXIF and ExtraSamples to OpenCV's TIFF with a new first IFD after the header.
+def _copy_tiff_with_metadata(
+    fp: BinaryIO, src: BinaryIO, exif: bytes | None, icc: bytes | None
+) -> None:
+    """Copy a TIFF (OpenCV's or Pillow's), adding ICC, EXIF and ExtraSamples in a new first IFD
+    after the header.
 
     Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips move on by
     the IFD's length and their offsets are shifted to match. Tiled TIFFs are left as they are.
     """
     from PIL import TiffImagePlugin, TiffTags
 
-    with Image.open(io.BytesIO(data)) as im:
-        src = im.tag_v2
-        if 273 not in src or 324 in src:  # no strips, or tiles: leave OpenCV's file alone
-            return data
-        ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=data[:8])
-        for tag, value in src.items():
+    src.seek(0)
+    header = src.read(8)
+    src.seek(0)
+    with Image.open(src) as im:  # reads the IFD only
+        tags = im.tag_v2
+        if 273 not in tags or 324 in tags:  # no strips, or tiles: leave the file alone
+            src.seek(0)
+            shutil.copyfileobj(src, fp, _COPY_CHUNK)
+            return
+        ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=header)
+        for tag, value in tags.items():
             ifd[tag] = value
-            ifd.tagtype[tag] = src.tagtype[tag]
-        strips = tuple(src[273])
-        if src.get(277) == 4 and 338 not in src:  # OpenCV does not say the 4th channel is alpha
+            ifd.tagtype[tag] = tags.tagtype[tag]
+        strips = tuple(tags[273])
+        if tags.get(277) == 4 and 338 not in tags:  # OpenCV does not say the 4th channel is alpha
             ifd[338] = 2  # unassociated (straight) alpha
             ifd.tagtype[338] = TiffTags.SHORT
     if icc:
@@ -630,16 +876,32 @@ def _tiff_with_metadata(data: bytes, exif: bytes | None, icc: bytes | None) -> b
     ifd[273] = tuple(s - 8 for s in strips)
     ifd.tagtype[273] = TiffTags.LONG
     block = ifd.tobytes(8)
-    e = "<" if data[:2] == b"II" else ">"
-    return data[:4] + struct.pack(e + "I", 8) + block + data[8:]
+    e = "<" if header[:2] == b"II" else ">"
+    fp.write(header[:4] + struct.pack(e + "I", 8) + block)
+    src.seek(8)
+    shutil.copyfileobj(src, fp, _COPY_CHUNK)  # the pixel strips, a chunk at a time
 
 
-def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
+#: How a temp file of ``_atomic_write`` is named: ``.`` + the target's name (cut to 80 characters)
+#: + ``.`` + 8 random hex digits + ``.tmp`` (+ ``.png``/``.tif`` for an encoder's scratch file).
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
+#: A temp file untouched for this long belongs to a run that was killed (a live writer also
+#: holds a lock on it, where the system has flock).
+STALE_TEMP_SECONDS = 300.0
+# link() errors that mean "no hard links here" (FAT, exFAT, some network shares): fall back.
+_NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK, errno.EINVAL,
+            getattr(errno, "ENOTSUP", errno.EOPNOTSUPP), errno.EACCES}
+
+
+def _temp_key(name: str) -> str:
+    return name[:80]
+
+
+def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> None:
     """Write through a hidden temp file in the target folder; remove it on any failure."""
-    stem = path.name[:80]
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(10):
-        tmp = path.with_name(f".{stem}.{secrets.token_hex(4)}.tmp")
+        tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)  # 0o666 & ~umask, like any new file
             break
@@ -648,11 +910,14 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
     else:  # pragma: no cover - ten random names taken
         raise FileExistsError(errno.EEXIST, "cannot create a temporary file", str(path.parent))
     try:
+        if fcntl is not None:  # says "being written" to remove_stale_temps; dropped on close
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with os.fdopen(fd, "wb") as fp:
-            write(fp)
+            write(fp, tmp)
             fp.flush()
             os.fsync(fp.fileno())
-        os.replace(tmp, path)
+        _publish(tmp, path, overwrite)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -664,6 +929,104 @@ def _atomic_write(path: Path, write: Callable[[BinaryIO], None]) -> None:
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
+
+
+def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
+    """Move the finished temp file to ``path``. Without ``overwrite`` a hard link publishes it,
+    which fails when ``path`` exists, so a file another run wrote meanwhile is never replaced."""
+    if overwrite:
+        os.replace(tmp, path)
+        return
+    try:
+        os.link(tmp, path)
+    except FileExistsError:
+        _replace_unless_image(tmp, path)
+        return
+    except OSError as exc:
+        if exc.errno not in _NO_LINK:
+            raise
+        # No hard links on this disk: check, then rename (a run finishing in between is lost).
+        if path.exists():
+            _replace_unless_image(tmp, path)
+            return
+        os.replace(tmp, path)
+        return
+    os.unlink(tmp)
+
+
+def _replace_unless_image(tmp: Path, path: Path) -> None:
+    if is_complete_image(path):
+        raise OutputExists(f"cannot write '{path.name}': it was written meanwhile, probably by "
+                           "another run; it was left as it is")
+    os.replace(tmp, path)  # an empty or broken file is not a result: replace it
+
+
+def is_complete_image(path: str | os.PathLike[str]) -> bool:
+    """True if ``path`` is a non-empty image that decodes to the end (JPEG at 1/8 scale, PNG by
+    its checksums): what an earlier run's output must be to count as done."""
+    path = Path(path)
+    try:
+        if not path.is_file() or path.stat().st_size == 0:
+            return False
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            with Image.open(path) as im:
+                if im.format == "PNG":
+                    im.verify()  # reads every chunk and checks its CRC, decodes nothing
+                    return True
+                if im.format in ("JPEG", "MPO"):
+                    im.draft(im.mode, (max(1, im.width // 8), max(1, im.height // 8)))
+                im.load()
+        return True
+    except Exception:  # noqa: BLE001 - whatever a decoder raises, the file is not usable
+        return False
+
+
+def remove_stale_temps(
+    folder: str | os.PathLike[str],
+    names: Iterable[str],
+    older_than: float = STALE_TEMP_SECONDS,
+) -> list[Path]:
+    """Remove this app's temp files for the outputs ``names`` in ``folder`` that a killed run
+    left: older than ``older_than`` seconds and not locked by a live writer. Returns them."""
+    keys = {_temp_key(n) for n in names}
+    removed: list[Path] = []
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return removed
+    now = time.time()
+    for entry in entries:
+        match = TEMP_NAME.match(entry.name)
+        if match is None or match["name"] not in keys:
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < older_than:
+                continue
+            if _remove_if_unlocked(Path(entry.path)):
+                removed.append(Path(entry.path))
+        except OSError:
+            continue
+    return removed
+
+
+def _remove_if_unlocked(path: Path) -> bool:
+    if fcntl is None:
+        os.unlink(path)  # Windows refuses to remove a file that is open
+        return True
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # a live run is writing it
+        except OSError:
+            pass  # no locks on this disk: its age alone decides
+        os.unlink(path)
+        return True
+    finally:
+        os.close(fd)
 
 
 def _same_file(a: Path, b: Path) -> bool:

@@ -12,8 +12,12 @@ Geometry (all in pixels, along each axis):
 - Pixels outside the image (context around the borders, padding of edge tiles) are reflections of
   the image (``numpy.pad(mode="reflect")``), the same for every tile and for the whole-image run.
 
-Memory: the result is accumulated into one float32 HxWx3 buffer and one HxW weight buffer; the
-tiles are produced and consumed one at a time.
+Memory: the image may be kept in its stored type (uint8/uint16); each tile is converted to float32
+on its own. The tiles of one row of the plan are accumulated into a float32 band one tile high and
+the full width; the rows that no later tile reaches are normalised and handed to ``flush`` before
+the band moves down. So no full-size float copy is made (except by ``run_tiled``, which collects
+the rows for callers that want one float array). The blending weight is separable (the tiles form
+a full grid), so it is two 1-D sums instead of an HxW buffer.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from .errors import Cancelled
 
 TileFn = Callable[[np.ndarray], np.ndarray]
 OnTile = Callable[[int, int], None]
+Flush = Callable[[int, int, np.ndarray], None]
 
 MIN_TILE = 128  # the smallest tile the out-of-memory retry goes down to
 
@@ -137,14 +142,36 @@ def _reflect(idx: np.ndarray, n: int) -> np.ndarray:
     return np.where(idx < n, idx, period - idx)
 
 
+def effective_tile(tile: int, overlap: int, factor: int) -> int:
+    """The tile side actually used for a requested ``tile`` (>0): rounded up to the factor and to
+    ``min_tile``; before it is shrunk to a small photo (``tile_shape``)."""
+    factor = max(int(factor), 1)
+    return max(_round_up(tile, factor), min_tile(overlap, factor))
+
+
+def scale_for(dtype: np.dtype) -> float:
+    """What a stored value is divided by to get 0..1: 255 for uint8, 65535 for uint16, 1 for floats."""
+    dtype = np.dtype(dtype)
+    return float(np.iinfo(dtype).max) if dtype.kind in "ui" else 1.0
+
+
 def extract_tile(image: np.ndarray, t: Tile) -> np.ndarray:
-    """The tile's pixels as a new float32 (t.h, t.w, C) array, reflect-padded where needed."""
+    """The tile's pixels as a new float32 (t.h, t.w, C) array in 0..1 (integer images are divided
+    by their type's maximum), reflect-padded where needed."""
     h, w = image.shape[:2]
     if t.y >= 0 and t.x >= 0 and t.y + t.h <= h and t.x + t.w <= w:
-        return np.array(image[t.y : t.y + t.h, t.x : t.x + t.w], dtype=np.float32)
-    rows = _reflect(np.arange(t.y, t.y + t.h), h)
-    cols = _reflect(np.arange(t.x, t.x + t.w), w)
-    return np.asarray(image[np.ix_(rows, cols)], dtype=np.float32)
+        src = image[t.y : t.y + t.h, t.x : t.x + t.w]
+    else:
+        rows = _reflect(np.arange(t.y, t.y + t.h), h)
+        cols = _reflect(np.arange(t.x, t.x + t.w), w)
+        src = image[np.ix_(rows, cols)]
+    out = np.empty(src.shape, np.float32)
+    scale = scale_for(image.dtype)
+    if scale == 1.0:
+        out[...] = src
+    else:
+        np.divide(src, np.float32(scale), out=out)
+    return out
 
 
 def _is_cancelled(cancel: Any) -> bool:
@@ -153,6 +180,89 @@ def _is_cancelled(cancel: Any) -> bool:
     if hasattr(cancel, "is_set"):
         return bool(cancel.is_set())
     return bool(cancel())
+
+
+def _weight_sum(n: int, starts: list[int], profile: np.ndarray) -> np.ndarray:
+    """Sum over the tiles along one axis of their weight profile, for each of the n pixels."""
+    total = np.zeros(n, np.float32)
+    length = len(profile)
+    for s in starts:
+        a, b = max(s, 0), min(s + length, n)
+        total[a:b] += profile[a - s : b - s]
+    return np.maximum(total, np.float32(1e-12))
+
+
+def blend_tiled(
+    image: np.ndarray,
+    fn: TileFn,
+    tile: int,
+    overlap: int,
+    factor: int,
+    flush: Flush,
+    on_tile: OnTile | None = None,
+    cancel: Any = None,
+) -> None:
+    """Apply ``fn`` (float32 tile HxWxC in 0..1 -> same shape) over ``image`` (HxWxC, float or
+    uint8/uint16) and hand the blended result to ``flush(y0, y1, rows)`` in row bands.
+
+    Every image row is flushed exactly once, top to bottom; ``rows`` is a float32 (y1-y0, W, C)
+    view into a reused buffer that the callee may modify but must not keep. When ``flush`` is
+    called for rows y0..y1, no tile reads image rows above y1 any more (also not through the
+    reflect padding at the bottom: a tile is at least 2 margins + 3 factor steps high), so
+    ``flush`` may write its result over them in ``image`` itself. ``on_tile(done,
+    total)`` is called after each tile; ``cancel`` (a ``threading.Event`` or a callable returning
+    True to stop) is checked before each tile and raises ``Cancelled``.
+    """
+    if image.ndim != 3:
+        raise ValueError(f"expected an HxWxC image, got shape {image.shape}")
+    h, w, channels = image.shape
+    factor = max(int(factor), 1)
+    tiles = plan_tiles(h, w, tile, overlap, factor)
+    m, f = margin_for(overlap, factor), feather_for(overlap, factor)
+    th, tw = tiles[0].h, tiles[0].w
+    wy, wx = _profile(th, m, f), _profile(tw, m, f)
+    ys = sorted({t.y for t in tiles})
+    weight_y = _weight_sum(h, ys, wy)
+    weight_x = _weight_sum(w, sorted({t.x for t in tiles}), wx)[None, :, None]
+    w_tile = wy[:, None, None] * wx[None, :, None]
+
+    band = np.zeros((min(th, h), w, channels), np.float32)  # image rows base .. base+len(band)
+    base = 0  # first image row held in the band (every row above it has been flushed)
+    used = 0  # rows of the band that hold contributions
+    scratch = np.empty((th, tw, channels), np.float32)  # weighted tile, reused
+
+    def emit(upto: int) -> None:
+        nonlocal base, used
+        if upto <= base:
+            return
+        k = upto - base
+        rows = band[:k]
+        rows /= weight_y[base:upto, None, None]
+        rows /= weight_x
+        flush(base, upto, rows)
+        keep = used - k
+        if keep > 0:  # rows still open move to the top of the band
+            band[:keep] = band[k:used]
+        band[max(keep, 0):] = 0.0
+        base, used = upto, max(keep, 0)
+
+    total = len(tiles)
+    for done, t in enumerate(tiles, 1):
+        if _is_cancelled(cancel):
+            raise Cancelled("cancelled")
+        emit(max(t.y, 0))  # no later tile starts above this row: the rows above it are final
+        result = np.asarray(fn(extract_tile(image, t)), dtype=np.float32)
+        if result.shape != (t.h, t.w, channels):
+            raise ValueError(f"tile function returned shape {result.shape} for a {t.h}x{t.w} tile")
+        iy, ix, ty, tx = t.crop(h, w)
+        buf = scratch[ty, tx]
+        np.multiply(result[ty, tx], w_tile[ty, tx], out=buf)
+        band[iy.start - base : iy.stop - base, ix] += buf
+        used = max(used, iy.stop - base)
+        del result
+        if on_tile is not None:
+            on_tile(done, total)
+    emit(h)
 
 
 def run_tiled(
@@ -164,42 +274,14 @@ def run_tiled(
     on_tile: OnTile | None = None,
     cancel: Any = None,
 ) -> np.ndarray:
-    """Apply ``fn`` (tile HxWx3 float32 -> same shape) over ``image`` (HxWx3) and blend.
-
-    ``on_tile(done, total)`` is called after each tile; ``cancel`` (a ``threading.Event`` or a
-    callable returning True to stop) is checked before each tile and raises ``Cancelled``.
-    Returns a new float32 HxWx3 array.
-    """
+    """``blend_tiled`` collected into a new float32 HxWxC array (a full-size float copy: for
+    small images and tests; the enhance path flushes into the photo's stored type instead)."""
     if image.ndim != 3:
         raise ValueError(f"expected an HxWxC image, got shape {image.shape}")
-    h, w = image.shape[:2]
-    factor = max(int(factor), 1)
-    tiles = plan_tiles(h, w, tile, overlap, factor)
-    m, f = margin_for(overlap, factor), feather_for(overlap, factor)
-    th, tw = tiles[0].h, tiles[0].w
-    wy, wx = _profile(th, m, f), _profile(tw, m, f)
+    out = np.empty(image.shape, np.float32)
 
-    channels = image.shape[2]
-    out = np.zeros((h, w, channels), np.float32)
-    weight = np.zeros((h, w), np.float32)
-    w_full = wy[:, None] * wx[None, :]
-    scratch = np.empty((th, tw, channels), np.float32)  # weighted tile, reused
-    total = len(tiles)
-    for done, t in enumerate(tiles, 1):
-        if _is_cancelled(cancel):
-            raise Cancelled("cancelled")
-        result = np.asarray(fn(extract_tile(image, t)), dtype=np.float32)
-        if result.shape != (t.h, t.w, channels):
-            raise ValueError(f"tile function returned shape {result.shape} for a {t.h}x{t.w} tile")
-        iy, ix, ty, tx = t.crop(h, w)
-        wt = w_full[ty, tx]
-        buf = scratch[ty, tx]
-        np.multiply(result[ty, tx], wt[..., None], out=buf)
-        out[iy, ix] += buf
-        weight[iy, ix] += wt
-        del result
-        if on_tile is not None:
-            on_tile(done, total)
-    np.maximum(weight, 1e-12, out=weight)
-    out /= weight[..., None]
+    def keep(y0: int, y1: int, rows: np.ndarray) -> None:
+        out[y0:y1] = rows
+
+    blend_tiled(image, fn, tile, overlap, factor, keep, on_tile=on_tile, cancel=cancel)
     return out

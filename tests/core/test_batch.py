@@ -297,3 +297,222 @@ def test_write_failure_is_reported(album, monkeypatch):
     result = run_batch(collect_jobs([album / "a.jpg"], opts), FakeEngine(), opts)
     assert result.failed[0].message.endswith("no space left on device")
     assert isinstance(result.failed[0], ImageFailed)
+
+
+# -- issue 10: fail fast, greyscale, after a kill, concurrent runs ---------------------------------
+
+
+def test_check_output_refuses_before_any_work(album, tmp_path):
+    from lowlight_gui.core.batch import check_output
+
+    def jobs_for(opts):
+        return collect_jobs([album], opts)
+
+    ok = BatchOptions(output_dir=tmp_path / "new" / "deeper")
+    check_output(jobs_for(ok), ok)  # missing folders are fine (created when writing)...
+    assert not (tmp_path / "new").exists()  # ...but not created by the check
+    a_file = tmp_path / "file.jpg"
+    a_file.write_bytes(b"x")
+    for opts, message in [
+        (BatchOptions(output_dir=a_file), "is a file, not a folder"),
+        (BatchOptions(output_dir=a_file / "sub"), "is a file, not a folder"),
+        (BatchOptions(pattern="{name}_enhanced"), "no known image suffix"),
+        (BatchOptions(pattern="{name}.txt"), "no known image suffix"),
+        (BatchOptions(pattern="{name}.jpg", fmt="png"), "format asked for is png"),
+    ]:
+        with pytest.raises(LowlightError, match=message):
+            check_output(jobs_for(opts), opts)
+    check_output(jobs_for(BatchOptions(pattern="{name}.png")), BatchOptions(pattern="{name}.png"))
+
+
+def test_check_output_read_only_folder(album, tmp_path, monkeypatch):
+    import os
+
+    from lowlight_gui.core.batch import check_output
+
+    locked = (tmp_path / "locked").resolve()
+    locked.mkdir()
+    monkeypatch.setattr(os, "access", lambda p, mode, **kw: Path(p).resolve() != locked)
+    for out in (locked, locked / "missing" / "deeper"):
+        opts = BatchOptions(output_dir=out)
+        with pytest.raises(LowlightError, match=f"cannot write to the .*'{locked}': permission"):
+            check_output(collect_jobs([album], opts), opts)
+
+
+class TintEngine(FakeEngine):
+    """Gives each channel a different gain, as a colour model would on a grey photo."""
+
+    def run(self, batch, gain=None):
+        self.runs += 1
+        out = batch.copy()
+        out[:, 0] *= 0.5
+        out[:, 1] *= 0.6
+        out[:, 2] *= 0.9
+        return out
+
+
+@pytest.mark.parametrize("mode,suffix", [("L", ".jpg"), ("L", ".png"), ("LA", ".png"),
+                                         ("I;16", ".png"), ("RGB", ".jpg")])
+def test_greyscale_photos_stay_greyscale(tmp_path, mode, suffix):
+    import numpy as np
+    from PIL import Image
+
+    yy, xx = np.mgrid[0:40, 0:50]
+    grey = (30 + xx + yy).astype(np.uint8)  # smooth, so that JPEG barely changes it
+    if mode == "I;16":
+        im = Image.fromarray(grey.astype(np.uint16) * 257)
+    elif mode == "LA":
+        im = Image.merge("LA", [Image.fromarray(grey), Image.fromarray(np.full_like(grey, 200))])
+    elif mode == "RGB":
+        im = Image.fromarray(np.dstack([grey, grey // 2, grey // 3]))
+    else:
+        im = Image.fromarray(grey)
+    src = tmp_path / f"photo{suffix}"
+    im.save(src)
+    opts = BatchOptions(tile=0)
+    result = run_batch(collect_jobs([src], opts), TintEngine(), opts)
+    assert len(result.done) == 1
+    with Image.open(result.done[0].output) as out:
+        if mode == "RGB":
+            assert out.mode == "RGB"
+            return
+        assert out.mode == {"L": "L", "LA": "LA", "I;16": "I;16"}[mode] or out.mode.startswith("I")
+        values = np.asarray(out.getchannel(0) if out.mode == "LA" else out, dtype=np.float64)
+        if mode == "LA":
+            assert np.asarray(out.getchannel(1)).min() == 200  # alpha carried through
+    with Image.open(src) as im:
+        source = np.asarray(im.getchannel(0) if mode == "LA" else im, dtype=np.float64)
+    expected = source * (0.5 + 0.6 + 0.9) / 3  # the mean of what the model gave the channels
+    tolerance = 1.0 if suffix == ".png" else 2.0  # JPEG is lossy
+    assert np.abs(values - expected).max() <= tolerance * (257 if mode == "I;16" else 1)
+
+
+def test_empty_or_broken_output_is_redone(album):
+    opts = BatchOptions()
+    jobs = collect_jobs([album], opts)
+    jobs[0].output.parent.mkdir(parents=True)
+    jobs[0].output.write_bytes(b"")  # e.g. a disk that filled up under another program
+    jobs[1].output.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 50)  # undecodable
+    result = run_batch(jobs, FakeEngine(), opts)
+    assert len(result.done) == 2 and not result.skipped and not result.failed
+    for job in jobs:
+        assert imageio.is_complete_image(job.output)
+    # a good output still counts as done
+    again = run_batch(jobs, FakeEngine(), opts)
+    assert len(again.skipped) == 2
+
+
+def test_truncated_output_is_not_complete(album, tmp_path):
+    good = (album / "a.jpg").read_bytes()
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(good[: len(good) // 2])
+    assert imageio.is_complete_image(album / "a.jpg")
+    assert not imageio.is_complete_image(cut)
+    png = (album / "b.png").read_bytes()
+    cut.with_suffix(".png").write_bytes(png[:-20])
+    assert not imageio.is_complete_image(cut.with_suffix(".png"))
+    assert not imageio.is_complete_image(tmp_path / "missing.png")
+    assert not imageio.is_complete_image(tmp_path)
+
+
+class WritesMeanwhile(FakeEngine):
+    """Another run publishes the output while this one is computing it."""
+
+    def __init__(self, output: Path):
+        super().__init__()
+        self.output = output
+
+    def run(self, batch, gain=None):
+        if not self.output.exists():
+            write_image(self.output, seed=42)
+        return super().run(batch, gain)
+
+
+@pytest.mark.parametrize("links", [True, False])
+def test_output_written_meanwhile_is_not_clobbered(album, monkeypatch, links):
+    import os
+
+    if not links:  # a disk without hard links (FAT, some network shares): the fallback
+        def no_link(src, dst):
+            raise OSError(errno.EPERM, "Operation not permitted")
+
+        monkeypatch.setattr(os, "link", no_link)
+    opts = BatchOptions()
+    [job] = collect_jobs([album / "a.jpg"], opts)
+    result = run_batch([job], WritesMeanwhile(job.output), opts)
+    assert not result.done and not result.failed
+    assert "written by another run meanwhile" in result.skipped[0].reason
+    theirs = (album / "enhanced" / "theirs.jpg")
+    write_image(theirs, seed=42)
+    assert job.output.read_bytes() == theirs.read_bytes()  # left as the other run wrote it
+    assert not [p for p in job.output.parent.iterdir() if p.name.startswith(".")]
+    # with overwrite the result replaces it
+    theirs.unlink()
+    opts.overwrite = True
+    result = run_batch([job], WritesMeanwhile(job.output), opts)
+    assert len(result.done) == 1 and job.output.read_bytes() != (album / "a.jpg").read_bytes()
+
+
+_KILLED_WRITER = """
+import sys, time
+from pathlib import Path
+import numpy as np
+from PIL import Image
+from lowlight_gui.core import imageio
+
+def stalled(self, fp, *args, **kwargs):
+    fp.write(b"half a JPEG")
+    fp.flush()
+    print("writing", flush=True)
+    time.sleep(120)
+
+Image.Image.save = stalled
+photo = imageio.Photo(np.zeros((8, 8, 3), np.float32))
+imageio.write_photo(photo, photo.pixels, Path(sys.argv[1]))
+"""
+
+
+def test_temp_file_left_by_a_killed_run_is_removed(album, tmp_path):
+    """SIGKILL in the middle of a write leaves a hidden temp file; the next run removes it, but
+    only once no live run holds it and it is old enough."""
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from tests.conftest import ROOT
+
+    opts = BatchOptions()
+    jobs = collect_jobs([album], opts)
+    target = jobs[0].output
+    target.parent.mkdir(parents=True)
+    proc = subprocess.Popen([sys.executable, "-c", _KILLED_WRITER, str(target)], cwd=ROOT,
+                            stdout=subprocess.PIPE, text=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        assert proc.stdout.readline().strip() == "writing"
+        [temp] = [p for p in target.parent.iterdir() if p.name.startswith(".")]
+        assert imageio.TEMP_NAME.match(temp.name)["name"] == target.name
+        old = time.time() - 3600
+        os.utime(temp, (old, old))
+        if os.name == "posix":  # a live writer's temp file is locked: never removed
+            assert imageio.remove_stale_temps(target.parent, [target.name]) == []
+            assert temp.exists()
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        proc.stdout.close()
+    assert temp.exists() and not target.exists()  # what a kill leaves behind
+    # a recent temp file (maybe a run that just started writing) is left alone
+    fresh = target.parent / f".{target.name}.0123abcd.tmp"
+    fresh.write_bytes(b"x")
+    unrelated = target.parent / ".someone-elses.0123abcd.tmp"  # not one of this run's outputs
+    unrelated.write_bytes(b"x")
+    os.utime(unrelated, (old, old))
+    result = run_batch(jobs, FakeEngine(), opts)
+    assert len(result.done) == 2
+    assert not temp.exists()
+    assert fresh.exists() and unrelated.exists()

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from lowlight_gui.core.engine import Engine
-from lowlight_gui.core.enhance import enhance_array, enhance_photo
+from lowlight_gui.core.enhance import enhance_array, enhance_photo, enhance_pixels
 from lowlight_gui.core.errors import LowlightError
 from tests.conftest import smooth_noisy
 
@@ -143,3 +143,89 @@ def test_enhance_photo_uses_pixels(engines):
 
     out = enhance_photo(FakePhoto(), engines["f2"], strength=1.0, tile=0)
     assert out.shape == (40, 30, 3)
+
+
+# -- stored types (issue 10: bounded memory) -----------------------------------------------------
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("strength", [1.0, 0.6])
+def test_stored_type_matches_the_float_path(engines, dtype, strength):
+    """enhance_pixels on uint8/uint16 gives the float path's result, rounded to the type."""
+    maxval = np.iinfo(dtype).max
+    stored = np.rint(smooth_noisy(150, 230, seed=3) * maxval).astype(dtype)
+    as_float = stored.astype(np.float32) / maxval
+    for which in ("f4", "gain"):
+        engine = engines[which]
+        expected = enhance_array(as_float, engine, strength=strength, tile=64)
+        out = enhance_pixels(stored, engine, strength=strength, tile=64)
+        assert out.dtype == dtype and out.shape == stored.shape
+        diff = np.abs(out.astype(np.float64) - expected * maxval)
+        assert diff.max() <= 0.5 + 1e-3 * maxval / 255
+        whole = enhance_pixels(stored, engine, strength=strength, tile=0)
+        assert np.abs(whole.astype(np.int64) - out).max() <= 2 * maxval / 255
+
+
+def test_grey_goes_through_the_rgb_model_and_stays_grey(engines):
+    grey = np.rint(smooth_noisy(60, 80, seed=4)[..., :1] * 255).astype(np.uint8)
+    rec = Recording(engines["gain"])
+    out = enhance_pixels(grey, rec, tile=32)
+    assert out.shape == (60, 80, 1) and out.dtype == np.uint8
+    assert all(shape[1] == 3 for shape in rec.shapes)  # the model is given RGB
+    rgb = np.repeat(grey, 3, axis=2)
+    expected = enhance_pixels(rgb, engines["gain"], tile=32).astype(np.float64).mean(axis=2)
+    assert np.abs(out[..., 0] - expected).max() <= 1.0
+    flat = enhance_pixels(grey[..., 0], engines["gain"], tile=32)  # HxW works too
+    np.testing.assert_array_equal(flat, out[..., 0])
+
+
+def test_enhance_photo_on_a_stored_photo(engines):
+    from lowlight_gui.core.imageio import Photo
+
+    stored = np.rint(smooth_noisy(40, 30) * 255).astype(np.uint8)
+    out = enhance_photo(Photo(stored), engines["f2"], tile=0)
+    assert out.dtype == np.float32 and out.shape == (40, 30, 3)
+    np.testing.assert_allclose(
+        out, enhance_pixels(stored, engines["f2"], tile=0) / np.float32(255), atol=1e-6
+    )
+
+
+@pytest.mark.parametrize("h,w,tile", [(300, 200, 64), (257, 131, 64), (129, 77, 0), (64, 64, 64),
+                                      (1000, 90, 64), (33, 500, 64)])
+@pytest.mark.parametrize("which", ["f4", "gain"])
+def test_in_place_gives_the_same_result(engines, h, w, tile, which):
+    """out=data overwrites rows as soon as no tile needs them: the result must not change."""
+    stored = np.rint(smooth_noisy(h, w, seed=h + w) * 65535).astype(np.uint16)
+    expected = enhance_pixels(stored, engines[which], strength=0.8, tile=tile)
+    data = stored.copy()
+    out = enhance_pixels(data, engines[which], strength=0.8, tile=tile, out=data)
+    assert out is data
+    np.testing.assert_array_equal(out, expected)
+    grey = stored[..., :1].copy()
+    np.testing.assert_array_equal(
+        enhance_pixels(grey, engines[which], tile=tile, out=grey),
+        enhance_pixels(stored[..., :1], engines[which], tile=tile),
+    )
+
+
+def test_in_place_out_of_memory_after_a_band_is_not_retried():
+    class LateOom(OomEngine):
+        """Runs out of memory on big tiles once the second row of tiles has begun."""
+
+        def run(self, batch, gain=None):
+            self.shapes.append(batch.shape)
+            if len(self.shapes) > 2 and batch.shape[2] > self.limit:
+                return super().run(batch, gain)
+            return batch * 0.5
+
+    def photo():
+        return np.rint(smooth_noisy(600, 700) * 255).astype(np.uint8)
+
+    data = photo()
+    with pytest.raises(LowlightError, match="not enough memory"):
+        enhance_pixels(data, LateOom(limit=300), tile=512, out=data)
+    # not in place, the same failure is retried with smaller tiles
+    engine = LateOom(limit=300)
+    out = enhance_pixels(photo(), engine, tile=512)
+    assert np.abs(out.astype(int) - photo().astype(int) / 2).max() <= 0.5 + 1e-6
+    assert engine.shapes[-1][2] == 256

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import math
 import os
 import struct
 import zlib
@@ -118,11 +119,11 @@ def test_grey_alpha_png_keeps_alpha(tmp_path: Path, rgb8: np.ndarray) -> None:
     )
     photo = read_photo(tmp_path / "la.png")
     assert photo.alpha is not None
-    np.testing.assert_array_equal(np.rint(photo.alpha * 255), la[..., 1])
+    np.testing.assert_array_equal(photo.alpha, la[..., 1])
     np.testing.assert_array_equal(np.rint(photo.pixels[..., 2] * 255), la[..., 0])
     back = read_photo(write_photo(photo, photo.pixels, tmp_path / "la_out.png"))
     assert back.alpha is not None
-    np.testing.assert_array_equal(np.rint(back.alpha * 255), la[..., 1])
+    np.testing.assert_array_equal(back.alpha, la[..., 1])
 
 
 @pytest.mark.parametrize("suffix", [".png", ".tif", ".webp"])
@@ -132,10 +133,10 @@ def test_rgba_alpha_carried_through(tmp_path: Path, rgb8: np.ndarray, suffix: st
     Image.fromarray(rgba).save(tmp_path / "a.png")
     photo = read_photo(tmp_path / "a.png")
     assert photo.alpha is not None and photo.alpha.shape == (37, 53)
-    np.testing.assert_array_equal(np.rint(photo.alpha * 255), alpha)
+    np.testing.assert_array_equal(photo.alpha, alpha)
     back = read_photo(write_photo(photo, photo.pixels, tmp_path / f"out{suffix}"))
     assert back.alpha is not None
-    np.testing.assert_array_equal(np.rint(back.alpha * 255), alpha)
+    np.testing.assert_array_equal(back.alpha, alpha)
 
 
 @pytest.mark.parametrize("suffix", [".jpg", ".bmp"])
@@ -158,7 +159,7 @@ def test_palette_png(tmp_path: Path) -> None:
     np.testing.assert_allclose(photo.pixels[1, 1], [1, 0, 0])
     im.save(tmp_path / "pt.png", transparency=0)
     photo = read_photo(tmp_path / "pt.png")
-    assert photo.alpha is not None and photo.alpha[0, 0] == 0 and photo.alpha[1, 1] == 1
+    assert photo.alpha is not None and photo.alpha[0, 0] == 0 and photo.alpha[1, 1] == 255
 
 
 def test_cmyk_jpeg_converted_with_note(tmp_path: Path) -> None:
@@ -198,7 +199,7 @@ def test_16bit_round_trip(
     np.testing.assert_allclose(back.pixels, a16[..., :3] / 65535, atol=1 / 65535)
     if channels == 4:
         assert back.alpha is not None
-        np.testing.assert_allclose(back.alpha, a16[..., 3] / 65535, atol=1 / 65535)
+        np.testing.assert_allclose(back.float_alpha(), a16[..., 3] / 65535, atol=1 / 65535)
     assert back.icc == srgb_icc
     ex = parse_exif(back.exif)
     assert ex[MAKE] == "TestCam" and ex.get(ORIENTATION, 1) == 1
@@ -408,15 +409,29 @@ def test_unsupported_format(tmp_path: Path, rgb8: np.ndarray) -> None:
         read_photo(tmp_path / "anim.gif")
 
 
-@pytest.mark.parametrize("side", [15_000, 30_000])  # Pillow's warning range, then its error range
-def test_decompression_bomb_refused_before_decoding(tmp_path: Path, side: int) -> None:
+@pytest.mark.parametrize("factor", [1, 2])  # Pillow's warning range, then its error range
+def test_decompression_bomb_refused_before_decoding(tmp_path: Path, factor: int) -> None:
+    side = math.isqrt(factor * MAX_PIXELS) + 100
     path = tmp_path / "bomb.png"
     path.write_bytes(png_bytes(side, side))
     assert path.stat().st_size < 200
-    with pytest.raises(LowlightError, match="200,000,000 pixels") as info:
+    with pytest.raises(LowlightError, match=f"{MAX_PIXELS:,} pixels") as info:
         read_photo(path)
     assert str(info.value).startswith("cannot read 'bomb.png': ")
-    assert MAX_PIXELS == 200_000_000
+    assert "memory" in str(info.value)
+
+
+def test_pixel_limit_follows_memory() -> None:
+    gb = 1_000_000_000
+    # (3/4 of the memory - 400 MB) / 12 bytes per pixel, between 50 MP and 1 GP
+    assert imageio.pixel_limit(8 * gb) == (6 * gb - 400_000_000) // 12 == 466_666_666
+    assert imageio.pixel_limit(4 * gb) == 216_666_666
+    assert imageio.pixel_limit(1 * gb) == 50_000_000
+    assert imageio.pixel_limit(1000 * gb) == 1_000_000_000
+    assert imageio.pixel_limit(8 * gb, bytes_per_pixel=40) == 140_000_000  # e.g. a float preview
+    assert MAX_PIXELS == imageio.pixel_limit() and Image.MAX_IMAGE_PIXELS == MAX_PIXELS
+    memory = imageio.physical_memory()
+    assert memory is None or memory > 100_000_000
 
 
 def test_max_pixels_argument(png_file: Path) -> None:
@@ -474,10 +489,20 @@ def test_16bit_encoder_failure_leaves_nothing(
     def broken(*args: object, **kwargs: object) -> tuple[bool, None]:
         return False, None
 
+    def half_written(path: str, *args: object) -> bool:
+        Path(path).write_bytes(b"II*\0 half a TIFF")
+        return False
+
     monkeypatch.setattr(imageio.cv2, "imencode", broken)
+    monkeypatch.setattr(imageio.cv2, "imwrite", half_written)
     with pytest.raises(LowlightError, match=r"cannot write 'o.tif': the TIFF encoder failed"):
         write_photo(photo, photo.pixels, tmp_path / "o.tif")
     assert leftovers(tmp_path) == [] and not (tmp_path / "o.tif").exists()
+    # a name OpenCV cannot open goes through imencode, which fails the same way
+    monkeypatch.setattr(imageio, "_opencv_can_open", lambda path: False)
+    with pytest.raises(LowlightError, match=r"cannot write 'o.png': the PNG encoder failed"):
+        write_photo(photo, photo.pixels, tmp_path / "o.png")
+    assert leftovers(tmp_path) == [] and not (tmp_path / "o.png").exists()
 
 
 @pytest.mark.parametrize("exc", [Cancelled(), KeyboardInterrupt()])
@@ -563,3 +588,108 @@ def test_never_overwrites_the_source(png_file: Path, tmp_path: Path) -> None:
         with pytest.raises(LowlightError, match="cannot write 'photo.png': it is the original"):
             write_photo(photo, photo.pixels, target)
     assert png_file.read_bytes() == before
+
+
+# -- stored types (issue 10: bounded memory) -----------------------------------------------------
+
+
+def test_photo_keeps_the_stored_type(tmp_path: Path, rgb8: np.ndarray) -> None:
+    Image.fromarray(rgb8).save(tmp_path / "c.png")
+    photo = read_photo(tmp_path / "c.png")
+    assert photo.data.dtype == np.uint8 and photo.data.shape == (37, 53, 3) and not photo.grey
+    np.testing.assert_array_equal(photo.data, rgb8)
+    assert photo.pixels is photo.pixels  # made once, then kept
+    Image.fromarray(rgb8[..., 0]).save(tmp_path / "g.jpg")
+    grey = read_photo(tmp_path / "g.jpg")
+    assert grey.grey and grey.data.shape == (37, 53, 1) and grey.pixels.shape == (37, 53, 3)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_stored_uint16_written_without_changing_it(
+    tmp_path: Path, rng: np.random.Generator, suffix: str, srgb_icc: bytes
+) -> None:
+    a16 = rng.integers(0, 65536, (9, 13, 3), dtype=np.uint16)
+    photo = Photo(a16.copy(), bit_depth=16, icc=srgb_icc, exif=exif_with(1))
+    data = photo.data
+    out = write_photo(photo, data, tmp_path / f"o{suffix}")
+    np.testing.assert_array_equal(data, a16)  # swapped to BGR for OpenCV, then back
+    back = read_photo(out)
+    np.testing.assert_array_equal(back.data, a16)
+    assert back.icc == srgb_icc and parse_exif(back.exif)[MAKE] == "TestCam"
+    assert leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_16bit_in_memory_fallback(
+    tmp_path: Path, rng: np.random.Generator, suffix: str, srgb_icc: bytes,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Where OpenCV cannot open the temp file by name (non-ASCII on Windows) it encodes in memory."""
+    monkeypatch.setattr(imageio, "_opencv_can_open", lambda path: False)
+    a16 = rng.integers(0, 65536, (9, 13, 4), dtype=np.uint16)
+    photo = Photo(a16[..., :3].copy(), alpha=a16[..., 3].copy(), bit_depth=16, icc=srgb_icc)
+    back = read_photo(write_photo(photo, photo.data, tmp_path / f"é{suffix}"))
+    np.testing.assert_array_equal(back.data, a16[..., :3])
+    np.testing.assert_array_equal(back.alpha, a16[..., 3])
+    assert back.icc == srgb_icc and leftovers(tmp_path) == []
+
+
+def test_8bit_values_converted_to_16bit_and_back(tmp_path: Path, rgb8: np.ndarray) -> None:
+    photo = Photo(rgb8, bit_depth=16)  # stored uint8, but written as 16 bits
+    back = read_photo(write_photo(photo, rgb8, tmp_path / "o.png"))
+    assert back.bit_depth == 16
+    np.testing.assert_array_equal(back.data, rgb8.astype(np.uint16) * 257)
+    photo16 = Photo(back.data, bit_depth=16)
+    again = read_photo(write_photo(photo16, back.data, tmp_path / "o.bmp"))  # 8 bits, lossless
+    np.testing.assert_array_equal(again.data, rgb8)
+
+
+def test_grey_photo_written_grey_from_float_rgb(tmp_path: Path, rgb8: np.ndarray) -> None:
+    grey = rgb8[..., 0]
+    Image.fromarray(grey).save(tmp_path / "g.png")
+    photo = read_photo(tmp_path / "g.png")
+    tinted = photo.pixels * np.array([0.9, 1.0, 1.1], np.float32)  # e.g. the GUI's float result
+    out = write_photo(photo, tinted, tmp_path / "g_out.png")
+    with Image.open(out) as im:
+        assert im.mode == "L"
+        np.testing.assert_array_equal(np.asarray(im), grey)  # the channels' mean
+
+
+# -- publishing without clobbering, temp files after a kill --------------------------------------
+
+
+def test_no_overwrite_publish(png_file: Path, tmp_path: Path) -> None:
+    photo = read_photo(png_file)
+    target = tmp_path / "o.png"
+    write_photo(photo, photo.pixels, target, overwrite=False)
+    first = target.read_bytes()
+    darker = photo.pixels * 0.5
+    with pytest.raises(imageio.OutputExists, match="written meanwhile"):
+        write_photo(photo, darker, target, overwrite=False)
+    assert target.read_bytes() == first and leftovers(tmp_path) == []
+    target.write_bytes(b"")  # an empty file is not a result: replaced
+    write_photo(photo, darker, target, overwrite=False)
+    assert imageio.is_complete_image(target)
+    write_photo(photo, photo.pixels, target)  # overwrite=True (the GUI's "Save as") replaces
+    assert target.read_bytes() == first
+
+
+def test_remove_stale_temps(tmp_path: Path) -> None:
+    import time
+
+    old = time.time() - 3600
+    names = {
+        ".a_enhanced.jpg.0123abcd.tmp": True,  # ours, old: removed
+        ".a_enhanced.jpg.0123abcd.tmp.png": True,  # an encoder's scratch file: removed
+        ".b_enhanced.png.89abcdef.tmp": False,  # not an output of this run
+        ".a_enhanced.jpg.tmp": False,  # not our pattern
+        "a_enhanced.jpg": False,
+    }
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (old, old))
+    (tmp_path / ".a_enhanced.jpg.fedcba98.tmp").write_bytes(b"x")  # recent: maybe being written
+    removed = imageio.remove_stale_temps(tmp_path, ["a_enhanced.jpg"])
+    assert sorted(p.name for p in removed) == sorted(n for n, gone in names.items() if gone)
+    assert (tmp_path / ".a_enhanced.jpg.fedcba98.tmp").exists()
+    assert imageio.remove_stale_temps(tmp_path / "missing", ["x.jpg"]) == []

@@ -182,13 +182,13 @@ def test_batch_runs_at_the_slider_exposure_and_rows_show_it(
     from lowlight_gui.core import batch as batch_mod
 
     seen: list[float] = []
-    real = batch_mod.enhance_photo
+    real = batch_mod.enhance_pixels
 
     def recording(*args, **kwargs):
         seen.append(kwargs["exposure"])
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(batch_mod, "enhance_photo", recording)
+    monkeypatch.setattr(batch_mod, "enhance_pixels", recording)
     settings.output_dir = tmp_path / "out"
     window = make_window()
     window.controls.exposure.setValue(7)
