@@ -2,15 +2,20 @@
 
 Geometry (all in pixels, along each axis):
 
-- ``margin`` M: the context a tile needs on each side, the model's overlap rounded up to its factor.
-  Output pixels closer than M to a tile's edge get weight 0: they are never used.
+- The image is padded at the bottom and right to a multiple of the model's ``factor`` (fewer than
+  ``factor`` rows/columns, reflections of the image); nothing else is added around it. At the
+  photo's own borders the network sees what it saw in training on crops (its convolutions' zero
+  padding), in tiles and in the whole-image run (``tile=0``) alike, and no time is spent on
+  context that is thrown away: a 600x400 photo costs 600x400 pixels of inference.
+- ``margin`` M: the context a tile needs on each side *that borders another tile*, the model's
+  overlap rounded up to its factor. Output pixels closer than M to such an edge get weight 0.
 - ``feather`` F: inside the used part of a tile the weight ramps from ~0 to 1 over F pixels, so
-  neighbouring tiles cross-fade instead of meeting at a seam.
-- Adjacent tiles overlap by at least ``2M + F``; tile origins lie on a grid of ``factor`` pixels
-  starting at ``-M``, the same grid as the whole-image run (``tile=0``), so that a network with
-  strided layers sees the same pixel phase in both and the tiled result matches the whole one.
-- Pixels outside the image (context around the borders, padding of edge tiles) are reflections of
-  the image (``numpy.pad(mode="reflect")``), the same for every tile and for the whole-image run.
+  neighbouring tiles cross-fade instead of meeting at a seam. A tile edge on the photo's border
+  has neither margin nor ramp.
+- Adjacent tiles overlap by at least ``2M + F``; tiles lie inside the padded image, their
+  origins on a grid of ``factor`` pixels starting at 0, the same grid as the whole-image run, so
+  that a network with strided layers sees the same pixel phase in both and the tiled result
+  matches the whole one.
 
 Memory: the image may be kept in its stored type (uint8/uint16); each tile is converted to float32
 on its own. The tiles of one row of the plan are accumulated into a float32 band one tile high and
@@ -39,8 +44,9 @@ MIN_TILE = 128  # the smallest tile the out-of-memory retry goes down to
 
 @dataclass(frozen=True)
 class Tile:
-    """One tile: top-left corner in image coordinates (may be negative or run past the image:
-    those pixels are reflect-padded) and its shape, the same for every tile of a plan."""
+    """One tile: top-left corner in image coordinates (it may run past the image by less than a
+    factor step: those pixels are reflect-padded) and its shape, the same for every tile of a
+    plan."""
 
     y: int
     x: int
@@ -83,12 +89,11 @@ def tile_shape(h: int, w: int, tile: int, overlap: int, factor: int) -> tuple[in
     """The one tile shape used for an h x w image.
 
     ``tile`` is rounded up to the factor (and up to ``min_tile``); along an axis where the whole
-    image plus its margins fits in less, the tile shrinks to that (rounded up to the factor), so
-    a small image costs a small run. ``tile=0``: the whole image in one piece.
+    image fits in less, the tile shrinks to the image (rounded up to the factor), so a small
+    image costs a small run. ``tile=0``: the whole image in one piece.
     """
     factor = max(int(factor), 1)
-    m = margin_for(overlap, factor)
-    need_h, need_w = _round_up(h + 2 * m, factor), _round_up(w + 2 * m, factor)
+    need_h, need_w = _round_up(h, factor), _round_up(w, factor)
     if tile <= 0:
         return need_h, need_w
     t = max(_round_up(tile, factor), min_tile(overlap, factor))
@@ -96,14 +101,16 @@ def tile_shape(h: int, w: int, tile: int, overlap: int, factor: int) -> tuple[in
 
 
 def _starts(n: int, t: int, m: int, f: int, factor: int) -> list[int]:
-    """Tile origins along one axis of length n for tiles of length t (see the module doc)."""
-    last = _round_up(max(n + m - t + m, 0), factor) - m  # first origin whose used part reaches n
-    if last <= -m:
-        return [-m]
+    """Tile origins along one axis of length n for tiles of length t (see the module doc): the
+    first at 0, the last ending at n rounded up to the factor, evenly spread on the factor grid
+    with neighbours' used parts overlapping by at least f."""
+    last = _round_up(n, factor) - t
+    if last <= 0:
+        return [0]
     stride = t - 2 * m - f
-    count = -(-(last + m) // stride) + 1
-    steps = (last + m) // factor
-    return [-m + (i * steps // (count - 1)) * factor for i in range(count)]
+    count = -(-last // stride) + 1
+    steps = last // factor
+    return [(i * steps // (count - 1)) * factor for i in range(count)]
 
 
 def plan_tiles(h: int, w: int, tile: int, overlap: int, factor: int) -> list[Tile]:
@@ -118,19 +125,29 @@ def plan_tiles(h: int, w: int, tile: int, overlap: int, factor: int) -> list[Til
     return [Tile(y, x, th, tw) for y in ys for x in xs]
 
 
-def _profile(length: int, m: int, f: int) -> np.ndarray:
-    """1-D weight along a tile: 0 on the margins, ramps of f pixels, 1 in the middle."""
-    used = length - 2 * m
+def _profile(length: int, m: int, f: int, first: bool = False, last: bool = False) -> np.ndarray:
+    """1-D weight along a tile: 0 on the margins, ramps of f pixels, 1 in the middle; a side on
+    the photo's border (``first``: the start, ``last``: the end) is used right up to its edge."""
+    lo, hi = (0 if first else m), (0 if last else m)
+    used = length - lo - hi
     if used <= 0:  # cannot happen with tile_shape(); keep every pixel rather than none
         return np.ones(length, np.float32)
     f = max(1, min(f, used // 2))
     w = np.ones(length, np.float32)
     ramp = (np.arange(f, dtype=np.float32) + 0.5) / f
-    w[:m] = 0.0
-    w[length - m :] = 0.0
-    w[m : m + f] = ramp
-    w[length - m - f : length - m] = np.minimum(w[length - m - f : length - m], ramp[::-1])
+    if not first:
+        w[:lo] = 0.0
+        w[lo : lo + f] = ramp
+    if not last:
+        w[length - hi :] = 0.0
+        end = w[length - hi - f : length - hi]
+        w[length - hi - f : length - hi] = np.minimum(end, ramp[::-1])
     return w
+
+
+def _profiles(starts: list[int], length: int, m: int, f: int) -> list[np.ndarray]:
+    """The weight profile of each tile along one axis (the first and last touch the border)."""
+    return [_profile(length, m, f, i == 0, i == len(starts) - 1) for i in range(len(starts))]
 
 
 def _reflect(idx: np.ndarray, n: int) -> np.ndarray:
@@ -182,12 +199,11 @@ def _is_cancelled(cancel: Any) -> bool:
     return bool(cancel())
 
 
-def _weight_sum(n: int, starts: list[int], profile: np.ndarray) -> np.ndarray:
-    """Sum over the tiles along one axis of their weight profile, for each of the n pixels."""
+def _weight_sum(n: int, starts: list[int], profiles: list[np.ndarray]) -> np.ndarray:
+    """Sum over the tiles along one axis of their weight profiles, for each of the n pixels."""
     total = np.zeros(n, np.float32)
-    length = len(profile)
-    for s in starts:
-        a, b = max(s, 0), min(s + length, n)
+    for s, profile in zip(starts, profiles):
+        a, b = max(s, 0), min(s + len(profile), n)
         total[a:b] += profile[a - s : b - s]
     return np.maximum(total, np.float32(1e-12))
 
@@ -208,7 +224,7 @@ def blend_tiled(
     Every image row is flushed exactly once, top to bottom; ``rows`` is a float32 (y1-y0, W, C)
     view into a reused buffer that the callee may modify but must not keep. When ``flush`` is
     called for rows y0..y1, no tile reads image rows above y1 any more (also not through the
-    reflect padding at the bottom: a tile is at least 2 margins + 3 factor steps high), so
+    reflect padding at the bottom, which is less than a factor step), so
     ``flush`` may write its result over them in ``image`` itself. ``on_tile(done,
     total)`` is called after each tile; ``cancel`` (a ``threading.Event`` or a callable returning
     True to stop) is checked before each tile and raises ``Cancelled``.
@@ -220,11 +236,11 @@ def blend_tiled(
     tiles = plan_tiles(h, w, tile, overlap, factor)
     m, f = margin_for(overlap, factor), feather_for(overlap, factor)
     th, tw = tiles[0].h, tiles[0].w
-    wy, wx = _profile(th, m, f), _profile(tw, m, f)
-    ys = sorted({t.y for t in tiles})
-    weight_y = _weight_sum(h, ys, wy)
-    weight_x = _weight_sum(w, sorted({t.x for t in tiles}), wx)[None, :, None]
-    w_tile = wy[:, None, None] * wx[None, :, None]
+    ys, xs = sorted({t.y for t in tiles}), sorted({t.x for t in tiles})
+    wys, wxs = _profiles(ys, th, m, f), _profiles(xs, tw, m, f)
+    weight_y = _weight_sum(h, ys, wys)
+    weight_x = _weight_sum(w, xs, wxs)[None, :, None]
+    row_of, col_of = {y: i for i, y in enumerate(ys)}, {x: j for j, x in enumerate(xs)}
 
     band = np.zeros((min(th, h), w, channels), np.float32)  # image rows base .. base+len(band)
     base = 0  # first image row held in the band (every row above it has been flushed)
@@ -256,7 +272,9 @@ def blend_tiled(
             raise ValueError(f"tile function returned shape {result.shape} for a {t.h}x{t.w} tile")
         iy, ix, ty, tx = t.crop(h, w)
         buf = scratch[ty, tx]
-        np.multiply(result[ty, tx], w_tile[ty, tx], out=buf)
+        # The blending weight is separable: this tile's row profile times its column profile.
+        np.multiply(result[ty, tx], wys[row_of[t.y]][ty, None, None], out=buf)
+        buf *= wxs[col_of[t.x]][None, tx, None]
         band[iy.start - base : iy.stop - base, ix] += buf
         used = max(used, iy.stop - base)
         del result

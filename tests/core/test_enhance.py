@@ -67,7 +67,7 @@ def test_small_image_uses_small_tile(engines):
     rec = Recording(engines["f2"])
     out = enhance_array(np.full((1, 1, 3), 0.2, np.float32), rec, tile=512)
     assert out.shape == (1, 1, 3)
-    assert rec.shapes == [(1, 3, 18, 18)]  # 1 + 2*8 rounded up to 2
+    assert rec.shapes == [(1, 3, 2, 2)]  # 1 rounded up to the factor 2: no border margins
 
 
 def test_strength(bright_model):

@@ -38,20 +38,25 @@ def test_plan_covers_image_with_one_shape(h, w, tile, overlap, factor):
     if tile > 0:
         assert th <= max(tile, min_tile(overlap, factor)) + factor
     m = margin_for(overlap, factor)
-    # origins on the factor grid that starts at -margin (the whole-image run's grid)
-    assert all((t.y + m) % factor == 0 and (t.x + m) % factor == 0 for t in tiles)
-    # every pixel lies in the used (non-margin) part of some tile
+    # origins on the factor grid that starts at 0 (the whole-image run's grid), inside the image
+    # padded to the factor: no time spent on context around the photo's borders
+    hp, wp = -(-h // factor) * factor, -(-w // factor) * factor
+    assert all(t.y % factor == 0 and t.x % factor == 0 for t in tiles)
+    assert all(0 <= t.y and t.y + t.h <= hp and 0 <= t.x and t.x + t.w <= wp for t in tiles)
+    # every pixel lies in the used part of some tile: margins only on sides facing another tile
     cov = np.zeros((h, w), bool)
     for t in tiles:
-        y0, y1 = max(t.y + m, 0), min(t.y + t.h - m, h)
-        x0, x1 = max(t.x + m, 0), min(t.x + t.w - m, w)
+        y0 = t.y if t.y == 0 else t.y + m
+        y1 = t.y + t.h if t.y + t.h == hp else t.y + t.h - m
+        x0 = t.x if t.x == 0 else t.x + m
+        x1 = t.x + t.w if t.x + t.w == wp else t.x + t.w - m
         cov[y0:y1, x0:x1] = True
     assert cov.all()
 
 
 def test_small_image_gets_a_small_tile():
     th, tw = tile_shape(1, 1, 512, 32, 8)
-    assert (th, tw) == (72, 72)  # 1 + 2*32 rounded up to 8, not 512
+    assert (th, tw) == (8, 8)  # 1 rounded up to 8, not 512 (no margins at the photo's borders)
     assert len(plan_tiles(1, 1, 512, 32, 8)) == 1
     assert tile_shape(4000, 6000, 512, 32, 8) == (512, 512)
 
