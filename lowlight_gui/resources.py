@@ -35,8 +35,7 @@ def base_dirs() -> list[Path]:
         dirs.append(Path(sys.executable).resolve().parent)
     dirs.append(_PACKAGE_DIR)
     dirs.append(_PACKAGE_DIR.parent)
-    seen: set[Path] = set()
-    return [d for d in dirs if not (d in seen or seen.add(d))]
+    return list(dict.fromkeys(dirs))  # without repeats, in order
 
 
 def resource_path(*parts: str) -> Path:

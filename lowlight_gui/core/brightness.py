@@ -92,7 +92,7 @@ def thumbnail(rgb: np.ndarray, side: int = THUMB_SIDE) -> np.ndarray:
     small = rgb[::step, ::step, :3]
     scale = 255.0 if small.dtype == np.uint8 else 65535.0 if small.dtype == np.uint16 else 1.0
     small = np.ascontiguousarray(small, dtype=np.float32)
-    thumb = cv2.resize(small, (side, side), interpolation=cv2.INTER_AREA)
+    thumb: np.ndarray = cv2.resize(small, (side, side), interpolation=cv2.INTER_AREA)
     if thumb.ndim == 2:  # a grey photo: the head reads RGB
         thumb = np.repeat(thumb[:, :, None], 3, axis=2)
     if scale != 1.0:

@@ -104,7 +104,7 @@ def enhance_pixels(
     if out is not None and (out.shape != data.shape or out.dtype != out_dtype):
         raise ValueError(f"out must be {data.shape} {out_dtype}, got {out.shape} {out.dtype}")
     if strength == 0.0:
-        if in_place:
+        if in_place and out is not None:  # (in_place implies out; says so to the type checker)
             return out
         if out is None:
             return np.array(data, dtype=out_dtype)
