@@ -26,7 +26,8 @@ def split_by_reference(
     refs = sorted({p.high.name for p in pairs})
     rng = random.Random(seed)
     rng.shuffle(refs)
-    n_val = max(1, round(len(refs) * val_fraction))
+    # val_fraction 0: every pair trains (the final model, once the recipe is chosen on a split)
+    n_val = max(1, round(len(refs) * val_fraction)) if val_fraction > 0 else 0
     val_refs = set(refs[:n_val])
     train = [p for p in pairs if p.high.name not in val_refs]
     val = [p for p in pairs if p.high.name in val_refs]

@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--synthetic", type=float, default=0.2, help="fraction of synthetic darkening")
     p.add_argument("--w-ssim", type=float, default=0.2)
     p.add_argument("--w-grad", type=float, default=0.5)
-    p.add_argument("--val-fraction", type=float, default=0.1)
+    p.add_argument("--val-fraction", type=float, default=0.1, help="0: train on every pair (no validation)")
     p.add_argument("--val-every", type=int, default=250, help="steps per 'epoch' (validation)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--device", default="cpu")
@@ -283,12 +283,14 @@ def main(argv: list[str] | None = None) -> None:
                 "lr": lr_at(step, args),
                 "sec_per_step": (time.time() - t_epoch) / run_n,
             }
-            entry.update(validate(ema.model if ema else model, val_bank, gain_model, args.device))
+            if len(val_bank):
+                entry.update(validate(ema.model if ema else model, val_bank, gain_model, args.device))
             history.append(entry)
             save()
             say(
                 f"step {step}/{args.steps} train {entry['train_psnr']:.2f} dB  "
-                f"val {entry['val_psnr']:.2f} dB / SSIM {entry['val_ssim']:.3f}  "
+                f"val {entry.get('val_psnr', float('nan')):.2f} dB / "
+                f"SSIM {entry.get('val_ssim', float('nan')):.3f}  "
                 f"lr {entry['lr']:.2e}  {entry['sec_per_step']:.2f} s/step"
             )
             run_psnr, run_n, t_epoch = 0.0, 0, time.time()

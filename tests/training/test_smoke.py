@@ -103,6 +103,9 @@ def test_v2_head_trains_exports_and_takes_exposure(tmp_path):
     train.main(common + ["--out", str(run), "--arch", "lowlight2", "--init", str(v1run / "last.pt"),
                          "--ema", "0.9", "--bf16"])
     assert "U-Net from a v1 model" in (run / "train.log").read_text()
+    # The final model trains on every pair once the recipe is chosen: no validation split.
+    train.main(common + ["--out", str(tmp_path / "all"), "--arch", "lowlight2", "--val-fraction", "0"])
+    assert json.loads((tmp_path / "all" / "split.json").read_text())["val"] == []
     ck = torch.load(run / "last.pt", weights_only=False)
     assert ck["ema"] is not None and any(k.startswith("exposure_head.") for k in ck["ema"])
     # An untrained head is exactly the v1 formula: its last layer starts at zero.
