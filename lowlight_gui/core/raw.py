@@ -60,6 +60,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, TiffImagePlugin, UnidentifiedImageError
 
+from . import formats
 from .errors import LowlightError
 
 try:  # rawpy is a dependency; without it RAW files get a clear message instead of a crash
@@ -70,10 +71,8 @@ except ImportError:  # pragma: no cover
     rawpy = None  # type: ignore[assignment]
     _RAWPY_OK = False
 
-#: File suffixes (lower case) read as camera RAW.
-RAW_SUFFIXES: frozenset[str] = frozenset(
-    {".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef"}
-)
+#: File suffixes (lower case) read as camera RAW (the "RAW" row of ``formats.FORMATS``).
+RAW_SUFFIXES: frozenset[str] = frozenset(formats.RAW.suffixes)
 
 # rawpy >= 0.27 reports the white-balance multipliers LibRaw applied (``auto_whitebalance``).
 _HAS_USED_WB = _RAWPY_OK and hasattr(rawpy.RawPy, "auto_whitebalance")
@@ -117,7 +116,7 @@ class RawImage:
 
 def is_raw(path: str | os.PathLike[str]) -> bool:
     """True if ``path``'s suffix is a camera RAW suffix (the content is not looked at)."""
-    return Path(path).suffix.lower() in RAW_SUFFIXES
+    return formats.is_raw_name(path)
 
 
 # -- decoding -----------------------------------------------------------------------------------
