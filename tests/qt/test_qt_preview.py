@@ -156,3 +156,35 @@ def test_save_as_refuses_the_original_before_any_overwrite_question(
         window.save_action.trigger()
     assert saved == [str(other)] and len(window.dialogs.alerts) == 1
     assert photo.read_bytes() == original
+
+
+def test_save_as_on_a_heic_photo_proposes_a_jpeg(make_window, bright_model, tmp_path, qtbot,
+                                                 monkeypatch):
+    """Issue 12: it proposed name_enhanced.heic, which the writer refuses."""
+    import pytest
+    from PIL import Image
+
+    from lowlight_gui.qt import dialogs as dialogs_module
+
+    pillow_heif = pytest.importorskip("pillow_heif")
+    src = tmp_path / "phone.heic"
+    with Image.open(write_image(tmp_path / "dark.png", h=50, w=70)) as im:
+        pillow_heif.from_pillow(im.convert("RGB")).save(src, quality=90)
+    out = tmp_path / "out"
+    window = make_window(model=bright_model)
+    window.settings.output_dir = out
+    window.show_image(src)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    proposed: list[str] = []
+
+    def dialog(_parent, _title, suggested, *_rest):
+        proposed.append(suggested)
+        return suggested, ""  # the person accepts the proposed name
+
+    monkeypatch.setattr(dialogs_module.QFileDialog, "getSaveFileName", dialog)
+    with qtbot.waitSignal(window.preview.worker.events, timeout=30000, check_params_cb=_saved):
+        window.save_action.trigger()
+    assert proposed == [str(out / "phone_enhanced.jpg")]
+    with Image.open(out / "phone_enhanced.jpg") as im:
+        assert im.format == "JPEG" and im.size == (70, 50)
+    assert window.dialogs.alerts == []
