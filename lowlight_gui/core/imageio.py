@@ -465,7 +465,9 @@ def _cmyk_to_rgb(im: Image.Image) -> tuple[Image.Image, bool]:
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             dst = ImageCms.createProfile("sRGB")
-            return ImageCms.profileToProfile(im, src, dst, outputMode="RGB"), True
+            converted = ImageCms.profileToProfile(im, src, dst, outputMode="RGB")
+            if converted is not None:  # None only with inPlace=True
+                return converted, True
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass
     return im.convert("RGB"), False
@@ -706,7 +708,7 @@ def _prepare(
             return pixels, lambda: _swap_red_blue(pixels)
     h, w = pixels.shape[:2]
     colour = 1 if grey else 3
-    out = np.empty((h, w, colour + (alpha is not None)), dtype)
+    out: np.ndarray = np.empty((h, w, colour + (alpha is not None)), dtype)
     step = max(1, (1 << 20) // max(1, w))
     for r in range(0, h, step):
         rows = pixels[r:r + step]
@@ -851,6 +853,8 @@ def _copy_tiff_with_metadata(
     header = src.read(8)
     src.seek(0)
     with Image.open(src) as im:  # reads the IFD only
+        if not isinstance(im, TiffImagePlugin.TiffImageFile):
+            raise TypeError(f"the encoder wrote {im.format}, not TIFF")
         tags = im.tag_v2
         if 273 not in tags or 324 in tags:  # no strips, or tiles: leave the file alone
             src.seek(0)
