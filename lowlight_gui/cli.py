@@ -15,6 +15,7 @@ import threading
 from pathlib import Path
 
 from . import __version__
+from .core import formats
 from .core.enhance import DEFAULT_TILE, EXPOSURE_RANGE
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -113,8 +114,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
     p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,
                    help=f"tile size in pixels; 0 = the whole photo in one piece (default {DEFAULT_TILE})")
-    p.add_argument("--format", dest="fmt", choices=["same", "jpg", "png", "tif"], default="same",
-                   help="output format (default: same as the input)")
+    p.add_argument("--format", dest="fmt", choices=formats.OUTPUT_CHOICES, default="same",
+                   help="output format (default: same as the input; "
+                   f"{formats.same_defaults()})")
     p.add_argument("--quality", type=_int_range(1, 100), default=95,
                    help="JPEG/WebP quality 1-100 (default 95)")
     p.add_argument("--pattern", default="{name}_enhanced.{ext}",

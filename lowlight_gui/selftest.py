@@ -13,6 +13,8 @@ Checks, each reported as ``ok`` or ``FAILED`` with its time:
 - enhance: the bundled dark sample is enhanced; the result has the same size, is finite, in 0..1
   and clearly brighter; it is written atomically to a temporary folder and read back unchanged;
 - formats: HEIC/HEIF support (pillow-heif) is registered;
+- raw: rawpy and its LibRaw library load (from the bundle when frozen) and the bundled sample DNG
+  is developed to an upright 16-bit photo with its camera metadata, and gives a thumbnail;
 - qt modules: every Qt module and every ``lowlight_gui.qt`` module imports; PySide6 keeps its
   references to None and True (issue 10); the platform plugins are there (the native one also
   loads);
@@ -46,6 +48,7 @@ _T_IMPORT = time.perf_counter()
 # The Qt modules the app imports (tests/test_selftest.py checks this against the source).
 QT_MODULES: tuple[str, ...] = ("QtCore", "QtGui", "QtWidgets")
 SAMPLE: tuple[str, ...] = ("resources", "sample", "night.jpg")
+RAW_SAMPLE: tuple[str, ...] = ("resources", "sample", "sample.dng")  # 96x64, a dark scene
 # Written by build.spec into the bundle root: what the build environment had.
 BUNDLE_MANIFEST = "lowlight-bundle.json"
 # Modules that only training, evaluation or development use; the GUI must not pull them in.
@@ -126,6 +129,7 @@ class SelfTest:
         else:
             self.results.append(Result("enhance", False, 0.0, "skipped: the model did not load"))
         self.check("formats", self.check_formats)
+        self.check("raw", self.check_raw)
         self.check("qt modules", self.check_qt_modules)
         self.check("qt plugins", self.check_qt_plugins)
         self.check("lean", self.check_lean)
@@ -139,6 +143,7 @@ class SelfTest:
         found = {
             "model": default_model_path(),
             "sample": resource_path(*SAMPLE),
+            "raw sample": resource_path(*RAW_SAMPLE),
             "style": resource_path("resources", "style.qss"),
             "icon": resource_path("resources", "icons", "lowlight-256.png"),
         }
@@ -153,6 +158,7 @@ class SelfTest:
             ]
             require(not outside, f"found outside the bundle {root}: " + ", ".join(outside))
         self.context["sample"] = found["sample"]
+        self.context["raw sample"] = found["raw sample"]
         size_mb = found["model"].stat().st_size / 1e6
         return f"model {found['model']} ({size_mb:.1f} MB)"
 
@@ -240,6 +246,44 @@ class SelfTest:
         exts = Image.registered_extensions()
         require(".heic" in exts, "HEIC/HEIF support (pillow-heif) is not registered")
         return f"Pillow {PIL.__version__} with HEIC/HEIF, OpenCV {cv2.__version__}"
+
+    def check_raw(self) -> str:
+        import numpy as np
+
+        try:  # the extension and LibRaw's shared libraries beside it (rawpy.libs, .dylibs)
+            import rawpy
+        except ImportError as exc:
+            raise CheckFailed(
+                f"camera RAW support is missing: rawpy (LibRaw) does not load ({exc})"
+            ) from exc
+        from lowlight_gui.core.imageio import read_photo
+        from lowlight_gui.core.raw import raw_thumbnail
+        from lowlight_gui.resources import is_frozen, resource_path
+
+        if is_frozen():  # LibRaw must come from the bundle, not from the machine
+            root = Path(os.path.abspath(getattr(sys, "_MEIPASS", Path(sys.executable).parent)))
+            where = Path(os.path.abspath(rawpy._rawpy.__file__))
+            require(root in where.parents, f"rawpy was loaded from outside the bundle: {where}")
+        sample = self.context.get("raw sample") or resource_path(*RAW_SAMPLE)
+        require(sample.is_file(), f"the sample DNG is not found ({sample})")
+        photo = read_photo(sample)
+        data = photo.data
+        require(
+            photo.format == "RAW" and data.dtype == np.uint16 and data.shape == (64, 96, 3),
+            f"{sample.name} developed to {data.shape} {data.dtype}, not 64x96x3 uint16",
+        )
+        mean = float(data.mean()) / 65535
+        require(0.02 < mean < 0.6, f"{sample.name} developed too dark or too bright ({mean:.3f})")
+        require(photo.exif is not None, f"no camera metadata was read from {sample.name}")
+        thumb = raw_thumbnail(sample, 64)
+        require(thumb.dtype == np.uint8 and max(thumb.shape[:2]) == 64,
+                f"the thumbnail is {thumb.shape} {thumb.dtype}")
+        libraw = ".".join(str(v) for v in rawpy.libraw_version)
+        return (
+            f"rawpy {rawpy.__version__} (LibRaw {libraw}): {sample.name} developed to "
+            f"{photo.width}x{photo.height} 16-bit, mean {mean:.3f}, camera EXIF, "
+            f"thumbnail {thumb.shape[1]}x{thumb.shape[0]}"
+        )
 
     def check_qt_modules(self) -> str:
         import importlib

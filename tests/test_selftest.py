@@ -31,8 +31,8 @@ def test_selftest_passes_from_source(tmp_path):
     rc, out = run_selftest(tmp_path)
     assert rc == 0, out
     assert "self-test PASSED" in out
-    for name in ("resources", "gui", "providers", "model", "enhance", "formats", "qt modules",
-                 "qt plugins", "lean"):
+    for name in ("resources", "gui", "providers", "model", "enhance", "formats", "raw",
+                 "qt modules", "qt plugins", "lean"):
         assert re.search(rf"^  {name}\s+ok\s", out, re.MULTILINE), f"{name} not ok:\n{out}"
     assert "FAILED" not in out
     assert re.search(r"shown \d+\.\d\d s after process start", out), out
@@ -44,6 +44,17 @@ def test_selftest_fails_without_the_model(tmp_path):
     assert re.search(r"^  resources\s+FAILED", out, re.MULTILINE), out
     assert re.search(r"^  model\s+FAILED", out, re.MULTILINE), out
     assert "self-test FAILED" in out
+
+
+def test_selftest_raw_step_fails_clearly_without_rawpy(monkeypatch):
+    st = selftest.SelfTest()
+    assert st.check("raw", st.check_raw), st.results[-1].detail
+    assert "sample.dng developed to 96x64 16-bit" in st.results[-1].detail
+    monkeypatch.setitem(sys.modules, "rawpy", None)  # import rawpy raises ImportError
+    assert not st.check("raw", st.check_raw)
+    assert st.results[-1].detail.startswith(
+        "camera RAW support is missing: rawpy (LibRaw) does not load"
+    )
 
 
 def test_qt_module_list_matches_the_app():

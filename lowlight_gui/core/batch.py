@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import imageio
+from . import formats, imageio
 from .cancel import CancelToken
 from .engine import with_cancel
 from .enhance import DEFAULT_TILE, enhance_pixels
@@ -34,24 +34,19 @@ from .events import (  # re-exported: the events were defined here before core/e
     ImageStarted,
     TileDone,
 )
+from .folders import scan_folder
 
 log = logging.getLogger(__name__)
 
 DEFAULT_OUTPUT_DIRNAME = "enhanced"
 DEFAULT_PATTERN = "{name}_enhanced.{ext}"
 
-# Suffix -> Pillow format name, to name outputs before the file is read.
-_SUFFIX_FORMAT = {
-    ".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF", ".tiff": "TIFF",
-    ".webp": "WEBP", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF",
-}
-
 
 @dataclass
 class BatchOptions:
     output_dir: Path | None = None  # None: "<input folder>/enhanced/"
     pattern: str = DEFAULT_PATTERN  # placeholders: {name} (file name without suffix), {ext}
-    fmt: str = "same"  # "same" | "jpg" | "png" | "tif"
+    fmt: str = "same"  # "same" or a key of formats.FORMATS: "jpg", "png", "tif"
     quality: int = 95
     recursive: bool = False
     overwrite: bool = False
@@ -79,8 +74,8 @@ class BatchResult:
 
 def output_name(source: Path, options: BatchOptions) -> str:
     """The output file name for ``source`` under ``options.pattern`` and ``options.fmt``."""
-    photo_format = _SUFFIX_FORMAT.get(source.suffix.lower(), "PNG")
-    ext = imageio.output_suffix(photo_format, options.fmt).lstrip(".")
+    # Named before the file is read, from its suffix ("same": HEIC -> .jpg, RAW -> .tif).
+    ext = formats.output_suffix_for(source, options.fmt).lstrip(".")
     try:
         name = options.pattern.format(name=source.stem, ext=ext)
     except (KeyError, IndexError, ValueError) as exc:
@@ -92,28 +87,13 @@ def output_name(source: Path, options: BatchOptions) -> str:
     return name
 
 
-def _is_hidden(name: str) -> bool:
-    return name.startswith(".")
-
-
-def _is_photo(path: Path) -> bool:
-    return path.suffix.lower() in imageio.SUPPORTED_SUFFIXES and not _is_hidden(path.name)
-
-
 def _scan(folder: Path, recursive: bool, skip_dirs: set[Path]) -> list[Path]:
-    if not recursive:
-        return sorted(p for p in folder.iterdir() if p.is_file() and _is_photo(p))
-    found: list[Path] = []
-    for root, dirs, files in os.walk(folder):
-        root_path = Path(root)
-        dirs[:] = sorted(
-            d for d in dirs
-            if not _is_hidden(d)
-            and d != DEFAULT_OUTPUT_DIRNAME
-            and (root_path / d).resolve() not in skip_dirs
-        )
-        found.extend(root_path / f for f in sorted(files) if _is_photo(root_path / f))
-    return found
+    """``folders.scan_folder``, leaving out our output folders (``enhanced/`` and ``-o``)."""
+
+    def skip(path: Path) -> bool:
+        return path.name == DEFAULT_OUTPUT_DIRNAME or path.resolve() in skip_dirs
+
+    return scan_folder(folder, recursive, skip)
 
 
 def _unique(path: Path, claimed: set[Path]) -> Path:
@@ -128,8 +108,9 @@ def _unique(path: Path, claimed: set[Path]) -> Path:
 
 
 def collect_jobs(inputs: Iterable[str | Path], options: BatchOptions) -> list[Job]:
-    """Jobs for files and folders (folders: their photos; ``options.recursive``: subfolders too,
-    mirrored under the output folder, skipping ``enhanced/`` and the output folder itself).
+    """Jobs for files and folders (folders: their photos, in ``folders.scan_folder``'s natural
+    order; ``options.recursive``: subfolders too, mirrored under the output folder, skipping
+    ``enhanced/`` and the output folder itself).
 
     A file given twice is listed once; a path that does not exist is kept, so that it is
     reported as a failure. Outputs that would collide get ``-2``, ``-3``... appended.
@@ -151,7 +132,13 @@ def collect_jobs(inputs: Iterable[str | Path], options: BatchOptions) -> list[Jo
     for item in inputs:
         path = Path(item).expanduser().resolve()
         if path.is_dir():
-            for source in _scan(path, options.recursive, skip_dirs):
+            try:
+                sources = _scan(path, options.recursive, skip_dirs)
+            except OSError as exc:
+                raise LowlightError(
+                    f"cannot read the folder '{path}': {_os_message(exc)}"
+                ) from exc
+            for source in sources:
                 rel = source.parent.relative_to(path)
                 add(source, (out_root or path / DEFAULT_OUTPUT_DIRNAME) / rel)
         else:
@@ -169,7 +156,7 @@ def check_output(jobs: list[Job], options: BatchOptions) -> None:
     ``options.fmt``), when an output folder (or a folder above it that would be created) is a
     file, or when it cannot be written to. Folders that do not exist yet are not created.
     """
-    writable = set(imageio.WRITE_SUFFIXES)
+    writable = set(formats.WRITE_SUFFIXES)
     wanted = None if options.fmt == "same" else imageio.output_format("PNG", options.fmt)
     for job in jobs:
         suffix = job.output.suffix.lower()

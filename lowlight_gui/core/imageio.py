@@ -5,10 +5,15 @@ pixel for an 8-bit RGB photo; ``Photo.pixels`` (float32, 12 bytes per pixel) is 
 asked for. Decoding, the channel order fix of 16-bit files and encoding avoid full-size copies
 where they can (see ``MAX_PIXELS`` for the resulting limit).
 
+Which formats are read and written, and what each can hold, is the table in ``core/formats.py``.
+
 Reading (``read_photo``)
   * JPEG, PNG, TIFF, WebP, BMP through Pillow; HEIC/HEIF through pillow-heif's Pillow opener.
     The format is taken from the file's content, not its name. Only the first frame of a
     multi-frame file is read (a note says so).
+  * Camera RAW files (told by their suffix: DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF) are
+    developed by ``core/raw.py`` (LibRaw) into 16-bit sRGB, upright, with the camera's metadata
+    as EXIF; ``half_size=True`` develops them at half width and height for fast previews.
   * 16-bit PNG and TIFF are decoded with OpenCV, because Pillow reduces 16-bit RGB(A) to 8 bits.
   * EXIF orientation (or an XMP one, as Pillow reads it) is applied to the pixels and reset to 1 in
     the kept EXIF, so the output is upright everywhere and never rotated twice.
@@ -21,8 +26,8 @@ Reading (``read_photo``)
     ``ImageFile.LOAD_TRUNCATED_IMAGES`` is left at its default, False.
 
 Writing (``write_photo``)
-  * Formats written: JPEG, PNG, TIFF, WebP, BMP. ``"same"`` for a format we do not write (HEIF)
-    gives JPEG: HEIC photos come from phones, and JPEG is what every viewer reads.
+  * Formats written: JPEG, PNG, TIFF, WebP, BMP. ``"same"`` for a format we only read gives its
+    default (``formats.py``): HEIF -> JPEG (what every viewer reads), RAW -> 16-bit TIFF.
   * 8-bit output goes through Pillow with EXIF and ICC (the EXIF block is kept byte for byte,
     maker notes and thumbnail included, with only its orientation set to 1). 16-bit output (a
     16-bit source written as PNG or TIFF) goes through ``cv2.imencode``; we then add the ICC
@@ -63,6 +68,7 @@ import cv2
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
+from . import formats
 from .errors import LowlightError, OutputExists
 
 try:  # flock marks a temp file as being written, so that another run never removes it
@@ -78,9 +84,10 @@ try:  # HEIC/HEIF support is optional at run time; without it such files get a c
 except ImportError:  # pragma: no cover - pillow-heif is a dependency
     _HEIF_OK = False
 
-SUPPORTED_SUFFIXES: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp", ".heic", ".heif"}
-)
+#: Suffixes of the files we read, camera RAW included (``formats.READ_SUFFIXES``).
+SUPPORTED_SUFFIXES: frozenset[str] = formats.READ_SUFFIXES
+#: Suffixes of the formats we write (what an output name may end with).
+WRITE_SUFFIXES: frozenset[str] = formats.WRITE_SUFFIXES
 
 #: Peak memory of enhancing a photo: at most this many bytes per pixel (OpenCV's 16-bit decoder
 #: briefly needs 12; enhancing and encoding need about 7) plus a fixed part (Python, ONNX Runtime
@@ -141,25 +148,15 @@ def pixel_limit(memory: int | None = None, bytes_per_pixel: float = BYTES_PER_PI
 #: before decoding.
 MAX_PIXELS: int = pixel_limit()
 
+#: Developing a camera RAW holds LibRaw's raw data (2 bytes per pixel), its 4-channel working
+#: image (8) and the developed 16-bit RGB (6) at once: measured 14.5 bytes per pixel above the
+#: fixed part for a 24 MP DNG (README). RAWs get their own, lower limit.
+RAW_BYTES_PER_PIXEL = 16
+RAW_MAX_PIXELS: int = pixel_limit(bytes_per_pixel=RAW_BYTES_PER_PIXEL)
+
 # Pillow warns above MAX_IMAGE_PIXELS and refuses above twice that; its default (89 MP) would refuse
 # honest photos under our limit, so it is set to ours. read_photo turns the warning into an error.
 Image.MAX_IMAGE_PIXELS = MAX_PIXELS
-
-# Pillow format names we read; MPO is how Pillow names camera JPEGs with an embedded preview.
-_READ_FORMATS = {"JPEG": "JPEG", "MPO": "JPEG", "PNG": "PNG", "TIFF": "TIFF", "WEBP": "WEBP",
-                 "BMP": "BMP", "DIB": "BMP", "HEIF": "HEIF"}
-_WRITE_SUFFIX = {"JPEG": ".jpg", "PNG": ".png", "TIFF": ".tif", "WEBP": ".webp", "BMP": ".bmp"}
-#: Suffixes whose format this app writes (what an output name may end with).
-WRITE_SUFFIXES: frozenset[str] = frozenset(
-    {".jpg", ".jpeg", ".png", ".tif", ".tiff", ".webp", ".bmp"}
-)
-_SAME_FALLBACK = {"HEIF": "JPEG"}  # formats we read but do not write -> what "same" writes
-_FMT_NAMES = {"jpg": "JPEG", "jpeg": "JPEG", "png": "PNG", "tif": "TIFF", "tiff": "TIFF",
-              "webp": "WEBP", "bmp": "BMP"}
-_SUFFIX_FORMAT = {".jpg": "JPEG", ".jpeg": "JPEG", ".png": "PNG", ".tif": "TIFF",
-                  ".tiff": "TIFF", ".webp": "WEBP", ".bmp": "BMP", ".heic": "HEIF", ".heif": "HEIF"}
-_NO_ALPHA = {"JPEG", "BMP"}
-_MAX_SIDE = {"JPEG": 65_535, "WEBP": 16_383}
 
 _ORIENTATION = 0x0112
 _EXIF_IFD, _GPS_IFD, _INTEROP_IFD = 0x8769, 0x8825, 0xA005
@@ -181,7 +178,8 @@ class Photo:
     the same type, or None. ``pixels`` is the HxWx3 float32 form in 0..1 (grey repeated), made on
     first use and kept. ``exif`` starts with ``b"Exif\\0\\0"`` and has orientation 1; ``icc`` is
     an RGB profile or None; ``bit_depth`` (8 or 16) is what 16-bit-capable outputs (PNG, TIFF)
-    are written with; ``format`` is the Pillow name of the source format; ``notes`` are
+    are written with; ``format`` is the source format's name in ``formats.FORMATS`` (Pillow's name, or
+    "RAW" for a camera RAW, developed to 16-bit sRGB with ``icc`` None); ``notes`` are
     sentences about conversions and losses.
     """
 
@@ -247,13 +245,19 @@ class Photo:
 # -- reading ------------------------------------------------------------------------------------
 
 
-def read_photo(path: str | os.PathLike[str], max_pixels: int = MAX_PIXELS) -> Photo:
+def read_photo(
+    path: str | os.PathLike[str], max_pixels: int = MAX_PIXELS, *, half_size: bool = False
+) -> Photo:
     """Decode ``path`` into a :class:`Photo`; every known failure is a :class:`LowlightError`.
 
     ``max_pixels`` can lower the size limit (e.g. for previews); raising it above ``MAX_PIXELS``
-    also needs ``PIL.Image.MAX_IMAGE_PIXELS`` raised.
+    also needs ``PIL.Image.MAX_IMAGE_PIXELS`` raised. A camera RAW (told by its suffix) is
+    developed by ``core/raw.py``; ``half_size=True`` develops it at half width and height without
+    demosaicing, several times faster (the preview's first pass). Other photos ignore it.
     """
     path = Path(path)
+    if formats.is_raw_name(path):
+        return _read_raw(path, max_pixels, half_size)
 
     def fail(reason: str) -> LowlightError:
         return LowlightError(f"cannot read '{path.name}': {reason}")
@@ -282,6 +286,15 @@ def read_photo(path: str | os.PathLike[str], max_pixels: int = MAX_PIXELS) -> Ph
         raise fail("the file is truncated or damaged") from exc
 
 
+def _read_raw(path: Path, max_pixels: int, half_size: bool) -> Photo:
+    """A developed camera RAW: uint16 sRGB as LibRaw gives it (no float copy), upright, its
+    camera metadata as EXIF. The RAW file is only read."""
+    from .raw import decode_raw  # rawpy is loaded with the first RAW, not with the app
+
+    raw = decode_raw(path, half_size=half_size, max_pixels=min(max_pixels, RAW_MAX_PIXELS))
+    return Photo(raw.pixels, None, raw.exif, None, 16, formats.RAW.name, path, raw.notes)
+
+
 def _read(
     fp: BinaryIO, path: Path, max_pixels: int, fail: Callable[[str], LowlightError]
 ) -> Photo:
@@ -293,16 +306,17 @@ def _read(
         raise fail(f"the image is too large (the limit is {MAX_PIXELS:,} pixels, "
                    "set by this computer's memory)") from exc
     except UnidentifiedImageError as exc:
-        heif = path.suffix.lower() in {".heic", ".heif"}
+        heif = formats.for_suffix(path) is formats.by_name("HEIF")
         if heif and not _HEIF_OK:  # pragma: no cover
             raise fail("HEIC support (pillow-heif) is not installed") from exc
         raise fail("it is not an image, or not one in a format Lowlight can read") from exc
 
     with im:
-        fmt = _READ_FORMATS.get(im.format or "")
-        if fmt is None:
+        found = formats.by_name(im.format or "")
+        if found is None or not found.read or found is formats.RAW:
             raise fail(f"{im.format or 'this'} images are not supported "
-                       "(use JPEG, PNG, TIFF, WebP, BMP or HEIC)")
+                       f"(use {formats.read_names()})")
+        fmt = found.name
         w, h = im.size
         if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
             raise fail(f"the image is {w} x {h} pixels, more than the limit of "
@@ -451,7 +465,9 @@ def _cmyk_to_rgb(im: Image.Image) -> tuple[Image.Image, bool]:
         try:
             src = ImageCms.ImageCmsProfile(io.BytesIO(icc))
             dst = ImageCms.createProfile("sRGB")
-            return ImageCms.profileToProfile(im, src, dst, outputMode="RGB"), True
+            converted = ImageCms.profileToProfile(im, src, dst, outputMode="RGB")
+            if converted is not None:  # None only with inPlace=True
+                return converted, True
         except (ImageCms.PyCMSError, OSError, ValueError):
             pass
     return im.convert("RGB"), False
@@ -556,24 +572,15 @@ def _reset_orientation(exif: bytes) -> bytes | None:
 def output_format(photo_format: str, fmt: str) -> str:
     """Pillow name of the format written for ``fmt`` ("same", "jpg", "png", "tif", "webp", "bmp").
 
-    ``"same"`` keeps the source format when we can write it; HEIF (and anything else we only read)
-    becomes JPEG.
+    ``"same"`` keeps the source format when we can write it; a format we only read gets its
+    default (``formats.py``: HEIF -> JPEG, RAW -> TIFF).
     """
-    key = fmt.lower().lstrip(".")
-    if key == "same":
-        name = _READ_FORMATS.get(photo_format.upper(), photo_format.upper())
-        name = _SAME_FALLBACK.get(name, name)
-        return name if name in _WRITE_SUFFIX else "JPEG"
-    if key in _FMT_NAMES:
-        return _FMT_NAMES[key]
-    if fmt.upper() in _WRITE_SUFFIX:  # a Pillow name ("JPEG", "TIFF") is accepted too
-        return fmt.upper()
-    raise LowlightError(f"unknown output format '{fmt}' (choose same, jpg, png, tif, webp or bmp)")
+    return formats.output_format(photo_format, fmt).name
 
 
 def output_suffix(photo_format: str, fmt: str) -> str:
     """File suffix (".jpg", ".png", ".tif", ".webp", ".bmp") for ``output_format``."""
-    return _WRITE_SUFFIX[output_format(photo_format, fmt)]
+    return formats.output_format(photo_format, fmt).suffix
 
 
 def write_photo(
@@ -604,14 +611,17 @@ def write_photo(
         return LowlightError(f"cannot write '{path.name}': {reason}")
 
     if fmt is None:
-        name = _SUFFIX_FORMAT.get(path.suffix.lower())
-        if name is None:
-            raise fail("the format cannot be told from its name (use .jpg, .png, .tif, .webp "
-                       "or .bmp)")
-        if name not in _WRITE_SUFFIX:
-            raise fail(f"Lowlight cannot write {name} files (use .jpg, .png, .tif, .webp or .bmp)")
+        found = formats.for_suffix(path)
+        if found is None:
+            raise fail("the format cannot be told from its name "
+                       f"(use {formats.write_suffix_list()})")
+        if not found.write:
+            what = "camera RAW" if found is formats.RAW else found.name
+            raise fail(f"Lowlight cannot write {what} files (use {formats.write_suffix_list()})")
+        target = found
     else:
-        name = output_format(photo.format, fmt)
+        target = formats.output_format(photo.format, fmt)
+    name = target.name
     if not 1 <= int(quality) <= 100:
         raise LowlightError(f"the quality must be between 1 and 100, not {quality}")
     if pixels.ndim == 2:
@@ -625,23 +635,23 @@ def write_photo(
         raise fail("it is the original photo; choose another name or folder")
     if path.is_dir():
         raise fail("a folder of that name exists")
-    side = _MAX_SIDE.get(name)
+    side = target.max_side
     if side is not None and max(h, w) > side:
         raise fail(f"{name} images can be at most {side} pixels on a side")
 
     alpha = photo.alpha
     if alpha is not None and alpha.shape != (h, w):
         raise ValueError(f"alpha {alpha.shape} does not match pixels {pixels.shape}")
-    if alpha is not None and name in _NO_ALPHA:
+    if alpha is not None and not target.alpha:
         _note(photo, f"{name} cannot store transparency: the alpha channel was left out")
         alpha = None
     sixteen = photo.bit_depth == 16
-    if sixteen and name not in ("PNG", "TIFF"):
+    if sixteen and not target.sixteen_bit:
         _note(photo, f"{name} holds 8 bits per channel: the 16-bit photo was saved with 8 bits")
         sixteen = False
     exif, icc = photo.exif, photo.icc
-    if name == "BMP" and (exif or icc):
-        _note(photo, "BMP cannot store EXIF data or a colour profile: they were left out")
+    if not target.metadata and (exif or icc):
+        _note(photo, f"{name} cannot store EXIF data or a colour profile: they were left out")
         exif = icc = None
     grey = photo.grey or pixels.shape[2] == 1
     if grey and sixteen and alpha is not None:
@@ -698,7 +708,7 @@ def _prepare(
             return pixels, lambda: _swap_red_blue(pixels)
     h, w = pixels.shape[:2]
     colour = 1 if grey else 3
-    out = np.empty((h, w, colour + (alpha is not None)), dtype)
+    out: np.ndarray = np.empty((h, w, colour + (alpha is not None)), dtype)
     step = max(1, (1 << 20) // max(1, w))
     for r in range(0, h, step):
         rows = pixels[r:r + step]
@@ -843,6 +853,8 @@ def _copy_tiff_with_metadata(
     header = src.read(8)
     src.seek(0)
     with Image.open(src) as im:  # reads the IFD only
+        if not isinstance(im, TiffImagePlugin.TiffImageFile):
+            raise TypeError(f"the encoder wrote {im.format}, not TIFF")
         tags = im.tag_v2
         if 273 not in tags or 324 in tags:  # no strips, or tiles: leave the file alone
             src.seek(0)

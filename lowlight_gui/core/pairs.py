@@ -7,8 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import LowlightError
+from .formats import WRITE_SUFFIXES
 
-PAIR_SUFFIXES = {".png", ".jpg", ".jpeg", ".webp", ".bmp", ".tif", ".tiff"}
+# The plain image formats (those we also write): what datasets use and Pillow opens without a
+# plugin, as training does; not phone HEIC or camera RAW.
+PAIR_SUFFIXES: frozenset[str] = WRITE_SUFFIXES
 
 
 @dataclass(frozen=True)

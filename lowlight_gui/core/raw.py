@@ -60,6 +60,7 @@ from typing import BinaryIO
 import numpy as np
 from PIL import Image, TiffImagePlugin, UnidentifiedImageError
 
+from . import formats
 from .errors import LowlightError
 
 try:  # rawpy is a dependency; without it RAW files get a clear message instead of a crash
@@ -70,10 +71,8 @@ except ImportError:  # pragma: no cover
     rawpy = None  # type: ignore[assignment]
     _RAWPY_OK = False
 
-#: File suffixes (lower case) read as camera RAW.
-RAW_SUFFIXES: frozenset[str] = frozenset(
-    {".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef"}
-)
+#: File suffixes (lower case) read as camera RAW (the "RAW" row of ``formats.FORMATS``).
+RAW_SUFFIXES: frozenset[str] = frozenset(formats.RAW.suffixes)
 
 # rawpy >= 0.27 reports the white-balance multipliers LibRaw applied (``auto_whitebalance``).
 _HAS_USED_WB = _RAWPY_OK and hasattr(rawpy.RawPy, "auto_whitebalance")
@@ -117,7 +116,7 @@ class RawImage:
 
 def is_raw(path: str | os.PathLike[str]) -> bool:
     """True if ``path``'s suffix is a camera RAW suffix (the content is not looked at)."""
-    return Path(path).suffix.lower() in RAW_SUFFIXES
+    return formats.is_raw_name(path)
 
 
 # -- decoding -----------------------------------------------------------------------------------
@@ -269,7 +268,7 @@ def _embedded_preview(raw: rawpy.RawPy, max_side: int) -> np.ndarray | None:
         return None
     if thumb.format == rawpy.ThumbFormat.JPEG:
         try:
-            with Image.open(io.BytesIO(thumb.data)) as im:
+            with Image.open(io.BytesIO(bytes(thumb.data))) as im:  # JPEG: data is bytes
                 im.draft("RGB", (max_side, max_side))  # decode JPEG at a reduced scale: fast
                 # the JPEG's own orientation is ignored: the RAW's flip applies to its preview
                 return _shrink(np.asarray(im.convert("RGB")), max_side)
@@ -454,7 +453,7 @@ def _preview_tags(raw: rawpy.RawPy) -> dict[int, object]:
         thumb = raw.extract_thumb()
         if thumb.format != rawpy.ThumbFormat.JPEG:
             return {}
-        with Image.open(io.BytesIO(thumb.data)) as im:
+        with Image.open(io.BytesIO(bytes(thumb.data))) as im:  # JPEG: data is bytes
             exif = im.getexif()
             tags: dict[int, object] = {}
             _merge(tags, {t: exif[t] for t in (*_IFD0_TAGS, _DATETIME) if t in exif})
@@ -542,7 +541,7 @@ def _exif_value(tag: int, value: object) -> object:
         return _text(value) or None
     if tag == _ISO:
         first = value[0] if isinstance(value, tuple) and value else value  # some write two
-        iso = int(first) if isinstance(first, numbers.Real) else 0
+        iso = int(float(first)) if isinstance(first, numbers.Real) else 0
         return iso if 0 < iso < 65536 else None
     if isinstance(value, TiffImagePlugin.IFDRational):
         value = (value.numerator, value.denominator)

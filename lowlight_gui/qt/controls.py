@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from lowlight_gui.core import formats
 from lowlight_gui.core.enhance import EXPOSURE_RANGE
 from lowlight_gui.qt.settings import (
     FORMAT_LABELS,
@@ -168,6 +169,7 @@ class ControlsPanel(QWidget):
         for key in FORMATS:
             self.fmt.addItem(FORMAT_LABELS[key], key)
         self._select(self.fmt, settings.fmt)
+        self.fmt.setToolTip(f"Same as input writes {formats.same_defaults()}.")
         self.fmt.currentIndexChanged.connect(self._on_fmt)
 
         self.quality = QSpinBox()

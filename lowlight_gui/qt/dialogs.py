@@ -8,6 +8,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
+from lowlight_gui.core import formats
 from lowlight_gui.qt.files import name_filters
 
 Confirm = Callable[..., bool]  # (title, text, yes, no) -> the person chose yes
@@ -43,18 +44,31 @@ def choose_folder(parent: QWidget, start: Path) -> Path | None:
     return Path(folder) if folder else None
 
 
+def suggested_save_path(source: Path, folder: Path) -> Path:
+    """``<folder>/<name>_enhanced<suffix>``: the photo's own suffix when we write its format,
+    else that of what "same as input" writes for it: a HEIC photo is proposed as .jpg and a
+    camera RAW as .tif (the writer refuses .heic and .dng)."""
+    found = formats.for_suffix(source)
+    suffix = source.suffix if found is not None and found.write else formats.output_suffix_for(source)
+    return folder / f"{source.stem}_enhanced{suffix}"
+
+
+def save_filter() -> str:
+    """The save dialog's filter: the formats offered as output choices (JPEG, PNG, TIFF)."""
+    return f"Photos ({' '.join(sorted(f'*{s}' for s in formats.offered_suffixes()))})"
+
+
 def choose_save_target(
     parent: QWidget, source: Path, folder: Path, confirm: Confirm, alert: Alert
 ) -> Path | None:
     """Where to save the enhanced ``source`` (proposed in ``folder``); None when the person
     cancels, chooses the original itself (refused, with a word why) or keeps an existing file."""
-    suggested = str(folder / f"{source.stem}_enhanced{source.suffix}")
     # The dialog's own overwrite question would come before our check for the original.
     name, _ = QFileDialog.getSaveFileName(
         parent,
         "Save enhanced photo",
-        suggested,
-        "Photos (*.jpg *.jpeg *.png *.tif *.tiff)",
+        str(suggested_save_path(source, folder)),
+        save_filter(),
         "",
         QFileDialog.Option.DontConfirmOverwrite,
     )

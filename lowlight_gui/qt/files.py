@@ -1,31 +1,28 @@
-"""Which paths are photos the core can read, and expanding dropped folders into them."""
+"""Which paths are photos the core can read, and expanding dropped folders into them.
+
+The scan and its order are the core's (``core/folders.py``), so the browser, the queue and the
+batch list a folder's photos the same way.
+"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
-from lowlight_gui.core.imageio import SUPPORTED_SUFFIXES
+from lowlight_gui.core import formats
+from lowlight_gui.core.folders import is_photo_name, scan_folder
 
 
 def is_image(path: Path) -> bool:
-    return path.suffix.lower() in SUPPORTED_SUFFIXES and not path.name.startswith(".")
-
-
-def natural_key(path: Path) -> list[object]:
-    """Sort "img2" before "img10", as file managers do."""
-    return [int(t) if t.isdigit() else t.lower() for t in re.split(r"(\d+)", path.name)]
+    return is_photo_name(path)
 
 
 def images_in(folder: Path, recursive: bool = False) -> list[Path]:
     """The photos in ``folder`` (or below it), in natural order; an unreadable folder gives []."""
     try:
-        entries = folder.rglob("*") if recursive else folder.iterdir()
-        files = [p for p in entries if p.is_file() and is_image(p)]
+        return scan_folder(folder, recursive)
     except OSError:
         return []
-    return sorted(files, key=lambda p: (str(p.parent).lower(), natural_key(p)))
 
 
 def expand_inputs(paths: Iterable[Path], recursive: bool = False) -> list[Path]:
@@ -45,6 +42,5 @@ def expand_inputs(paths: Iterable[Path], recursive: bool = False) -> list[Path]:
 
 
 def name_filters() -> list[str]:
-    """Glob patterns for QFileSystemModel / QFileDialog, both cases (Linux is case-sensitive)."""
-    exts = sorted(SUPPORTED_SUFFIXES)
-    return [f"*{e}" for e in exts] + [f"*{e.upper()}" for e in exts]
+    """Glob patterns of every readable suffix, both cases (Linux is case-sensitive)."""
+    return formats.glob_patterns()

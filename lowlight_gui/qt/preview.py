@@ -1,5 +1,9 @@
 """Preview of one photo on a worker thread: original, then a fast downscaled pass, then full size.
 
+A camera RAW is developed at half size first (no demosaic: several times faster), shown and
+given its fast pass at once; the full-size development follows for the full pass, whose
+``before`` then replaces the half-size original on show.
+
 A new request (another photo, provider, tile size or exposure) cancels the one in flight: its
 CancelToken stops it between tiles and stops the tile being computed (that run's only: the
 engine is shared with the batch). An
@@ -17,7 +21,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from lowlight_gui.core.cancel import CancelToken
-from lowlight_gui.core.engine import with_cancel
+from lowlight_gui.core.engine import Engine, with_cancel
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.enhance import apply_strength, enhance_array
 from lowlight_gui.core.errors import Cancelled, LowlightError
@@ -30,6 +34,7 @@ from lowlight_gui.core.events import (
     PreviewSaved,
     PreviewSaveFailed,
 )
+from lowlight_gui.core.formats import is_raw_name
 from lowlight_gui.core.imageio import Photo, read_photo, write_photo
 from lowlight_gui.qt.qimage import to_uint8
 
@@ -75,6 +80,7 @@ class PreviewWorker(QObject):
         # full-resolution result, kept for "Save enhanced as…".
         self._photo: Photo | None = None
         self._photo_path: Path | None = None
+        self._half = False  # _photo is a RAW developed at half size (the full one is pending)
         self._small: np.ndarray | None = None
         self._enhanced: np.ndarray | None = None
         self._enhanced_generation = -1
@@ -91,22 +97,30 @@ class PreviewWorker(QObject):
         to the window. None when cancelled meanwhile."""
         if req.refresh and self._photo is not None and self._photo_path == req.path:
             return self._photo
-        photo = read_photo(req.path)
+        half = is_raw_name(req.path)  # a RAW: half size first, the full size for the full pass
+        photo = read_photo(req.path, half_size=half)
         if req.cancel.is_set():
             return None
-        self._photo, self._photo_path, self._small = photo, req.path, None
+        self._photo, self._photo_path, self._small, self._half = photo, req.path, None, half
         self.events.emit(PreviewOriginal(req.generation, to_uint8(photo.pixels), photo))
         return photo
 
-    def _passes(self, photo: Photo, full: bool) -> list[tuple[str, np.ndarray]]:
-        """("preview", downscaled) unless the photo is small already, then ("full", photo) if
-        ``full`` or if it is the only pass (a small photo is its own fast pass)."""
+    def _full_size(self, req: PreviewRequest) -> Photo | None:
+        """The photo at full size: a RAW shown at half size is developed in full now (and
+        replaces it in memory); None when cancelled meanwhile."""
+        if self._half:
+            photo = read_photo(req.path)
+            if req.cancel.is_set():
+                return None
+            self._photo, self._half = photo, False
+        return self._photo
+
+    def _small_copy(self, photo: Photo) -> np.ndarray | None:
+        """The fast pass's input: the photo downscaled, or None when it is small already (it is
+        its own fast pass), except for a half-size RAW, whose full size is still to come."""
         if self._small is None:
             self._small = downscale(photo.pixels, PREVIEW_LONG_SIDE)
-        passes = [("preview", self._small)] if self._small is not photo.pixels else []
-        if full or not passes:
-            passes.append(("full", photo.pixels))
-        return passes
+        return None if self._small is photo.pixels and not self._half else self._small
 
     def _run(self, req: PreviewRequest) -> None:
         if req.generation != self.latest or req.cancel.is_set():
@@ -119,34 +133,13 @@ class PreviewWorker(QObject):
             if req.spec is None:
                 return
             engine = self.engines.get(req.spec)
-            for stage, rgb in self._passes(photo, req.full):
-                t0 = time.perf_counter()
-
-                def on_tile(done: int, total: int, stage: str = stage) -> None:
-                    if stage == "full":
-                        self.events.emit(PreviewProgress(req.generation, done, total))
-
-                enhanced = enhance_array(
-                    rgb, with_cancel(engine, req.cancel), strength=1.0, tile=req.tile,
-                    on_tile=on_tile, cancel=req.cancel, exposure=req.exposure,
-                )
-                seconds = time.perf_counter() - t0
-                if stage == "full":
-                    self._enhanced, self._enhanced_generation = enhanced, req.generation
-                h, w = rgb.shape[:2]
-                self.events.emit(
-                    PreviewResult(
-                        req.generation,
-                        stage,
-                        to_uint8(rgb),
-                        to_uint8(enhanced),
-                        seconds,
-                        h * w / 1e6,
-                        engine.active_provider,
-                        tuple(engine.warnings),
-                        req.exposure,
-                    )
-                )
+            small = self._small_copy(photo)
+            if small is not None:
+                self._pass(req, engine, "preview", small)
+            if req.full or small is None:
+                photo = self._full_size(req)
+                if photo is not None:
+                    self._pass(req, engine, "full", photo.pixels)
         except Cancelled:
             pass
         except LowlightError as exc:
@@ -154,6 +147,36 @@ class PreviewWorker(QObject):
         except Exception as exc:  # noqa: BLE001 - keep the thread alive whatever the photo does
             message = f"cannot preview '{req.path.name}': {exc}"
             self.events.emit(PreviewFailed(req.generation, message))
+
+    def _pass(self, req: PreviewRequest, engine: Engine, stage: str, rgb: np.ndarray) -> None:
+        """Enhance ``rgb`` and send the result; the full pass's is kept for saving."""
+        t0 = time.perf_counter()
+
+        def on_tile(done: int, total: int) -> None:
+            if stage == "full":
+                self.events.emit(PreviewProgress(req.generation, done, total))
+
+        enhanced = enhance_array(
+            rgb, with_cancel(engine, req.cancel), strength=1.0, tile=req.tile,
+            on_tile=on_tile, cancel=req.cancel, exposure=req.exposure,
+        )
+        seconds = time.perf_counter() - t0
+        if stage == "full":
+            self._enhanced, self._enhanced_generation = enhanced, req.generation
+        h, w = rgb.shape[:2]
+        self.events.emit(
+            PreviewResult(
+                req.generation,
+                stage,
+                to_uint8(rgb),
+                to_uint8(enhanced),
+                seconds,
+                h * w / 1e6,
+                engine.active_provider,
+                tuple(engine.warnings),
+                req.exposure,
+            )
+        )
 
     @Slot(int, float, object, str, int)
     def save(self, generation: int, strength: float, path: Path, fmt: str, quality: int) -> None:

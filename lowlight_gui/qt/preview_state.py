@@ -181,6 +181,10 @@ class PreviewState(QObject):
         if result.stage == "preview":
             self._pairs.pop("full", None)  # at another exposure, if any: no longer shown
         self._pairs[result.stage] = (result.before, result.after)
+        shown = self.viewer.image_size()
+        if result.stage == "full" and (shown.width(), shown.height()) != result.before.shape[1::-1]:
+            # a RAW was shown developed at half size: its full-size development replaces it
+            self.viewer.set_before(array_to_qimage(result.before))
         self.show_blend()
         self.status.engine_ready(result.provider, result.warnings)
         if result.stage == "full":

@@ -13,15 +13,12 @@ from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
+from lowlight_gui.core import formats
 from lowlight_gui.core.enhance import DEFAULT_TILE, EXPOSURE_RANGE
 
-FORMATS: tuple[str, ...] = ("same", "jpg", "png", "tif")
-FORMAT_LABELS: dict[str, str] = {
-    "same": "Same as input",
-    "jpg": "JPEG",
-    "png": "PNG",
-    "tif": "TIFF",
-}
+# The output choices ("same", "jpg", "png", "tif") and their labels, from core/formats.py.
+FORMATS: tuple[str, ...] = formats.OUTPUT_CHOICES
+FORMAT_LABELS: dict[str, str] = {key: formats.choice_label(key) for key in FORMATS}
 OVERWRITE_POLICIES: tuple[str, ...] = ("skip", "overwrite")
 OVERWRITE_LABELS: dict[str, str] = {
     "skip": "Skip existing files",

@@ -10,8 +10,12 @@ from __future__ import annotations
 from collections import OrderedDict
 from pathlib import Path
 
+import numpy as np
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
 from PySide6.QtGui import QImage, QPainter, QPixmap
+
+from lowlight_gui.core.formats import is_raw_name
+from lowlight_gui.qt.qimage import array_to_qimage
 
 ThumbKey = tuple[str, int, int]  # (path, mtime_ns, size in device pixels)
 
@@ -24,9 +28,14 @@ def thumb_key(path: Path, size: int) -> ThumbKey | None:
 
 
 def load_thumbnail(path: Path, size: int) -> QImage:
-    """Decode a small, upright RGB copy of an image file (fast path for JPEG via draft())."""
+    """Decode a small, upright RGB copy of an image file (fast path for JPEG via draft(); a
+    camera RAW's from the preview JPEG it embeds, without developing the RAW)."""
     from PIL import Image, ImageOps
 
+    if is_raw_name(path):
+        from lowlight_gui.core.raw import raw_thumbnail  # rawpy loads with the first RAW
+
+        return _qimage(raw_thumbnail(path, size))
     _register_heif()
     with Image.open(path) as im:
         # draft() lets the JPEG decoder scale by 1/2..1/8 while decoding: much faster.
@@ -34,9 +43,12 @@ def load_thumbnail(path: Path, size: int) -> QImage:
         im = ImageOps.exif_transpose(im)
         im.thumbnail((size, size), Image.Resampling.BILINEAR)
         rgb = im.convert("RGB")
-    data = rgb.tobytes()
-    image = QImage(data, rgb.width, rgb.height, rgb.width * 3, QImage.Format.Format_RGB888)
-    return image.copy()  # detach from the Python bytes before they go away
+    return _qimage(np.asarray(rgb))
+
+
+def _qimage(rgb: np.ndarray) -> QImage:
+    """uint8 HxWx3 -> a QImage with its own copy of the pixels (it crosses threads)."""
+    return array_to_qimage(rgb).copy()
 
 
 def on_square(image: QImage, size: int) -> QImage:

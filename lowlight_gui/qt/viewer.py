@@ -79,6 +79,22 @@ class CompareViewer(QWidget):
             self.zoom_fit()
         self.update()
 
+    def set_before(self, before: QImage) -> None:
+        """Replace the original by another resolution of the same photo (a RAW's full-size
+        development after its half-size one), keeping the same part of it in view."""
+        old = self._before
+        self._before = before
+        self._scaled_cache = {k: v for k, v in self._scaled_cache.items() if k[0] != 0}
+        if old is not None and old.width() > 0 and old.size() != before.size():
+            ratio = before.width() / old.width()
+            self._center = QPointF(self._center.x() * ratio, self._center.y() * ratio)
+            self._scale /= ratio
+            if self._fit:
+                self._apply_fit()
+            else:
+                self.zoomChanged.emit(self.scale())
+        self.update()
+
     def set_after(self, after: QImage | None) -> None:
         """Replace the enhanced image only (new strength, full-resolution pass)."""
         self._after = after

@@ -75,3 +75,36 @@ def test_selecting_a_thumbnail_previews_it(make_window, photo_dir, qtbot):
     assert window.provider_label.text().startswith("CPU, ")
     assert " s for " in window.provider_label.text()
     assert window.settings.last_folder == photo_dir
+
+
+def test_raw_files_are_listed_with_thumbnails_from_their_embedded_preview(qtbot, tmp_path,
+                                                                          monkeypatch):
+    """Issue 13: a camera RAW's thumbnail is its embedded preview (no demosaic)."""
+    import pytest
+
+    pytest.importorskip("rawpy")
+    from lowlight_gui.core import raw as rawmod
+    from tests.rawfixtures import synthetic_image, write_dng
+
+    folder = tmp_path / "raws"
+    scene = synthetic_image(120, 160)
+    red = np.zeros_like(scene)
+    red[..., 0] = 0.9  # the preview shows another picture: a thumbnail that is red came from it
+    write_dng(folder / "IMG_2.DNG", scene, preview="jpeg", preview_side=160, preview_srgb=red,
+              orientation=6)
+    write_image(folder / "IMG_10.jpg")
+    developed: list[object] = []
+    real_develop = rawmod._develop
+    monkeypatch.setattr(rawmod, "_develop", lambda *a: developed.append(a) or real_develop(*a))
+
+    image = load_thumbnail(folder / "IMG_2.DNG", 64)
+    assert (image.width(), image.height()) == (48, 64)  # upright: orientation 6 applied
+    c = image.pixelColor(24, 32)
+    assert c.red() > 200 and c.green() < 40 and c.blue() < 40
+    assert developed == []  # no demosaic for a thumbnail
+
+    browser = FolderBrowser()
+    qtbot.addWidget(browser)
+    browser.open_folder(folder)
+    assert [p.name for p in browser.thumb_model.files()] == ["IMG_2.DNG", "IMG_10.jpg"]
+    browser.cache.wait()

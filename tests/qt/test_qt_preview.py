@@ -156,3 +156,74 @@ def test_save_as_refuses_the_original_before_any_overwrite_question(
         window.save_action.trigger()
     assert saved == [str(other)] and len(window.dialogs.alerts) == 1
     assert photo.read_bytes() == original
+
+
+def test_save_as_on_a_heic_photo_proposes_a_jpeg(make_window, bright_model, tmp_path, qtbot,
+                                                 monkeypatch):
+    """Issue 12: it proposed name_enhanced.heic, which the writer refuses."""
+    import pytest
+    from PIL import Image
+
+    from lowlight_gui.qt import dialogs as dialogs_module
+
+    pillow_heif = pytest.importorskip("pillow_heif")
+    src = tmp_path / "phone.heic"
+    with Image.open(write_image(tmp_path / "dark.png", h=50, w=70)) as im:
+        pillow_heif.from_pillow(im.convert("RGB")).save(src, quality=90)
+    out = tmp_path / "out"
+    window = make_window(model=bright_model)
+    window.settings.output_dir = out
+    window.show_image(src)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    proposed: list[str] = []
+
+    def dialog(_parent, _title, suggested, *_rest):
+        proposed.append(suggested)
+        return suggested, ""  # the person accepts the proposed name
+
+    monkeypatch.setattr(dialogs_module.QFileDialog, "getSaveFileName", dialog)
+    with qtbot.waitSignal(window.preview.worker.events, timeout=30000, check_params_cb=_saved):
+        window.save_action.trigger()
+    assert proposed == [str(out / "phone_enhanced.jpg")]
+    with Image.open(out / "phone_enhanced.jpg") as im:
+        assert im.format == "JPEG" and im.size == (70, 50)
+    assert window.dialogs.alerts == []
+
+
+def test_a_raw_is_previewed_from_a_half_size_development_then_at_full_size(
+    make_window, bright_model, tmp_path, qtbot, monkeypatch
+):
+    """Issue 13: the fast pass needs no full demosaic; the full pass and the "before" shown at
+    the end are the full-size development, and "Save enhanced as…" proposes a 16-bit TIFF."""
+    import pytest
+    from PIL import Image
+
+    pytest.importorskip("rawpy")
+    from lowlight_gui.core.events import PreviewOriginal
+    from lowlight_gui.qt import dialogs as dialogs_module
+    from tests.rawfixtures import META, synthetic_image, write_dng
+
+    dng = write_dng(tmp_path / "night.dng", synthetic_image(240, 320) * 0.3)
+    window = make_window(model=bright_model)
+    log: list[object] = []
+    window.preview.worker.events.connect(log.append)
+    window.show_image(dng)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+
+    shown = [e for e in log if isinstance(e, (PreviewOriginal, PreviewResult))]
+    assert [type(e).__name__ for e in shown] == ["PreviewOriginal", "PreviewResult", "PreviewResult"]
+    original, fast, full = shown
+    assert original.pixels.shape == (120, 160, 3) and original.photo.format == "RAW"
+    assert fast.stage == "preview" and fast.before.shape == (120, 160, 3)
+    assert full.stage == "full" and full.before.shape == (240, 320, 3)
+    before = window.viewer.before_image()
+    assert (before.width(), before.height()) == (320, 240)  # the full-size development
+
+    monkeypatch.setattr(dialogs_module.QFileDialog, "getSaveFileName",
+                        lambda _p, _t, suggested, *_r: (suggested, ""))
+    window.settings.output_dir = tmp_path / "out"
+    with qtbot.waitSignal(window.preview.worker.events, timeout=30000, check_params_cb=_saved):
+        window.save_action.trigger()
+    with Image.open(tmp_path / "out" / "night_enhanced.tif") as im:
+        assert im.size == (320, 240) and im.getexif().get(0x010F) == META["make"]
+        assert tuple(im.tag_v2[258]) == (16, 16, 16)  # BitsPerSample

@@ -224,3 +224,18 @@ def test_page_keys_and_alt_arrows_step_through_the_folder(make_window, photo_dir
     value = slider.value()
     QTest.keyClick(slider, Qt.Key.Key_PageDown)
     assert window.current_path == img2 and slider.value() != value
+
+
+def test_a_larger_before_keeps_the_part_of_the_photo_in_view(viewer):
+    """A RAW's full-size development replaces its half-size one without moving the view."""
+    viewer.zoom_by(2.0)
+    viewer.pan_by(30, 20)
+    scale, center = viewer.scale(), viewer.center()
+    big = array_to_qimage(gradient_image(800, 600))  # twice the 400x300 on show
+    viewer.set_before(big)
+    assert viewer.before_image() is big and not viewer.is_fit()
+    assert viewer.scale() == pytest.approx(scale / 2)
+    assert viewer.center() == QPointF(center.x() * 2, center.y() * 2)
+    viewer.zoom_fit()
+    viewer.set_before(array_to_qimage(gradient_image()))  # fitted stays fitted
+    assert viewer.is_fit() and viewer.image_size().width() == 400
