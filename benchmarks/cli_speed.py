@@ -70,7 +70,7 @@ def breakdown(photo: Path, model: Path | None, threads: int) -> dict[str, float]
         t2 = time.perf_counter()
         imageio.write_photo(p, pixels, out)
         t3 = time.perf_counter()
-        for v, t in zip(times.values(), (t1 - t0, t2 - t1, t3 - t2)):
+        for v, t in zip(times.values(), (t1 - t0, t2 - t1, t3 - t2), strict=False):
             v.append(t)
     return {k: float(np.median(v[1:])) for k, v in times.items()}
 

@@ -66,8 +66,8 @@ def grid(kept: list[Sample], path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     n = len(kept)
     fig, axes = plt.subplots(n, 3, figsize=(10, 2.4 * n + 0.4), dpi=100, squeeze=False)
-    for row, (name, low, out, ref) in zip(axes, kept):
-        for ax, img, title in zip(row, (low, out, ref), ("low", "enhanced", "reference")):
+    for row, (name, low, out, ref) in zip(axes, kept, strict=False):
+        for ax, img, title in zip(row, (low, out, ref), ("low", "enhanced", "reference"), strict=False):
             ax.imshow(np.clip(img, 0, 1))
             ax.set_title(f"{title}: {name}" if title == "low" else title, fontsize=9)
             ax.axis("off")

@@ -36,11 +36,11 @@ def scene(rng: np.random.Generator) -> np.ndarray:
     img[road] = (0.22, 0.22, 0.24)
     img[road & (np.abs(x - W / 2 - (y - H) * 0.4) < 2) & ((x // 16) % 2 == 0)] = (0.8, 0.8, 0.7)
     # houses with roofs and a few lit windows
-    for i, (x0, w, h, col) in enumerate([
+    for x0, w, h, col in [
         (10, 80, 110, (0.55, 0.35, 0.25)), (95, 60, 140, (0.40, 0.45, 0.50)),
         (160, 90, 95, (0.60, 0.55, 0.40)), (255, 70, 125, (0.35, 0.30, 0.45)),
         (330, 65, 100, (0.50, 0.40, 0.35)),
-    ]):
+    ]:
         base = int(H * 0.78)
         top = base - h
         img[top:base, x0:x0 + w] = col

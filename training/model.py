@@ -162,7 +162,7 @@ class PrototypeUNet(nn.Module):
             self.downs.append(nn.Sequential(nn.MaxPool2d(2), conv3(a, b), act(), ResBlock(b)))
         self.ups = nn.ModuleList()
         self.fuse = nn.ModuleList()
-        for a, b in zip(widths[::-1][:-1], widths[::-1][1:]):
+        for a, b in zip(widths[::-1][:-1], widths[::-1][1:], strict=False):
             self.ups.append(nn.ConvTranspose2d(a, b, 2, stride=2))
             self.fuse.append(nn.Sequential(conv3(2 * b, b), act(), ResBlock(b)))
         self.out = nn.Conv2d(widths[0], 3, 1)
@@ -174,7 +174,7 @@ class PrototypeUNet(nn.Module):
             h = down(h)
             skips.append(h)
         skips.pop()
-        for up, fuse in zip(self.ups, self.fuse):
+        for up, fuse in zip(self.ups, self.fuse, strict=False):
             h = fuse(torch.cat([up(h), skips.pop()], dim=1))
         return torch.sigmoid(self.out(h)) + 0.0 * gain
 

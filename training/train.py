@@ -103,7 +103,7 @@ def validate(model, bank: PairBank, gain_model: GainModel, device: str) -> dict:
     model.eval()
     psnrs, ssims = [], []
     v2 = hasattr(model, "exposure_head")
-    for lo, hi, m, th in zip(bank.low, bank.high, bank.low_mean, bank.thumbs):
+    for lo, hi, m, th in zip(bank.low, bank.high, bank.low_mean, bank.thumbs, strict=False):
         x = torch.tensor(lo).permute(2, 0, 1)[None].float().div(255).to(device)
         y = torch.tensor(hi).permute(2, 0, 1)[None].float().div(255).to(device)
         if v2:
@@ -146,7 +146,7 @@ class Ema:
 
     @torch.no_grad()
     def update(self, model: torch.nn.Module) -> None:
-        for e, p in zip(self.model.state_dict().values(), model.state_dict().values()):
+        for e, p in zip(self.model.state_dict().values(), model.state_dict().values(), strict=False):
             if e.dtype.is_floating_point:
                 e.lerp_(p, 1.0 - self.decay)
             else:

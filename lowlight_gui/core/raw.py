@@ -396,7 +396,7 @@ def _read_ifd(fp: BinaryIO, size: int, base: int, e: str, offset: int) -> dict[i
             tags[tag] = data.split(b"\0", 1)[0].decode("utf-8", "replace").strip()
         elif typ in (5, 10):
             flat = struct.unpack(f"{e}{2 * n}{fmt[0]}", data)
-            tags[tag] = tuple(zip(flat[::2], flat[1::2]))
+            tags[tag] = tuple(zip(flat[::2], flat[1::2], strict=False))
         elif typ != 7:
             tags[tag] = struct.unpack(f"{e}{n}{fmt}", data)
     return tags

@@ -202,7 +202,7 @@ def _is_cancelled(cancel: Any) -> bool:
 def _weight_sum(n: int, starts: list[int], profiles: list[np.ndarray]) -> np.ndarray:
     """Sum over the tiles along one axis of their weight profiles, for each of the n pixels."""
     total = np.zeros(n, np.float32)
-    for s, profile in zip(starts, profiles):
+    for s, profile in zip(starts, profiles, strict=False):
         a, b = max(s, 0), min(s + len(profile), n)
         total[a:b] += profile[a - s : b - s]
     return np.maximum(total, np.float32(1e-12))

@@ -75,7 +75,7 @@ def test_corrupt_model_names_the_path(tmp_path, content):
 
 def test_default_model_path_is_used(monkeypatch, tmp_path):
     monkeypatch.setenv("LOWLIGHT_MODEL", str(tmp_path / "absent.onnx"))
-    with pytest.raises(LowlightError, match="absent.onnx"):
+    with pytest.raises(LowlightError, match=r"absent\.onnx"):
         Engine()
 
 

@@ -142,5 +142,5 @@ def test_an_unreadable_folder_is_a_clear_error_for_the_batch(tmp_path: Path, mon
         raise PermissionError(13, "Permission denied")
 
     monkeypatch.setattr("lowlight_gui.core.folders.os.scandir", denied)
-    with pytest.raises(LowlightError, match="cannot read the folder .*photos.*permission denied"):
+    with pytest.raises(LowlightError, match=r"cannot read the folder .*photos.*permission denied"):
         collect_jobs([root], BatchOptions())

@@ -573,7 +573,7 @@ def test_unwritable_folder_chmod(png_file: Path, tmp_path: Path) -> None:
     locked.mkdir()
     locked.chmod(0o500)
     try:
-        with pytest.raises(LowlightError, match="cannot write 'out.jpg': permission denied"):
+        with pytest.raises(LowlightError, match=r"cannot write 'out\.jpg': permission denied"):
             write_photo(photo, photo.pixels, locked / "out.jpg")
     finally:
         locked.chmod(0o700)
@@ -585,7 +585,7 @@ def test_never_overwrites_the_source(png_file: Path, tmp_path: Path) -> None:
     before = png_file.read_bytes()
     for target in (png_file, tmp_path / "sub" / ".." / png_file.name):
         (tmp_path / "sub").mkdir(exist_ok=True)
-        with pytest.raises(LowlightError, match="cannot write 'photo.png': it is the original"):
+        with pytest.raises(LowlightError, match=r"cannot write 'photo\.png': it is the original"):
             write_photo(photo, photo.pixels, target)
     assert png_file.read_bytes() == before
 

@@ -97,7 +97,7 @@ def test_the_raw_file_is_never_the_output(tmp_path: Path):
     dng = small_dng(tmp_path / "shot.dng")
     photo = read_photo(dng)
     before = digest(dng)
-    with pytest.raises(LowlightError, match="cannot write 'shot.dng'"):
+    with pytest.raises(LowlightError, match=r"cannot write 'shot\.dng'"):
         write_photo(photo, photo.data, dng)  # by its name: we do not write RAW
     with pytest.raises(LowlightError, match="it is the original photo"):
         write_photo(photo, photo.data, dng, fmt="tif")

@@ -230,7 +230,7 @@ def test_preview_and_batch_share_one_engine_and_cancel_apart(
     window.preview.worker.events.connect(
         lambda e: progress.append(e) if isinstance(e, PreviewProgress) else None
     )
-    big = write_image(tmp_path / "view" / "big.png", h=256, w=256, seed=4)
+    big = write_image(tmp_path / "view" / "big.png", h=384, w=384, seed=4)
     window.show_image(big)
     first = window.preview.generation
     assert window.start_batch()
@@ -246,7 +246,7 @@ def test_preview_and_batch_share_one_engine_and_cancel_apart(
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
 
     # The other way round: cancelling the batch leaves a preview in flight to finish.
-    window.queue_model.add_paths([write_image(tmp_path / "more" / "m.png", h=192, w=192)])
+    window.queue_model.add_paths([write_image(tmp_path / "more" / "m.png", h=512, w=512)])
     log.clear()
     progress.clear()
     window.show_image(big)
@@ -256,5 +256,5 @@ def test_preview_and_batch_share_one_engine_and_cancel_apart(
     _wait_finished(qtbot, window, log)
     assert log[-1].cancelled
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
-    assert window.viewer.after_image().width() == 256
+    assert window.viewer.after_image().width() == 384
     assert window.engines.current() is engine

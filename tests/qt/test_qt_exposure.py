@@ -127,8 +127,8 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
 ):
     """While the slider is held, a fast pass in flight is not cancelled by the next value (so a
     steady drag still shows results); the latest value runs after it, once."""
-    monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 128)
-    photo = write_image(tmp_path / "a.png", h=256, w=256)
+    monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 256)
+    photo = write_image(tmp_path / "a.png", h=512, w=512)
     window = make_window(model=slow_model)
     log = _results(window)
     window.show_image(photo)

@@ -39,7 +39,7 @@ def test_strength_reblends_cached_result(make_window, bright_model, tmp_path, qt
 
 
 def test_new_photo_cancels_running_preview(make_window, settings, slow_model, tmp_path, qtbot):
-    a = write_image(tmp_path / "a.png", h=256, w=256, seed=1)
+    a = write_image(tmp_path / "a.png", h=384, w=384, seed=1)
     b = write_image(tmp_path / "b.png", h=40, w=40, seed=2)
     settings.tile = 256  # several tiles, so the first photo is caught between two of them
     window = make_window(model=slow_model)

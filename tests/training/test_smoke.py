@@ -35,19 +35,19 @@ def test_train_resume_export(tmp_path):
     _make_pairs(data)
     common = ["--data", str(data), "--out", str(run), "--batch", "2", "--crop", "32",
               "--width", "8", "--val-every", "2", "--threads", "1", "--warmup", "1"]
-    train.main(common + ["--steps", "2"])
+    train.main([*common, "--steps", "2"])
     history = json.loads((run / "history.json").read_text())
     assert [h["step"] for h in history] == [2]
     assert np.isfinite(history[0]["val_psnr"]) and np.isfinite(history[0]["train_psnr"])
 
-    train.main(common + ["--steps", "4"])  # resumes from step 2, does not start over
+    train.main([*common, "--steps", "4"])  # resumes from step 2, does not start over
     history = json.loads((run / "history.json").read_text())
     assert [h["step"] for h in history] == [2, 4]
     assert "resumed from step 2" in (run / "train.log").read_text()
 
     # A new run can start from trained weights (how the shipped 10k-step weights are continued).
     warm = [a if a != str(run) else str(tmp_path / "warm") for a in common]
-    train.main(warm + ["--steps", "1", "--init", str(run / "last.pt")])
+    train.main([*warm, "--steps", "1", "--init", str(run / "last.pt")])
     assert "initialised from" in (tmp_path / "warm" / "train.log").read_text()
     # Its export counts the steps and curve of the run it started from.
     warm_report = export.export(tmp_path / "warm" / "last.pt", tmp_path / "warm.onnx")
@@ -99,12 +99,11 @@ def test_v2_head_trains_exports_and_takes_exposure(tmp_path):
     _make_pairs(data)
     common = ["--data", str(data), "--batch", "2", "--crop", "32", "--width", "8",
               "--val-every", "2", "--threads", "1", "--warmup", "1", "--steps", "2"]
-    train.main(common + ["--out", str(v1run)])
-    train.main(common + ["--out", str(run), "--arch", "lowlight2", "--init", str(v1run / "last.pt"),
-                         "--ema", "0.9", "--bf16"])
+    train.main([*common, "--out", str(v1run)])
+    train.main([*common, "--out", str(run), "--arch", "lowlight2", "--init", str(v1run / "last.pt"), "--ema", "0.9", "--bf16"])
     assert "U-Net from a v1 model" in (run / "train.log").read_text()
     # The final model trains on every pair once the recipe is chosen: no validation split.
-    train.main(common + ["--out", str(tmp_path / "all"), "--arch", "lowlight2", "--val-fraction", "0"])
+    train.main([*common, "--out", str(tmp_path / "all"), "--arch", "lowlight2", "--val-fraction", "0"])
     assert json.loads((tmp_path / "all" / "split.json").read_text())["val"] == []
     ck = torch.load(run / "last.pt", weights_only=False)
     assert ck["ema"] is not None and any(k.startswith("exposure_head.") for k in ck["ema"])
