@@ -94,7 +94,14 @@ def save_weights(ck: dict, path: Path) -> None:
     """The weights, gain fit and whole training curve without optimiser state (a few MB)."""
     steps, history = whole_run(ck)
     args = {**ck["args"], "init": None}  # the curve and steps above already include it
-    slim = {"model": ck["model"], "args": args, "gain_model": ck["gain_model"], "step": steps, "history": history}
+    # the EMA weights when the run kept them: what the export ships
+    slim = {
+        "model": ck.get("ema") or ck["model"],
+        "args": args,
+        "gain_model": ck["gain_model"],
+        "step": steps,
+        "history": history,
+    }
     path.parent.mkdir(parents=True, exist_ok=True)
     torch.save(slim, path)
 

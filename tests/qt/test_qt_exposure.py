@@ -127,8 +127,22 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
 ):
     """While the slider is held, a fast pass in flight is not cancelled by the next value (so a
     steady drag still shows results); the latest value runs after it, once."""
+    import threading
+
     monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 256)
     photo = write_image(tmp_path / "a.png", h=512, w=512)
+    # The fast pass at +0.5 EV is held in flight until the later values have been set, so the
+    # test does not depend on how fast this machine runs it.
+    in_flight, release = threading.Event(), threading.Event()
+    real = preview_mod.enhance_array
+
+    def gated(*args, **kwargs):
+        if kwargs.get("exposure") == 0.5:
+            in_flight.set()
+            release.wait(30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(preview_mod, "enhance_array", gated)
     window = make_window(model=slow_model)
     log = _results(window)
     window.show_image(photo)
@@ -139,9 +153,11 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
     slider.setValue(5)
     first = window.preview.generation + 1
     qtbot.waitUntil(lambda: window.preview.generation == first, timeout=5000)
+    qtbot.waitUntil(in_flight.is_set, timeout=10000)
     for value in (6, 7, 8):
         slider.setValue(value)
         qtbot.wait(60)  # past the throttle: each would be a request of its own
+    release.set()
     qtbot.waitUntil(lambda: any(e == 0.8 for _g, _s, e in log), timeout=60000)
     assert (first, "preview", 0.5) in log  # finished, not cancelled
     assert [e for _g, _s, e in log] == [0.5, 0.8]  # 0.6 and 0.7 were passed over
