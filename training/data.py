@@ -101,15 +101,20 @@ class CropSampler:
         self.rng = np.random.default_rng(seed)
         self.gains = np.array([gain_model.gain_for_mean(m) for m in bank.low_mean], np.float32)
 
+    def pick(self) -> tuple[int, int, int]:
+        """A random pair and the top-left corner of a crop in it."""
+        i = int(self.rng.integers(len(self.bank)))
+        h, w = self.bank.low[i].shape[:2]
+        c = self.crop
+        return i, int(self.rng.integers(h - c + 1)), int(self.rng.integers(w - c + 1))
+
     def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(low NCHW, high NCHW, gain N) float32."""
         lows, highs, gains = [], [], []
         c = self.crop
         for _ in range(size):
-            i = int(self.rng.integers(len(self.bank)))
+            i, y, x = self.pick()
             lo, hi = self.bank.low[i], self.bank.high[i]
-            y = int(self.rng.integers(lo.shape[0] - c + 1))
-            x = int(self.rng.integers(lo.shape[1] - c + 1))
             lo_c = lo[y : y + c, x : x + c].astype(np.float32) / 255
             hi_c = hi[y : y + c, x : x + c].astype(np.float32) / 255
             gain = self.gains[i]
@@ -145,10 +150,8 @@ class FrameSampler(CropSampler):
         lows, highs, thumbs = [], [], []
         c = self.crop
         for _ in range(size):
-            i = int(self.rng.integers(len(self.bank)))
+            i, y, x = self.pick()
             lo, hi = self.bank.low[i], self.bank.high[i]
-            y = int(self.rng.integers(lo.shape[0] - c + 1))
-            x = int(self.rng.integers(lo.shape[1] - c + 1))
             hi_c = hi[y : y + c, x : x + c].astype(np.float32) / 255
             if self.rng.random() < self.synthetic:
                 frame = synthetic_darken(self.rng, hi.astype(np.float32) / 255)

@@ -56,7 +56,10 @@ class LowlightUNet(nn.Module):
         self.head = nn.Sequential(conv3(w1, 3 * 4), nn.PixelShuffle(2))
 
     def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
-        xb = torch.clamp(x * gain, 0.0, 1.0)
+        return self.restore(torch.clamp(x * gain, 0.0, 1.0), x)
+
+    def restore(self, xb: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        """The U-Net proper: a residual on the brightened photo ``xb``, seeing the original ``x``."""
         s = self.stem(torch.cat([xb, x], dim=1))
         e1 = self.enc1(s)
         e2 = self.enc2(self.down1(e1))
@@ -117,14 +120,7 @@ class ConditionedUNet(LowlightUNet):
         gain = torch.exp(cond[:, 0:1] + cond[:, 1:4]).view(n, 3, 1, 1)
         gamma = torch.exp(cond[:, 4]).view(n, 1, 1, 1)
         # The tone curve acts on the brightened photo (clamped away from 0 for the gradient).
-        xb = torch.clamp(x * gain, 1e-4, 1.0) ** gamma
-        s = self.stem(torch.cat([xb, x], dim=1))
-        e1 = self.enc1(s)
-        e2 = self.enc2(self.down1(e1))
-        m = self.mid(self.down2(e2))
-        d2 = self.dec2(self.up2(m) + e2)
-        d1 = self.dec1(self.up1(d2) + e1)
-        return xb + self.head(d1)
+        return self.restore(torch.clamp(x * gain, 1e-4, 1.0) ** gamma, x)
 
 
 class LowlightV2(nn.Module):
