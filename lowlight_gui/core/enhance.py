@@ -92,8 +92,7 @@ def enhance_pixels(
         # The head reads the whole photo once; every tile gets the same thumbnail, hence the
         # same conditioning, so tiles stay seamless.
         thumb = thumbnail(data, engine.thumb_side)
-        predicted = float(np.exp(engine.condition(thumb, exposure)[0]))
-        strength *= engine.gain_model.model_weight(predicted)
+        gain = float(np.exp(engine.condition(thumb, exposure)[0]))  # for the rule below only
     elif getattr(engine, "has_gain_input", False):
         gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
     if gain is not None:
