@@ -80,14 +80,20 @@ def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
 def load_checkpoint(path: Path) -> tuple[torch.nn.Module, GainModel, dict]:
     ck = torch.load(path, map_location="cpu", weights_only=False)
     args = ck["args"]
-    gain = GainModel(**ck["gain_model"])
+    gain = _gain_model(ck)
     kwargs = {"width": int(args["width"])} if args["arch"] != "prototype" else {}
     if args["arch"] == "lowlight2":
         kwargs.update(a=gain.a, b=gain.b)
     net = build(args["arch"], **kwargs)
     net.load_state_dict(ck.get("ema") or ck["model"])  # the EMA weights when the run kept them
     net.eval()
-    return net, GainModel(**ck["gain_model"]), ck
+    return net, gain, ck
+
+
+def _gain_model(ck: dict) -> GainModel:
+    """The checkpoint's fitted formula with the app's current well-exposed rule (``full`` is a
+    rule of the app, not something training learns, so an old checkpoint does not carry it)."""
+    return GainModel(**{k: v for k, v in ck["gain_model"].items() if k != "full"})
 
 
 def save_weights(ck: dict, path: Path) -> None:

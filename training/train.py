@@ -59,6 +59,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--bf16", action="store_true", help="bfloat16 autocast (fast on CPUs with AMX/AVX-512 BF16)")
     p.add_argument("--exposure-aug", type=float, default=0.5, help="lowlight2: fraction of frames re-exposed 0.5x..2x")
     p.add_argument("--head-lr-mult", type=float, default=3.0, help="lowlight2: the exposure head's lr multiple")
+    p.add_argument("--freeze-head", action="store_true",
+                   help="lowlight2: train the U-Net only (a later phase: the head stops memorising scenes' brightness)")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
@@ -196,10 +198,11 @@ def main(argv: list[str] | None = None) -> None:
     model = model.to(memory_format=fmt)
     if hasattr(model, "exposure_head"):
         head = list(model.exposure_head.parameters())
-        groups = [
-            {"params": list(model.unet.parameters()), "mult": 1.0},
-            {"params": head, "mult": args.head_lr_mult},
-        ]
+        groups = [{"params": list(model.unet.parameters()), "mult": 1.0}]
+        if args.freeze_head:
+            model.exposure_head.requires_grad_(False)
+        else:
+            groups.append({"params": head, "mult": args.head_lr_mult})
         sampler = FrameSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
                                args.exposure_aug)
     else:
