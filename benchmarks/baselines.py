@@ -65,6 +65,7 @@ def main() -> None:
     p.add_argument("--tile", type=int, default=512)
     p.add_argument("--json", type=Path)
     p.add_argument("--tuned", type=Path, help="reuse the curves tuned by an earlier run (its --json)")
+    p.add_argument("--threads", type=int, default=0, help="CPU threads per model (0 = all)")
     a = p.parse_args()
 
     splits = ROOT / "training" / "splits"
@@ -84,7 +85,7 @@ def main() -> None:
 
         for spec in a.model:
             name, _, path = spec.rpartition("=")
-            engine = Engine(Path(path))
+            engine = Engine(Path(path), threads=a.threads)
             methods[name or Path(path).stem] = (
                 lambda x, e=engine: enhance_array(x, e, tile=a.tile)
             )

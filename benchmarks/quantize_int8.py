@@ -3,8 +3,12 @@
     python benchmarks/quantize_int8.py --out runs/int8/lowlight_unet_int8.onnx
 
 Calibration uses photos of the *training* split only (every 14th, whole 600x400 images with the
-app's own gain); the validation split is only scored. The quantised model keeps the FP32 model's
-metadata, so the app's engine runs it unchanged (``lowlight eval --model ...``).
+app's own conditioning); the validation split is only scored. The quantised model keeps the FP32
+model's metadata, so the app's engine runs it unchanged (``lowlight eval --model ...``).
+
+Only the U-Net's convolutions are quantised. ``--keep-ends`` (default) also keeps its first and
+last convolution in FP32, and a v2 model's exposure head always stays FP32: one scalar error
+there shifts the brightness of the whole photo.
 """
 
 from __future__ import annotations
@@ -16,7 +20,8 @@ from pathlib import Path
 
 import numpy as np
 
-from lowlight_gui.core.brightness import estimate_gain
+from lowlight_gui.core import contract
+from lowlight_gui.core.brightness import estimate_gain, thumbnail
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import DEFAULT_TILE, enhance_array
 from lowlight_gui.core.evaluate import evaluate_pairs, read_names
@@ -30,7 +35,19 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_speed import SIZES, best_ms_per_mp
 
 
-def quantize(src: Path, out: Path, data: Path, every: int, percentile: float) -> None:
+def fp32_nodes(src: Path, keep_ends: bool) -> list[str]:
+    """Nodes left in FP32: the exposure head, and the U-Net's first and last convolution."""
+    import onnx
+
+    nodes = onnx.load(str(src)).graph.node
+    keep = [n.name for n in nodes if n.name.startswith("/exposure_head")]
+    convs = [n.name for n in nodes if n.op_type in ("Conv", "ConvTranspose") and n.name not in keep]
+    return keep + ([convs[0], convs[-1]] if keep_ends and convs else [])
+
+
+def quantize(
+    src: Path, out: Path, data: Path, every: int, percentile: float, keep_ends: bool = True
+) -> list[str]:
     from onnxruntime.quantization import (
         CalibrationDataReader,
         CalibrationMethod,
@@ -53,13 +70,17 @@ def quantize(src: Path, out: Path, data: Path, every: int, percentile: float) ->
             rgb = read_photo(data / "low" / name).pixels
             h, w = (s - s % engine.factor for s in rgb.shape[:2])
             rgb = rgb[:h, :w]
-            gain = estimate_gain(rgb, engine.gain_model)
-            return {
-                "input": np.ascontiguousarray(rgb.transpose(2, 0, 1)[None]),
-                "gain": np.full((1, 1, 1, 1), gain, np.float32),
-            }
+            feeds = {contract.INPUT: np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])}
+            if engine.has_exposure_head:
+                feeds[contract.THUMB] = thumbnail(rgb)[None]
+                feeds[contract.EXPOSURE] = np.zeros(1, np.float32)
+            else:
+                gain = estimate_gain(rgb, engine.gain_model)
+                feeds[contract.GAIN] = np.full((1, 1, 1, 1), gain, np.float32)
+            return feeds
 
     out.parent.mkdir(parents=True, exist_ok=True)
+    excluded = fp32_nodes(src, keep_ends)
     quantize_static(
         str(src),
         str(out),
@@ -69,8 +90,11 @@ def quantize(src: Path, out: Path, data: Path, every: int, percentile: float) ->
         activation_type=QuantType.QUInt8,
         weight_type=QuantType.QInt8,
         calibrate_method=CalibrationMethod.Percentile,
+        op_types_to_quantize=["Conv", "ConvTranspose"],
+        nodes_to_exclude=excluded,
         extra_options={"CalibPercentile": percentile},
     )
+    return excluded
 
 
 def main() -> int:
@@ -83,10 +107,14 @@ def main() -> int:
     p.add_argument("--every", type=int, default=14, help="calibrate on every Nth training photo")
     p.add_argument("--percentile", type=float, default=99.99)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--no-keep-ends", dest="keep_ends", action="store_false",
+                   help="quantise the U-Net's first and last convolution too")
     p.add_argument("--json", type=Path)
     args = p.parse_args()
 
-    quantize(args.model, args.out, args.data, args.every, args.percentile)
+    kept = quantize(args.model, args.out, args.data, args.every, args.percentile, args.keep_ends)
+    print(f"kept in FP32: {len(kept)} nodes ({', '.join(k for k in kept if 'exposure_head' not in k)} "
+          "and the exposure head)" if kept else "everything quantised", flush=True)
     pairs = find_pairs(args.data / "low", args.data / "high", only=read_names(SPLITS / "val.txt"))
     # compare_speed's cases, with the app's tile size for the tiled one
     cases = {name: (h, w, DEFAULT_TILE if tile else 0) for name, (h, w, tile) in SIZES.items()}
