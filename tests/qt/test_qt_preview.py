@@ -208,7 +208,12 @@ def test_a_raw_is_previewed_from_a_half_size_development_then_at_full_size(
     log: list[object] = []
     window.preview.worker.events.connect(log.append)
     window.show_image(dng)
-    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    # The window and this log get each event separately: wait for both to have the full pass.
+    qtbot.waitUntil(
+        lambda: window.save_action.isEnabled()
+        and any(isinstance(e, PreviewResult) and e.stage == "full" for e in log),
+        timeout=30000,
+    )
 
     shown = [e for e in log if isinstance(e, (PreviewOriginal, PreviewResult))]
     assert [type(e).__name__ for e in shown] == ["PreviewOriginal", "PreviewResult", "PreviewResult"]
