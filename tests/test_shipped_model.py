@@ -64,7 +64,6 @@ def test_exposure_brightens_before_the_network_without_clipping_regions():
     assert not blocks.all(axis=(1, 3)).any()
 
 
-
 @pytest.mark.skipif(not LOL.exists() and not os.environ.get("CI"), reason="needs ../shared")
 def test_well_exposed_rule_spares_dark_lol_photos():
     """The blend-back rule (GainModel.full) is for photos brighter than LOL teaches. Every

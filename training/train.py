@@ -197,12 +197,11 @@ def main(argv: list[str] | None = None) -> None:
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
     if hasattr(model, "exposure_head"):
-        head = list(model.exposure_head.parameters())
         groups = [{"params": list(model.unet.parameters()), "mult": 1.0}]
         if args.freeze_head:
             model.exposure_head.requires_grad_(False)
         else:
-            groups.append({"params": head, "mult": args.head_lr_mult})
+            groups.append({"params": list(model.exposure_head.parameters()), "mult": args.head_lr_mult})
         sampler = FrameSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
                                args.exposure_aug)
     else:

@@ -107,6 +107,14 @@ def test_v2_head_trains_exports_and_takes_exposure(tmp_path):
     assert json.loads((tmp_path / "all" / "split.json").read_text())["val"] == []
     ck = torch.load(run / "last.pt", weights_only=False)
     assert ck["ema"] is not None and any(k.startswith("exposure_head.") for k in ck["ema"])
+    # The later phase trains the U-Net alone: the head's weights stay exactly as they were.
+    frozen = tmp_path / "frozen"
+    train.main([*common, "--out", str(frozen), "--arch", "lowlight2", "--init", str(run / "last.pt"),
+                "--freeze-head", "--lr", "1e-2"])
+    after = torch.load(frozen / "last.pt", weights_only=False)["model"]
+    head = [k for k in ck["ema"] if k.startswith("exposure_head.")]
+    assert head and all(torch.equal(after[k], ck["ema"][k]) for k in head)
+    assert any(not torch.equal(after[k], v) for k, v in ck["ema"].items() if k.startswith("unet."))
     # An untrained head is exactly the v1 formula: its last layer starts at zero.
     fresh = build("lowlight2", width=8)
     assert float(fresh.exposure_head.mlp[-1].weight.abs().sum()) == 0.0
