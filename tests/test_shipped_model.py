@@ -69,16 +69,14 @@ def test_well_exposed_rule_spares_dark_lol_photos():
     """The blend-back rule (GainModel.full) is for photos brighter than LOL teaches. Every
     validation photo needs a gain of 2.7 or more; at full = 2 the rule still blended two of them
     back (predicted 1.81), costing them 6.7 dB and the split 0.29 dB."""
-    from lowlight_gui.core.brightness import thumbnail
     from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import photo_conditioning
     from lowlight_gui.core.imageio import read_photo
 
     engine = Engine(default_model_path(), provider="CPU")
     assert engine.has_exposure_head
     names = (ROOT / "training/splits/val.txt").read_text().split()
-    gains = {
-        n: float(np.exp(engine.condition(thumbnail(read_photo(LOL / "low" / n).pixels))[0]))
-        for n in names
-    }
-    dimmed = {n: round(g, 2) for n, g in gains.items() if engine.gain_model.model_weight(g) < 1}
+    gains = {n: photo_conditioning(read_photo(LOL / "low" / n).pixels, engine)[0] for n in names}
+    assert all(g is not None for g in gains.values())
+    dimmed = {n: round(g, 2) for n, g in gains.items() if g and engine.gain_model.model_weight(g) < 1}
     assert not dimmed, f"blended back towards the dark photo: {dimmed}"

@@ -43,6 +43,24 @@ def _next_tile(tile: int, h: int, w: int, smallest: int) -> int | None:
     return nxt
 
 
+def photo_conditioning(
+    data: np.ndarray, engine: Engine, exposure: float = 0.0
+) -> tuple[float | None, np.ndarray | None]:
+    """What the whole photo gives every tile: ``(gain, thumb)``.
+
+    ``gain`` is the brightening the model applies (None for a model that takes none), which the
+    well-exposed rule (``GainModel.model_weight``) reads. ``thumb`` is the exposure head's input
+    (v2 models; else None): the head reads the whole photo once and every tile gets the same
+    thumbnail, hence the same conditioning, so tiles stay seamless.
+    """
+    if getattr(engine, "has_exposure_head", False):
+        thumb = thumbnail(data, engine.thumb_side)
+        return float(np.exp(engine.condition(thumb, exposure)[0])), thumb
+    if getattr(engine, "has_gain_input", False):
+        return estimate_gain(data, engine.gain_model) * 2.0**exposure, None
+    return None, None
+
+
 def enhance_pixels(
     data: np.ndarray,
     engine: Engine,
@@ -87,14 +105,7 @@ def enhance_pixels(
     factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
     overlap = int(getattr(engine, "overlap", DEFAULT_OVERLAP))
     exposure = check_exposure(exposure)
-    gain, thumb = None, None
-    if getattr(engine, "has_exposure_head", False):
-        # The head reads the whole photo once; every tile gets the same thumbnail, hence the
-        # same conditioning, so tiles stay seamless.
-        thumb = thumbnail(data, engine.thumb_side)
-        gain = float(np.exp(engine.condition(thumb, exposure)[0]))  # for the rule below only
-    elif getattr(engine, "has_gain_input", False):
-        gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
+    gain, thumb = photo_conditioning(data, engine, exposure)
     if gain is not None:
         # A photo that needs little gain (already well exposed, or darkened on purpose with a
         # negative EV) is mostly left as it is (see GainModel.full).
