@@ -148,7 +148,7 @@ class Ema:
 
     @torch.no_grad()
     def update(self, model: torch.nn.Module) -> None:
-        for e, p in zip(self.model.state_dict().values(), model.state_dict().values(), strict=False):
+        for e, p in zip(self.model.state_dict().values(), model.state_dict().values(), strict=True):
             if e.dtype.is_floating_point:
                 e.lerp_(p, 1.0 - self.decay)
             else:
