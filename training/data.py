@@ -175,3 +175,69 @@ class FrameSampler(CropSampler):
             np.ascontiguousarray(np.stack(highs)),
             np.ascontiguousarray(np.stack(thumbs)),
         )
+
+
+class CameraSampler(FrameSampler):
+    """``FrameSampler`` plus shots synthesised the way a camera makes them (``training.synth``).
+
+    A fraction ``camera`` of the samples is a camera shot of the clean reference: at LOL's own
+    scale, or (``upscaled`` of those) a smaller region upscaled 1.3-3x, so that detail spans
+    several pixels while the noise stays at one, as in a photo at camera resolution. The head's
+    thumbnail is the same camera's shot of the whole reference frame at half size (same
+    darkness, colour and noise level), so it judges the exposure from what it will see.
+    """
+
+    def __init__(self, bank: PairBank, gain_model: GainModel, crop: int = 192,
+                 synthetic: float = 0.0, seed: int = 0, exposure_aug: float = 0.5,
+                 camera: float = 0.5, upscaled: float = 0.6):
+        super().__init__(bank, gain_model, crop, synthetic, seed, exposure_aug)
+        self.camera = camera
+        self.upscaled = upscaled
+
+    def camera_sample(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(low crop, high crop, thumbnail CHW) of a synthesised camera shot of pair ``i``."""
+        from .synth import Camera, synthesize, upscale
+
+        hi = self.bank.high[i]
+        h, w = hi.shape[:2]
+        c = self.crop
+        cam = Camera.draw(self.rng)
+        if self.rng.random() < self.upscaled:
+            s = float(self.rng.uniform(1.3, 3.0))
+            r = int(np.ceil(c / s))
+            y, x = int(self.rng.integers(h - r + 1)), int(self.rng.integers(w - r + 1))
+            region = hi[y : y + r, x : x + r].astype(np.float32) / 255
+            hi_c = upscale(region, (c, c))
+        else:
+            y, x = int(self.rng.integers(h - c + 1)), int(self.rng.integers(w - c + 1))
+            hi_c = hi[y : y + c, x : x + c].astype(np.float32) / 255
+        lo_c = synthesize(self.rng, hi_c, cam)
+        half = hi[::2, ::2].astype(np.float32) / 255
+        th = thumbnail(synthesize(self.rng, half, cam))
+        return lo_c, hi_c, th
+
+    def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
+        """(low crops NCHW, high crops NCHW, thumbnails N,3,128,128) float32."""
+        lows, highs, thumbs = [], [], []
+        c = self.crop
+        for _ in range(size):
+            if self.rng.random() < self.camera:
+                lo_c, hi_c, th = self.camera_sample(int(self.rng.integers(len(self.bank))))
+            else:
+                i, y, x = self.pick()
+                lo_c = self.bank.low[i][y : y + c, x : x + c].astype(np.float32) / 255
+                hi_c = self.bank.high[i][y : y + c, x : x + c].astype(np.float32) / 255
+                th = self.bank.thumbs[i]
+                if self.rng.random() < self.exposure_aug:
+                    k = np.float32(2.0 ** self.rng.uniform(-1.0, 1.0))
+                    lo_c = np.clip(lo_c * k, 0, 1)
+                    th = np.clip(th * k, 0, 1)
+            lo_c, hi_c, th = _augment(self.rng, lo_c, hi_c, th.transpose(1, 2, 0))
+            lows.append(lo_c.transpose(2, 0, 1))
+            highs.append(hi_c.transpose(2, 0, 1))
+            thumbs.append(th.transpose(2, 0, 1))
+        return (
+            np.ascontiguousarray(np.stack(lows)),
+            np.ascontiguousarray(np.stack(highs)),
+            np.ascontiguousarray(np.stack(thumbs)),
+        )

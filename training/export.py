@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import json
 import warnings
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -77,12 +77,14 @@ def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
     return int(np.ceil(r / factor) * factor)
 
 
-def load_checkpoint(path: Path) -> tuple[torch.nn.Module, GainModel, dict]:
+def load_checkpoint(path: Path, full: float | None = None) -> tuple[torch.nn.Module, GainModel, dict]:
     ck = torch.load(path, map_location="cpu", weights_only=False)
     args = ck["args"]
     gain = _gain_model(ck)
+    if full is not None:
+        gain = replace(gain, full=full)
     kwargs = {"width": int(args["width"])} if args["arch"] != "prototype" else {}
-    if args["arch"] == "lowlight2":
+    if args["arch"] in ("lowlight2", "lowlight3"):
         kwargs.update(a=gain.a, b=gain.b)
     net = build(args["arch"], **kwargs)
     net.load_state_dict(ck.get("ema") or ck["model"])  # the EMA weights when the run kept them
@@ -119,9 +121,11 @@ def export(
     opset: int = 17,
     weights: Path | None = None,
     formula_head: bool = False,
+    full: float | None = None,
 ) -> dict:
-    """Write ``out`` (ONNX, checked against PyTorch) and, if asked, the slim ``weights`` file."""
-    net, gain_model, ck = load_checkpoint(ckpt)
+    """Write ``out`` (ONNX, checked against PyTorch) and, if asked, the slim ``weights`` file.
+    ``full``: the well-exposed rule's threshold stamped into the model (None: the app's default)."""
+    net, gain_model, ck = load_checkpoint(ckpt, full)
     steps, history = whole_run(ck)
     v2 = hasattr(net, "exposure_head")
     if formula_head:  # the ablation "v2 without its head": the head's correction zeroed
@@ -210,8 +214,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--save-weights", type=Path, help="also write the slim weights file (for --init)")
     p.add_argument("--formula-head", action="store_true",
                    help="v2 ablation: zero the head's correction (the v1 gain formula conditions the U-Net)")
+    p.add_argument("--full", type=float,
+                   help="well-exposed threshold stamped into the model (GainModel.full; 1 = never "
+                        "blend back; default: the app's rule)")
     a = p.parse_args(argv)
-    report = export(a.checkpoint, a.out, a.check_image, a.opset, a.save_weights, a.formula_head)
+    report = export(a.checkpoint, a.out, a.check_image, a.opset, a.save_weights, a.formula_head,
+                    a.full)
     print(json.dumps(report, indent=1))
 
 

@@ -98,12 +98,23 @@ class ExposureHead(nn.Module):
         self.max_log_gain = math.log(max_gain)
 
     def forward(self, thumb: torch.Tensor, exposure: torch.Tensor) -> torch.Tensor:
+        return self._v2(self._raw(thumb), thumb, exposure)
+
+    def _log_mean(self, thumb: torch.Tensor) -> torch.Tensor:
         luma = (thumb * self.luma).sum(1, keepdim=True)
-        log_mean = torch.log(luma.mean((1, 2, 3)).clamp_min(1e-4))  # (N,)
+        return torch.log(luma.mean((1, 2, 3)).clamp_min(1e-4))  # (N,)
+
+    def _raw(self, thumb: torch.Tensor) -> torch.Tensor:
+        """The MLP's raw outputs for a batch of thumbnails."""
+        luma = (thumb * self.luma).sum(1, keepdim=True)
         # Log luma as a fourth channel: exposure is multiplicative, so the convs see it additively.
         f = self.features(torch.cat([thumb, torch.log(luma + 1e-3)], 1))
-        pooled = torch.cat([f.mean((2, 3)), f.amax((2, 3)), log_mean[:, None]], 1)
-        d = self.mlp(pooled)
+        pooled = torch.cat([f.mean((2, 3)), f.amax((2, 3)), self._log_mean(thumb)[:, None]], 1)
+        return self.mlp(pooled)
+
+    def _v2(self, d: torch.Tensor, thumb: torch.Tensor, exposure: torch.Tensor) -> torch.Tensor:
+        """v2's five conditioning values from the raw outputs ``d``."""
+        log_mean = self._log_mean(thumb)
         base = self.ab[0] + self.ab[1] * log_mean
         log_gain = (base + d[:, 0] + exposure * math.log(2.0)).clamp(0.0, self.max_log_gain)
         colour = 0.5 * torch.tanh(d[:, 1:4])
@@ -175,7 +186,65 @@ class PrototypeUNet(nn.Module):
         return torch.sigmoid(self.out(h)) + 0.0 * gain
 
 
-ARCHITECTURES = {"lowlight": LowlightUNet, "lowlight2": LowlightV2, "prototype": PrototypeUNet}
+class ExposureHeadV3(ExposureHead):
+    """v2's head plus colour and highlights: ``cond`` (N, 15) = v2's five values, then a 3x3
+    colour matrix's residual (rows summing to 0, so grey stays grey: saturation and hue, which
+    the three gains cannot express) and a highlight shoulder ``h`` >= 0 (the tone curve rolls
+    brightened highlights off towards 1 instead of clipping them: lamps and skies keep their
+    gradation). The new outputs start at zero, so v2's weights load as an identical v3.
+    """
+
+    n_cond = 15
+
+    def __init__(self, a: float = 0.45, b: float = -1.0, width: int = 16, max_gain: float = 64.0):
+        super().__init__(a, b, width, max_gain)
+        self.mlp[-1] = nn.Linear(64, self.n_cond)
+        nn.init.zeros_(self.mlp[-1].weight)
+        nn.init.zeros_(self.mlp[-1].bias)
+
+    def forward(self, thumb: torch.Tensor, exposure: torch.Tensor) -> torch.Tensor:
+        d = self._raw(thumb)
+        v2 = self._v2(d, thumb, exposure)
+        mat = 0.5 * torch.tanh(d[:, 5:14]).view(-1, 3, 3)
+        mat = mat - mat.mean(2, keepdim=True)
+        shoulder = torch.clamp(nn.functional.softplus(d[:, 14]) - math.log(2.0), min=0.0)
+        return torch.cat([v2, mat.flatten(1), shoulder[:, None]], 1)
+
+
+class ConditionedUNetV3(LowlightUNet):
+    """The U-Net fed by v3's ``cond``: gains, colour matrix, shoulder, gamma, then the U-Net."""
+
+    def base(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """The photo the U-Net starts from: brightened, colour-corrected and tone-mapped by the
+        head's conditioning (the ``base`` output of the exported graph)."""
+        n = x.shape[0]
+        gain = torch.exp(cond[:, 0:1] + cond[:, 1:4]).view(n, 3, 1, 1)
+        gamma = torch.exp(cond[:, 4]).view(n, 1, 1, 1)
+        mat = torch.eye(3, dtype=x.dtype, device=x.device) + cond[:, 5:14].view(n, 3, 3)
+        h = cond[:, 14].view(n, 1, 1, 1)
+        y = torch.einsum("nij,njhw->nihw", mat, x * gain)
+        # shoulder: y (1 + h) / (1 + h y) keeps 0 -> 0 and 1 -> 1 and compresses what is above
+        y = torch.clamp(y, min=0.0)
+        y = y * (1.0 + h) / (1.0 + h * y)
+        return torch.clamp(y, 1e-4, 1.0) ** gamma
+
+    def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.restore(self.base(x, cond), x)
+
+
+class LowlightV3(LowlightV2):
+    """Model v3: v2's layout with the colour/highlight head (``ExposureHeadV3``)."""
+
+    def __init__(self, width: int = 32, a: float = 0.45, b: float = -1.0, head_width: int = 16):
+        nn.Module.__init__(self)
+        self.exposure_head = ExposureHeadV3(a, b, head_width)
+        self.unet = ConditionedUNetV3(width)
+
+
+ARCHITECTURES = {
+    "lowlight": LowlightUNet, "lowlight2": LowlightV2, "lowlight3": LowlightV3,
+    "prototype": PrototypeUNet,
+}
 
 
 def build(arch: str, **kwargs) -> nn.Module:

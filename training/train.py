@@ -22,7 +22,7 @@ import torch.nn.functional as F
 
 from lowlight_gui.core.brightness import GainModel, fit_gain_model
 
-from .data import CropSampler, FrameSampler, PairBank, find_pairs, split_by_reference
+from .data import CameraSampler, CropSampler, FrameSampler, PairBank, find_pairs, split_by_reference
 from .losses import LowlightLoss, psnr, ssim
 from .model import build, count_parameters
 
@@ -33,7 +33,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--data", type=Path, required=True, help="folder with low/ and high/ (+ pairs.tsv)"
     )
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, history, logs")
-    p.add_argument("--arch", default="lowlight", choices=["lowlight", "lowlight2", "prototype"])
+    p.add_argument("--arch", default="lowlight", choices=["lowlight", "lowlight2", "lowlight3", "prototype"])
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=8)
@@ -61,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--head-lr-mult", type=float, default=3.0, help="lowlight2: the exposure head's lr multiple")
     p.add_argument("--freeze-head", action="store_true",
                    help="lowlight2: train the U-Net only (a later phase: the head stops memorising scenes' brightness)")
+    p.add_argument("--camera", type=float, default=0.0,
+                   help="lowlight3: fraction of camera shots synthesised from references (training.synth)")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
@@ -69,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) -> dict:
     if args.arch == "lowlight":
         return {"width": args.width}
-    if args.arch == "lowlight2":
+    if args.arch in ("lowlight2", "lowlight3"):
         g = gain_model or GainModel()
         return {"width": args.width, "a": g.a, "b": g.b}
     return {}
@@ -87,6 +89,18 @@ def load_init(model, state: dict) -> str:
     if hasattr(model, "unet") and not any(k.startswith("unet.") for k in state):
         model.unet.load_state_dict(state)
         return "U-Net from a v1 model; exposure head new"
+    own = model.state_dict()
+    if hasattr(model, "unet") and any(v.shape != own[k].shape for k, v in state.items() if k in own):
+        # v2 -> v3: the head's last layer grew; its first rows are v2's outputs, the rest start at 0
+        grown = []
+        for k, v in state.items():
+            if v.shape != own[k].shape:
+                part = own[k].clone().zero_()
+                part[: v.shape[0]] = v
+                state = {**state, k: part}
+                grown.append(k)
+        model.load_state_dict(state)
+        return f"all weights; {', '.join(grown)} grown with zeros"
     model.load_state_dict(state)
     return "all weights"
 
@@ -202,8 +216,12 @@ def main(argv: list[str] | None = None) -> None:
             model.exposure_head.requires_grad_(False)
         else:
             groups.append({"params": list(model.exposure_head.parameters()), "mult": args.head_lr_mult})
-        sampler = FrameSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
-                               args.exposure_aug)
+        if args.camera:
+            sampler = CameraSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
+                                    args.exposure_aug, args.camera)
+        else:
+            sampler = FrameSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
+                                   args.exposure_aug)
     else:
         groups = [{"params": list(model.parameters()), "mult": 1.0}]
         sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)

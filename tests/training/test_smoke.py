@@ -135,3 +135,32 @@ def test_v2_head_trains_exports_and_takes_exposure(tmp_path):
     x = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])
     dark, bright = engine.run(x, thumb=thumb), engine.run(x, thumb=thumb, exposure=1.0)
     assert bright.mean() > dark.mean()
+
+
+def test_v3_trains_on_camera_shots_from_v2_weights_and_exports(tmp_path):
+    """Model v3: v2's weights grow into its head, camera shots mix with the pairs, the export
+    runs in the app's engine with a 15-value conditioning."""
+    from training import export, train
+
+    data, v2run, run = tmp_path / "data", tmp_path / "v2", tmp_path / "v3"
+    _make_pairs(data)
+    common = ["--data", str(data), "--batch", "2", "--crop", "32", "--width", "8",
+              "--val-every", "2", "--threads", "1", "--warmup", "1", "--steps", "2"]
+    train.main([*common, "--out", str(v2run), "--arch", "lowlight2"])
+    train.main([*common, "--out", str(run), "--arch", "lowlight3", "--camera", "0.5",
+                "--init", str(v2run / "last.pt"), "--ema", "0.9"])
+    assert "grown with zeros" in (run / "train.log").read_text()
+    onnx_path = tmp_path / "v3.onnx"
+    report = export.export(run / "last.pt", onnx_path, full=1.0)
+    assert report["max_abs_diff"] < 1e-3 and report["lowlight.arch"] == "lowlight3"
+    assert json.loads(report["lowlight.gain"])["full"] == 1.0
+
+    from lowlight_gui.core.brightness import thumbnail
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import enhance_array
+
+    engine = Engine(onnx_path, provider="CPU", threads=1)
+    rgb = np.random.default_rng(1).uniform(0.02, 0.08, (48, 64, 3)).astype(np.float32)
+    assert engine.condition(thumbnail(rgb)).shape == (15,)
+    out = enhance_array(rgb, engine, tile=32)
+    assert out.shape == rgb.shape and np.isfinite(out).all() and out.mean() > rgb.mean()

@@ -1,0 +1,198 @@
+"""What the model does to real low-light photos, measured the way issue 17 defines it.
+
+    python benchmarks/real_photos.py --model models/lowlight_unet.onnx [--model v2=OLD.onnx ...]
+        [--dev ../shared/data/real-dev] [--highres ../shared/data/real-highres] [--crops DIR]
+
+For every real photo (no references exist) and every model, through the app's own path
+(``core.enhance.enhance_pixels``, default settings):
+- median luminance of the result (Rec. 601 luma, 0..1);
+- noise: the high-pass residual (luma minus its 5x5 box mean) in *flat* 16x16 blocks, as a
+  ratio to the same measure on a plain gain of the photo to the same mean brightness (1.0: the
+  model removed no noise; 0: all of it). Flat blocks: the quarter of blocks with the least
+  structure (standard deviation of the 9x9 box-smoothed plain-gain luma) among those whose
+  plain-gain mean is between 0.05 and 0.9 (not black, not clipped);
+- grey-world cast: max over channels of |channel mean / mean of the three - 1|;
+- darkest 30 %: the 30th percentile of the result's luma (a photo whose shadows stay black
+  reads below 0.08);
+- newly clipped: the fraction of pixels with a channel at 255 in the result but not in the photo.
+
+The camera-resolution photo ``city_night_iso51200_single_vs_merged.jpg`` is scored on its
+single-frame side only (above the diagonal), the real ISO 51200 noise. Figures are printed as a
+table; ``--crops`` writes 100 % crops (photo, plain gain, result) as PNGs to look at.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from lowlight_gui.core.engine import Engine
+from lowlight_gui.core.enhance import enhance_pixels
+from lowlight_gui.core.imageio import read_photo
+
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+BLOCK = 16
+HIGHRES_SINGLE_SIDE = "city_night_iso51200"  # name prefix of the photo scored above its diagonal
+
+
+def box(x: np.ndarray, r: int) -> np.ndarray:
+    """Mean over each pixel's (2r+1)^2 neighbourhood (edge padding), via summed-area tables."""
+    p = np.pad(x, r, mode="edge").astype(np.float64)
+    s = np.pad(p.cumsum(0).cumsum(1), ((1, 0), (1, 0)))
+    k = 2 * r + 1
+    h, w = x.shape
+    tot = s[k : k + h, k : k + w] - s[:h, k : k + w] - s[k : k + h, :w] + s[:h, :w]
+    return (tot / (k * k)).astype(np.float32)
+
+
+def luma(rgb: np.ndarray) -> np.ndarray:
+    return rgb[..., :3] @ LUMA
+
+
+def blocks(x: np.ndarray) -> np.ndarray:
+    h, w = (x.shape[0] // BLOCK) * BLOCK, (x.shape[1] // BLOCK) * BLOCK
+    return x[:h, :w].reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).swapaxes(1, 2)
+
+
+def noise_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Noise left in flat areas, relative to a plain gain to the same mean brightness."""
+    k = luma(result).mean() / max(float(luma(photo).mean()), 1e-4)
+    plain = np.clip(photo * k, 0, 1)
+    lp, lr = luma(plain), luma(result)
+    hp_p, hp_r = lp - box(lp, 2), lr - box(lr, 2)
+    structure = blocks(box(lp, 4)).std(axis=(2, 3))
+    mean = blocks(lp).mean(axis=(2, 3))
+    ok = (mean > 0.05) & (mean < 0.9)
+    if mask is not None:
+        ok &= blocks(mask).all(axis=(2, 3))
+    if ok.sum() < 8:
+        return float("nan")
+    flat = ok & (structure <= np.quantile(structure[ok], 0.25))
+    n_p = blocks(hp_p).std(axis=(2, 3))[flat]
+    n_r = blocks(hp_r).std(axis=(2, 3))[flat]
+    return float(np.median(n_r) / max(float(np.median(n_p)), 1e-6))
+
+
+def single_side_mask(h: int, w: int, margin: float = 0.04) -> np.ndarray:
+    """Pixels above the diagonal from bottom-left to top-right (the single frame)."""
+    yy, xx = np.mgrid[0:h, 0:w]
+    return (yy / h + xx / w) < 1.0 - margin
+
+
+def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None) -> dict:
+    lr = luma(result)
+    sel = lr if mask is None else lr[mask]
+    means = (result if mask is None else result[mask]).reshape(-1, 3).mean(0)
+    clipped_after = (result >= 254.5 / 255).any(-1)
+    clipped_before = (photo >= 254.5 / 255).any(-1)
+    newly = clipped_after & ~clipped_before
+    return {
+        "median_luma": float(np.median(sel)),
+        "noise": noise_ratio(photo, result, mask),
+        "cast": float(np.abs(means / max(float(means.mean()), 1e-6) - 1).max()),
+        "p30": float(np.quantile(sel, 0.3)),
+        "newly_clipped": float(newly.mean() if mask is None else newly[mask].mean()),
+    }
+
+
+def run_model(name: str, path: Path, photos: list[Path], crops: Path | None) -> list[dict]:
+    engine = Engine(path, threads=0)
+    rows = []
+    for p in photos:
+        photo = read_photo(p)
+        t = time.perf_counter()
+        out = enhance_pixels(photo.data, engine)
+        secs = time.perf_counter() - t
+        scale = 255.0 if photo.data.dtype == np.uint8 else 65535.0
+        x = photo.data[..., :3].astype(np.float32) / scale
+        y = out[..., :3].astype(np.float32) / scale
+        mask = single_side_mask(*x.shape[:2]) if p.name.startswith(HIGHRES_SINGLE_SIDE) else None
+        row = {"model": name, "photo": p.name, "megapixels": x.shape[0] * x.shape[1] / 1e6,
+               "seconds": secs, **score(x, y, mask)}
+        rows.append(row)
+        print(f"  {name:8s} {p.name:50s} {row['median_luma']:.3f} {row['noise']:.2f} "
+              f"{row['cast']:.3f} {row['p30']:.3f} {row['newly_clipped']:.4f} {secs:.1f}s",
+              flush=True)
+        if crops is not None and row["megapixels"] > 2:
+            save_crops(crops, name, p, x, y)
+    return rows
+
+
+CROP_BOXES = {  # (left, top) of 600x400 crops at 100 % worth looking at
+    "city_night_iso51200_single_vs_merged.jpg": [(300, 1850), (1000, 300), (1700, 800)],
+    "phone_night_street_iso1200.jpg": [(900, 1300), (300, 2600), (1500, 400)],
+}
+
+
+def save_crops(folder: Path, name: str, path: Path, x: np.ndarray, y: np.ndarray) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    k = luma(y).mean() / max(float(luma(x).mean()), 1e-4)
+    plain = np.clip(x * k, 0, 1)
+    for i, (left, top) in enumerate(CROP_BOXES.get(path.name, [])):
+        sl = np.s_[top : top + 400, left : left + 600]
+        strip = np.concatenate([plain[sl], y[sl]], 1)
+        Image.fromarray((strip * 255 + 0.5).astype(np.uint8)).save(
+            folder / f"{path.stem}_{i}_{name}.png")
+
+
+def summary(rows: list[dict]) -> dict:
+    dev = [r for r in rows if r["megapixels"] <= 1.0]
+    hi = [r for r in rows if r["megapixels"] > 1.0]
+    return {
+        "dev_photos": len(dev),
+        "dev_median_luma": float(np.median([r["median_luma"] for r in dev])) if dev else None,
+        "dev_noise": float(np.nanmedian([r["noise"] for r in dev])) if dev else None,
+        "dev_cast": float(np.median([r["cast"] for r in dev])) if dev else None,
+        "dev_dark_shadows": sum(r["p30"] < 0.08 for r in dev),
+        "dev_max_newly_clipped": max((r["newly_clipped"] for r in dev), default=None),
+        "highres": {r["photo"]: {"noise": r["noise"], "median_luma": r["median_luma"],
+                                 "s_per_mp": r["seconds"] / r["megapixels"]} for r in hi},
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    p.add_argument("--model", action="append", default=[],
+                   help="NAME=PATH or PATH (repeat to compare); default: the shipped model")
+    p.add_argument("--dev", type=Path, default=ROOT.parent / "shared/data/real-dev")
+    p.add_argument("--highres", type=Path, default=ROOT.parent / "shared/data/real-highres")
+    p.add_argument("--no-highres", action="store_true", help="skip the camera-resolution photos")
+    p.add_argument("--crops", type=Path, help="write 100 %% crops of the camera-resolution photos")
+    p.add_argument("--json", type=Path, help="write every row and the summaries")
+    a = p.parse_args(argv)
+    models = a.model or [f"shipped={ROOT / 'models/lowlight_unet.onnx'}"]
+    photos = sorted(a.dev.glob("*.jpg"))
+    if not a.no_highres:
+        photos += sorted(a.highres.glob("*.jpg"))
+    report = {}
+    print("  model    photo                                              median noise cast  p30   clipped")
+    for m in models:
+        name, _, path = m.rpartition("=")
+        name = name or Path(path).stem
+        rows = run_model(name, Path(path), photos, a.crops)
+        report[name] = {"summary": summary(rows), "rows": rows}
+    print()
+    for name, r in report.items():
+        s = r["summary"]
+        print(f"{name}: real-dev ({s['dev_photos']} photos) median luma {s['dev_median_luma']:.3f}, "
+              f"noise {s['dev_noise']:.2f}x plain gain, cast {s['dev_cast']:.3f}, "
+              f"darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
+              f"most newly clipped {100 * s['dev_max_newly_clipped']:.1f} %")
+        for photo, h in s["highres"].items():
+            print(f"    {photo}: noise {h['noise']:.2f}x plain gain, median luma "
+                  f"{h['median_luma']:.3f}, {h['s_per_mp']:.2f} s/MP")
+    if a.json:
+        a.json.write_text(json.dumps(report, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The camera-shot synthesis (training/synth.py) and model v3's head: the properties training
+relies on, checked on small images."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+if os.environ.get("CI"):
+    import torch  # noqa: F401  (CI installs the train extra: a missing torch must fail, not skip)
+else:
+    pytest.importorskip("torch")
+
+
+def _scene(size: int = 96) -> np.ndarray:
+    """A clean test scene: smooth colour gradients and a few flat patches."""
+    yy, xx = np.mgrid[0:size, 0:size] / size
+    img = np.stack([0.2 + 0.6 * xx, 0.3 + 0.4 * yy, 0.5 - 0.3 * xx * yy], -1)
+    img[20:50, 20:50] = (0.7, 0.5, 0.3)
+    return img.astype(np.float32)
+
+
+def test_curves_invert_exactly():
+    from training.synth import linear_to_srgb, srgb_to_linear, tone, untone
+
+    x = np.linspace(0, 1, 1001, dtype=np.float32)
+    assert np.abs(tone(untone(x)) - x).max() < 1e-5
+    assert np.abs(linear_to_srgb(srgb_to_linear(x)) - x).max() < 1e-5
+
+
+def test_unprocess_process_round_trip_without_noise():
+    from training.synth import Camera, demosaic_bilinear, mosaic, process, unprocess
+
+    rng = np.random.default_rng(0)
+    img = _scene()
+    for _ in range(5):
+        cam = Camera.draw(rng)
+        assert np.allclose(cam.rgb2cam.sum(1), 1, atol=1e-5)
+        back = process(unprocess(img, cam), cam)
+        assert np.abs(back - img).max() < 2e-3
+        # mosaic + demosaic keeps every sampled value and is exact on a flat colour
+        flat = np.full((16, 16, 3), (0.3, 0.5, 0.2), np.float32)
+        assert np.allclose(demosaic_bilinear(mosaic(flat, cam.phase), cam.phase), flat, atol=1e-6)
+
+
+def _flat_noise(cam, rng) -> tuple[float, float]:
+    """(noise std in a flat patch after brightening back, correlation with the right neighbour)."""
+    from training.synth import synthesize
+
+    img = np.full((96, 96, 3), 0.45, np.float32)
+    low = synthesize(rng, img, cam)
+    bright = low * (img.mean() / max(low.mean(), 1e-4))
+    g = bright[..., 1] - bright[..., 1].mean()
+    corr = float((g[:, :-1] * g[:, 1:]).mean() / max((g * g).mean(), 1e-12))
+    return float(bright.std()), corr
+
+
+def test_noise_grows_with_the_noise_level_and_is_correlated_by_demosaicing():
+    from training.synth import Camera
+
+    rng = np.random.default_rng(1)
+    base = replace(Camera.draw(rng), darken=0.1, jpeg=0, chroma_nr=0.0, luma_nr=0.0, use_tone=False)
+    quiet, _ = _flat_noise(replace(base, shot=1e-4, read=1e-7), rng)
+    loud, corr = _flat_noise(replace(base, shot=1e-2, read=1e-4), rng)
+    assert loud > 3 * quiet
+    # bilinear demosaicing spreads each raw sample's noise over its neighbours (white noise: ~0)
+    assert corr > 0.2
+
+
+def test_camera_nr_and_jpeg_change_the_shot():
+    from training.synth import Camera, synthesize
+
+    rng = np.random.default_rng(2)
+    cam = replace(Camera.draw(rng), darken=0.1, shot=5e-3, read=1e-5, jpeg=0, chroma_nr=0.0,
+                  luma_nr=0.0)
+    img = _scene()
+    plain = synthesize(np.random.default_rng(3), img, cam)
+    nr = synthesize(np.random.default_rng(3), img, replace(cam, chroma_nr=2.0))
+    jpg = synthesize(np.random.default_rng(3), img, replace(cam, jpeg=75))
+    assert plain.shape == nr.shape == jpg.shape == img.shape and plain.dtype == np.float32
+    assert not np.array_equal(plain, nr) and not np.array_equal(plain, jpg)
+    # chroma NR lowers the colour noise (the spread of R-G) more than the brightness
+    assert (nr[..., 0] - nr[..., 1]).std() < (plain[..., 0] - plain[..., 1]).std()
+
+
+def test_camera_sampler_gives_crops_and_whole_frame_thumbnails(tmp_path):
+    from PIL import Image
+
+    from lowlight_gui.core.brightness import GainModel
+    from training.data import CameraSampler, PairBank, find_pairs
+
+    rng = np.random.default_rng(0)
+    for d in ("low", "high"):
+        (tmp_path / d).mkdir()
+    for i in range(3):
+        high = (rng.uniform(0.2, 0.9, (80, 96, 3)) * 255).astype(np.uint8)
+        Image.fromarray(high).save(tmp_path / "high" / f"{i}.png")
+        Image.fromarray(high // 10).save(tmp_path / "low" / f"{i}.png")
+    bank = PairBank(find_pairs(tmp_path))
+    sampler = CameraSampler(bank, GainModel(), crop=48, camera=1.0, upscaled=0.5)
+    lo, hi, th = sampler.batch(6)
+    assert lo.shape == hi.shape == (6, 3, 48, 48) and th.shape == (6, 3, 128, 128)
+    assert lo.dtype == hi.dtype == th.dtype == np.float32
+    assert 0 <= lo.min() and lo.max() <= 1 and lo.mean() < hi.mean()
+
+
+def test_v3_loads_v2_weights_as_the_same_model_and_its_base_is_what_the_unet_starts_from():
+    import torch
+
+    from training.model import build
+    from training.train import load_init
+
+    torch.manual_seed(0)
+    v2 = build("lowlight2", width=8).eval()
+    # a trained-looking head: non-zero last layer
+    torch.nn.init.normal_(v2.exposure_head.mlp[-1].weight, std=0.05)
+    v3 = build("lowlight3", width=8).eval()
+    assert "grown with zeros" in load_init(v3, v2.state_dict())
+    x, th = torch.rand(1, 3, 32, 32) * 0.2, torch.rand(1, 3, 128, 128) * 0.2
+    e = torch.zeros(1)
+    with torch.no_grad():
+        assert torch.equal(v2(x, th, e), v3(x, th, e))
+        cond = v3.exposure_head(th, e)
+        assert cond.shape == (1, 15)
+        base = v3.unet.base(x, cond)
+        assert torch.allclose(v3.unet.restore(base, x), v3(x, th, e))
+    # the colour matrix keeps grey grey; the shoulder rolls highlights off below clipping
+    cond = cond.clone()
+    cond[0, 0] = np.log(4.0)
+    cond[0, 1:5] = 0
+    cond[0, 5:14] = torch.tensor([0.3, -0.1, -0.2, -0.1, 0.2, -0.1, 0.0, -0.3, 0.3])
+    grey = torch.full((1, 3, 8, 8), 0.1)
+    out = v3.unet.base(grey, cond)
+    assert torch.allclose(out[:, 0], out[:, 1], atol=1e-6) and torch.allclose(out[:, 1], out[:, 2])
+    cond[0, 5:14] = 0
+    bright = torch.full((1, 3, 8, 8), 0.2)  # x4 = 0.8
+    plain = v3.unet.base(bright, cond)
+    cond[0, 14] = 1.0
+    rolled = v3.unet.base(bright, cond)
+    assert float(plain.mean()) == pytest.approx(0.8, abs=1e-5)
+    # y (1 + h) / (1 + h y): 0.8 -> 0.889 (1 stays 1): the curve bends before clipping
+    assert float(rolled.mean()) == pytest.approx(0.8 * 2 / 1.8, abs=1e-5)
