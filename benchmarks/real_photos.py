@@ -11,7 +11,8 @@ For every real photo (no references exist) and every model, through the app's ow
   model removed no noise; 0: all of it). Flat blocks: the quarter of blocks with the least
   structure (standard deviation of the 9x9 box-smoothed plain-gain luma) among those whose
   plain-gain mean is between 0.05 and 0.9 (not black, not clipped);
-- grey-world cast: max over channels of |channel mean / mean of the three - 1|;
+- grey-world cast: how far the result's mean colour is from grey, as the largest distance of a
+  channel's share of the three means from 1/3 (chromaticity; 0.07 is a clearly visible cast);
 - darkest 30 %: the 30th percentile of the result's luma (a photo whose shadows stay black
   reads below 0.08);
 - newly clipped: the fraction of pixels with a channel at 255 in the result but not in the photo.
@@ -98,7 +99,7 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
     return {
         "median_luma": float(np.median(sel)),
         "noise": noise_ratio(photo, result, mask),
-        "cast": float(np.abs(means / max(float(means.mean()), 1e-6) - 1).max()),
+        "cast": float(np.abs(means / max(float(means.sum()), 1e-6) - 1 / 3).max()),
         "p30": float(np.quantile(sel, 0.3)),
         "newly_clipped": float(newly.mean() if mask is None else newly[mask].mean()),
     }

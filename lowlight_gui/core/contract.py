@@ -12,7 +12,10 @@ GAIN = "gain"  # v1: float32 (N, 1, 1, 1), the photo's global gain
 THUMB = "thumb"  # v2: float32 (1, 3, S, S), the whole photo's thumbnail for the exposure head
 EXPOSURE = "exposure"  # v2: float32 (1,), EV offset of the head's estimate
 OUTPUT = "output"  # float32 (N, 3, H, W), 0..1
-COND = "cond"  # v2: float32 (1, 5), the exposure head's conditioning (log gains, log gamma)
+# v2: float32 (1, 5), the exposure head's conditioning (log gain, 3 log colour gains, log
+# gamma); v3: (1, 15), the same five, then a 3x3 colour matrix's residual and a highlight
+# shoulder. The app reads only the first value (the log gain).
+COND = "cond"
 
 # Inputs that condition the image input (v1: one scalar gain; v2: thumbnail and EV offset).
 CONDITION_INPUTS = frozenset({GAIN, THUMB, EXPOSURE})

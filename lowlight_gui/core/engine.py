@@ -234,8 +234,9 @@ class Engine:
     def condition(
         self, thumb: np.ndarray, exposure: float = 0.0, *, cancel: CancelToken | None = None
     ) -> np.ndarray:
-        """The exposure head's output for a photo: (5,) float32, [log gain, 3 log colour gains,
-        log gamma]. Only for models with an exposure head; ``thumb`` is
+        """The exposure head's output for a photo: float32, [log gain, 3 log colour gains,
+        log gamma] (v2: 5 values; v3 adds a colour matrix and a highlight shoulder: 15).
+        Only for models with an exposure head; ``thumb`` is
         ``brightness.thumbnail(photo)``. Runs the graph on one factor-sized tile (microseconds)."""
         if not self.has_exposure_head:
             raise LowlightError(f"'{self.model_path.name}' has no exposure head")
