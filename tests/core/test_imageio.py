@@ -691,3 +691,130 @@ def test_remove_stale_temps(tmp_path: Path) -> None:
     assert sorted(p.name for p in removed) == sorted(n for n, gone in names.items() if gone)
     assert (tmp_path / ".a_enhanced.jpg.fedcba98.tmp").exists()
     assert imageio.remove_stale_temps(tmp_path / "missing", ["x.jpg"]) == []
+
+
+# -- XMP (issue 20: star ratings, keywords and edit notes survive) ---------------------------------
+
+
+def xmp_packet(rating: int = 4, orientation: int | None = None) -> bytes:
+    tiff = f' xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="{orientation}"'
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        f'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="{rating}"'
+        f'{tiff if orientation else ""}/>'
+        '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    ).encode()
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tif", ".webp"])
+def test_xmp_rating_survives(tmp_path: Path, rgb8: np.ndarray, suffix: str) -> None:
+    src = tmp_path / "rated.jpg"
+    Image.fromarray(rgb8).save(src, exif=exif_with(1), xmp=xmp_packet(4), quality=95)
+    photo = read_photo(src)
+    assert photo.xmp is not None and b'xmp:Rating="4"' in photo.xmp
+    out = write_photo(photo, photo.pixels, tmp_path / f"rated_out{suffix}")
+    back = read_photo(out)
+    assert back.xmp is not None and b'xmp:Rating="4"' in back.xmp
+    assert parse_exif(back.exif)[MAKE] == "TestCam"  # and the EXIF beside it
+
+
+def test_xmp_survives_16bit_and_bmp_says_it_cannot(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    a16 = rng.integers(0, 65536, (9, 13, 3), dtype=np.uint16)
+    photo = Photo(a16, bit_depth=16, xmp=xmp_packet(5))
+    for suffix in (".png", ".tif"):
+        back = read_photo(write_photo(photo, a16, tmp_path / f"o{suffix}"))
+        assert back.bit_depth == 16 and back.xmp is not None and b'xmp:Rating="5"' in back.xmp
+    write_photo(photo, a16, tmp_path / "o.bmp")
+    assert any("BMP cannot store EXIF data, XMP" in n for n in photo.notes)
+
+
+def test_xmp_orientation_applied_and_reset(tmp_path: Path, rgb8: np.ndarray) -> None:
+    """An orientation that only XMP holds turns the pixels once, and the kept XMP says 1."""
+    src = tmp_path / "turned.jpg"
+    Image.fromarray(rgb8).save(src, xmp=xmp_packet(3, orientation=6), quality=95)
+    photo = read_photo(src)
+    assert photo.pixels.shape == (53, 37, 3)
+    assert photo.xmp is not None and b'tiff:Orientation="1"' in photo.xmp
+    assert b'xmp:Rating="3"' in photo.xmp
+    back = read_photo(write_photo(photo, photo.pixels, tmp_path / "turned_out.jpg"))
+    assert back.pixels.shape == (53, 37, 3)  # not turned a second time
+
+
+# -- portability: locks, disks without hard links ------------------------------------------------
+
+
+def test_publish_without_hard_links(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FAT/exFAT and some shares refuse os.link: the name is claimed exclusively, with a note,
+    and an image another run wrote is still never replaced."""
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    photo = read_photo(png_file)
+    target = tmp_path / "out" / "o.png"
+    write_photo(photo, photo.pixels, target, overwrite=False)
+    assert imageio.is_complete_image(target) and leftovers(target.parent) == []
+    assert imageio.NO_LINK_NOTE in photo.notes
+    first = target.read_bytes()
+    with pytest.raises(imageio.OutputExists, match="written meanwhile"):
+        write_photo(photo, photo.pixels * 0.5, target, overwrite=False)
+    assert target.read_bytes() == first and leftovers(target.parent) == []
+    target.write_bytes(b"")  # an empty file is not a result: replaced
+    write_photo(photo, photo.pixels * 0.5, target, overwrite=False)
+    assert imageio.is_complete_image(target) and target.read_bytes() != first
+
+
+def test_publish_without_hard_links_rename_fails(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the rename over the claimed name fails, neither the temp file nor the claim is left."""
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+
+    def denied(src: object, dst: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "replace", denied)
+    photo = read_photo(png_file)
+    with pytest.raises(LowlightError, match="permission denied"):
+        write_photo(photo, photo.pixels, tmp_path / "o.png", overwrite=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def test_a_temp_file_being_written_is_locked(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a run writes its temp file, another process's cleanup cannot take the lock."""
+    from lowlight_gui.core.filelock import try_lock
+
+    seen: list[bool | None] = []
+    real_save = imageio._vips_save
+
+    def save_and_probe(im: object, fp: object, name: str, quality: int) -> None:
+        real_save(im, fp, name, quality)
+        (tmp,) = [p for p in tmp_path.iterdir() if p.name.startswith(".o.jpg.")]
+        if os.name == "posix":  # flock locks belong to the open file: a second open competes
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                seen.append(try_lock(fd))
+            finally:
+                os.close(fd)
+
+    monkeypatch.setattr(imageio, "_vips_save", save_and_probe)
+    photo = read_photo(png_file)
+    write_photo(photo, photo.pixels, tmp_path / "o.jpg")
+    assert seen in ([False], [])  # [] off POSIX; None (no locks) would fail
+    fd = os.open(tmp_path / "o.jpg", os.O_RDONLY)
+    try:
+        assert try_lock(fd) is True  # nobody holds the published file
+    finally:
+        os.close(fd)
