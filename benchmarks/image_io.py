@@ -8,7 +8,11 @@ holds a photo: uint8/uint16, RGB order), then encode that array to the same form
 95, PNG compression 6, TIFF with lossless compression). The process's peak RSS comes from
 ``os.wait4``; ``import`` is the same process doing nothing but importing the library, so peak
 minus import is what the pixels cost. The photos are synthetic (dark shading plus noise, so the
-codecs work as on a real night photo), 6000x4000, made once in --work by libvips.
+codecs work as on a real night photo), 6000x4000, made once in --work by libvips in a process of
+its own (Linux hands a parent's peak RSS on to the children it starts afterwards). The TIFF is
+deflate-compressed, which every library here reads (tifffile reads no LZW without
+``imagecodecs``); each library writes TIFF as the app would with it: libvips and OpenCV with LZW,
+tifffile with zlib (deflate).
 
 Libraries:
 - ``opencv``: ``cv2.imread(IMREAD_UNCHANGED)`` / ``cv2.imwrite`` (what the app used before
@@ -30,7 +34,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import time
 from importlib import metadata
 from pathlib import Path
 
@@ -100,7 +103,7 @@ elif lib == "vips":
         im.tiffsave(out, compression="lzw", predictor="horizontal")
 else:
     if case == "tif16":
-        tifffile.imwrite(out, a, photometric="rgb", compression="zlib")
+        tifffile.imwrite(out, a, photometric="rgb", compression="zlib")  # LZW needs imagecodecs
     elif case == "png16":
         Image.fromarray(a).save(out, compress_level=6)
     else:
@@ -144,7 +147,7 @@ def make_photos(work: Path) -> dict[str, Path]:
         a16[y:y + 500] = np.clip((base + noise) * 65535, 0, 65535).round()
     im16 = pyvips.Image.new_from_array(a16, interpretation="rgb16")
     im16.pngsave(str(paths["png16"]), compression=6)
-    im16.tiffsave(str(paths["tif16"]), compression="lzw", predictor="horizontal")
+    im16.tiffsave(str(paths["tif16"]), compression="deflate", predictor="horizontal")
     a8 = (a16 >> 8).astype(np.uint8)
     pyvips.Image.new_from_array(a8, interpretation="srgb").jpegsave(str(paths["jpg8"]), Q=92)
     return paths
@@ -171,11 +174,16 @@ def main() -> None:
     p.add_argument("--cases", nargs="+", choices=list(CASES), default=list(CASES))
     p.add_argument("--repeat", type=int, default=1, help="runs per pair; the fastest is shown")
     p.add_argument("--work", type=Path, default=Path(tempfile.gettempdir()) / "lowlight-image-io")
+    p.add_argument("--make", action="store_true", help=argparse.SUPPRESS)  # the photos, and exit
     args = p.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.make:
+        make_photos(args.work)
+        return
     for lib in args.libs:
         print(f"{lib}: installed {installed_mb(LIBS[lib]):.1f} MB ({', '.join(LIBS[lib])})")
-    paths = make_photos(args.work)
+    subprocess.run([sys.executable, __file__, "--make", "--work", str(args.work)], check=True)
+    paths = {case: args.work / f"night24{suffix}" for case, suffix in CASES.items()}
     print(f"\n{'library':8} {'file':6} {'decode s':>9} {'encode s':>9} {'peak MB':>8} "
           f"{'import MB':>9}  note")
     for lib in args.libs:

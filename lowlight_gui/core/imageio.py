@@ -92,9 +92,10 @@ SUPPORTED_SUFFIXES: frozenset[str] = formats.READ_SUFFIXES
 #: Suffixes of the formats we write (what an output name may end with).
 WRITE_SUFFIXES: frozenset[str] = formats.WRITE_SUFFIXES
 
-#: Peak memory of enhancing a photo: at most this many bytes per pixel (OpenCV's 16-bit decoder
-#: briefly needs 12; enhancing and encoding need about 7) plus a fixed part (Python, ONNX Runtime
-#: and the model, one band of tiles). Measured: README, "Measured figures".
+#: Peak memory of enhancing a photo: at most this many bytes per pixel (enhancing and encoding
+#: need about 7; the bound was set when OpenCV's 16-bit decoder briefly needed 12, and libvips
+#: decodes into the one array) plus a fixed part (Python, ONNX Runtime and the model, one band of
+#: tiles). Measured: README, "Measured figures".
 BYTES_PER_PIXEL = 12
 FIXED_BYTES = 400_000_000
 MEMORY_SHARE = 0.75  # of the physical memory (or the container's limit) a photo may take
@@ -382,11 +383,14 @@ def _vips() -> Any:
 def _decode_vips(fp: BinaryIO) -> np.ndarray | None:
     """Decode a 16-bit PNG/TIFF with libvips: uint16 grey, grey+alpha, RGB or RGBA (HxWxC), or
     None if it is not 16 bits after all. Rows are streamed into one array a band at a time, so
-    the pixels are held once. Read from the open file (no path: any name works)."""
+    the pixels are held once. Read from the open file through Python (no path or descriptor
+    handed to libvips: any name works, and Windows' C runtimes never share a descriptor)."""
     pyvips = _vips()
     fp.seek(0)
     try:
-        source = pyvips.Source.new_from_descriptor(fp.fileno())
+        source = pyvips.SourceCustom()
+        source.on_read(fp.read)
+        source.on_seek(fp.seek)
         im = pyvips.Image.new_from_source(source, "", access="sequential", fail=True)
         if im.format != "ushort" or im.bands not in (1, 2, 3, 4):
             return None
