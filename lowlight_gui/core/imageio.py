@@ -643,6 +643,8 @@ def write_photo(
         _note(photo, f"{name} cannot store EXIF data, XMP or a colour profile: they were left out")
         meta = Metadata(None, None, None)
     grey = photo.grey or pixels.shape[2] == 1
+    if grey and sixteen and alpha is not None and name == "TIFF":
+        grey = False  # Pillow opens no 16-bit grey+alpha TIFF: the grey goes into R, G and B
 
     array = _prepare(pixels, alpha, grey, np.uint16 if sixteen else np.uint8)
     if name == "BMP":

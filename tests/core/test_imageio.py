@@ -229,6 +229,20 @@ def test_16bit_grey_png(tmp_path: Path, rng: np.random.Generator) -> None:
     np.testing.assert_allclose(back.pixels[..., 0], grey / 65535, atol=1 / 65535)
 
 
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_16bit_grey_with_alpha(tmp_path: Path, rng: np.random.Generator, suffix: str) -> None:
+    """Written so that it reads back: grey+alpha in a PNG, RGB+alpha in a TIFF (no reader here
+    opens a 16-bit grey+alpha TIFF)."""
+    grey = rng.integers(0, 65536, (9, 11, 1), dtype=np.uint16)
+    alpha = rng.integers(0, 65536, (9, 11), dtype=np.uint16)
+    photo = Photo(grey, alpha=alpha, bit_depth=16)
+    back = read_photo(write_photo(photo, grey, tmp_path / f"ga{suffix}"))
+    assert back.bit_depth == 16 and back.grey == (suffix == ".png")
+    for c in range(back.data.shape[2]):
+        np.testing.assert_array_equal(back.data[..., c], grey[..., 0])
+    np.testing.assert_array_equal(back.alpha, alpha)
+
+
 def test_16bit_to_jpeg_is_8bit_with_note(tmp_path: Path, rng: np.random.Generator) -> None:
     a16 = rng.integers(0, 65536, (8, 8, 3), dtype=np.uint16)
     (tmp_path / "x.png").write_bytes(encode16(a16, ".png"))
