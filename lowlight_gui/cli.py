@@ -394,10 +394,31 @@ def _eval_row(name: str, m: dict[str, float]) -> str:
     )
 
 
+#: The evaluation's own libraries, installed with the ``eval`` extra (not with the app).
+EVAL_LIBRARIES = ("skimage", "matplotlib")
+EVAL_INSTALL = 'pip install "lowlight-gui[eval]"  (from a checkout: pip install -e ".[eval]")'
+
+
+def _missing_eval_library(plots: bool) -> str | None:
+    """The first evaluation library that does not import, or None."""
+    import importlib
+
+    for name in EVAL_LIBRARIES if plots else EVAL_LIBRARIES[:1]:
+        try:
+            importlib.import_module(name)
+        except ImportError:
+            return name
+    return None
+
+
 def cmd_eval(args: argparse.Namespace) -> int:
     """The table as each pair is scored, then the mean; the JSON and plots if asked."""
     import json
 
+    missing = _missing_eval_library(bool(args.plots))
+    if missing:
+        _err(f"lowlight eval needs {missing}, which comes with the 'eval' extra: {EVAL_INSTALL}")
+        return EXIT_USAGE
     from .core import evaluate
     from .core.engine import Engine
     from .core.enhance import enhance_array

@@ -12,7 +12,9 @@ Checks, each reported as ``ok`` or ``FAILED`` with its time:
 - model: the shipped model loads; the active provider is reported;
 - enhance: the bundled dark sample is enhanced; the result has the same size, is finite, in 0..1
   and clearly brighter; it is written atomically to a temporary folder and read back unchanged;
-- formats: HEIC/HEIF support (pillow-heif) is registered;
+- formats: HEIC/HEIF support (pillow-heif) is registered; libvips loads (from the bundle when
+  frozen) and writes a 16-bit PNG and TIFF and a JPEG with alpha, EXIF and an XMP rating that
+  read back the same;
 - raw: rawpy and its LibRaw library load (from the bundle when frozen) and the bundled sample DNG
   is developed to an upright 16-bit photo with its camera metadata, and gives a thumbnail;
 - qt modules: every Qt module and every ``lowlight_gui.qt`` module imports; PySide6 keeps its
@@ -53,7 +55,7 @@ RAW_SAMPLE: tuple[str, ...] = ("resources", "sample", "sample.dng")  # 96x64, a 
 BUNDLE_MANIFEST = "lowlight-bundle.json"
 # Modules that only training, evaluation or development use; the GUI must not pull them in.
 HEAVY_MODULES: tuple[str, ...] = (
-    "torch", "matplotlib", "skimage", "scipy", "tkinter", "IPython", "pytest",
+    "torch", "matplotlib", "skimage", "scipy", "cv2", "tkinter", "IPython", "pytest",
     "lowlight_gui.core.metrics", "lowlight_gui.core.evaluate", "lowlight_gui.plots",
 )
 # Providers shipped as a separate shared library (loaded by ONNX Runtime at run time, through
@@ -237,15 +239,43 @@ class SelfTest:
         )
 
     def check_formats(self) -> str:
-        import cv2
+        import numpy as np
         import PIL
         from PIL import Image
 
-        import lowlight_gui.core.imageio  # noqa: F401 - registers the HEIF opener
+        from lowlight_gui.core.imageio import Photo, read_photo, write_photo
+        from lowlight_gui.resources import is_frozen
 
         exts = Image.registered_extensions()
         require(".heic" in exts, "HEIC/HEIF support (pillow-heif) is not registered")
-        return f"Pillow {PIL.__version__} with HEIC/HEIF, OpenCV {cv2.__version__}"
+        try:  # libvips itself: the binary wheel's library (pyvips_binary.libs, .dylibs, ...)
+            import pyvips
+        except (ImportError, OSError) as exc:
+            raise CheckFailed(f"16-bit PNG/TIFF support is missing: libvips does not load ({exc})"
+                              ) from exc
+        if is_frozen():  # libvips must come from the bundle, not from the machine
+            root = Path(os.path.abspath(getattr(sys, "_MEIPASS", Path(sys.executable).parent)))
+            where = Path(os.path.abspath(pyvips.__file__))
+            require(root in where.parents, f"pyvips was loaded from outside the bundle: {where}")
+        # 16 bits, alpha, EXIF, ICC and XMP through libvips' encoders and back
+        data = (np.arange(6 * 8 * 3, dtype=np.uint16).reshape(6, 8, 3) * 1031).astype(np.uint16)
+        xmp = (b'<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+               b'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description '
+               b'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="4"/></rdf:RDF></x:xmpmeta>')
+        exif = Image.Exif()
+        exif[0x010F] = "Lowlight"
+        photo = Photo(data, alpha=np.full((6, 8), 40000, np.uint16), exif=exif.tobytes(),
+                      bit_depth=16, xmp=xmp)
+        for suffix in (".png", ".tif", ".jpg"):
+            back = read_photo(write_photo(photo, data, self.tmp / "formats" / f"sixteen{suffix}"))
+            kept = back.xmp is not None and b'xmp:Rating="4"' in back.xmp and back.exif is not None
+            require(kept, f"{suffix}: the EXIF or the XMP rating was lost")
+            if suffix != ".jpg":
+                require(back.bit_depth == 16 and np.array_equal(back.data, data)
+                        and back.alpha is not None, f"{suffix}: 16-bit pixels or alpha changed")
+        version = ".".join(str(pyvips.version(i)) for i in range(3))
+        return (f"Pillow {PIL.__version__} with HEIC/HEIF, libvips {version}: 16-bit PNG/TIFF, "
+                "EXIF and XMP written and read back")
 
     def check_raw(self) -> str:
         import numpy as np

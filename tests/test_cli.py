@@ -340,3 +340,36 @@ def test_tile_below_the_models_minimum_is_said(folder, tiny_model, capsys):
     code, _, err = run(capsys, "enhance", folder / "b.png", "--model", tiny_model,
                        "--threads", "1", "--tile", "256")
     assert code == 0 and "warning" not in err
+
+
+@pytest.mark.parametrize(("missing", "plots"), [("skimage", False), ("matplotlib", True)])
+def test_eval_names_the_extra_when_its_libraries_are_missing(
+    tmp_path, tiny_model, capsys, monkeypatch, missing, plots
+):
+    """The app installs without the evaluation's libraries; `lowlight eval` says what to install."""
+    monkeypatch.setitem(sys.modules, missing, None)  # `import missing` raises ImportError
+    for i in range(2):
+        write_image(tmp_path / "low" / f"p{i}.png", seed=i)
+        write_image(tmp_path / "high" / f"p{i}.png", seed=10 + i)
+    extra = ["--plots", tmp_path / "plots"] if plots else []
+    code, out, err = run(capsys, "eval", tmp_path / "low", tmp_path / "high", "--model", tiny_model,
+                         *extra)
+    assert code == 2 and out == ""
+    assert f"lowlight eval needs {missing}" in err
+    assert 'pip install "lowlight-gui[eval]"' in err and 'pip install -e ".[eval]"' in err
+    assert not (tmp_path / "plots").exists()
+
+
+def test_the_app_depends_on_no_evaluation_library():
+    """Issue 20: scikit-image, SciPy, matplotlib (and OpenCV) are the `eval` extra's, not the app's."""
+    tomllib = pytest.importorskip("tomllib")  # Python 3.11+
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    names = {dep.split(">")[0].split("=")[0].split("!")[0].split("[")[0].strip().lower()
+             for dep in project["dependencies"]}
+    assert not names & {"scikit-image", "scipy", "matplotlib", "opencv-python-headless",
+                        "opencv-python", "torch"}
+    extras = project["optional-dependencies"]
+    assert any(d.startswith("scikit-image") for d in extras["eval"])
+    assert any(d.startswith("matplotlib") for d in extras["eval"])
+    assert any("eval" in d for d in extras["dev"])  # developers get it

@@ -217,7 +217,7 @@ def _process(
     def on_tile(done: int, total: int) -> None:
         emit(TileDone(index, job, done, total))
 
-    # A writable photo (OpenCV's 16-bit decode) is enhanced in place: one full-size array, not two.
+    # A writable photo (what read_photo decodes) is enhanced in place: one full-size array, not two.
     pixels = enhance_pixels(
         photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
         cancel=cancel, out=photo.data if photo.data.flags.writeable else None,

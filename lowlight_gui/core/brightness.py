@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .resize import area_resize
+
 # Rec. 601 luma weights, as in most camera pipelines' "brightness".
 _LUMA = np.array([0.299, 0.587, 0.114], dtype=np.float32)
 _STAT_SIDE = 256  # the statistic is taken on a copy at most this many pixels on its long side
@@ -86,16 +88,13 @@ def thumbnail(rgb: np.ndarray, side: int = THUMB_SIDE) -> np.ndarray:
     rotated thumbnail, which training relies on. Area averaging; a very large photo is first
     strided down to about 4x the thumbnail, which costs little accuracy and no full-size copy.
     """
-    import cv2  # local: the core's other users do not need OpenCV loaded
-
     h, w = rgb.shape[:2]
     step = max(1, min(h, w) // (4 * side))
     small = rgb[::step, ::step, :3]
     scale = 255.0 if small.dtype == np.uint8 else 65535.0 if small.dtype == np.uint16 else 1.0
-    small = np.ascontiguousarray(small, dtype=np.float32)
-    thumb: np.ndarray = cv2.resize(small, (side, side), interpolation=cv2.INTER_AREA)
-    if thumb.ndim == 2:  # a grey photo: the head reads RGB
-        thumb = np.repeat(thumb[:, :, None], 3, axis=2)
+    thumb = area_resize(small, side, side)
+    if thumb.shape[2] == 1:  # a grey photo: the head reads RGB
+        thumb = np.repeat(thumb, 3, axis=2)
     if scale != 1.0:
         thumb /= scale
     return np.ascontiguousarray(np.clip(thumb, 0, 1).transpose(2, 0, 1))

@@ -1,11 +1,15 @@
-"""Reading and writing photos: pixels in their stored type, with alpha, EXIF and ICC carried through.
+"""Reading and writing photos: pixels in their stored type, with alpha, EXIF, ICC and XMP carried
+through.
 
 Memory: a photo is kept as it is stored (uint8 or uint16, one channel for greyscale), 3 bytes per
 pixel for an 8-bit RGB photo; ``Photo.pixels`` (float32, 12 bytes per pixel) is only made when
-asked for. Decoding, the channel order fix of 16-bit files and encoding avoid full-size copies
-where they can (see ``MAX_PIXELS`` for the resulting limit).
+asked for. Decoding and encoding avoid full-size copies where they can (see ``MAX_PIXELS`` for
+the resulting limit).
 
 Which formats are read and written, and what each can hold, is the table in ``core/formats.py``.
+The image library is libvips (``pyvips`` with the ``pyvips-binary`` wheel) for 16-bit files and
+for every format it writes, and Pillow for reading 8-bit files and writing BMP; README, "Image
+files", has the measurements that chose it over OpenCV and Pillow + tifffile.
 
 Reading (``read_photo``)
   * JPEG, PNG, TIFF, WebP, BMP through Pillow; HEIC/HEIF through pillow-heif's Pillow opener.
@@ -14,34 +18,38 @@ Reading (``read_photo``)
   * Camera RAW files (told by their suffix: DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF) are
     developed by ``core/raw.py`` (LibRaw) into 16-bit sRGB, upright, with the camera's metadata
     as EXIF; ``half_size=True`` develops them at half width and height for fast previews.
-  * 16-bit PNG and TIFF are decoded with OpenCV, because Pillow reduces 16-bit RGB(A) to 8 bits.
-  * EXIF orientation (or an XMP one, as Pillow reads it) is applied to the pixels and reset to 1 in
-    the kept EXIF, so the output is upright everywhere and never rotated twice.
+  * 16-bit PNG and TIFF are decoded by libvips (Pillow reduces 16-bit RGB(A) to 8 bits), a band
+    of rows at a time into one array.
+  * EXIF orientation (or an XMP one, as Pillow reads it) is applied to the pixels and reset to 1
+    in the kept EXIF and XMP, so the output is upright everywhere and never rotated twice.
   * CMYK is converted to RGB (through its ICC profile when it has one) with a note in
     ``Photo.notes``; a grey or CMYK ICC profile is dropped because it cannot describe RGB pixels.
   * Greyscale photos stay one channel (``Photo.data`` is HxWx1) and are written back as grey.
   * The declared size is checked against ``max_pixels`` before any pixel is decoded. Pillow's own
     decompression-bomb guard is set to ``MAX_PIXELS`` and its warning is turned into a refusal.
   * Truncated files are refused ("the file is truncated or damaged"): Pillow's
-    ``ImageFile.LOAD_TRUNCATED_IMAGES`` is left at its default, False.
+    ``ImageFile.LOAD_TRUNCATED_IMAGES`` is left at its default, False, and libvips is asked to
+    fail on the first error.
 
 Writing (``write_photo``)
   * Formats written: JPEG, PNG, TIFF, WebP, BMP. ``"same"`` for a format we only read gives its
     default (``formats.py``): HEIF -> JPEG (what every viewer reads), RAW -> 16-bit TIFF.
-  * 8-bit output goes through Pillow with EXIF and ICC (the EXIF block is kept byte for byte,
-    maker notes and thumbnail included, with only its orientation set to 1). 16-bit output (a
-    16-bit source written as PNG or TIFF) goes through ``cv2.imencode``; we then add the ICC
-    profile and EXIF ourselves (PNG: iCCP and eXIf chunks). Every TIFF (8 or 16 bit, LZW) gets its
-    metadata as a rewritten first IFD; what TIFF output loses: the EXIF thumbnail (IFD1), the
-    Interop sub-IFD, and IFD0 tags other than the descriptive ones (make, model, date, ...).
-  * JPEG and BMP cannot keep alpha and BMP cannot keep EXIF/ICC: they are left out with a note
-    appended to ``photo.notes``. XMP and other metadata are not carried.
+  * JPEG, PNG, TIFF and WebP (8 or 16 bits) are encoded by libvips, which embeds the EXIF block
+    (with orientation 1), the ICC profile and the XMP packet. libvips writes no EXIF into TIFF,
+    so a TIFF gets its EXIF as a rewritten first IFD (the one container step left here); what
+    TIFF output loses: the EXIF thumbnail (IFD1), the Interop sub-IFD, and IFD0 tags other than
+    the descriptive ones (make, model, date, ...). BMP goes through Pillow.
+  * JPEG and BMP cannot keep alpha and BMP cannot keep EXIF/ICC/XMP: they are left out with a
+    note appended to ``photo.notes``.
   * The write is atomic: a hidden temp file ``.NAME.<8 hex>.tmp`` in the target folder (locked
-    while it is written, where the system has ``flock``), fsync, then a rename; the temp file is
-    removed on any failure, and the target is never the source photo. With ``overwrite=False``
-    the file is published with a hard link, which fails if the target appeared meanwhile (another
-    run): then ``OutputExists`` is raised and nothing is replaced. A temp file left by a killed run
-    is removed by ``remove_stale_temps`` on the next run.
+    while it is written: ``flock``, or ``msvcrt.locking`` on Windows), fsync, then a rename; the
+    temp file is removed on any failure, and the target is never the source photo. With
+    ``overwrite=False`` the file is published with a hard link, which fails if the target
+    appeared meanwhile (another run): then ``OutputExists`` is raised and nothing is replaced.
+    Where the disk has no hard links (FAT/exFAT, some network shares) the name is claimed by an
+    exclusive create before the rename instead, with a note; the gap that leaves is
+    ``_publish``'s docstring. A temp file left by a killed run is removed by
+    ``remove_stale_temps`` on the next run.
 """
 
 from __future__ import annotations
@@ -62,19 +70,14 @@ import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
-import cv2
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
 from . import formats
 from .errors import LowlightError, OutputExists
-
-try:  # flock marks a temp file as being written, so that another run never removes it
-    import fcntl
-except ImportError:  # pragma: no cover - Windows: an open file cannot be removed there anyway
-    fcntl = None  # type: ignore[assignment]
+from .filelock import try_lock
 
 try:  # HEIC/HEIF support is optional at run time; without it such files get a clear message.
     import pillow_heif
@@ -89,9 +92,10 @@ SUPPORTED_SUFFIXES: frozenset[str] = formats.READ_SUFFIXES
 #: Suffixes of the formats we write (what an output name may end with).
 WRITE_SUFFIXES: frozenset[str] = formats.WRITE_SUFFIXES
 
-#: Peak memory of enhancing a photo: at most this many bytes per pixel (OpenCV's 16-bit decoder
-#: briefly needs 12; enhancing and encoding need about 7) plus a fixed part (Python, ONNX Runtime
-#: and the model, one band of tiles). Measured: README, "Measured figures".
+#: Peak memory of enhancing a photo: at most this many bytes per pixel (enhancing and encoding
+#: need about 7; the bound was set when OpenCV's 16-bit decoder briefly needed 12, and libvips
+#: decodes into the one array) plus a fixed part (Python, ONNX Runtime and the model, one band of
+#: tiles). Measured: README, "Measured figures".
 BYTES_PER_PIXEL = 12
 FIXED_BYTES = 400_000_000
 MEMORY_SHARE = 0.75  # of the physical memory (or the container's limit) a photo may take
@@ -180,7 +184,8 @@ class Photo:
     an RGB profile or None; ``bit_depth`` (8 or 16) is what 16-bit-capable outputs (PNG, TIFF)
     are written with; ``format`` is the source format's name in ``formats.FORMATS`` (Pillow's name, or
     "RAW" for a camera RAW, developed to 16-bit sRGB with ``icc`` None); ``notes`` are
-    sentences about conversions and losses.
+    sentences about conversions and losses; ``xmp`` is the XMP packet (ratings, keywords, edit
+    notes), orientation reset to 1, or None.
     """
 
     data: np.ndarray
@@ -191,6 +196,7 @@ class Photo:
     format: str = "PNG"
     source: Path | None = None
     notes: list[str] = field(default_factory=list)
+    xmp: bytes | None = None
     _pixels: np.ndarray | None = field(default=None, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -227,7 +233,7 @@ class Photo:
         """The same photo (metadata, alpha, notes: the same list) with other pixels, e.g. the
         enhanced result; the original pixels can then be freed."""
         return Photo(data, self.alpha, self.exif, self.icc, self.bit_depth, self.format,
-                     self.source, self.notes)
+                     self.source, self.notes, self.xmp)
 
     @property
     def width(self) -> int:
@@ -328,7 +334,7 @@ def _read(
             notes.append(f"only the first of its {frames} images was read")
 
         sixteen = _sixteen_bit(im, fp, fmt)
-        array = _decode_cv2(fp, path) if sixteen else None
+        array = _decode_vips(fp) if sixteen else None
         if sixteen and array is None:
             notes.append("its 16-bit pixels were read with 8-bit precision")
         if array is None:
@@ -341,8 +347,9 @@ def _read(
         orientation = exif_obj.get(_ORIENTATION, 1)
         if not isinstance(orientation, int) or not 1 <= orientation <= 8:
             orientation = 1
-        exif = _exif_bytes(im, exif_obj, fmt)
+        exif = _exif_bytes(exif_obj, fmt)
         icc = im.info.get("icc_profile") or None
+        xmp = _xmp_bytes(im)
 
     if icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
         notes.append("its colour profile does not describe RGB pixels and was left out")
@@ -350,7 +357,7 @@ def _read(
     bit_depth = 8 if array.dtype == np.uint8 else 16
     data, alpha = _split_alpha(_orient(array, orientation))  # views: no copy
     del array
-    return Photo(data, alpha, exif, icc, bit_depth, fmt, path, notes)
+    return Photo(data, alpha, exif, icc, bit_depth, fmt, path, notes, xmp)
 
 
 def _sixteen_bit(im: Image.Image, fp: BinaryIO, fmt: str) -> bool:
@@ -366,44 +373,37 @@ def _sixteen_bit(im: Image.Image, fp: BinaryIO, fmt: str) -> bool:
     return False
 
 
-def _decode_cv2(fp: BinaryIO, path: Path) -> np.ndarray | None:
-    """Decode with OpenCV (16-bit RGB is kept); returns RGB(A) or grey(+alpha) uint16, or None."""
-    # IMREAD_UNCHANGED ignores EXIF orientation (applied later, as for every photo).
-    if _opencv_can_open(path):  # from the file: the encoded bytes are never all in memory
-        array = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
-    else:  # a name OpenCV cannot open (non-ASCII on Windows): from the bytes
-        fp.seek(0)
-        data = np.frombuffer(fp.read(), np.uint8)
-        array = cv2.imdecode(data, cv2.IMREAD_UNCHANGED)
-        del data
-    if array is None or array.dtype != np.uint16:
-        return None
-    if array.ndim == 3 and array.shape[2] in (3, 4):
-        _swap_red_blue(array)  # BGR(A) -> RGB(A) in place: no second full-size copy
-    return array
+def _vips() -> Any:
+    """pyvips, imported with the first 16-bit file or write (it loads libvips)."""
+    import pyvips
+
+    return pyvips
 
 
-def _opencv_can_open(path: Path) -> bool:
-    """True if cv2.imread finds ``path`` by its name: ASCII anywhere, UTF-8 on POSIX."""
-    name = str(path)
-    if name.isascii():
-        return True
-    if os.name != "posix":
-        return False
+def _decode_vips(fp: BinaryIO) -> np.ndarray | None:
+    """Decode a 16-bit PNG/TIFF with libvips: uint16 grey, grey+alpha, RGB or RGBA (HxWxC), or
+    None if it is not 16 bits after all. Rows are streamed into one array a band at a time, so
+    the pixels are held once. Read from the open file through Python (no path or descriptor
+    handed to libvips: any name works, and Windows' C runtimes never share a descriptor)."""
+    pyvips = _vips()
+    fp.seek(0)
     try:
-        return os.fsencode(name) == name.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-
-
-def _swap_red_blue(a: np.ndarray) -> None:
-    """Swap channels 0 and 2 of an HxWxC array in place, a band of rows at a time."""
-    step = max(1, (1 << 20) // max(1, a.shape[1]))
-    for r in range(0, a.shape[0], step):
-        rows = a[r:r + step]
-        red = rows[..., 0].copy()
-        rows[..., 0] = rows[..., 2]
-        rows[..., 2] = red
+        source = pyvips.SourceCustom()
+        source.on_read(fp.read)
+        source.on_seek(fp.seek)
+        im = pyvips.Image.new_from_source(source, "", access="sequential", fail=True)
+        if im.format != "ushort" or im.bands not in (1, 2, 3, 4):
+            return None
+        w, h, bands = im.width, im.height, im.bands
+        out = np.empty((h, w, bands), np.uint16)
+        region = pyvips.Region.new(im)
+        step = max(1, (1 << 22) // w)  # about 4 MP of rows at a time
+        for y in range(0, h, step):
+            n = min(step, h - y)
+            out[y:y + n] = np.frombuffer(region.fetch(0, y, w, n), np.uint16).reshape(n, w, bands)
+    except pyvips.Error as exc:  # libvips says what, not which errno: a damaged file
+        raise ValueError(str(exc).strip()) from exc
+    return out
 
 
 def _pillow_array(
@@ -516,54 +516,44 @@ def _float_rgb(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def _exif_bytes(im: Image.Image, exif_obj: Image.Exif, fmt: str) -> bytes | None:
-    """The source's EXIF as ``Exif\\0\\0`` + TIFF bytes with orientation 1, or None."""
-    raw = im.info.get("exif")
-    if fmt != "TIFF" and isinstance(raw, bytes) and raw:
-        if raw[:4] in (b"II*\x00", b"MM\x00*"):
-            raw = b"Exif\x00\x00" + raw
-        patched = _reset_orientation(raw)
-        if patched is not None:
-            return patched  # byte-exact otherwise: maker notes and thumbnail survive
+def _exif_bytes(exif_obj: Image.Exif, fmt: str) -> bytes | None:
+    """The source's EXIF as ``Exif\\0\\0`` + TIFF bytes with orientation 1, or None.
+
+    Pillow re-serialises it: IFD0 with the EXIF and GPS sub-IFDs (maker notes included); the
+    EXIF thumbnail (IFD1) is dropped. A TIFF's own IFD0 keeps only its descriptive tags."""
     if not len(exif_obj):
         return None
-    try:  # a TIFF's own IFD (or EXIF we could not patch): keep the descriptive tags only
-        clean = Image.Exif()
-        for tag in exif_obj:
-            if tag in _DESCRIPTIVE_IFD0 and tag not in (_EXIF_IFD, _GPS_IFD):
-                clean[tag] = exif_obj[tag]
-        if _ORIENTATION in clean:
-            clean[_ORIENTATION] = 1
-        for sub in (_EXIF_IFD, _GPS_IFD):
-            ifd = dict(exif_obj.get_ifd(sub))
-            if sub == _EXIF_IFD:
+    try:
+        exif = exif_obj
+        if fmt == "TIFF":  # pixel-layout tags (StripOffsets & co.) would be nonsense elsewhere
+            exif = Image.Exif()
+            for tag in exif_obj:
+                if tag in _DESCRIPTIVE_IFD0 and tag not in (_EXIF_IFD, _GPS_IFD):
+                    exif[tag] = exif_obj[tag]
+            for sub in (_EXIF_IFD, _GPS_IFD):
+                ifd = dict(exif_obj.get_ifd(sub))
                 ifd.pop(_INTEROP_IFD, None)
-            if ifd:
-                clean[sub] = ifd
-        return clean.tobytes() if len(clean) else None
+                if ifd:
+                    exif[sub] = ifd
+        if _ORIENTATION in exif:
+            exif[_ORIENTATION] = 1
+        return exif.tobytes() if len(exif) else None
     except _EXIF_ERRORS:  # damaged EXIF: losing it is better than failing the photo
         return None
 
 
-def _reset_orientation(exif: bytes) -> bytes | None:
-    """Set IFD0's orientation to 1 in place; None if the block cannot be parsed."""
-    base = 6 if exif.startswith(b"Exif\x00\x00") else 0
-    order = exif[base:base + 2]
-    e = "<" if order == b"II" else ">" if order == b"MM" else None
-    if e is None:
+# XMP's orientation, as an attribute or an element (the forms ImageOps.exif_transpose handles).
+_XMP_ORIENTATION = re.compile(rb'(tiff:Orientation=")[0-9](")|(<tiff:Orientation>)[0-9](<)')
+
+
+def _xmp_bytes(im: Image.Image) -> bytes | None:
+    """The XMP packet (JPEG APP1, PNG iTXt, WebP, TIFF tag 700) with orientation 1, or None."""
+    xmp = im.info.get("xmp") or im.info.get("XML:com.adobe.xmp")
+    if isinstance(xmp, str):
+        xmp = xmp.encode("utf-8")
+    if not isinstance(xmp, bytes) or not xmp.strip(b"\0 \r\n\t"):
         return None
-    try:
-        (ifd0,) = struct.unpack_from(e + "I", exif, base + 4)
-        (count,) = struct.unpack_from(e + "H", exif, base + ifd0)
-        out = bytearray(exif)
-        for i in range(count):
-            entry = base + ifd0 + 2 + 12 * i
-            tag, typ, n = struct.unpack_from(e + "HHI", exif, entry)
-            if tag == _ORIENTATION and typ == 3 and n == 1:  # SHORT, stored in the entry itself
-                struct.pack_into(e + "H", out, entry + 8, 1)
-        return bytes(out)
-    except struct.error:
-        return None
+    return _XMP_ORIENTATION.sub(lambda m: (m[1] or m[3]) + b"1" + (m[2] or m[4]), xmp)
 
 
 # -- writing ------------------------------------------------------------------------------------
@@ -601,9 +591,8 @@ def write_photo(
     created. What the chosen format cannot hold (alpha in JPEG/BMP, metadata in BMP, 16 bits in
     JPEG/WebP/BMP) is left out with a note appended to ``photo.notes``. ``overwrite=False``
     never replaces an image that is already at ``path`` (``OutputExists``), even one that
-    appears while this one is written; an empty or unreadable file there is replaced. A uint16
-    RGB ``pixels`` array is reordered in place while it is encoded and restored before return.
-    Returns the path written.
+    appears while this one is written; an empty or unreadable file there is replaced. EXIF,
+    ICC and XMP are embedded where the format holds them. Returns the path written.
     """
     path = Path(path)
 
@@ -649,36 +638,34 @@ def write_photo(
     if sixteen and not target.sixteen_bit:
         _note(photo, f"{name} holds 8 bits per channel: the 16-bit photo was saved with 8 bits")
         sixteen = False
-    exif, icc = photo.exif, photo.icc
-    if not target.metadata and (exif or icc):
-        _note(photo, f"{name} cannot store EXIF data or a colour profile: they were left out")
-        exif = icc = None
+    meta = Metadata(photo.exif, photo.icc, photo.xmp)
+    if not target.metadata and (meta.exif or meta.icc or meta.xmp):
+        _note(photo, f"{name} cannot store EXIF data, XMP or a colour profile: they were left out")
+        meta = Metadata(None, None, None)
     grey = photo.grey or pixels.shape[2] == 1
-    if grey and sixteen and alpha is not None:
-        grey = False  # OpenCV writes no 16-bit grey+alpha: the grey goes into R, G and B
+    if grey and sixteen and alpha is not None and name == "TIFF":
+        grey = False  # Pillow opens no 16-bit grey+alpha TIFF: the grey goes into R, G and B
 
-    if sixteen:
-        array, restore = _prepare(pixels, alpha, grey, np.uint16, bgr=True)
-        write = _cv2_writer(array, name, exif, icc)
+    array = _prepare(pixels, alpha, grey, np.uint16 if sixteen else np.uint8)
+    if name == "BMP":
+        write = _pillow_writer(array, name)
     else:
-        array, restore = _prepare(pixels, alpha, grey, np.uint8, bgr=False)
-        write = _pillow_writer(array, name, exif, icc, int(quality))
+        write = _vips_writer(array, name, meta, int(quality))
     del array  # the writer holds it; dropped as soon as it has been encoded
 
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        _atomic_write(path, write, overwrite)
+        note = _atomic_write(path, write, overwrite)
     except OSError as exc:
         raise fail(_os_reason(exc)) from exc
     except LowlightError:
         raise
     except MemoryError as exc:
         raise fail("there is not enough memory to encode it") from exc
-    except Exception as exc:  # an encoder's own complaint (Pillow, OpenCV)
+    except Exception as exc:  # an encoder's own complaint (libvips, Pillow)
         raise fail(f"the {name} encoder failed ({exc})") from exc
-    finally:
-        if restore is not None:
-            restore()
+    if note:
+        _note(photo, note)
     return path
 
 
@@ -688,24 +675,16 @@ def _note(photo: Photo, text: str) -> None:
 
 
 def _prepare(
-    pixels: np.ndarray, alpha: np.ndarray | None, grey: bool, dtype: type, bgr: bool
-) -> tuple[np.ndarray, Callable[[], None] | None]:
-    """The array an encoder takes: HxW (grey), HxWx2 (grey+alpha), HxWx3/4 of ``dtype``, BGR(A)
-    for OpenCV; and what undoes an in-place change of ``pixels``, if one was made.
+    pixels: np.ndarray, alpha: np.ndarray | None, grey: bool, dtype: type
+) -> np.ndarray:
+    """The array an encoder takes: HxW (grey), HxWx2 (grey+alpha), HxWx3/4 (RGB(A)) of ``dtype``.
 
-    Pixels already in the right type and layout are passed as they are (uint16 RGB is swapped
-    to BGR in place and back afterwards); anything else is converted in bands of rows, so that
-    no full-size float temporary is made.
+    Pixels already in the right type and layout are passed as they are; anything else is
+    converted in bands of rows, so that no full-size float temporary is made.
     """
     channels_in = pixels.shape[2]
     if alpha is None and pixels.dtype == dtype and (channels_in == 1) == grey:
-        if grey:
-            return pixels[:, :, 0], None
-        if not bgr:
-            return pixels, None
-        if pixels.flags.writeable:
-            _swap_red_blue(pixels)
-            return pixels, lambda: _swap_red_blue(pixels)
+        return pixels[:, :, 0] if grey else pixels
     h, w = pixels.shape[:2]
     colour = 1 if grey else 3
     out: np.ndarray = np.empty((h, w, colour + (alpha is not None)), dtype)
@@ -716,12 +695,10 @@ def _prepare(
             rows = rows.mean(axis=2, keepdims=True, dtype=np.float32)  # still in rows' scale
         elif not grey and channels_in == 1:
             rows = np.broadcast_to(rows, (*rows.shape[:2], 3))
-        if bgr and not grey:
-            rows = rows[..., ::-1]
         out[r:r + step, :, :colour] = _convert(rows, _scale(pixels.dtype), dtype)
         if alpha is not None:
             out[r:r + step, :, colour] = _convert(alpha[r:r + step], _scale(alpha.dtype), dtype)
-    return (out[:, :, 0] if out.shape[2] == 1 else out), None
+    return out[:, :, 0] if out.shape[2] == 1 else out
 
 
 def _convert(values: np.ndarray, scale: float, dtype: type) -> np.ndarray:
@@ -739,87 +716,83 @@ def _convert(values: np.ndarray, scale: float, dtype: type) -> np.ndarray:
 Writer = Callable[[BinaryIO, Path], None]  # (open temp file, its path) -> None
 
 
-def _pillow_writer(
-    array: np.ndarray, name: str, exif: bytes | None, icc: bytes | None, quality: int
-) -> Writer:
-    params: dict[str, object] = {}
-    if name == "TIFF":
-        # libtiff (needed for compression) cannot take Pillow's EXIF sub-IFDs: the metadata is
-        # added afterwards, the same way as for OpenCV's 16-bit TIFFs.
-        def write_tiff(fp: BinaryIO, tmp: Path) -> None:
-            with _scratch_file(tmp, ".tif") as scratch:
-                Image.fromarray(array).save(scratch, format="TIFF", compression="tiff_lzw")
-                with open(scratch, "rb") as src:
-                    _copy_tiff_with_metadata(fp, src, exif, icc)
+@dataclass(frozen=True)
+class Metadata:
+    """What a written file carries besides pixels (each None when absent)."""
 
-        return write_tiff
-    if exif:
-        params["exif"] = exif
-    if icc:
-        params["icc_profile"] = icc
-    if name in ("JPEG", "WEBP"):
-        params["quality"] = quality
+    exif: bytes | None
+    icc: bytes | None
+    xmp: bytes | None
+
+
+def _pillow_writer(array: np.ndarray, name: str) -> Writer:
+    def write(fp: BinaryIO, tmp: Path) -> None:
+        Image.fromarray(array).save(fp, format=name)
+
+    return write
+
+
+# libvips' interpretation of an array by (channels, 16 bits); alpha is the last band.
+_INTERPRETATION = {(1, False): "b-w", (2, False): "b-w", (3, False): "srgb", (4, False): "srgb",
+                   (1, True): "grey16", (2, True): "grey16", (3, True): "rgb16", (4, True): "rgb16"}
+
+
+def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> Writer:
+    """Encode with libvips, EXIF (orientation 1), ICC and XMP embedded by libvips itself; a
+    TIFF's EXIF is added afterwards (libvips writes none there)."""
+
+    def write(fp: BinaryIO, tmp: Path) -> None:
+        pyvips = _vips()
+        channels = 1 if array.ndim == 2 else array.shape[2]
+        im = pyvips.Image.new_from_array(array, interpretation=_INTERPRETATION[
+            (channels, array.dtype == np.uint16)])
+        im = im.copy()  # its own metadata table
+        for field_name, blob in (("exif-data", meta.exif), ("icc-profile-data", meta.icc),
+                                 ("xmp-data", meta.xmp)):
+            if blob:
+                im.set_type(pyvips.GValue.blob_type, field_name, blob)
+        im.set_type(pyvips.GValue.gint_type, "orientation", 1)
+        if name == "TIFF" and meta.exif:
+            with _scratch_file(tmp, ".tif") as scratch, open(scratch, "w+b") as scratch_fp:
+                _vips_save(im, scratch_fp, name, quality)
+                _copy_tiff_with_exif(fp, scratch_fp, meta.exif)
+        else:
+            _vips_save(im, fp, name, quality)
+
+    return write
+
+
+def _vips_save(im: Any, fp: BinaryIO, name: str, quality: int) -> None:
+    """Encode ``im`` into the open file ``fp`` (readable and seekable: TIFF goes back to fill in
+    offsets), through a custom target: no second file name or descriptor that the encoder could
+    mishandle (non-ASCII names, another C runtime's descriptors on Windows)."""
+    pyvips = _vips()
+    target = pyvips.TargetCustom()
+    target.on_write(fp.write)
+    target.on_read(fp.read)
+    target.on_seek(fp.seek)
+    if name == "JPEG":
+        im.jpegsave_target(target, Q=quality)
+    elif name == "WEBP":
+        im.webpsave_target(target, Q=quality)
     elif name == "PNG":
-        params["compress_level"] = 6
-
-    def write(fp: BinaryIO, tmp: Path) -> None:
-        Image.fromarray(array).save(fp, format=name, **params)
-
-    return write
-
-
-def _cv2_writer(array: np.ndarray, name: str, exif: bytes | None, icc: bytes | None) -> Writer:
-    suffix = ".png" if name == "PNG" else ".tif"
-    copy = _copy_png_with_metadata if name == "PNG" else _copy_tiff_with_metadata
-
-    def write(fp: BinaryIO, tmp: Path) -> None:
-        with _scratch_file(tmp, suffix) as scratch:
-            if _opencv_can_open(scratch):
-                # Encoded straight to a file: imencode's growing buffer would peak at about
-                # twice the file's size (hundreds of MB for a 16-bit photo).
-                if not cv2.imwrite(str(scratch), array):
-                    raise RuntimeError(f"OpenCV could not encode a 16-bit {name}")
-                with open(scratch, "rb") as src:
-                    copy(fp, src, exif, icc)
-                return
-        ok, buf = cv2.imencode(suffix, array)  # a name OpenCV cannot open: in memory
-        if not ok:
-            raise RuntimeError(f"OpenCV could not encode a 16-bit {name}")
-        copy(fp, io.BytesIO(buf), exif, icc)  # type: ignore[arg-type]
-
-    return write
+        im.pngsave_target(target, compression=6)
+    elif name == "TIFF":
+        im.tiffsave_target(target, compression="lzw", predictor="horizontal")
+    else:  # pragma: no cover - the table's write formats are the ones above and BMP
+        raise ValueError(f"no libvips encoder for {name}")
 
 
 @contextlib.contextmanager
 def _scratch_file(tmp: Path, suffix: str) -> Iterator[Path]:
     """A second temp path beside ``tmp`` (same naming, so a killed run's is cleaned up too) for
-    an encoder that writes to a file name; removed afterwards."""
+    the TIFF written before its EXIF is added; removed afterwards."""
     scratch = tmp.with_name(tmp.name + suffix)
     try:
         yield scratch
     finally:
         with contextlib.suppress(OSError):
             os.unlink(scratch)
-
-
-def _png_chunk(kind: bytes, body: bytes) -> bytes:
-    return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-
-def _copy_png_with_metadata(
-    fp: BinaryIO, src: BinaryIO, exif: bytes | None, icc: bytes | None
-) -> None:
-    """Copy a PNG, inserting iCCP and eXIf right after IHDR (iCCP must precede IDAT)."""
-    ihdr_end = 8 + 8 + 13 + 4
-    head = src.read(ihdr_end)
-    if head[12:16] != b"IHDR":
-        raise RuntimeError("OpenCV wrote an unexpected PNG")
-    fp.write(head)
-    if icc:
-        fp.write(_png_chunk(b"iCCP", b"ICC Profile\x00\x00" + zlib.compress(icc)))
-    if exif:
-        fp.write(_png_chunk(b"eXIf", exif[6:] if exif.startswith(b"Exif\x00\x00") else exif))
-    shutil.copyfileobj(src, fp, _COPY_CHUNK)
 
 
 _COPY_CHUNK = 1 << 20
@@ -838,11 +811,9 @@ def _tiff_exif(exif: bytes) -> bytes | None:
         return None
 
 
-def _copy_tiff_with_metadata(
-    fp: BinaryIO, src: BinaryIO, exif: bytes | None, icc: bytes | None
-) -> None:
-    """Copy a TIFF (OpenCV's or Pillow's), adding ICC, EXIF and ExtraSamples in a new first IFD
-    after the header.
+def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
+    """Copy the TIFF libvips wrote (ICC and XMP in its IFD already), adding the EXIF tags in a
+    new first IFD after the header.
 
     Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips move on by
     the IFD's length and their offsets are shifted to match. Tiled TIFFs are left as they are.
@@ -856,7 +827,8 @@ def _copy_tiff_with_metadata(
         if not isinstance(im, TiffImagePlugin.TiffImageFile):
             raise TypeError(f"the encoder wrote {im.format}, not TIFF")
         tags = im.tag_v2
-        if 273 not in tags or 324 in tags:  # no strips, or tiles: leave the file alone
+        clean = _tiff_exif(exif)
+        if 273 not in tags or 324 in tags or not clean:  # no strips, tiles, or nothing to add
             src.seek(0)
             shutil.copyfileobj(src, fp, _COPY_CHUNK)
             return
@@ -865,24 +837,16 @@ def _copy_tiff_with_metadata(
             ifd[tag] = value
             ifd.tagtype[tag] = tags.tagtype[tag]
         strips = tuple(tags[273])
-        if tags.get(277) == 4 and 338 not in tags:  # OpenCV does not say the 4th channel is alpha
-            ifd[338] = 2  # unassociated (straight) alpha
-            ifd.tagtype[338] = TiffTags.SHORT
-    if icc:
-        ifd[34675] = icc
-        ifd.tagtype[34675] = TiffTags.UNDEFINED
-    clean = _tiff_exif(exif) if exif else None
-    if clean:
-        ex = Image.Exif()
-        ex.load(clean)
-        for tag in ex:
-            if tag in (_EXIF_IFD, _GPS_IFD):
-                sub = dict(ex.get_ifd(tag))
-                sub.pop(_INTEROP_IFD, None)
-                if sub:
-                    ifd[tag] = sub
-            else:
-                ifd[tag] = ex[tag]
+    ex = Image.Exif()
+    ex.load(clean)
+    for tag in ex:
+        if tag in (_EXIF_IFD, _GPS_IFD):
+            sub = dict(ex.get_ifd(tag))
+            sub.pop(_INTEROP_IFD, None)
+            if sub:
+                ifd[tag] = sub
+        else:
+            ifd[tag] = ex[tag]
     # Pillow stores StripOffsets relative to the end of the IFD it writes (it expects the pixels
     # to follow); the strips do follow it here, moved from ``s`` to ``s - 8 + len(block) + 8``.
     ifd[273] = tuple(s - 8 for s in strips)
@@ -898,7 +862,7 @@ def _copy_tiff_with_metadata(
 #: + ``.`` + 8 random hex digits + ``.tmp`` (+ ``.png``/``.tif`` for an encoder's scratch file).
 TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
 #: A temp file untouched for this long belongs to a run that was killed (a live writer also
-#: holds a lock on it, where the system has flock).
+#: holds a lock on it, where the disk has locks).
 STALE_TEMP_SECONDS = 300.0
 # link() errors that mean "no hard links here" (FAT, exFAT, some network shares): fall back.
 _NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK, errno.EINVAL,
@@ -909,8 +873,9 @@ def _temp_key(name: str) -> str:
     return name[:80]
 
 
-def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> None:
-    """Write through a hidden temp file in the target folder; remove it on any failure."""
+def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> str | None:
+    """Write through a hidden temp file in the target folder; remove it on any failure.
+    Returns a note when publishing had to fall back (``_publish``)."""
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
     for _ in range(10):
         tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
@@ -922,14 +887,12 @@ def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> None:
     else:  # pragma: no cover - ten random names taken
         raise FileExistsError(errno.EEXIST, "cannot create a temporary file", str(path.parent))
     try:
-        if fcntl is not None:  # says "being written" to remove_stale_temps; dropped on close
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        with os.fdopen(fd, "wb") as fp:
+        try_lock(fd)  # says "being written" to remove_stale_temps; dropped on close
+        with os.fdopen(fd, "w+b") as fp:  # readable too: a TIFF encoder reads back
             write(fp, tmp)
             fp.flush()
             os.fsync(fp.fileno())
-        _publish(tmp, path, overwrite)
+        note = _publish(tmp, path, overwrite)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -941,29 +904,52 @@ def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> None:
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
+    return note
 
 
-def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
+#: Said (in ``Photo.notes``) when an output is published on a disk without hard links.
+NO_LINK_NOTE = ("this disk has no hard links (FAT, exFAT or a network share): the output was "
+                "published by an exclusive create and a rename instead")
+
+
+def _publish(tmp: Path, path: Path, overwrite: bool) -> str | None:
     """Move the finished temp file to ``path``. Without ``overwrite`` a hard link publishes it,
-    which fails when ``path`` exists, so a file another run wrote meanwhile is never replaced."""
+    which fails when ``path`` exists, so a file another run wrote meanwhile is never replaced.
+
+    Where the disk has no hard links, ``path`` is first created empty with O_EXCL (which fails
+    as the link would if another run's file is there), then the temp file is renamed over that
+    placeholder; a note says so. The one gap: another run that finds the placeholder in the
+    instant between the two steps takes it for a broken file and may replace it, and then its
+    result is replaced by this one (the same photo, computed twice)."""
     if overwrite:
         os.replace(tmp, path)
-        return
+        return None
     try:
         os.link(tmp, path)
     except FileExistsError:
         _replace_unless_image(tmp, path)
-        return
+        return None
     except OSError as exc:
         if exc.errno not in _NO_LINK:
             raise
-        # No hard links on this disk: check, then rename (a run finishing in between is lost).
-        if path.exists():
-            _replace_unless_image(tmp, path)
-            return
-        os.replace(tmp, path)
-        return
+        return _publish_without_link(tmp, path)
     os.unlink(tmp)
+    return None
+
+
+def _publish_without_link(tmp: Path, path: Path) -> str:
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)))
+    except FileExistsError:
+        _replace_unless_image(tmp, path)
+        return NO_LINK_NOTE
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(path)  # our own empty placeholder
+        raise
+    return NO_LINK_NOTE
 
 
 def _replace_unless_image(tmp: Path, path: Path) -> None:
@@ -1024,21 +1010,18 @@ def remove_stale_temps(
 
 
 def _remove_if_unlocked(path: Path) -> bool:
-    if fcntl is None:
-        os.unlink(path)  # Windows refuses to remove a file that is open
-        return True
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False  # a live run is writing it
-        except OSError:
-            pass  # no locks on this disk: its age alone decides
+        if try_lock(fd) is False:
+            return False  # a live run is writing it (None: no locks on this disk, age decides)
+        if os.name == "nt":  # pragma: no cover - Windows removes no file that is open
+            os.close(fd)
+            fd = -1
         os.unlink(path)
         return True
     finally:
-        os.close(fd)
+        if fd >= 0:
+            os.close(fd)
 
 
 def _same_file(a: Path, b: Path) -> bool:

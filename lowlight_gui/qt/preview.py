@@ -36,6 +36,7 @@ from lowlight_gui.core.events import (
 )
 from lowlight_gui.core.formats import is_raw_name
 from lowlight_gui.core.imageio import Photo, read_photo, write_photo
+from lowlight_gui.core.resize import area_resize
 from lowlight_gui.qt.qimage import to_uint8
 
 PREVIEW_LONG_SIDE = 1024
@@ -55,14 +56,11 @@ class PreviewRequest:
 
 def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
     """Area-averaged copy with at most ``long_side`` pixels on its long side (for a fast pass)."""
-    import cv2
-
     h, w = rgb.shape[:2]
     scale = long_side / max(h, w)
     if scale >= 1.0:
         return rgb
-    size = (max(1, round(w * scale)), max(1, round(h * scale)))
-    return cv2.resize(rgb, size, interpolation=cv2.INTER_AREA)
+    return area_resize(rgb, max(1, round(w * scale)), max(1, round(h * scale)))
 
 
 class PreviewWorker(QObject):

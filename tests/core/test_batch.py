@@ -457,16 +457,15 @@ _KILLED_WRITER = """
 import sys, time
 from pathlib import Path
 import numpy as np
-from PIL import Image
 from lowlight_gui.core import imageio
 
-def stalled(self, fp, *args, **kwargs):
+def stalled(im, fp, *args, **kwargs):
     fp.write(b"half a JPEG")
     fp.flush()
     print("writing", flush=True)
     time.sleep(120)
 
-Image.Image.save = stalled
+imageio._vips_save = stalled
 photo = imageio.Photo(np.zeros((8, 8, 3), np.float32))
 imageio.write_photo(photo, photo.pixels, Path(sys.argv[1]))
 """
@@ -476,7 +475,6 @@ def test_temp_file_left_by_a_killed_run_is_removed(album, tmp_path):
     """SIGKILL in the middle of a write leaves a hidden temp file; the next run removes it, but
     only once no live run holds it and it is old enough."""
     import os
-    import signal
     import subprocess
     import sys
     import time
@@ -496,10 +494,10 @@ def test_temp_file_left_by_a_killed_run_is_removed(album, tmp_path):
         assert imageio.TEMP_NAME.match(temp.name)["name"] == target.name
         old = time.time() - 3600
         os.utime(temp, (old, old))
-        if os.name == "posix":  # a live writer's temp file is locked: never removed
-            assert imageio.remove_stale_temps(target.parent, [target.name]) == []
-            assert temp.exists()
-        proc.send_signal(signal.SIGKILL)
+        # a live writer's temp file is locked (flock, msvcrt.locking): never removed
+        assert imageio.remove_stale_temps(target.parent, [target.name]) == []
+        assert temp.exists()
+        proc.kill()  # SIGKILL on POSIX, TerminateProcess on Windows
         proc.wait(10)
     finally:
         if proc.poll() is None:
@@ -516,3 +514,23 @@ def test_temp_file_left_by_a_killed_run_is_removed(album, tmp_path):
     assert len(result.done) == 2
     assert not temp.exists()
     assert fresh.exists() and unrelated.exists()
+
+
+def test_enhanced_jpeg_keeps_its_xmp_rating(tmp_path, engine):
+    """Issue 20: a photographer's 4-star rating (XMP) survives enhancing, with the EXIF."""
+    from PIL import Image
+
+    from tests.core.test_imageio import exif_with, xmp_packet
+
+    src = tmp_path / "rated.jpg"
+    write_image(src, seed=3)
+    with Image.open(src) as im:
+        im.load()
+        im.save(src, exif=exif_with(1), xmp=xmp_packet(4), quality=95)
+    opts = BatchOptions(tile=128)
+    result = run_batch(collect_jobs([src], opts), engine, opts)
+    assert len(result.done) == 1 and not result.failed
+    out = tmp_path / "enhanced" / "rated_enhanced.jpg"
+    with Image.open(out) as im:
+        assert b'xmp:Rating="4"' in im.info["xmp"]
+        assert im.getexif()[0x010F] == "TestCam"

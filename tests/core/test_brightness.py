@@ -79,3 +79,20 @@ def test_thumbnail_is_square_and_rotates_with_the_photo():
     assert np.allclose(rotated, np.rot90(t, axes=(1, 2)), atol=1e-5)
     as_uint8 = thumbnail((rgb * 255).round().astype(np.uint8))
     assert np.abs(as_uint8 - t).max() < 1 / 255
+
+
+def test_area_resize_averages_exactly():
+    """The box average OpenCV's INTER_AREA gave: whole blocks, then fractional edges."""
+    from lowlight_gui.core.resize import area_resize
+
+    a = np.arange(4 * 6, dtype=np.uint8).reshape(4, 6)
+    np.testing.assert_allclose(area_resize(a, 3, 2), a.reshape(2, 2, 3, 2).mean(axis=(1, 3)))
+    row = np.array([[0.0, 3.0, 6.0]], np.float32)  # 3 -> 2: each output covers 1.5 pixels
+    np.testing.assert_allclose(area_resize(row, 2, 1), [[1.0, 5.0]], rtol=1e-6)
+    rgb = np.random.default_rng(1).random((37, 53, 3), dtype=np.float32)
+    out = area_resize(rgb, 10, 7)
+    assert out.shape == (7, 10, 3) and out.dtype == np.float32
+    assert abs(float(out.mean()) - float(rgb.mean())) < 1e-5  # area is conserved
+    flipped = area_resize(np.ascontiguousarray(rgb[:, ::-1]), 10, 7)
+    np.testing.assert_allclose(flipped, out[:, ::-1], atol=1e-6)  # mirror-symmetric
+    assert area_resize(rgb[:2, :3], 6, 4).shape == (4, 6, 3)  # enlarging works too

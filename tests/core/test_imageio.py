@@ -9,9 +9,9 @@ import struct
 import zlib
 from pathlib import Path
 
-import cv2
 import numpy as np
 import pytest
+import pyvips
 from PIL import Image, ImageOps
 
 from lowlight_gui.core import imageio
@@ -41,6 +41,13 @@ def parse_exif(data: bytes | None) -> Image.Exif:
 def leftovers(folder: Path) -> list[str]:
     """Hidden or temporary files a failed write may have left behind."""
     return sorted(p.name for p in folder.iterdir() if p.name.startswith(".") or ".tmp" in p.name)
+
+
+def encode16(array: np.ndarray, suffix: str) -> bytes:
+    """A 16-bit PNG or TIFF of ``array`` (HxW or HxWxC uint16, RGB(A) order), made by libvips."""
+    channels = 1 if array.ndim == 2 else array.shape[2]
+    im = pyvips.Image.new_from_array(array, interpretation="grey16" if channels < 3 else "rgb16")
+    return bytes(im.write_to_buffer(suffix))
 
 
 def png_bytes(w: int, h: int) -> bytes:
@@ -182,11 +189,8 @@ def test_16bit_round_trip(
     srgb_icc: bytes,
 ) -> None:
     a16 = rng.integers(0, 65536, (29, 41, channels), dtype=np.uint16)
-    order = [2, 1, 0, 3][:channels]
-    ok, buf = cv2.imencode(src_suffix, a16[..., order])  # OpenCV is BGR(A)
-    assert ok
     src = tmp_path / f"in16{src_suffix}"
-    src.write_bytes(buf.tobytes())
+    src.write_bytes(encode16(a16, src_suffix))
 
     photo = read_photo(src)
     assert photo.bit_depth == 16
@@ -204,8 +208,13 @@ def test_16bit_round_trip(
     ex = parse_exif(back.exif)
     assert ex[MAKE] == "TestCam" and ex.get(ORIENTATION, 1) == 1
     assert ex.get_ifd(0x8769)[0x9003] == "2024:05:06 07:08:09"
-    raw = cv2.imdecode(np.frombuffer(out.read_bytes(), np.uint8), cv2.IMREAD_UNCHANGED)
-    assert raw.dtype == np.uint16 and raw.shape == (29, 41, channels)  # other readers agree
+    if out_suffix == ".tif":  # what the file declares, as another reader (Pillow) sees it
+        with Image.open(out) as im:
+            assert im.size == (41, 29) and im.tag_v2[258] == (16,) * channels
+            assert im.tag_v2.get(338) == (None if channels == 3 else (2,))  # unassociated alpha
+    else:  # the PNG header says 16 bits, RGB(A)
+        header = out.read_bytes()[:26]
+        assert header[24] == 16 and header[25] == (2 if channels == 3 else 6)
     assert leftovers(tmp_path) == []
 
 
@@ -220,9 +229,23 @@ def test_16bit_grey_png(tmp_path: Path, rng: np.random.Generator) -> None:
     np.testing.assert_allclose(back.pixels[..., 0], grey / 65535, atol=1 / 65535)
 
 
+@pytest.mark.parametrize("suffix", [".png", ".tif"])
+def test_16bit_grey_with_alpha(tmp_path: Path, rng: np.random.Generator, suffix: str) -> None:
+    """Written so that it reads back: grey+alpha in a PNG, RGB+alpha in a TIFF (no reader here
+    opens a 16-bit grey+alpha TIFF)."""
+    grey = rng.integers(0, 65536, (9, 11, 1), dtype=np.uint16)
+    alpha = rng.integers(0, 65536, (9, 11), dtype=np.uint16)
+    photo = Photo(grey, alpha=alpha, bit_depth=16)
+    back = read_photo(write_photo(photo, grey, tmp_path / f"ga{suffix}"))
+    assert back.bit_depth == 16 and back.grey == (suffix == ".png")
+    for c in range(back.data.shape[2]):
+        np.testing.assert_array_equal(back.data[..., c], grey[..., 0])
+    np.testing.assert_array_equal(back.alpha, alpha)
+
+
 def test_16bit_to_jpeg_is_8bit_with_note(tmp_path: Path, rng: np.random.Generator) -> None:
     a16 = rng.integers(0, 65536, (8, 8, 3), dtype=np.uint16)
-    cv2.imwrite(str(tmp_path / "x.png"), a16)
+    (tmp_path / "x.png").write_bytes(encode16(a16, ".png"))
     photo = read_photo(tmp_path / "x.png")
     back = read_photo(write_photo(photo, photo.pixels, tmp_path / "x.jpg"))
     assert back.bit_depth == 8 and any("8 bits" in n for n in photo.notes)
@@ -352,9 +375,7 @@ def test_non_ascii_paths(tmp_path: Path, rgb8: np.ndarray, rng: np.random.Genera
     photo = read_photo(folder / "ñandú.jpg")
     out = write_photo(photo, photo.pixels, folder / "ñandú_é.png")
     assert read_photo(out).pixels.shape == (37, 53, 3)
-    cv2.imencode(".png", rng.integers(0, 65536, (5, 5, 3), dtype=np.uint16))[1].tofile(
-        folder / "δεκαέξι.png"
-    )
+    (folder / "δεκαέξι.png").write_bytes(encode16(rng.integers(0, 65536, (5, 5, 3), np.uint16), ".png"))
     p16 = read_photo(folder / "δεκαέξι.png")
     assert p16.bit_depth == 16
     assert read_photo(write_photo(p16, p16.pixels, folder / "δ_out.tif")).bit_depth == 16
@@ -397,8 +418,8 @@ def test_truncated_file(tmp_path: Path, rng: np.random.Generator, fmt: str) -> N
 
 
 def test_truncated_16bit_png(tmp_path: Path, rng: np.random.Generator) -> None:
-    data = cv2.imencode(".png", rng.integers(0, 65536, (64, 64, 3), dtype=np.uint16))[1]
-    (tmp_path / "cut16.png").write_bytes(data.tobytes()[: data.size // 2])
+    data = encode16(rng.integers(0, 65536, (64, 64, 3), dtype=np.uint16), ".png")
+    (tmp_path / "cut16.png").write_bytes(data[: len(data) // 2])
     with pytest.raises(LowlightError, match="the file is truncated or damaged"):
         read_photo(tmp_path / "cut16.png")
 
@@ -469,11 +490,11 @@ def test_encoder_failure_leaves_nothing(
     target = tmp_path / "o.jpg"
     target.write_bytes(b"previous result")
 
-    def broken_save(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
+    def broken_save(im: object, fp: object, *args: object) -> None:
         fp.write(b"half a jpeg")  # type: ignore[attr-defined]
         raise RuntimeError("encoder exploded")
 
-    monkeypatch.setattr(Image.Image, "save", broken_save)
+    monkeypatch.setattr(imageio, "_vips_save", broken_save)
     with pytest.raises(LowlightError, match=r"cannot write 'o.jpg': the JPEG encoder failed"):
         write_photo(photo, photo.pixels, target)
     assert leftovers(tmp_path) == []
@@ -483,26 +504,19 @@ def test_encoder_failure_leaves_nothing(
 def test_16bit_encoder_failure_leaves_nothing(
     tmp_path: Path, rng: np.random.Generator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    cv2.imwrite(str(tmp_path / "in.png"), rng.integers(0, 65536, (4, 4, 3), dtype=np.uint16))
+    (tmp_path / "in.png").write_bytes(encode16(rng.integers(0, 65536, (4, 4, 3), np.uint16), ".png"))
     photo = read_photo(tmp_path / "in.png")
+    photo.exif = exif_with(1)  # a TIFF with EXIF goes through a scratch file: left behind neither
 
-    def broken(*args: object, **kwargs: object) -> tuple[bool, None]:
-        return False, None
+    def half_written(im: object, fp: object, name: str, quality: int) -> None:
+        fp.write(b"II*\0 half a " + name.encode())  # type: ignore[attr-defined]
+        raise pyvips.Error("libvips gave up")
 
-    def half_written(path: str, *args: object) -> bool:
-        Path(path).write_bytes(b"II*\0 half a TIFF")
-        return False
-
-    monkeypatch.setattr(imageio.cv2, "imencode", broken)
-    monkeypatch.setattr(imageio.cv2, "imwrite", half_written)
-    with pytest.raises(LowlightError, match=r"cannot write 'o.tif': the TIFF encoder failed"):
-        write_photo(photo, photo.pixels, tmp_path / "o.tif")
-    assert leftovers(tmp_path) == [] and not (tmp_path / "o.tif").exists()
-    # a name OpenCV cannot open goes through imencode, which fails the same way
-    monkeypatch.setattr(imageio, "_opencv_can_open", lambda path: False)
-    with pytest.raises(LowlightError, match=r"cannot write 'o.png': the PNG encoder failed"):
-        write_photo(photo, photo.pixels, tmp_path / "o.png")
-    assert leftovers(tmp_path) == [] and not (tmp_path / "o.png").exists()
+    monkeypatch.setattr(imageio, "_vips_save", half_written)
+    for name in ("o.tif", "o.png"):
+        with pytest.raises(LowlightError, match=rf"cannot write '{name}': the \w+ encoder failed"):
+            write_photo(photo, photo.pixels, tmp_path / name)
+        assert leftovers(tmp_path) == [] and not (tmp_path / name).exists()
 
 
 @pytest.mark.parametrize("exc", [Cancelled(), KeyboardInterrupt()])
@@ -511,11 +525,11 @@ def test_cancel_while_encoding_leaves_nothing(
 ) -> None:
     photo = read_photo(png_file)
 
-    def interrupted(self: Image.Image, fp: object, *args: object, **kwargs: object) -> None:
+    def interrupted(im: object, fp: object, *args: object) -> None:
         fp.write(b"partial")  # type: ignore[attr-defined]
         raise exc
 
-    monkeypatch.setattr(Image.Image, "save", interrupted)
+    monkeypatch.setattr(imageio, "_vips_save", interrupted)
     with pytest.raises(type(exc)):
         write_photo(photo, photo.pixels, tmp_path / "o.png")
     assert leftovers(tmp_path) == [] and not (tmp_path / "o.png").exists()
@@ -612,7 +626,7 @@ def test_stored_uint16_written_without_changing_it(
     photo = Photo(a16.copy(), bit_depth=16, icc=srgb_icc, exif=exif_with(1))
     data = photo.data
     out = write_photo(photo, data, tmp_path / f"o{suffix}")
-    np.testing.assert_array_equal(data, a16)  # swapped to BGR for OpenCV, then back
+    np.testing.assert_array_equal(data, a16)  # untouched
     back = read_photo(out)
     np.testing.assert_array_equal(back.data, a16)
     assert back.icc == srgb_icc and parse_exif(back.exif)[MAKE] == "TestCam"
@@ -620,12 +634,10 @@ def test_stored_uint16_written_without_changing_it(
 
 
 @pytest.mark.parametrize("suffix", [".png", ".tif"])
-def test_16bit_in_memory_fallback(
-    tmp_path: Path, rng: np.random.Generator, suffix: str, srgb_icc: bytes,
-    monkeypatch: pytest.MonkeyPatch,
+def test_16bit_alpha_under_a_non_ascii_name(
+    tmp_path: Path, rng: np.random.Generator, suffix: str, srgb_icc: bytes
 ) -> None:
-    """Where OpenCV cannot open the temp file by name (non-ASCII on Windows) it encodes in memory."""
-    monkeypatch.setattr(imageio, "_opencv_can_open", lambda path: False)
+    """libvips encodes into the open temp file, whatever its name."""
     a16 = rng.integers(0, 65536, (9, 13, 4), dtype=np.uint16)
     photo = Photo(a16[..., :3].copy(), alpha=a16[..., 3].copy(), bit_depth=16, icc=srgb_icc)
     back = read_photo(write_photo(photo, photo.data, tmp_path / f"é{suffix}"))
@@ -693,3 +705,130 @@ def test_remove_stale_temps(tmp_path: Path) -> None:
     assert sorted(p.name for p in removed) == sorted(n for n, gone in names.items() if gone)
     assert (tmp_path / ".a_enhanced.jpg.fedcba98.tmp").exists()
     assert imageio.remove_stale_temps(tmp_path / "missing", ["x.jpg"]) == []
+
+
+# -- XMP (issue 20: star ratings, keywords and edit notes survive) ---------------------------------
+
+
+def xmp_packet(rating: int = 4, orientation: int | None = None) -> bytes:
+    tiff = f' xmlns:tiff="http://ns.adobe.com/tiff/1.0/" tiff:Orientation="{orientation}"'
+    return (
+        '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+        '<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF '
+        'xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"><rdf:Description rdf:about="" '
+        f'xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmp:Rating="{rating}"'
+        f'{tiff if orientation else ""}/>'
+        '</rdf:RDF></x:xmpmeta><?xpacket end="w"?>'
+    ).encode()
+
+
+@pytest.mark.parametrize("suffix", [".jpg", ".png", ".tif", ".webp"])
+def test_xmp_rating_survives(tmp_path: Path, rgb8: np.ndarray, suffix: str) -> None:
+    src = tmp_path / "rated.jpg"
+    Image.fromarray(rgb8).save(src, exif=exif_with(1), xmp=xmp_packet(4), quality=95)
+    photo = read_photo(src)
+    assert photo.xmp is not None and b'xmp:Rating="4"' in photo.xmp
+    out = write_photo(photo, photo.pixels, tmp_path / f"rated_out{suffix}")
+    back = read_photo(out)
+    assert back.xmp is not None and b'xmp:Rating="4"' in back.xmp
+    assert parse_exif(back.exif)[MAKE] == "TestCam"  # and the EXIF beside it
+
+
+def test_xmp_survives_16bit_and_bmp_says_it_cannot(
+    tmp_path: Path, rng: np.random.Generator
+) -> None:
+    a16 = rng.integers(0, 65536, (9, 13, 3), dtype=np.uint16)
+    photo = Photo(a16, bit_depth=16, xmp=xmp_packet(5))
+    for suffix in (".png", ".tif"):
+        back = read_photo(write_photo(photo, a16, tmp_path / f"o{suffix}"))
+        assert back.bit_depth == 16 and back.xmp is not None and b'xmp:Rating="5"' in back.xmp
+    write_photo(photo, a16, tmp_path / "o.bmp")
+    assert any("BMP cannot store EXIF data, XMP" in n for n in photo.notes)
+
+
+def test_xmp_orientation_applied_and_reset(tmp_path: Path, rgb8: np.ndarray) -> None:
+    """An orientation that only XMP holds turns the pixels once, and the kept XMP says 1."""
+    src = tmp_path / "turned.jpg"
+    Image.fromarray(rgb8).save(src, xmp=xmp_packet(3, orientation=6), quality=95)
+    photo = read_photo(src)
+    assert photo.pixels.shape == (53, 37, 3)
+    assert photo.xmp is not None and b'tiff:Orientation="1"' in photo.xmp
+    assert b'xmp:Rating="3"' in photo.xmp
+    back = read_photo(write_photo(photo, photo.pixels, tmp_path / "turned_out.jpg"))
+    assert back.pixels.shape == (53, 37, 3)  # not turned a second time
+
+
+# -- portability: locks, disks without hard links ------------------------------------------------
+
+
+def test_publish_without_hard_links(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """FAT/exFAT and some shares refuse os.link: the name is claimed exclusively, with a note,
+    and an image another run wrote is still never replaced."""
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EPERM, "Operation not permitted")
+
+    monkeypatch.setattr(os, "link", no_links)
+    photo = read_photo(png_file)
+    target = tmp_path / "out" / "o.png"
+    write_photo(photo, photo.pixels, target, overwrite=False)
+    assert imageio.is_complete_image(target) and leftovers(target.parent) == []
+    assert imageio.NO_LINK_NOTE in photo.notes
+    first = target.read_bytes()
+    with pytest.raises(imageio.OutputExists, match="written meanwhile"):
+        write_photo(photo, photo.pixels * 0.5, target, overwrite=False)
+    assert target.read_bytes() == first and leftovers(target.parent) == []
+    target.write_bytes(b"")  # an empty file is not a result: replaced
+    write_photo(photo, photo.pixels * 0.5, target, overwrite=False)
+    assert imageio.is_complete_image(target) and target.read_bytes() != first
+
+
+def test_publish_without_hard_links_rename_fails(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """If the rename over the claimed name fails, neither the temp file nor the claim is left."""
+
+    def no_links(src: object, dst: object) -> None:
+        raise OSError(errno.EOPNOTSUPP, "Operation not supported")
+
+    def denied(src: object, dst: object) -> None:
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(os, "link", no_links)
+    monkeypatch.setattr(os, "replace", denied)
+    photo = read_photo(png_file)
+    with pytest.raises(LowlightError, match="permission denied"):
+        write_photo(photo, photo.pixels, tmp_path / "o.png", overwrite=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photo.png"]
+
+
+def test_a_temp_file_being_written_is_locked(
+    png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """While a run writes its temp file, another process's cleanup cannot take the lock."""
+    from lowlight_gui.core.filelock import try_lock
+
+    seen: list[bool | None] = []
+    real_save = imageio._vips_save
+
+    def save_and_probe(im: object, fp: object, name: str, quality: int) -> None:
+        real_save(im, fp, name, quality)
+        (tmp,) = [p for p in tmp_path.iterdir() if p.name.startswith(".o.jpg.")]
+        if os.name == "posix":  # flock locks belong to the open file: a second open competes
+            fd = os.open(tmp, os.O_RDONLY)
+            try:
+                seen.append(try_lock(fd))
+            finally:
+                os.close(fd)
+
+    monkeypatch.setattr(imageio, "_vips_save", save_and_probe)
+    photo = read_photo(png_file)
+    write_photo(photo, photo.pixels, tmp_path / "o.jpg")
+    assert seen in ([False], [])  # [] off POSIX; None (no locks) would fail
+    fd = os.open(tmp_path / "o.jpg", os.O_RDONLY)
+    try:
+        assert try_lock(fd) is True  # nobody holds the published file
+    finally:
+        os.close(fd)
