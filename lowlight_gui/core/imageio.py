@@ -274,6 +274,8 @@ def read_photo(
     try:
         with open(path, "rb") as fp:
             return _read(fp, path, max_pixels, fail)
+    except _CameraRawContent as found:  # a RAW under another name: LibRaw's, never Pillow's
+        return _read_raw(path, max_pixels, half_size, found.preview)
     except LowlightError:
         raise
     except MemoryError as exc:
@@ -286,13 +288,50 @@ def read_photo(
         raise fail("the file is truncated or damaged") from exc
 
 
-def _read_raw(path: Path, max_pixels: int, half_size: bool) -> Photo:
+def _read_raw(path: Path, max_pixels: int, half_size: bool, preview: bool = False) -> Photo:
     """A developed camera RAW: uint16 sRGB as LibRaw gives it (no float copy), upright, its
-    camera metadata as EXIF. The RAW file is only read."""
+    camera metadata as EXIF. The RAW file is only read. ``preview``: Pillow saw only the RAW's
+    embedded preview, which is never used in its place when LibRaw fails."""
     from .raw import decode_raw  # rawpy is loaded with the first RAW, not with the app
 
-    raw = decode_raw(path, half_size=half_size, max_pixels=min(max_pixels, RAW_MAX_PIXELS))
+    try:
+        raw = decode_raw(path, half_size=half_size, max_pixels=min(max_pixels, RAW_MAX_PIXELS))
+    except LowlightError as exc:
+        if not preview:
+            raise
+        raise LowlightError(f"{exc} (it is a camera RAW file; the small preview inside it is "
+                            "not the photo and is not enhanced in its place)") from exc
     return Photo(raw.pixels, None, raw.exif, None, 16, formats.RAW.name, path, raw.notes)
+
+
+class _CameraRawContent(Exception):  # noqa: N818 - a signal inside read_photo, not an error
+    """The file is a camera RAW whatever its name says; ``preview``: Pillow sees its preview."""
+
+    def __init__(self, preview: bool) -> None:
+        super().__init__()
+        self.preview = preview
+
+
+_NEW_SUBFILE_TYPE, _DNG_VERSION = 254, 50706
+
+
+def _is_raw_tiff(im: Image.Image) -> bool:
+    """A TIFF-based camera RAW (DNG, Kodak KDC/DCR, ...) opened by Pillow: a DNG version tag,
+    or a first image marked as a reduced-resolution copy of another (the camera's preview)."""
+    tags = getattr(im, "tag_v2", {})
+    subfile = tags.get(_NEW_SUBFILE_TYPE, 0)
+    return _DNG_VERSION in tags or (isinstance(subfile, int) and bool(subfile & 1))
+
+
+def _libraw_opens(path: Path) -> bool:
+    """True if LibRaw recognises ``path`` as a camera RAW (a file Pillow does not know)."""
+    try:
+        import rawpy
+
+        with rawpy.imread(os.fspath(path)):
+            return True
+    except Exception:  # noqa: BLE001 - whatever LibRaw says, it is not a RAW it reads
+        return False
 
 
 def _read(
@@ -309,9 +348,13 @@ def _read(
         heif = formats.for_suffix(path) is formats.by_name("HEIF")
         if heif and not _HEIF_OK:  # pragma: no cover
             raise fail("HEIC support (pillow-heif) is not installed") from exc
+        if _libraw_opens(path):
+            raise _CameraRawContent(preview=False) from exc
         raise fail("it is not an image, or not one in a format Lowlight can read") from exc
 
     with im:
+        if im.format == "TIFF" and _is_raw_tiff(im):
+            raise _CameraRawContent(preview=True)
         found = formats.by_name(im.format or "")
         if found is None or not found.read or found is formats.RAW:
             raise fail(f"{im.format or 'this'} images are not supported "
