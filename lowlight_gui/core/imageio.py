@@ -304,7 +304,7 @@ def _read_raw(path: Path, max_pixels: int, half_size: bool, preview: bool = Fals
     return Photo(raw.pixels, None, raw.exif, None, 16, formats.RAW.name, path, raw.notes)
 
 
-class _CameraRawContent(Exception):  # noqa: N818 - a signal inside read_photo, not an error
+class _CameraRawContent(Exception):
     """The file is a camera RAW whatever its name says; ``preview``: Pillow sees its preview."""
 
     def __init__(self, preview: bool) -> None:
