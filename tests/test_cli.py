@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lowlight_gui import __version__, cli
@@ -340,3 +341,39 @@ def test_tile_below_the_models_minimum_is_said(folder, tiny_model, capsys):
     code, _, err = run(capsys, "enhance", folder / "b.png", "--model", tiny_model,
                        "--threads", "1", "--tile", "256")
     assert code == 0 and "warning" not in err
+
+
+def test_verbose_names_every_file_it_did_not_take_as_a_photo(folder, tiny_model, capsys):
+    (folder / "notes.txt").write_text("x")
+    (folder / "sub" / "IMG_1.xmp").write_text("<x/>")
+    (folder / ".DS_Store").write_bytes(b"x")
+    code, out, err = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1", "-r")
+    assert code == 0, err
+    assert "3 done, 0 skipped, 0 failed, 3 other files not photos (-v names them)" in out
+    assert "notes.txt" not in out
+    code, out, _ = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1", "-r",
+                       "-v")
+    assert code == 0 and "0 done, 3 skipped, 0 failed, 3 other files not photos\n" in out
+    for name, reason in (("notes.txt", "not a photo format Lowlight reads (.txt)"),
+                         ("sub/IMG_1.xmp", "not a photo format Lowlight reads (.xmp)"),
+                         (".DS_Store", "a hidden file")):
+        assert f"not a photo {(folder / name).resolve()}: {reason}\n" in out
+    # a folder without photos says what it holds instead
+    only = folder / "sub" / "deeper"
+    only.mkdir()
+    (only / "a.pdf").write_bytes(b"%PDF")
+    code, _, err = run(capsys, "enhance", only, "--model", tiny_model)
+    assert code == 1
+    assert "no photos found in" in err and "(1 other file: 1 not a photo format" in err
+
+
+def test_a_well_exposed_photo_is_said_to_be_left_unchanged(tmp_path, gain_model, capsys):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    day = tmp_path / "day.jpg"
+    Image.fromarray(np.clip(rng.normal(150, 30, (40, 56, 3)), 0, 255).astype(np.uint8)).save(day)
+    code, out, err = run(capsys, "enhance", day, "--model", gain_model, "--threads", "1")
+    assert code == 0, err
+    assert f"note {day.resolve()}: already well exposed: left unchanged" in out
+    assert (tmp_path / "enhanced" / "day_enhanced.jpg").read_bytes() == day.read_bytes()

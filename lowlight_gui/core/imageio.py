@@ -41,7 +41,8 @@ Writing (``write_photo``)
     removed on any failure, and the target is never the source photo. With ``overwrite=False``
     the file is published with a hard link, which fails if the target appeared meanwhile (another
     run): then ``OutputExists`` is raised and nothing is replaced. A temp file left by a killed run
-    is removed by ``remove_stale_temps`` on the next run.
+    is removed by ``remove_stale_temps`` on the next run, at once where its free lock shows that
+    no run is writing it (after ``STALE_TEMP_SECONDS`` where locks cannot be checked).
 """
 
 from __future__ import annotations
@@ -725,6 +726,32 @@ def write_photo(
     return path
 
 
+def copy_original(
+    source: str | os.PathLike[str], path: str | os.PathLike[str], overwrite: bool = True
+) -> Path:
+    """Write the file ``source`` byte for byte to ``path``, as ``write_photo`` writes (atomic,
+    never onto the source, ``overwrite=False`` never replaces an image): the output of a photo
+    left unchanged is the original, metadata and all, not a re-encoded copy. Returns ``path``."""
+    source, path = Path(source), Path(path)
+
+    def fail(reason: str) -> LowlightError:
+        return LowlightError(f"cannot write '{path.name}': {reason}")
+
+    if _same_file(path, source):
+        raise fail("it is the original photo; choose another name or folder")
+
+    def write(fp: BinaryIO, tmp: Path) -> None:
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, fp, _COPY_CHUNK)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, write, overwrite)
+    except OSError as exc:
+        raise fail(_os_reason(exc)) from exc
+    return path
+
+
 def _note(photo: Photo, text: str) -> None:
     if text not in photo.notes:
         photo.notes.append(text)
@@ -940,8 +967,8 @@ def _copy_tiff_with_metadata(
 #: How a temp file of ``_atomic_write`` is named: ``.`` + the target's name (cut to 80 characters)
 #: + ``.`` + 8 random hex digits + ``.tmp`` (+ ``.png``/``.tif`` for an encoder's scratch file).
 TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
-#: A temp file untouched for this long belongs to a run that was killed (a live writer also
-#: holds a lock on it, where the system has flock).
+#: Where locks cannot be checked, a temp file untouched for this long belongs to a run that was
+#: killed (elsewhere a live writer's lock says so, and an unlocked one is removed at once).
 STALE_TEMP_SECONDS = 300.0
 # link() errors that mean "no hard links here" (FAT, exFAT, some network shares): fall back.
 _NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK, errno.EINVAL,
@@ -959,15 +986,14 @@ def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> None:
         tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)  # 0o666 & ~umask, like any new file
-            break
         except FileExistsError:
             continue
+        if _claim(fd):
+            break
+        os.close(fd)  # another run's remove_stale_temps took it between open and lock
     else:  # pragma: no cover - ten random names taken
         raise FileExistsError(errno.EEXIST, "cannot create a temporary file", str(path.parent))
     try:
-        if fcntl is not None:  # says "being written" to remove_stale_temps; dropped on close
-            with contextlib.suppress(OSError):
-                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         with os.fdopen(fd, "wb") as fp:
             write(fp, tmp)
             fp.flush()
@@ -984,6 +1010,20 @@ def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> None:
                 os.fsync(dfd)
             finally:
                 os.close(dfd)
+
+
+def _claim(fd: int) -> bool:
+    """Lock a new temp file: "being written" to ``remove_stale_temps``, dropped on close (also
+    by a kill). False if a cleaner got to it first (it holds the lock, or removed the file)."""
+    if fcntl is None:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    except OSError:
+        return True  # no locks on this disk: the cleaners' age rule protects it
+    return os.fstat(fd).st_nlink > 0
 
 
 def _publish(tmp: Path, path: Path, overwrite: bool) -> None:
@@ -1043,7 +1083,9 @@ def remove_stale_temps(
     older_than: float = STALE_TEMP_SECONDS,
 ) -> list[Path]:
     """Remove this app's temp files for the outputs ``names`` in ``folder`` that a killed run
-    left: older than ``older_than`` seconds and not locked by a live writer. Returns them."""
+    left. Where locks work, a temp file no live writer holds locked (an encoder's scratch file:
+    whose temp file none holds) is removed at once; where they cannot be checked (no flock, or
+    a disk without locks) only one older than ``older_than`` seconds. Returns them."""
     keys = {_temp_key(n) for n in names}
     removed: list[Path] = []
     try:
@@ -1055,30 +1097,41 @@ def remove_stale_temps(
         match = TEMP_NAME.match(entry.name)
         if match is None or match["name"] not in keys:
             continue
+        path = Path(entry.path)
+        # an encoder's scratch file (".tmp.png", ".tmp.tif") belongs to the temp file before it
+        owner = path if entry.name.endswith(".tmp") else path.with_name(entry.name[:-4])
         try:
             st = entry.stat(follow_symlinks=False)
-            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < older_than:
-                continue
-            if _remove_if_unlocked(Path(entry.path)):
-                removed.append(Path(entry.path))
+            if stat.S_ISREG(st.st_mode) and _remove_if_stale(path, owner, now - st.st_mtime,
+                                                             older_than):
+                removed.append(path)
         except OSError:
             continue
     return removed
 
 
-def _remove_if_unlocked(path: Path) -> bool:
-    if fcntl is None:
-        os.unlink(path)  # Windows refuses to remove a file that is open
+def _remove_if_stale(path: Path, owner: Path, age: float, older_than: float) -> bool:
+    """Remove ``path`` unless the writer of the temp file ``owner`` (``path`` itself, or the
+    temp file a scratch file belongs to) holds its lock; by age where locks cannot tell."""
+    if fcntl is None:  # Windows refuses to remove a file that is open: only age can tell
+        if age < older_than:
+            return False
+        os.unlink(path)
         return True
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    try:
+        fd = os.open(owner, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+    except FileNotFoundError:  # a scratch file whose temp file is gone: its run has ended
+        os.unlink(path)
+        return True
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             return False  # a live run is writing it
-        except OSError:
-            pass  # no locks on this disk: its age alone decides
-        os.unlink(path)
+        except OSError:  # no locks on this disk: its age alone decides
+            if age < older_than:
+                return False
+        os.unlink(path)  # under the lock: a writer that opened it meanwhile sees it gone
         return True
     finally:
         os.close(fd)
