@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -377,3 +378,25 @@ def test_a_well_exposed_photo_is_said_to_be_left_unchanged(tmp_path, gain_model,
     assert code == 0, err
     assert f"note {day.resolve()}: already well exposed: left unchanged" in out
     assert (tmp_path / "enhanced" / "day_enhanced.jpg").read_bytes() == day.read_bytes()
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_gui_help_and_version_print_without_a_display(flag):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "lowlight_gui", flag], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert ("usage: lowlight-gui" if flag == "--help" else f"lowlight-gui {__version__}") in proc.stdout
+    assert "xcb" not in proc.stdout + proc.stderr
+
+
+def test_gui_without_a_display_says_so_in_words():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("DISPLAY and WAYLAND_DISPLAY: Linux only")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "lowlight_gui"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1
+    assert "no display to show the window on" in proc.stderr and "xcb" not in proc.stderr
