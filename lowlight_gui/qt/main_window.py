@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
 
@@ -30,6 +30,14 @@ from lowlight_gui.qt.viewer import CompareViewer
 from lowlight_gui.qt.worker import BatchController
 
 APP_NAME = "Lowlight"
+
+
+def default_folder() -> Path:
+    """Where the first start browses: the user's Pictures folder, or else the home folder."""
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    if pictures and Path(pictures).is_dir():
+        return Path(pictures)
+    return Path.home()
 
 
 class MainWindow(QMainWindow):
@@ -97,6 +105,7 @@ class MainWindow(QMainWindow):
             lambda title, text: self.alert(title, text), self,
         )
         self.drops = PathDrops(self)
+        self.queue_panel.start_folder = self._start_folder  # its dialogs open where we browse
 
         # -- connections ----------------------------------------------------------------
         self.preview.worker.events.connect(self.preview_state.apply)
@@ -257,8 +266,9 @@ class MainWindow(QMainWindow):
             if saved is not None:
                 splitter.restoreState(saved)
         folder = self.settings.last_folder
-        if folder is not None and folder.is_dir():
-            self.browser.open_folder(folder)
+        if folder is None or not folder.is_dir():  # the first start: the user's photos
+            folder = default_folder()
+        self.browser.open_folder(folder)
         self._restore_queue()
 
     def _restore_queue(self) -> None:
@@ -353,6 +363,20 @@ class MainWindow(QMainWindow):
 
     def _on_folder_selected(self, folder: Path) -> None:
         self.settings.last_folder = folder
+        if self.problem:  # the placeholder says why enhancing is off
+            return
+        photos = self.browser.thumb_model.rowCount()
+        if photos:
+            self.viewer.set_placeholder_text(
+                f"Choose one of the {photos} photo{'s' if photos != 1 else ''} on the left to "
+                "see it enhanced beside the original.\nDouble-click a thumbnail (or drop files "
+                "here) to queue it for the batch."
+            )
+        else:
+            self.viewer.set_placeholder_text(
+                f"No photos in {folder.name or folder}.\nChoose another folder on the left, or "
+                "open one with Ctrl+Shift+O."
+            )
 
     # -- files ----------------------------------------------------------------------------
     def _start_folder(self) -> Path:
@@ -413,11 +437,15 @@ class MainWindow(QMainWindow):
 
     # -- queue ----------------------------------------------------------------------------
     def add_to_queue(self, paths: list[Path]) -> int:
+        before = len(self.queue_model.left_out)
         added = self.queue_model.add_paths([Path(p) for p in paths])
+        skipped = len(self.queue_model.left_out) - before
+        others = f" {skipped} other file{'s' if skipped != 1 else ''} left out (not photos)." \
+            if skipped > 0 else ""
         if added:
-            self.notify(f"Queued {added} photo{'s' if added != 1 else ''}.")
+            self.notify(f"Queued {added} photo{'s' if added != 1 else ''}.{others}")
         else:
-            self.notify("Nothing new to queue (already queued, or not a photo).")
+            self.notify(f"Nothing new to queue (already queued, or not a photo).{others}")
         return added
 
     def _add_current(self) -> None:
