@@ -55,8 +55,8 @@ from lowlight_gui.core.events import (
     ImageStarted,
     TileDone,
 )
-from lowlight_gui.qt.controls import format_ev
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
+from lowlight_gui.qt.controls import format_ev
 from lowlight_gui.qt.files import expand_inputs, name_filters
 
 
