@@ -35,6 +35,7 @@ from .events import (  # re-exported: the events were defined here before core/e
     TileDone,
 )
 from .folders import FolderScan, LeftOut, scan_folder_report
+from .turns import normalize, turn
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class BatchOptions:
     strength: float = 1.0
     tile: int = DEFAULT_TILE
     exposure: float = 0.0  # EV offset of the model's exposure estimate (core.enhance)
+    # Quarter turns clockwise for some sources (resolved paths), asked for in the viewer;
+    # applied to their outputs (core/turns.py).
+    turns: dict[Path, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -222,8 +226,9 @@ def _process(
 ) -> ImageDone:
     t0 = time.perf_counter()
     photo = imageio.read_photo(job.source)
+    quarter_turns = normalize(options.turns.get(job.source, 0))
     unchanged = unchanged_reason(photo.data, engine, options.strength, options.exposure)
-    if unchanged is not None and _copies_as_is(photo, job.output):
+    if unchanged is not None and not quarter_turns and _copies_as_is(photo, job.output):
         _make_folder(job.output.parent)
         written = imageio.copy_original(job.source, job.output, overwrite=options.overwrite)
         return ImageDone(index, job, written, time.perf_counter() - t0, [unchanged])
@@ -238,6 +243,7 @@ def _process(
         exposure=options.exposure,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
+    photo, pixels = turn(photo, pixels, quarter_turns)
     if unchanged is not None:
         photo.notes.insert(0, unchanged)
     if cancel is not None and cancel.is_set():

@@ -93,6 +93,9 @@ class MainWindow(QMainWindow):
         self.zoom_label = self.status.zoom_label
 
         # -- workers: one session of the model for both (each run cancels alone) -----------
+        # Quarter turns clockwise asked for photos (resolved path): shown, and applied to
+        # their outputs (batch and "Save enhanced as"). For this session only.
+        self.turns: dict[Path, int] = {}
         self.engines = EngineCache()
         self.preview = PreviewController(self.engines, self)
         self.preview_state = PreviewState(
@@ -185,6 +188,11 @@ class MainWindow(QMainWindow):
         self.split_action = self._action("Split view", lambda: v.set_mode("split"))
         self.side_action = self._action("Side by side\tS", v.toggle_side_by_side)
         self.before_action = self._action("Show original\tB / Space", v.toggle_before)
+        self.rotate_left_action = self._action("Rotate left", lambda: self.rotate(-1), "Ctrl+L")
+        self.rotate_right_action = self._action("Rotate right", lambda: self.rotate(+1), "Ctrl+R")
+        for a in (self.rotate_left_action, self.rotate_right_action):
+            a.setToolTip(f"{a.text()}: for a photo shown sideways; the enhanced photo is saved "
+                         "turned too (batch and Save enhanced as)")
         self.next_action = self._photo_step_action("Next photo", +1, "PgDown", "Alt+Right")
         self.previous_action = self._photo_step_action("Previous photo", -1, "PgUp", "Alt+Left")
         view_menu = self.menuBar().addMenu("&View")
@@ -197,6 +205,9 @@ class MainWindow(QMainWindow):
             self.split_action,
             self.side_action,
             self.before_action,
+            None,
+            self.rotate_left_action,
+            self.rotate_right_action,
             None,
             self.next_action,
             self.previous_action,
@@ -242,6 +253,9 @@ class MainWindow(QMainWindow):
             self.split_action,
             self.side_action,
             self.before_action,
+            None,
+            self.rotate_left_action,
+            self.rotate_right_action,
         ):
             if a is None:
                 tb.addSeparator()
@@ -347,7 +361,26 @@ class MainWindow(QMainWindow):
         """Show ``path`` in the viewer and start its preview (cancelling the previous one)."""
         path = Path(path)
         if self.preview_state.show(path):
+            self.viewer.set_turns(self.turns.get(path.resolve(), 0))
             self.setWindowTitle(f"{path.name} — {APP_NAME}")
+
+    def rotate(self, delta: int) -> int:
+        """Turn the photo shown by ``delta`` quarter turns (clockwise +1); its outputs are
+        turned the same way. Returns its quarter turns now (0..3)."""
+        path = self.current_path
+        if path is None:
+            self.notify("Open a photo first, then rotate it.")
+            return 0
+        key = path.resolve()
+        turns = (self.turns.get(key, 0) + delta) % 4
+        if turns:
+            self.turns[key] = turns
+        else:
+            self.turns.pop(key, None)
+        self.viewer.set_turns(turns)
+        self.notify(f"{path.name} turned {turns * 90}°: enhanced copies are saved this way up."
+                    if turns else f"{path.name} back as stored.")
+        return turns
 
     def _on_save_ready(self, ready: bool) -> None:
         self.save_action.setEnabled(ready)
@@ -408,7 +441,8 @@ class MainWindow(QMainWindow):
         folder = self.settings.output_dir or src.parent
         target = dialogs.choose_save_target(self, src, folder, self.confirm, self.alert)
         if target is not None:
-            self.preview.save(self.controls.strength_value(), target, "", self.settings.quality)
+            self.preview.save(self.controls.strength_value(), target, "", self.settings.quality,
+                              self.turns.get(src.resolve(), 0))
 
     def open_output_folder(self) -> None:
         folder = self.settings.output_dir
@@ -469,6 +503,7 @@ class MainWindow(QMainWindow):
             strength=self.controls.strength_value(),
             tile=self.controls.tile_value(),
             exposure=self.controls.exposure_value(),
+            turns=dict(self.turns),
         )
 
     def start_batch(self) -> bool:

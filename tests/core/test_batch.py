@@ -632,3 +632,25 @@ def test_a_well_exposed_photo_is_reported_and_its_output_is_the_original(tmp_pat
         [done] = run_batch(collect_jobs([dark], opts), engine, opts).done
         assert done.notes == notes
         assert (done.output.read_bytes() == dark.read_bytes()) == bool(notes)
+
+
+def test_quarter_turns_asked_for_a_photo_turn_its_output(tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "in" / "wide.png"
+    src.parent.mkdir()
+    pixels = np.zeros((20, 30, 3), np.uint8)
+    pixels[0, 0] = (200, 0, 0)  # a red top-left corner: after a right turn, top-right
+    rgba = np.dstack([pixels, np.full((20, 30), 255, np.uint8)])
+    rgba[0, 0, 3] = 7
+    Image.fromarray(rgba, "RGBA").save(src)
+    for turns, corner in ((1, (0, 19)), (-1, (29, 0)), (2, (19, 29)), (0, (0, 0))):
+        opts = BatchOptions(output_dir=tmp_path / f"t{turns}", strength=0.0,
+                            turns={src.resolve(): turns})
+        [done] = run_batch(collect_jobs([src], opts), FakeEngine(), opts).done
+        with Image.open(done.output) as im:
+            out = np.asarray(im)
+        assert out.shape[:2] == ((20, 30) if turns % 2 == 0 else (30, 20))
+        y, x = corner
+        assert tuple(out[y, x]) == (200, 0, 0, 7)  # colour and alpha turned together
+        assert (done.output.read_bytes() == src.read_bytes()) == (turns == 0)

@@ -122,3 +122,46 @@ def test_provider_choices_are_explained(make_window):
     assert tips[1].startswith("CPU: ")
     assert window.provider_label.text() == "Automatic"
     assert "Automatic: the fastest" in window.provider_label.toolTip()
+
+
+def test_rotating_in_the_viewer_turns_the_saved_and_the_batch_output(
+    make_window, bright_model, settings, tmp_path, qtbot
+):
+    from PIL import Image
+
+    from lowlight_gui.core.events import PreviewSaved
+
+    photo = write_image(tmp_path / "sideways.png", h=50, w=70)
+    window = make_window(model=bright_model)
+    window.show()
+    assert window.rotate(+1) == 0  # nothing shown yet: nothing turned, and it says so
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    assert window.viewer.before_image().size().toTuple() == (70, 50)
+    window.rotate_right_action.trigger()
+    assert window.viewer.before_image().size().toTuple() == (50, 70)
+    assert window.viewer.after_image().size().toTuple() == (50, 70)
+    assert window.rotate(+2) == 3 and window.rotate(-2) == 1  # left and right, round the clock
+    target = tmp_path / "saved.png"
+    with qtbot.waitSignal(window.preview.worker.events, timeout=30000,
+                          check_params_cb=lambda e: isinstance(e, PreviewSaved)):
+        window.preview.save(1.0, target, "", 95, window.turns[photo.resolve()])
+    with Image.open(target) as im:
+        assert im.size == (50, 70)
+    # the batch turns it too; another photo is left as it is
+    other = write_image(tmp_path / "upright.png", h=50, w=70, seed=4)
+    settings.output_dir = tmp_path / "out"
+    window.add_to_queue([photo, other])
+    assert window.start_batch()
+    from lowlight_gui.qt.queue import State
+
+    qtbot.waitUntil(lambda: window.queue_model.count(State.DONE) == 2, timeout=60000)
+    sizes = {}
+    for item in window.queue_model.items():
+        with Image.open(item.output) as im:
+            sizes[item.path.name] = im.size
+    assert sizes == {"sideways.png": (50, 70), "upright.png": (70, 50)}
+    # shown again later: still turned
+    window.show_image(other)
+    window.show_image(photo)
+    assert window.viewer.turns() == 1
