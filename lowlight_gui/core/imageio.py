@@ -11,9 +11,11 @@ Reading (``read_photo``)
   * JPEG, PNG, TIFF, WebP, BMP through Pillow; HEIC/HEIF through pillow-heif's Pillow opener.
     The format is taken from the file's content, not its name. Only the first frame of a
     multi-frame file is read (a note says so).
-  * Camera RAW files (told by their suffix: DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF) are
-    developed by ``core/raw.py`` (LibRaw) into 16-bit sRGB, upright, with the camera's metadata
-    as EXIF; ``half_size=True`` develops them at half width and height for fast previews.
+  * Camera RAW files (told by their suffix, any LibRaw reads, or by their content: a TIFF-based
+    RAW whose first image is the camera's preview, a file only LibRaw recognises) are developed
+    by ``core/raw.py`` (LibRaw) into 16-bit sRGB, upright, with the camera's metadata as EXIF;
+    ``half_size=True`` develops them at half width and height for fast previews. A RAW LibRaw
+    cannot develop fails: its embedded preview is never enhanced in place of the photo.
   * 16-bit PNG and TIFF are decoded with OpenCV, because Pillow reduces 16-bit RGB(A) to 8 bits.
   * EXIF orientation (or an XMP one, as Pillow reads it) is applied to the pixels and reset to 1 in
     the kept EXIF, so the output is upright everywhere and never rotated twice.
