@@ -6,6 +6,14 @@ Needs a real display; on a headless machine run it under Xvfb:
     QT_QPA_PLATFORM=xcb xvfb-run -s "-screen 0 1600x1000x24" \
         .venv/bin/python docs/make_screenshot.py [--model models/lowlight_unet.onnx] [--dark]
 
+The first start (docs/screenshot_first_start.png) and a folder of camera RAWs
+(docs/screenshot_raw_folder.png: the samples of ../shared/data/raw-samples copied with a sidecar
+.xmp each and a notes.txt into $HOME/Pictures/Camera_RAW, HOME a scratch folder):
+
+    ... docs/make_screenshot.py --first-start --out docs/screenshot_first_start.png
+    HOME=/tmp/rawhome ... docs/make_screenshot.py --folder /tmp/rawhome/Pictures/Camera_RAW \
+        --photo kodak_dc120.kdc --queue 2 --out docs/screenshot_raw_folder.png
+
 Re-run it whenever the model or the window changes. The user's own settings are not touched
 (a temporary settings file is used).
 """
