@@ -61,9 +61,7 @@ def about_markdown(model_card: Path | None, providers: list[str], active: str, m
         f"**Runs on:** {runs_on}, with ONNX Runtime {_onnxruntime_version()} "
         f"(available here: {', '.join(providers) or 'none'})  "
     )
-    shown_model = model_name or "not found"
-    if model and model_name != model:
-        shown_model += f" ({model})"
+    shown_model = model_name or "not found"  # the card's title names the file already
     data = (
         "The model was trained on the LOL dataset (Wei et al., *Deep Retinex Decomposition "
         "for Low-Light Enhancement*, BMVC 2018)."

@@ -83,7 +83,8 @@ def test_about_summarizes_model_card(tmp_path):
     # About is for users: what the app does, where it runs, credits; the card is a button away
     text = about_markdown(card, ["CUDA", "CPU"], "CPU", "models/x.onnx")
     assert "CUDA, CPU" in text and "**Runs on:** CPU, with ONNX Runtime " in text
-    assert "**Model:** Lowlight U-Net (models/x.onnx)" in text
+    assert "**Model:** Lowlight U-Net\n" in text
+    assert "**Model:** x.onnx\n" in about_markdown(None, ["CPU"], "", "models/x.onnx")
     assert "Credits and licences" in text and "LibRaw" in text and "MIT licence" in text
     assert "21.3 dB" not in text and "PSNR" not in text
 
