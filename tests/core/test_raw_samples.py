@@ -115,3 +115,16 @@ def test_a_folder_of_real_raws_enhances_to_full_size_16_bit_tiffs(tmp_path: Path
             assert im.size == FULL_SIZE[job.source.name] and im.mode.startswith("RGB")
         out = imageio.read_photo(job.output)
         assert out.bit_depth == 16 and out.data.dtype == np.uint16
+
+
+@needs_samples
+def test_a_raw_pillow_does_not_know_is_told_by_its_content(tmp_path: Path):
+    misnamed = tmp_path / "IMG_0001.jpg"  # a CRW under a JPEG's name: Pillow cannot open it
+    shutil.copyfile(SAMPLES / "canon_powershot_s40.crw", misnamed)
+    photo = imageio.read_photo(misnamed)
+    assert (photo.width, photo.height) == FULL_SIZE["canon_powershot_s40.crw"]
+    assert photo.format == "RAW" and photo.bit_depth == 16
+    junk = tmp_path / "junk.jpg"  # neither Pillow nor LibRaw: the usual sentence
+    junk.write_bytes(b"\x00not an image at all" * 50)
+    with pytest.raises(LowlightError, match="it is not an image, or not one in a format"):
+        imageio.read_photo(junk)
