@@ -52,13 +52,15 @@ def test_each_sample_develops_at_libraws_full_size_upright_16_bit(name: str):
 
 
 @needs_samples
-def test_the_crw_is_upright_as_libraws_own_development():
+@pytest.mark.parametrize("name", sorted(FULL_SIZE))
+def test_each_sample_has_the_shape_of_libraws_own_development(name: str):
+    """LibRaw's own postprocess (its size, its orientation applied) is the reference."""
     import rawpy
 
-    with rawpy.imread(str(SAMPLES / "canon_powershot_s40.crw")) as raw:
-        reference = raw.postprocess(half_size=True, output_bps=8)
-    ours = decode_raw(SAMPLES / "canon_powershot_s40.crw", half_size=True).pixels
-    assert ours.shape == reference.shape
+    with rawpy.imread(str(SAMPLES / name)) as raw:
+        reference = raw.postprocess(output_bps=16)
+    ours = decode_raw(SAMPLES / name).pixels
+    assert ours.shape == reference.shape and ours.dtype == reference.dtype == np.uint16
 
 
 @needs_samples
