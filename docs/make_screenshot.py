@@ -6,6 +6,14 @@ Needs a real display; on a headless machine run it under Xvfb:
     QT_QPA_PLATFORM=xcb xvfb-run -s "-screen 0 1600x1000x24" \
         .venv/bin/python docs/make_screenshot.py [--model models/lowlight_unet.onnx] [--dark]
 
+The first start (docs/screenshot_first_start.png) and a folder of camera RAWs
+(docs/screenshot_raw_folder.png: the samples of ../shared/data/raw-samples copied with a sidecar
+.xmp each and a notes.txt into $HOME/Pictures/Camera_RAW, HOME a scratch folder):
+
+    ... docs/make_screenshot.py --first-start --out docs/screenshot_first_start.png
+    HOME=/tmp/rawhome ... docs/make_screenshot.py --folder /tmp/rawhome/Pictures/Camera_RAW \
+        --photo kodak_dc120.kdc --queue 2 --out docs/screenshot_raw_folder.png
+
 Re-run it whenever the model or the window changes. The user's own settings are not touched
 (a temporary settings file is used).
 """
@@ -23,6 +31,12 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 DATA = Path("/work/shared/data/real-dev")
+
+
+def scan_folder(folder: Path) -> list[Path]:
+    from lowlight_gui.core.folders import scan_folder as scan
+
+    return scan(folder)
 
 
 def wait(app, predicate, timeout: float = 300.0) -> bool:
@@ -43,6 +57,11 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--size", default="1600x1000", help="window size, WxH")
     parser.add_argument("--dark", action="store_true", help="ask Qt for the dark colour scheme")
+    parser.add_argument("--first-start", action="store_true",
+                        help="the window as a new user first sees it: a home folder whose "
+                        "Pictures holds --folder's photos, no photo chosen, an empty queue")
+    parser.add_argument("--queue", type=int, default=3,
+                        help="photos enhanced in the queue before the shot (default 3)")
     args = parser.parse_args()
 
     from PySide6.QtCore import Qt
@@ -59,6 +78,8 @@ def main() -> int:
         apply_palette(app, dark=True)
     tmp = Path(tempfile.mkdtemp(prefix="lowlight-shot-"))
     try:
+        if args.first_start:
+            return first_start(app, args, tmp)
         settings = Settings(tmp / "settings.ini")
         settings.output_dir = tmp / "enhanced"
         settings.strength = 1.0
@@ -67,13 +88,13 @@ def main() -> int:
         window.setGeometry(0, 0, w, h)
         window.splitter.setSizes([300, w - 300 - 400, 400])
         window.browser.open_folder(args.folder)
-        photos = sorted(p for p in args.folder.iterdir() if p.suffix.lower() == ".jpg")
+        photos = scan_folder(args.folder)
 
-        # A finished batch of three, then two more waiting: the queue shows both states.
-        window.queue_model.add_paths(photos[:3])
+        # A finished batch, then two more waiting: the queue shows both states.
+        window.queue_model.add_paths(photos[: args.queue])
         if window.start_batch():
             wait(app, lambda: not window.queue_panel.is_running())
-        window.queue_model.add_paths(photos[3:5])
+        window.queue_model.add_paths(photos[args.queue : args.queue + 2])
 
         window.browser.select_file(args.folder / args.photo)
         window.show_image(args.folder / args.photo)
@@ -83,20 +104,48 @@ def main() -> int:
         window.raise_()
         window.activateWindow()
         wait(app, lambda: False, timeout=1.5)  # let thumbnails land and everything repaint
-
-        screen = window.screen()
-        shot = screen.grabWindow(0, 0, 0, w, h)
-        if shot.isNull() or shot.toImage().allGray():
-            shot = window.grab()  # no screen to grab from (offscreen platform)
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        if not shot.save(str(args.out)):
-            print(f"cannot write {args.out}", file=sys.stderr)
-            return 1
-        print(f"saved {args.out} ({shot.width()}x{shot.height()})")
-        window.close()
-        return 0
+        return save_shot(window, args.out, w, h)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+def first_start(app, args: argparse.Namespace, tmp: Path) -> int:
+    """A fresh home whose Pictures folder holds --folder's photos, fresh settings: what the
+    window shows the first time it starts."""
+    import os
+
+    from lowlight_gui.app import create_window
+    from lowlight_gui.qt.settings import Settings
+
+    home = tmp / "home"
+    pictures = home / "Pictures"
+    pictures.mkdir(parents=True)
+    for photo in scan_folder(args.folder)[:12]:
+        shutil.copy2(photo, pictures / photo.name)
+    os.environ["HOME"] = str(home)
+    window = create_window(sys.argv[:1], settings=Settings(tmp / "settings.ini"),
+                           model_path=args.model)
+    w, h = (int(v) for v in args.size.split("x"))
+    window.setGeometry(0, 0, w, h)
+    window.splitter.setSizes([300, w - 300 - 400, 400])
+    window.raise_()
+    window.activateWindow()
+    wait(app, lambda: False, timeout=2.0)  # thumbnails
+    return save_shot(window, args.out, w, h)
+
+
+def save_shot(window, out: Path, w: int, h: int) -> int:
+    screen = window.screen()
+    shot = screen.grabWindow(0, 0, 0, w, h)
+    if shot.isNull() or shot.toImage().allGray():
+        shot = window.grab()  # no screen to grab from (offscreen platform)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    if not shot.save(str(out)):
+        print(f"cannot write {out}", file=sys.stderr)
+        return 1
+    print(f"saved {out} ({shot.width()}x{shot.height()})")
+    window.close()
+    return 0
 
 
 if __name__ == "__main__":

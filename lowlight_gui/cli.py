@@ -81,7 +81,8 @@ def _int_range(lo: int, hi: int | None = None):
 def _add_verbose(parser: argparse.ArgumentParser) -> None:
     """-v on a subcommand too; SUPPRESS keeps it from resetting one given before the command."""
     parser.add_argument("-v", "--verbose", action="store_true", default=argparse.SUPPRESS,
-                        help="log details to stderr; enhance also names the skipped files")
+                        help="log details to stderr; enhance also names the skipped files "
+                        "and every file it did not take as a photo")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,7 +94,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"lowlight {__version__}")
     parser.add_argument("-v", "--verbose", action="store_true",
-                        help="log details to stderr; enhance also names the skipped files")
+                        help="log details to stderr; enhance also names the skipped files "
+                        "and every file it did not take as a photo")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     p = sub.add_parser(
@@ -249,13 +251,22 @@ def cmd_enhance(args: argparse.Namespace) -> int:
         recursive=args.recursive, overwrite=args.overwrite, strength=args.strength, tile=args.tile,
         exposure=args.exposure,
     )
+    from .core.folders import LeftOut, summarize_left_out
+
+    left_out: list[LeftOut] = []
+    verbose = bool(getattr(args, "verbose", False))
     try:
-        jobs = collect_jobs(args.inputs, options)
+        jobs = collect_jobs(args.inputs, options, left_out)
     except LowlightError as exc:
         _err(str(exc))
         return EXIT_USAGE
+    if verbose:  # every file of the folders that is not enhanced, named once, up front
+        for item in left_out:
+            print(f"not a photo {item.path}: {item.reason}")
     if not jobs:
-        _err("no photos found in " + ", ".join(repr(str(i)) for i in args.inputs))
+        n = len(left_out)
+        others = f" ({n} other file{'s' if n != 1 else ''}: {summarize_left_out(left_out)})" if n else ""
+        _err("no photos found in " + ", ".join(repr(str(i)) for i in args.inputs) + others)
         return EXIT_FAILED
     try:  # an output that cannot be written is refused before a single photo is computed
         check_output(jobs, options)
@@ -274,7 +285,6 @@ def cmd_enhance(args: argparse.Namespace) -> int:
         _err(f"warning: {tile_warning}")
 
     cancel = CancelToken()  # also stops the run in flight
-    verbose = bool(getattr(args, "verbose", False))
     progress = _Progress(len(jobs), verbose)
     box: dict = {}
     finished = threading.Event()
@@ -315,6 +325,9 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     result = box["result"]
 
     summary = f"{len(result.done)} done, {len(result.skipped)} skipped, {len(result.failed)} failed"
+    if left_out:
+        summary += (f", {len(left_out)} other file{'s' if len(left_out) != 1 else ''} not photos"
+                    + ("" if verbose else " (-v names them)"))
     if result.cancelled:
         left = len(jobs) - len(result.done) - len(result.skipped) - len(result.failed)
         summary += f", cancelled ({left} not done)"

@@ -14,6 +14,48 @@ if str(ROOT) not in sys.path:  # so that `from tests.models import ...` works ho
 
 from tests.models import make_slow_model, make_tiny_model
 
+#: What Qt's xcb platform plugin (the Linux desktop's) loads, as Debian/Ubuntu packages; the
+#: README's set-up and .ci/run install the same list.
+XCB_PACKAGES = (
+    "libxcb-cursor0 libxkbcommon-x11-0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1 "
+    "libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xinerama0 libxcb-xkb1"
+)
+
+_PLUGIN_PROBE = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QLibraryInfo, QPluginLoader
+folder = Path(QLibraryInfo.path(QLibraryInfo.LibraryPath.PluginsPath)) / "platforms"
+found = sorted(folder.glob("*qxcb*"))
+if not found:
+    print("the plugin is not installed with PySide6")
+    sys.exit(1)
+loader = QPluginLoader(str(found[0]))
+if not loader.load():
+    print(loader.errorString())
+    sys.exit(1)
+"""
+
+
+def xcb_plugin_problem(env: dict[str, str] | None = None) -> str | None:
+    """Why Qt's xcb platform plugin does not load on this Linux machine (a sentence naming the
+    packages to install), or None when it loads or the system is not Linux. Probed in a child
+    process, so that this one never loads it."""
+    if not sys.platform.startswith("linux"):
+        return None
+    import subprocess
+
+    try:
+        probe = subprocess.run([sys.executable, "-c", _PLUGIN_PROBE], capture_output=True,
+                               text=True, timeout=60, check=False, env=env)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        return f"Qt's xcb platform plugin could not be probed ({exc})"
+    if probe.returncode == 0:
+        return None
+    why = (probe.stdout.strip() or probe.stderr.strip()).splitlines()
+    return (f"Qt's xcb platform plugin does not load ({why[-1] if why else 'no reason given'});"
+            f" install the X11 libraries it needs: apt-get install {XCB_PACKAGES}")
+
 
 @pytest.fixture(scope="session")
 def model_dir(tmp_path_factory) -> Path:

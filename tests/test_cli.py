@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lowlight_gui import __version__, cli
@@ -373,3 +375,61 @@ def test_the_app_depends_on_no_evaluation_library():
     assert any(d.startswith("scikit-image") for d in extras["eval"])
     assert any(d.startswith("matplotlib") for d in extras["eval"])
     assert any("eval" in d for d in extras["dev"])  # developers get it
+
+
+def test_verbose_names_every_file_it_did_not_take_as_a_photo(folder, tiny_model, capsys):
+    (folder / "notes.txt").write_text("x")
+    (folder / "sub" / "IMG_1.xmp").write_text("<x/>")
+    (folder / ".DS_Store").write_bytes(b"x")
+    code, out, err = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1", "-r")
+    assert code == 0, err
+    assert "3 done, 0 skipped, 0 failed, 3 other files not photos (-v names them)" in out
+    assert "notes.txt" not in out
+    code, out, _ = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1", "-r",
+                       "-v")
+    assert code == 0 and "0 done, 3 skipped, 0 failed, 3 other files not photos\n" in out
+    for name, reason in (("notes.txt", "not a photo format Lowlight reads (.txt)"),
+                         ("sub/IMG_1.xmp", "not a photo format Lowlight reads (.xmp)"),
+                         (".DS_Store", "a hidden file")):
+        assert f"not a photo {(folder / name).resolve()}: {reason}\n" in out
+    # a folder without photos says what it holds instead
+    only = folder / "sub" / "deeper"
+    only.mkdir()
+    (only / "a.pdf").write_bytes(b"%PDF")
+    code, _, err = run(capsys, "enhance", only, "--model", tiny_model)
+    assert code == 1
+    assert "no photos found in" in err and "(1 other file: 1 not a photo format" in err
+
+
+def test_a_well_exposed_photo_is_said_to_be_left_unchanged(tmp_path, gain_model, capsys):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    day = tmp_path / "day.jpg"
+    Image.fromarray(np.clip(rng.normal(150, 30, (40, 56, 3)), 0, 255).astype(np.uint8)).save(day)
+    code, out, err = run(capsys, "enhance", day, "--model", gain_model, "--threads", "1")
+    assert code == 0, err
+    assert f"note {day.resolve()}: already well exposed: left unchanged" in out
+    assert (tmp_path / "enhanced" / "day_enhanced.jpg").read_bytes() == day.read_bytes()
+
+
+@pytest.mark.parametrize("flag", ["--help", "--version"])
+def test_gui_help_and_version_print_without_a_display(flag):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "lowlight_gui", flag], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert ("usage: lowlight-gui" if flag == "--help" else f"lowlight-gui {__version__}") in proc.stdout
+    assert "xcb" not in proc.stdout + proc.stderr
+
+
+def test_gui_without_a_display_says_so_in_words():
+    if not sys.platform.startswith("linux"):
+        pytest.skip("DISPLAY and WAYLAND_DISPLAY: Linux only")
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-m", "lowlight_gui"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert proc.returncode == 1
+    assert "no display to show the window on" in proc.stderr and "xcb" not in proc.stderr

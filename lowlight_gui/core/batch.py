@@ -22,7 +22,7 @@ from typing import Any
 from . import formats, imageio
 from .cancel import CancelToken
 from .engine import with_cancel
-from .enhance import DEFAULT_TILE, enhance_pixels
+from .enhance import DEFAULT_TILE, enhance_pixels, unchanged_reason
 from .errors import Cancelled, LowlightError, OutputExists
 from .events import (  # re-exported: the events were defined here before core/events.py
     BatchEvent,
@@ -34,7 +34,8 @@ from .events import (  # re-exported: the events were defined here before core/e
     ImageStarted,
     TileDone,
 )
-from .folders import scan_folder
+from .folders import FolderScan, LeftOut, scan_folder_report
+from .turns import normalize, turn
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +54,9 @@ class BatchOptions:
     strength: float = 1.0
     tile: int = DEFAULT_TILE
     exposure: float = 0.0  # EV offset of the model's exposure estimate (core.enhance)
+    # Quarter turns clockwise for some sources (resolved paths), asked for in the viewer;
+    # applied to their outputs (core/turns.py).
+    turns: dict[Path, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -87,13 +91,13 @@ def output_name(source: Path, options: BatchOptions) -> str:
     return name
 
 
-def _scan(folder: Path, recursive: bool, skip_dirs: set[Path]) -> list[Path]:
-    """``folders.scan_folder``, leaving out our output folders (``enhanced/`` and ``-o``)."""
+def _scan(folder: Path, recursive: bool, skip_dirs: set[Path]) -> FolderScan:
+    """``folders.scan_folder_report``, leaving out our output folders (``enhanced/``, ``-o``)."""
 
     def skip(path: Path) -> bool:
         return path.name == DEFAULT_OUTPUT_DIRNAME or path.resolve() in skip_dirs
 
-    return scan_folder(folder, recursive, skip)
+    return scan_folder_report(folder, recursive, skip)
 
 
 def _unique(path: Path, claimed: set[Path]) -> Path:
@@ -107,13 +111,16 @@ def _unique(path: Path, claimed: set[Path]) -> Path:
         k += 1
 
 
-def collect_jobs(inputs: Iterable[str | Path], options: BatchOptions) -> list[Job]:
+def collect_jobs(
+    inputs: Iterable[str | Path], options: BatchOptions, left_out: list[LeftOut] | None = None
+) -> list[Job]:
     """Jobs for files and folders (folders: their photos, in ``folders.scan_folder``'s natural
     order; ``options.recursive``: subfolders too, mirrored under the output folder, skipping
     ``enhanced/`` and the output folder itself).
 
     A file given twice is listed once; a path that does not exist is kept, so that it is
     reported as a failure. Outputs that would collide get ``-2``, ``-3``... appended.
+    ``left_out`` receives every file of the folders that is not taken as a photo, with why.
     """
     out_root = Path(options.output_dir).expanduser().resolve() if options.output_dir else None
     skip_dirs = {out_root} if out_root else set()
@@ -133,19 +140,25 @@ def collect_jobs(inputs: Iterable[str | Path], options: BatchOptions) -> list[Jo
         path = Path(item).expanduser().resolve()
         if path.is_dir():
             try:
-                sources = _scan(path, options.recursive, skip_dirs)
+                scan = _scan(path, options.recursive, skip_dirs)
             except OSError as exc:
                 raise LowlightError(
                     f"cannot read the folder '{path}': {_os_message(exc)}"
                 ) from exc
-            for source in sources:
+            if left_out is not None:
+                left_out += scan.left_out
+            for source in scan.photos:
                 rel = source.parent.relative_to(path)
                 add(source, (out_root or path / DEFAULT_OUTPUT_DIRNAME) / rel)
         else:
             add(path, out_root or path.parent / DEFAULT_OUTPUT_DIRNAME)
     # A photo that is another job's output (e.g. from an earlier run into the same folder) is
     # not itself a source. A job whose output is its own source stays: run_batch refuses it.
-    return [j for j in jobs if j.source not in claimed or j.output == j.source]
+    kept = [j for j in jobs if j.source not in claimed or j.output == j.source]
+    if left_out is not None:
+        left_out += [LeftOut(j.source, "the output of another photo of this batch")
+                     for j in jobs if j not in kept]
+    return kept
 
 
 def check_output(jobs: list[Job], options: BatchOptions) -> None:
@@ -213,6 +226,12 @@ def _process(
 ) -> ImageDone:
     t0 = time.perf_counter()
     photo = imageio.read_photo(job.source)
+    quarter_turns = normalize(options.turns.get(job.source, 0))
+    unchanged = unchanged_reason(photo.data, engine, options.strength, options.exposure)
+    if unchanged is not None and not quarter_turns and _copies_as_is(photo, job.output):
+        _make_folder(job.output.parent)
+        written = imageio.copy_original(job.source, job.output, overwrite=options.overwrite)
+        return ImageDone(index, job, written, time.perf_counter() - t0, [unchanged])
 
     def on_tile(done: int, total: int) -> None:
         emit(TileDone(index, job, done, total))
@@ -224,14 +243,12 @@ def _process(
         exposure=options.exposure,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
+    photo, pixels = turn(photo, pixels, quarter_turns)
+    if unchanged is not None:
+        photo.notes.insert(0, unchanged)
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled")
-    try:
-        job.output.parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise LowlightError(
-            f"cannot create the output folder '{job.output.parent}': {_os_message(exc)}"
-        ) from exc
+    _make_folder(job.output.parent)
     try:
         written = imageio.write_photo(
             photo, pixels, job.output, quality=options.quality, overwrite=options.overwrite
@@ -241,6 +258,22 @@ def _process(
     return ImageDone(
         index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes)
     )
+
+
+def _copies_as_is(photo: imageio.Photo, output: Path) -> bool:
+    """An unchanged photo's output can be its original file: the output is to be in the format
+    the photo is stored in (a RAW, a HEIC, or a PNG asked for as JPEG is written out)."""
+    stored = formats.by_name(photo.format)
+    return stored is not None and stored.write and formats.for_suffix(output) is stored
+
+
+def _make_folder(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise LowlightError(
+            f"cannot create the output folder '{folder}': {_os_message(exc)}"
+        ) from exc
 
 
 def _is_done(output: Path, options: BatchOptions) -> bool:

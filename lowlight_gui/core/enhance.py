@@ -61,6 +61,28 @@ def photo_conditioning(
     return None, None
 
 
+def unchanged_reason(
+    data: np.ndarray, engine: Engine, strength: float = 1.0, exposure: float = 0.0
+) -> str | None:
+    """Why ``enhance_pixels(data, engine, strength, exposure=exposure)`` would return ``data``
+    as it is, or None when it changes the photo.
+
+    That happens when the strength, after the well-exposed rule (``GainModel.model_weight``:
+    no brightening needed at this exposure, so none of the model's result is used), is 0. An
+    exposure offset counts: a photo left unchanged at 0 EV is brightened at +1 EV, and one the
+    model would brighten may need nothing at -2 EV.
+    """
+    if float(strength) == 0.0:
+        return "strength 0: left unchanged"
+    ev = check_exposure(exposure)
+    gain, _thumb = photo_conditioning(data, engine, ev)
+    if gain is None or engine.gain_model.model_weight(gain) > 0.0:
+        return None
+    if ev < 0.0:
+        return f"needs no brightening at {ev:+g} EV: left unchanged"
+    return "already well exposed: left unchanged"
+
+
 def enhance_pixels(
     data: np.ndarray,
     engine: Engine,

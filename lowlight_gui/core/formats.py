@@ -40,6 +40,15 @@ class Format:
         return self.suffixes[0]
 
 
+#: Camera RAW suffixes, by maker: Adobe DNG; Canon; Nikon; Sony; Fujifilm; Olympus/OM;
+#: Panasonic, Leica; Pentax; Kodak; Minolta; Hasselblad/Imacon; Phase One, Leaf; Mamiya;
+#: Epson; Samsung; Sigma; Casio.
+RAW_SUFFIXES: tuple[str, ...] = (
+    ".dng", ".cr2", ".cr3", ".crw", ".nef", ".nrw", ".arw", ".srf", ".sr2", ".raf", ".orf",
+    ".rw2", ".rwl", ".raw", ".pef", ".ptx", ".kdc", ".dcr", ".dcs", ".k25", ".mrw", ".3fr",
+    ".fff", ".iiq", ".cap", ".mos", ".mef", ".erf", ".srw", ".x3f", ".bay",
+)
+
 FORMATS: tuple[Format, ...] = (
     Format("JPEG", "JPEG", (".jpg", ".jpeg"), True, True, "JPEG", False, False, True,
            key="jpg", offered=True, aliases=("MPO",), max_side=65_535),
@@ -51,10 +60,9 @@ FORMATS: tuple[Format, ...] = (
     Format("BMP", "BMP", (".bmp",), True, True, "BMP", False, False, False, key="bmp",
            aliases=("DIB",)),
     Format("HEIF", "HEIC", (".heic", ".heif"), True, False, "JPEG", False, True, True),
-    # LibRaw reads many more; these are the common cameras' (README, "Camera RAW").
-    Format("RAW", "Camera RAW",
-           (".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef"),
-           True, False, "TIFF", True, False, True),
+    # Every RAW suffix LibRaw (rawpy) develops, current and older cameras alike: a suffix
+    # missing here would hide a camera's files from the folder scan, the browser and the dialogs.
+    Format("RAW", "Camera RAW", RAW_SUFFIXES, True, False, "TIFF", True, False, True),
 )
 
 _BY_NAME: dict[str, Format] = {n: f for f in FORMATS for n in (f.name, *f.aliases)}

@@ -15,9 +15,11 @@ Reading (``read_photo``)
   * JPEG, PNG, TIFF, WebP, BMP through Pillow; HEIC/HEIF through pillow-heif's Pillow opener.
     The format is taken from the file's content, not its name. Only the first frame of a
     multi-frame file is read (a note says so).
-  * Camera RAW files (told by their suffix: DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF) are
-    developed by ``core/raw.py`` (LibRaw) into 16-bit sRGB, upright, with the camera's metadata
-    as EXIF; ``half_size=True`` develops them at half width and height for fast previews.
+  * Camera RAW files (told by their suffix, any LibRaw reads, or by their content: a TIFF-based
+    RAW whose first image is the camera's preview, a file only LibRaw recognises) are developed
+    by ``core/raw.py`` (LibRaw) into 16-bit sRGB, upright, with the camera's metadata as EXIF;
+    ``half_size=True`` develops them at half width and height for fast previews. A RAW LibRaw
+    cannot develop fails: its embedded preview is never enhanced in place of the photo.
   * 16-bit PNG and TIFF are decoded by libvips (Pillow reduces 16-bit RGB(A) to 8 bits), a band
     of rows at a time into one array.
   * EXIF orientation (or an XMP one, as Pillow reads it) is applied to the pixels and reset to 1
@@ -49,7 +51,8 @@ Writing (``write_photo``)
     Where the disk has no hard links (FAT/exFAT, some network shares) the name is claimed by an
     exclusive create before the rename instead, with a note; the gap that leaves is
     ``_publish``'s docstring. A temp file left by a killed run is removed by
-    ``remove_stale_temps`` on the next run.
+    ``remove_stale_temps`` on the next run, at once where its free lock shows that no run is
+    writing it (after ``STALE_TEMP_SECONDS`` where locks cannot be checked).
 """
 
 from __future__ import annotations
@@ -280,6 +283,8 @@ def read_photo(
     try:
         with open(path, "rb") as fp:
             return _read(fp, path, max_pixels, fail)
+    except _CameraRawContent as found:  # a RAW under another name: LibRaw's, never Pillow's
+        return _read_raw(path, max_pixels, half_size, found.preview)
     except LowlightError:
         raise
     except MemoryError as exc:
@@ -292,13 +297,50 @@ def read_photo(
         raise fail("the file is truncated or damaged") from exc
 
 
-def _read_raw(path: Path, max_pixels: int, half_size: bool) -> Photo:
+def _read_raw(path: Path, max_pixels: int, half_size: bool, preview: bool = False) -> Photo:
     """A developed camera RAW: uint16 sRGB as LibRaw gives it (no float copy), upright, its
-    camera metadata as EXIF. The RAW file is only read."""
+    camera metadata as EXIF. The RAW file is only read. ``preview``: Pillow saw only the RAW's
+    embedded preview, which is never used in its place when LibRaw fails."""
     from .raw import decode_raw  # rawpy is loaded with the first RAW, not with the app
 
-    raw = decode_raw(path, half_size=half_size, max_pixels=min(max_pixels, RAW_MAX_PIXELS))
+    try:
+        raw = decode_raw(path, half_size=half_size, max_pixels=min(max_pixels, RAW_MAX_PIXELS))
+    except LowlightError as exc:
+        if not preview:
+            raise
+        raise LowlightError(f"{exc} (it is a camera RAW file; the small preview inside it is "
+                            "not the photo and is not enhanced in its place)") from exc
     return Photo(raw.pixels, None, raw.exif, None, 16, formats.RAW.name, path, raw.notes)
+
+
+class _CameraRawContent(Exception):
+    """The file is a camera RAW whatever its name says; ``preview``: Pillow sees its preview."""
+
+    def __init__(self, preview: bool) -> None:
+        super().__init__()
+        self.preview = preview
+
+
+_NEW_SUBFILE_TYPE, _DNG_VERSION = 254, 50706
+
+
+def _is_raw_tiff(im: Image.Image) -> bool:
+    """A TIFF-based camera RAW (DNG, Kodak KDC/DCR, ...) opened by Pillow: a DNG version tag,
+    or a first image marked as a reduced-resolution copy of another (the camera's preview)."""
+    tags = getattr(im, "tag_v2", {})
+    subfile = tags.get(_NEW_SUBFILE_TYPE, 0)
+    return _DNG_VERSION in tags or (isinstance(subfile, int) and bool(subfile & 1))
+
+
+def _libraw_opens(path: Path) -> bool:
+    """True if LibRaw recognises ``path`` as a camera RAW (a file Pillow does not know)."""
+    try:
+        import rawpy
+
+        with rawpy.imread(os.fspath(path)):
+            return True
+    except Exception:  # noqa: BLE001 - whatever LibRaw says, it is not a RAW it reads
+        return False
 
 
 def _read(
@@ -315,9 +357,13 @@ def _read(
         heif = formats.for_suffix(path) is formats.by_name("HEIF")
         if heif and not _HEIF_OK:  # pragma: no cover
             raise fail("HEIC support (pillow-heif) is not installed") from exc
+        if _libraw_opens(path):
+            raise _CameraRawContent(preview=False) from exc
         raise fail("it is not an image, or not one in a format Lowlight can read") from exc
 
     with im:
+        if im.format == "TIFF" and _is_raw_tiff(im):
+            raise _CameraRawContent(preview=True)
         found = formats.by_name(im.format or "")
         if found is None or not found.read or found is formats.RAW:
             raise fail(f"{im.format or 'this'} images are not supported "
@@ -669,6 +715,32 @@ def write_photo(
     return path
 
 
+def copy_original(
+    source: str | os.PathLike[str], path: str | os.PathLike[str], overwrite: bool = True
+) -> Path:
+    """Write the file ``source`` byte for byte to ``path``, as ``write_photo`` writes (atomic,
+    never onto the source, ``overwrite=False`` never replaces an image): the output of a photo
+    left unchanged is the original, metadata and all, not a re-encoded copy. Returns ``path``."""
+    source, path = Path(source), Path(path)
+
+    def fail(reason: str) -> LowlightError:
+        return LowlightError(f"cannot write '{path.name}': {reason}")
+
+    if _same_file(path, source):
+        raise fail("it is the original photo; choose another name or folder")
+
+    def write(fp: BinaryIO, tmp: Path) -> None:
+        with open(source, "rb") as src:
+            shutil.copyfileobj(src, fp, _COPY_CHUNK)
+
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _atomic_write(path, write, overwrite)
+    except OSError as exc:
+        raise fail(_os_reason(exc)) from exc
+    return path
+
+
 def _note(photo: Photo, text: str) -> None:
     if text not in photo.notes:
         photo.notes.append(text)
@@ -861,8 +933,8 @@ def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
 #: How a temp file of ``_atomic_write`` is named: ``.`` + the target's name (cut to 80 characters)
 #: + ``.`` + 8 random hex digits + ``.tmp`` (+ ``.png``/``.tif`` for an encoder's scratch file).
 TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
-#: A temp file untouched for this long belongs to a run that was killed (a live writer also
-#: holds a lock on it, where the disk has locks).
+#: Where locks cannot be checked, a temp file untouched for this long belongs to a run that was
+#: killed (elsewhere a live writer's lock says so, and an unlocked one is removed at once).
 STALE_TEMP_SECONDS = 300.0
 # link() errors that mean "no hard links here" (FAT, exFAT, some network shares): fall back.
 _NO_LINK = {errno.EPERM, errno.EOPNOTSUPP, errno.ENOSYS, errno.EXDEV, errno.EMLINK, errno.EINVAL,
@@ -881,13 +953,14 @@ def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> str | No
         tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
         try:
             fd = os.open(tmp, flags, 0o666)  # 0o666 & ~umask, like any new file
-            break
         except FileExistsError:
             continue
+        if _claim(fd):
+            break
+        os.close(fd)  # another run's remove_stale_temps took it between open and lock
     else:  # pragma: no cover - ten random names taken
         raise FileExistsError(errno.EEXIST, "cannot create a temporary file", str(path.parent))
     try:
-        try_lock(fd)  # says "being written" to remove_stale_temps; dropped on close
         with os.fdopen(fd, "w+b") as fp:  # readable too: a TIFF encoder reads back
             write(fp, tmp)
             fp.flush()
@@ -910,6 +983,15 @@ def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> str | No
 #: Said (in ``Photo.notes``) when an output is published on a disk without hard links.
 NO_LINK_NOTE = ("this disk has no hard links (FAT, exFAT or a network share): the output was "
                 "published by an exclusive create and a rename instead")
+
+
+def _claim(fd: int) -> bool:
+    """Lock a new temp file: "being written" to ``remove_stale_temps``, dropped on close (also
+    by a kill). False if a cleaner got to it first (it holds the lock, or removed the file)."""
+    locked = try_lock(fd)
+    if locked is None:
+        return True  # no locks on this disk: the cleaners' age rule protects it
+    return locked and os.fstat(fd).st_nlink > 0
 
 
 def _publish(tmp: Path, path: Path, overwrite: bool) -> str | None:
@@ -986,7 +1068,9 @@ def remove_stale_temps(
     older_than: float = STALE_TEMP_SECONDS,
 ) -> list[Path]:
     """Remove this app's temp files for the outputs ``names`` in ``folder`` that a killed run
-    left: older than ``older_than`` seconds and not locked by a live writer. Returns them."""
+    left. Where locks work, a temp file no live writer holds locked (an encoder's scratch file:
+    whose temp file none holds) is removed at once; where they cannot be checked (no flock, or
+    a disk without locks) only one older than ``older_than`` seconds. Returns them."""
     keys = {_temp_key(n) for n in names}
     removed: list[Path] = []
     try:
@@ -998,26 +1082,37 @@ def remove_stale_temps(
         match = TEMP_NAME.match(entry.name)
         if match is None or match["name"] not in keys:
             continue
+        path = Path(entry.path)
+        # an encoder's scratch file (".tmp.png", ".tmp.tif") belongs to the temp file before it
+        owner = path if entry.name.endswith(".tmp") else path.with_name(entry.name[:-4])
         try:
             st = entry.stat(follow_symlinks=False)
-            if not stat.S_ISREG(st.st_mode) or now - st.st_mtime < older_than:
-                continue
-            if _remove_if_unlocked(Path(entry.path)):
-                removed.append(Path(entry.path))
+            if stat.S_ISREG(st.st_mode) and _remove_if_stale(path, owner, now - st.st_mtime,
+                                                             older_than):
+                removed.append(path)
         except OSError:
             continue
     return removed
 
 
-def _remove_if_unlocked(path: Path) -> bool:
-    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+def _remove_if_stale(path: Path, owner: Path, age: float, older_than: float) -> bool:
+    """Remove ``path`` unless the writer of the temp file ``owner`` (``path`` itself, or the
+    temp file a scratch file belongs to) holds its lock; by age where locks cannot tell."""
     try:
-        if try_lock(fd) is False:
-            return False  # a live run is writing it (None: no locks on this disk, age decides)
+        fd = os.open(owner, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0))
+    except FileNotFoundError:  # a scratch file whose temp file is gone: its run has ended
+        os.unlink(path)
+        return True
+    try:
+        locked = try_lock(fd)
+        if locked is False:
+            return False  # a live run is writing it
+        if locked is None and age < older_than:
+            return False  # no locks on this disk: its age alone decides
         if os.name == "nt":  # pragma: no cover - Windows removes no file that is open
             os.close(fd)
             fd = -1
-        os.unlink(path)
+        os.unlink(path)  # under the lock: a writer that opened it meanwhile sees it gone
         return True
     finally:
         if fd >= 0:

@@ -28,7 +28,7 @@ class ModelCardSummary:
         return " ".join(self.intro)
 
     def markdown(self) -> str:
-        """Title, opening paragraph and the figures' sections (the About dialog)."""
+        """Title, opening paragraph and the figures' sections, as Markdown."""
         out = [f"#### {self.title}"] if self.title else []
         out.extend(self.intro)
         for heading, lines in self.figures:

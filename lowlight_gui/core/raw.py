@@ -1,4 +1,4 @@
-"""Camera RAW files (DNG, CR2, CR3, NEF, ARW, RAF, ORF, RW2, PEF): developing them into photos.
+"""Camera RAW files (every suffix LibRaw reads: ``formats.RAW_SUFFIXES``): developing them.
 
 How a RAW is developed, and why
 -------------------------------

@@ -15,23 +15,68 @@ from PySide6.QtCore import (
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QIcon, QPainter, QPixmap
+from PySide6.QtGui import QAction, QColor, QFontMetrics, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileSystemModel,
+    QLabel,
     QListView,
     QMenu,
     QSplitter,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
-from lowlight_gui.qt.files import images_in, is_image, name_filters
+from lowlight_gui.core.folders import LeftOut, summarize_left_out
+from lowlight_gui.qt.files import is_image, name_filters, scan
 from lowlight_gui.qt.thumbnails import ThumbnailCache
 
-THUMB_SIZE = 96  # two columns fit a narrow side panel
+THUMB_SIZE = 128  # thumbnails are made at this size and shown at most at it
+MIN_CELL = 104  # the narrowest grid cell: columns are as many as fit, then share the width
 PathRole = Qt.ItemDataRole.UserRole + 1
+
+
+def elide_name(name: str, fm: QFontMetrics, width: int) -> str:
+    """``name`` cut to ``width`` pixels at its end, its suffix kept ("hdrplus_2019….jpg"), so
+    that photos whose names differ only in the middle or at the end stay apart."""
+    if fm.horizontalAdvance(name) <= width:
+        return name
+    stem, dot, suffix = name.rpartition(".")
+    if not dot or not stem or len(suffix) > 5:
+        return fm.elidedText(name, Qt.TextElideMode.ElideRight, width)
+    tail = "." + suffix
+    head = fm.elidedText(stem, Qt.TextElideMode.ElideRight, width - fm.horizontalAdvance(tail))
+    return head + tail
+
+
+class NameDelegate(QStyledItemDelegate):
+    """Draws each thumbnail's name end-elided with its extension kept (``elide_name``)."""
+
+    def initStyleOption(
+        self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> None:
+        super().initStyleOption(option, index)
+        option.textElideMode = Qt.TextElideMode.ElideNone  # already elided here
+        option.text = elide_name(option.text, option.fontMetrics, option.rect.width() - 8)
+
+
+class ThumbnailGrid(QListView):
+    """An icon grid whose columns share the whole width (no ragged empty strip on the right)."""
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        self.fit_columns()
+        super().resizeEvent(event)
+
+    def fit_columns(self) -> None:
+        width = max(MIN_CELL, self.viewport().width() - 2 * self.spacing() - 1)
+        columns = max(1, width // MIN_CELL)
+        cell = width // columns
+        icon = min(THUMB_SIZE, cell - 16)
+        self.setIconSize(QSize(icon, icon))
+        self.setGridSize(QSize(cell, icon + 8 + self.fontMetrics().height() * 2))
 
 
 class ThumbnailModel(QAbstractListModel):
@@ -44,6 +89,7 @@ class ThumbnailModel(QAbstractListModel):
         self._cache = cache
         self._dpr = dpr
         self._files: list[Path] = []
+        self.left_out: list[LeftOut] = []  # the folder's files that are not photos, with why
         self._row_of: dict[str, int] = {}
         self._placeholder = _placeholder_icon(THUMB_SIZE, dpr)
         cache.ready.connect(self._on_ready)
@@ -51,7 +97,9 @@ class ThumbnailModel(QAbstractListModel):
     def set_folder(self, folder: Path | None) -> None:
         self._cache.cancel_pending()
         self.beginResetModel()
-        self._files = images_in(folder) if folder else []
+        found = scan(folder) if folder else None
+        self._files = found.photos if found else []
+        self.left_out = found.left_out if found else []
         self._row_of = {str(p): i for i, p in enumerate(self._files)}
         self.endResetModel()
 
@@ -129,8 +177,8 @@ class FolderBrowser(QWidget):
         self.tree = QTreeView(self)
         self.tree.setObjectName("folderTree")
         self.tree.setModel(self.fs_model)
-        if sys.platform != "win32":  # show "/"'s folders at the top level (Windows: the drives)
-            self.tree.setRootIndex(self.fs_model.index(QDir.rootPath()))
+        self._tree_root: Path | None = None
+        self._set_tree_root(Path.home())
         for column in (1, 2, 3):  # size, type, date: noise in a narrow side panel
             self.tree.hideColumn(column)
         self.tree.setHeaderHidden(True)
@@ -145,31 +193,41 @@ class FolderBrowser(QWidget):
 
         self.cache = ThumbnailCache(parent=self)
         self.thumb_model = ThumbnailModel(self.cache, self.devicePixelRatioF(), self)
-        self.grid = QListView(self)
+        self.grid = ThumbnailGrid(self)
         self.grid.setObjectName("thumbnailGrid")
         self.grid.setModel(self.thumb_model)
         self.grid.setViewMode(QListView.ViewMode.IconMode)
-        self.grid.setIconSize(QSize(THUMB_SIZE, THUMB_SIZE))
-        self.grid.setGridSize(
-            QSize(THUMB_SIZE + 16, THUMB_SIZE + 8 + self.fontMetrics().height() * 2)
-        )
+        self.grid.setItemDelegate(NameDelegate(self.grid))
         self.grid.setSpacing(4)
+        self.grid.fit_columns()
         self.grid.setResizeMode(QListView.ResizeMode.Adjust)
         self.grid.setMovement(QListView.Movement.Static)
         self.grid.setUniformItemSizes(
             True
         )  # lets Qt lay out hundreds of items without asking data()
         self.grid.setWordWrap(False)
-        self.grid.setTextElideMode(Qt.TextElideMode.ElideMiddle)
+        self.grid.setTextElideMode(Qt.TextElideMode.ElideNone)  # NameDelegate elides
         self.grid.setSelectionMode(QAbstractItemView.SelectionMode.ExtendedSelection)
         self.grid.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.grid.customContextMenuRequested.connect(self._grid_menu)
         self.grid.selectionModel().currentChanged.connect(self._on_grid_current)
         self.grid.doubleClicked.connect(self._on_grid_double_clicked)
 
+        # How many photos the folder holds and what else is in it: nothing hidden in silence.
+        self.info = QLabel("")
+        self.info.setObjectName("hint")
+        self.info.setWordWrap(True)
+        self.info.setContentsMargins(4, 2, 4, 2)
+        grid_box = QWidget(self)
+        grid_layout = QVBoxLayout(grid_box)
+        grid_layout.setContentsMargins(0, 0, 0, 0)
+        grid_layout.setSpacing(2)
+        grid_layout.addWidget(self.grid, 1)
+        grid_layout.addWidget(self.info)
+
         self.splitter = QSplitter(Qt.Orientation.Vertical, self)
         self.splitter.addWidget(self.tree)
-        self.splitter.addWidget(self.grid)
+        self.splitter.addWidget(grid_box)
         self.splitter.setStretchFactor(0, 2)
         self.splitter.setStretchFactor(1, 3)
         self.splitter.setChildrenCollapsible(False)
@@ -181,9 +239,44 @@ class FolderBrowser(QWidget):
     def folder(self) -> Path | None:
         return self._folder
 
+    def _set_tree_root(self, folder: Path) -> None:
+        """Root the tree at the home folder for folders inside it (not at "/", whose bin, boot
+        and dev mean nothing to a photographer), at the file system's root for others."""
+        if sys.platform == "win32":  # the drives at the top level
+            return
+        home = Path.home()
+        root = home if folder == home or home in folder.parents else Path(QDir.rootPath())
+        if root != self._tree_root:
+            self._tree_root = root
+            self.tree.setRootIndex(self.fs_model.index(str(root)))
+
+    def left_out_text(self) -> str:
+        """ "3 other files not shown: 2 not a photo format Lowlight reads (.txt), 1 a hidden
+        file"; "" when the folder holds nothing else."""
+        left = self.thumb_model.left_out
+        if not left:
+            return ""
+        n = len(left)
+        return f"{n} other file{'s' if n != 1 else ''} not shown: {summarize_left_out(left)}"
+
+    def _update_info(self) -> None:
+        photos = self.thumb_model.rowCount()
+        others = self.left_out_text()
+        if self._folder is None:
+            text = ""
+        elif photos:
+            text = f"{photos} photo{'s' if photos != 1 else ''}" + (f"; {others}" if others else "")
+        else:
+            text = ("No photos in this folder" + (f" ({others})" if others else "")
+                    + ". Choose another folder above, or File ▸ Open folder.")
+        self.info.setText(text)
+        self.info.setToolTip("\n".join(f"{i.path.name}: {i.reason}"
+                                       for i in self.thumb_model.left_out[:40]))
+
     def open_folder(self, folder: Path) -> None:
         """Show ``folder`` in the grid and reveal it in the tree."""
         folder = Path(folder)
+        self._set_tree_root(folder)
         idx = self.fs_model.index(str(folder))
         if idx.isValid():
             self.tree.setCurrentIndex(idx)  # calls _on_tree_current
@@ -235,6 +328,7 @@ class FolderBrowser(QWidget):
         self._folder = folder
         self.thumb_model.set_device_pixel_ratio(self.devicePixelRatioF())
         self.thumb_model.set_folder(folder)
+        self._update_info()
         self.folderSelected.emit(folder)
 
     def _on_tree_current(self, current: QModelIndex, _previous: QModelIndex) -> None:

@@ -63,6 +63,23 @@ class ExposureSlider(QSlider):
         event.accept()
 
 
+# What each choice of "Run on" means, for its tooltip (short names: core.engine).
+PROVIDER_TIPS = {
+    "auto": "Automatic: the fastest this computer offers (an NVIDIA GPU with CUDA, DirectML on "
+            "Windows, Core ML on a Mac), else the CPU; if it fails to start, the CPU is used "
+            "and the status bar says so.",
+    "CPU": "CPU: works everywhere; the slowest for large photos.",
+    "CUDA": "CUDA: an NVIDIA graphics card (needs its driver and ONNX Runtime's GPU build).",
+    "DirectML": "DirectML: the graphics card on Windows (any vendor).",
+    "CoreML": "Core ML: Apple's Neural Engine and GPU on a Mac.",
+}
+
+
+def provider_tooltip(name: str) -> str:
+    """The tooltip of a "Run on" choice ("auto" or a short provider name)."""
+    return PROVIDER_TIPS.get(name, f"{name}: an ONNX Runtime execution provider.")
+
+
 class ControlsPanel(QWidget):
     strengthChanged = Signal(float)  # live, while dragging: re-blend only
     exposureChanged = Signal(float)  # EV, live while dragging: the network's input changes
@@ -129,6 +146,13 @@ class ControlsPanel(QWidget):
         self.provider.addItem("Automatic", "auto")
         for name in providers:
             self.provider.addItem(name, name)
+        for i in range(self.provider.count()):
+            tip = provider_tooltip(str(self.provider.itemData(i)))
+            self.provider.setItemData(i, tip, Qt.ItemDataRole.ToolTipRole)
+        self.provider.setToolTip(
+            "Where the model runs. Automatic picks the fastest this computer has and falls "
+            "back to the CPU if it fails."
+        )
         self._select(self.provider, settings.provider)
         self.provider.currentIndexChanged.connect(self._on_provider)
         self.active_provider = QLabel("")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt
+from PySide6.QtCore import QByteArray, QStandardPaths, Qt
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
 
@@ -30,6 +30,14 @@ from lowlight_gui.qt.viewer import CompareViewer
 from lowlight_gui.qt.worker import BatchController
 
 APP_NAME = "Lowlight"
+
+
+def default_folder() -> Path:
+    """Where the first start browses: the user's Pictures folder, or else the home folder."""
+    pictures = QStandardPaths.writableLocation(QStandardPaths.StandardLocation.PicturesLocation)
+    if pictures and Path(pictures).is_dir():
+        return Path(pictures)
+    return Path.home()
 
 
 class MainWindow(QMainWindow):
@@ -85,6 +93,9 @@ class MainWindow(QMainWindow):
         self.zoom_label = self.status.zoom_label
 
         # -- workers: one session of the model for both (each run cancels alone) -----------
+        # Quarter turns clockwise asked for photos (resolved path): shown, and applied to
+        # their outputs (batch and "Save enhanced as"). For this session only.
+        self.turns: dict[Path, int] = {}
         self.engines = EngineCache()
         self.preview = PreviewController(self.engines, self)
         self.preview_state = PreviewState(
@@ -97,6 +108,7 @@ class MainWindow(QMainWindow):
             lambda title, text: self.alert(title, text), self,
         )
         self.drops = PathDrops(self)
+        self.queue_panel.start_folder = self._start_folder  # its dialogs open where we browse
 
         # -- connections ----------------------------------------------------------------
         self.preview.worker.events.connect(self.preview_state.apply)
@@ -176,6 +188,11 @@ class MainWindow(QMainWindow):
         self.split_action = self._action("Split view", lambda: v.set_mode("split"))
         self.side_action = self._action("Side by side\tS", v.toggle_side_by_side)
         self.before_action = self._action("Show original\tB / Space", v.toggle_before)
+        self.rotate_left_action = self._action("Rotate left", lambda: self.rotate(-1), "Ctrl+L")
+        self.rotate_right_action = self._action("Rotate right", lambda: self.rotate(+1), "Ctrl+R")
+        for a in (self.rotate_left_action, self.rotate_right_action):
+            a.setToolTip(f"{a.text()}: for a photo shown sideways; the enhanced photo is saved "
+                         "turned too (batch and Save enhanced as)")
         self.next_action = self._photo_step_action("Next photo", +1, "PgDown", "Alt+Right")
         self.previous_action = self._photo_step_action("Previous photo", -1, "PgUp", "Alt+Left")
         view_menu = self.menuBar().addMenu("&View")
@@ -188,6 +205,9 @@ class MainWindow(QMainWindow):
             self.split_action,
             self.side_action,
             self.before_action,
+            None,
+            self.rotate_left_action,
+            self.rotate_right_action,
             None,
             self.next_action,
             self.previous_action,
@@ -233,6 +253,9 @@ class MainWindow(QMainWindow):
             self.split_action,
             self.side_action,
             self.before_action,
+            None,
+            self.rotate_left_action,
+            self.rotate_right_action,
         ):
             if a is None:
                 tb.addSeparator()
@@ -257,8 +280,9 @@ class MainWindow(QMainWindow):
             if saved is not None:
                 splitter.restoreState(saved)
         folder = self.settings.last_folder
-        if folder is not None and folder.is_dir():
-            self.browser.open_folder(folder)
+        if folder is None or not folder.is_dir():  # the first start: the user's photos
+            folder = default_folder()
+        self.browser.open_folder(folder)
         self._restore_queue()
 
     def _restore_queue(self) -> None:
@@ -337,7 +361,26 @@ class MainWindow(QMainWindow):
         """Show ``path`` in the viewer and start its preview (cancelling the previous one)."""
         path = Path(path)
         if self.preview_state.show(path):
+            self.viewer.set_turns(self.turns.get(path.resolve(), 0))
             self.setWindowTitle(f"{path.name} — {APP_NAME}")
+
+    def rotate(self, delta: int) -> int:
+        """Turn the photo shown by ``delta`` quarter turns (clockwise +1); its outputs are
+        turned the same way. Returns its quarter turns now (0..3)."""
+        path = self.current_path
+        if path is None:
+            self.notify("Open a photo first, then rotate it.")
+            return 0
+        key = path.resolve()
+        turns = (self.turns.get(key, 0) + delta) % 4
+        if turns:
+            self.turns[key] = turns
+        else:
+            self.turns.pop(key, None)
+        self.viewer.set_turns(turns)
+        self.notify(f"{path.name} turned {turns * 90}°: enhanced copies are saved this way up."
+                    if turns else f"{path.name} back as stored.")
+        return turns
 
     def _on_save_ready(self, ready: bool) -> None:
         self.save_action.setEnabled(ready)
@@ -353,6 +396,20 @@ class MainWindow(QMainWindow):
 
     def _on_folder_selected(self, folder: Path) -> None:
         self.settings.last_folder = folder
+        if self.problem:  # the placeholder says why enhancing is off
+            return
+        photos = self.browser.thumb_model.rowCount()
+        if photos:
+            self.viewer.set_placeholder_text(
+                f"Choose one of the {photos} photo{'s' if photos != 1 else ''} on the left to "
+                "see it enhanced beside the original.\nDouble-click a thumbnail (or drop files "
+                "here) to queue it for the batch."
+            )
+        else:
+            self.viewer.set_placeholder_text(
+                f"No photos in {folder.name or folder}.\nChoose another folder on the left, or "
+                "open one with Ctrl+Shift+O."
+            )
 
     # -- files ----------------------------------------------------------------------------
     def _start_folder(self) -> Path:
@@ -384,7 +441,8 @@ class MainWindow(QMainWindow):
         folder = self.settings.output_dir or src.parent
         target = dialogs.choose_save_target(self, src, folder, self.confirm, self.alert)
         if target is not None:
-            self.preview.save(self.controls.strength_value(), target, "", self.settings.quality)
+            self.preview.save(self.controls.strength_value(), target, "", self.settings.quality,
+                              self.turns.get(src.resolve(), 0))
 
     def open_output_folder(self) -> None:
         folder = self.settings.output_dir
@@ -413,11 +471,15 @@ class MainWindow(QMainWindow):
 
     # -- queue ----------------------------------------------------------------------------
     def add_to_queue(self, paths: list[Path]) -> int:
+        before = len(self.queue_model.left_out)
         added = self.queue_model.add_paths([Path(p) for p in paths])
+        skipped = len(self.queue_model.left_out) - before
+        others = f" {skipped} other file{'s' if skipped != 1 else ''} left out (not photos)." \
+            if skipped > 0 else ""
         if added:
-            self.notify(f"Queued {added} photo{'s' if added != 1 else ''}.")
+            self.notify(f"Queued {added} photo{'s' if added != 1 else ''}.{others}")
         else:
-            self.notify("Nothing new to queue (already queued, or not a photo).")
+            self.notify(f"Nothing new to queue (already queued, or not a photo).{others}")
         return added
 
     def _add_current(self) -> None:
@@ -441,6 +503,7 @@ class MainWindow(QMainWindow):
             strength=self.controls.strength_value(),
             tile=self.controls.tile_value(),
             exposure=self.controls.exposure_value(),
+            turns=dict(self.turns),
         )
 
     def start_batch(self) -> bool:

@@ -37,6 +37,7 @@ from lowlight_gui.core.events import (
 from lowlight_gui.core.formats import is_raw_name
 from lowlight_gui.core.imageio import Photo, read_photo, write_photo
 from lowlight_gui.core.resize import area_resize
+from lowlight_gui.core.turns import turn
 from lowlight_gui.qt.qimage import to_uint8
 
 PREVIEW_LONG_SIDE = 1024
@@ -176,9 +177,12 @@ class PreviewWorker(QObject):
             )
         )
 
-    @Slot(int, float, object, str, int)
-    def save(self, generation: int, strength: float, path: Path, fmt: str, quality: int) -> None:
-        """Write the full-resolution result of ``generation`` at ``strength``."""
+    @Slot(int, float, object, str, int, int)
+    def save(
+        self, generation: int, strength: float, path: Path, fmt: str, quality: int, turns: int = 0
+    ) -> None:
+        """Write the full-resolution result of ``generation`` at ``strength``, turned by
+        ``turns`` quarter turns clockwise."""
         try:
             if (
                 self._enhanced is None
@@ -188,7 +192,8 @@ class PreviewWorker(QObject):
                 raise LowlightError("the full-resolution result is not ready yet")
             original = self._photo.pixels
             pixels = apply_strength(original, self._enhanced.copy(), strength)
-            out = write_photo(self._photo, pixels, Path(path), fmt=fmt or None, quality=quality)
+            photo, pixels = turn(self._photo, pixels, turns)
+            out = write_photo(photo, pixels, Path(path), fmt=fmt or None, quality=quality)
             self.events.emit(PreviewSaved(Path(out)))
         except LowlightError as exc:
             self.events.emit(PreviewSaveFailed(str(exc)))
@@ -200,7 +205,7 @@ class PreviewController(QObject):
     """GUI-thread side: numbers requests, cancels the previous one, owns the thread."""
 
     _runRequested = Signal(object)
-    _saveRequested = Signal(int, float, object, str, int)
+    _saveRequested = Signal(int, float, object, str, int, int)
 
     def __init__(self, engines: EngineCache, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -244,8 +249,10 @@ class PreviewController(QObject):
         """Stop the request in flight (its inference too; never the batch's)."""
         self._cancel.set()
 
-    def save(self, strength: float, path: Path, fmt: str, quality: int) -> None:
-        self._saveRequested.emit(self._generation, strength, Path(path), fmt, quality)
+    def save(self, strength: float, path: Path, fmt: str, quality: int, turns: int = 0) -> None:
+        """Write the full-resolution result at ``strength``, turned by ``turns`` quarter turns
+        clockwise (the viewer's Rotate left / right)."""
+        self._saveRequested.emit(self._generation, strength, Path(path), fmt, quality, turns)
 
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         self.cancel()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -54,6 +55,7 @@ from lowlight_gui.core.events import (
     ImageStarted,
     TileDone,
 )
+from lowlight_gui.core.folders import LeftOut, summarize_left_out
 from lowlight_gui.qt.controls import format_ev
 from lowlight_gui.qt.files import expand_inputs, name_filters
 
@@ -132,6 +134,8 @@ class QueueModel(QAbstractListModel):
         super().__init__(parent)
         self._items: list[QueueItem] = []
         self._keys: dict[Path, int] = {}  # resolved path -> row
+        # Files that were dropped or added (or were in added folders) but are not photos.
+        self.left_out: dict[Path, LeftOut] = {}
 
     # -- reading --------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -172,7 +176,12 @@ class QueueModel(QAbstractListModel):
     # -- changing -------------------------------------------------------------------------
     def add_paths(self, paths: list[Path]) -> int:
         """Queue files and the photos in folders; returns how many new items were added."""
-        new = [p for p in expand_inputs([Path(p) for p in paths]) if _key(p) not in self._keys]
+        left: list[LeftOut] = []
+        found = expand_inputs([Path(p) for p in paths], left_out=left)
+        new = [p for p in found if _key(p) not in self._keys]
+        if left:
+            self.left_out.update((item.path, item) for item in left)
+            self.changed.emit()
         if not new:
             return 0
         first = len(self._items)
@@ -274,6 +283,14 @@ class QueueModel(QAbstractListModel):
         doomed = {self._items[r].path for r in rows if 0 <= r < len(self._items)}
         return self._remove_where(lambda i: i.path in doomed and i.state is not State.RUNNING)
 
+    def left_out_text(self) -> str:
+        """ "3 other files were left out: 2 not a photo format ... (.txt), 1 a hidden file" """
+        n = len(self.left_out)
+        if not n:
+            return ""
+        what = "file was" if n == 1 else "files were"
+        return f"{n} other {what} left out: {summarize_left_out(list(self.left_out.values()))}"
+
     def _remove_where(self, predicate: object) -> int:
         removed = 0
         for row in range(len(self._items) - 1, -1, -1):
@@ -284,6 +301,8 @@ class QueueModel(QAbstractListModel):
                 removed += 1
         if removed:
             self._keys = {_key(i.path): n for n, i in enumerate(self._items)}
+            if not self._items:  # an empty queue starts afresh
+                self.left_out.clear()
             self.changed.emit()
         return removed
 
@@ -478,9 +497,17 @@ class QueuePanel(QWidget):
         self.view.doubleClicked.connect(self._on_double_clicked)
         self.view.setMinimumHeight(120)
 
-        self.empty_hint = QLabel("Drop photos or folders anywhere on the window to queue them.")
+        self.empty_hint = QLabel(
+            "The queue is empty. Drop photos or folders anywhere on the window, use Add "
+            "folder…, or double-click a thumbnail to queue it; then press Start."
+        )
         self.empty_hint.setObjectName("hint")
         self.empty_hint.setWordWrap(True)
+        self.left_out_label = QLabel("")  # what was dropped or added but is not a photo
+        self.left_out_label.setObjectName("hint")
+        self.left_out_label.setWordWrap(True)
+        # Where the add dialogs start: the window sets it to the folder being browsed.
+        self.start_folder: Callable[[], Path] = Path.home
 
         self.bar = QProgressBar()
         self.bar.setTextVisible(True)
@@ -516,6 +543,7 @@ class QueuePanel(QWidget):
         layout.addLayout(top)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.empty_hint)
+        layout.addWidget(self.left_out_label)
         layout.addWidget(self.bar)
         layout.addWidget(self.summary)
         layout.addLayout(buttons)
@@ -545,6 +573,13 @@ class QueuePanel(QWidget):
         self.retry_button.setEnabled(not self._running and failed > 0)
         self.clear_button.setEnabled(finished > 0)
         self.empty_hint.setVisible(self.model.rowCount() == 0)
+        left_out = self.model.left_out_text()
+        self.left_out_label.setText(left_out)
+        self.left_out_label.setToolTip("\n".join(
+            f"{item.path.name}: {item.reason}" for item in list(self.model.left_out.values())[:40]
+        ))
+        self.left_out_label.setVisible(bool(left_out))
+        self.bar.setVisible(self._running)  # an idle bar looks like an empty text field
         self._update_bar()
 
     def _update_bar(self) -> None:
@@ -601,13 +636,15 @@ class QueuePanel(QWidget):
     def add_files_dialog(self) -> None:
         pattern = " ".join(name_filters())
         files, _ = QFileDialog.getOpenFileNames(
-            self, "Add photos to the queue", "", f"Photos ({pattern})"
+            self, "Add photos to the queue", str(self.start_folder()), f"Photos ({pattern})"
         )
         if files:
             self.model.add_paths([Path(f) for f in files])
 
     def add_folder_dialog(self) -> None:
-        folder = QFileDialog.getExistingDirectory(self, "Add a folder of photos to the queue")
+        folder = QFileDialog.getExistingDirectory(
+            self, "Add a folder of photos to the queue", str(self.start_folder())
+        )
         if folder:
             self.model.add_paths([Path(folder)])
 

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 
 from PySide6.QtWidgets import QLabel, QStatusBar
 
-from lowlight_gui.qt.controls import ControlsPanel
+from lowlight_gui.qt.controls import ControlsPanel, provider_tooltip
 
 NOTICE_MS = 10000
 
@@ -61,3 +61,10 @@ class StatusLine:
         wanted = self.controls.provider_value()
         name = self.active_provider or ("Automatic" if wanted == "auto" else wanted)
         self.provider_label.setText(f"{name}, {self._timing}" if self._timing else name)
+        shown = self.active_provider or wanted
+        self.provider_label.setToolTip(
+            provider_tooltip(shown) + ("" if not self._timing else
+                                       f"\nLast: {self._timing}.")
+            if self.active_provider or wanted != "auto" else
+            provider_tooltip("auto") + "\nIt is chosen when the first photo is enhanced."
+        )

@@ -47,8 +47,10 @@ class CompareViewer(QWidget):
         self.setMouseTracking(True)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setMinimumSize(240, 180)
-        self._before: QImage | None = None
+        self._before: QImage | None = None  # as shown: turned by ``_turns``
         self._after: QImage | None = None
+        self._stored: list[QImage | None] = [None, None]  # as given, before turning
+        self._turns = 0
         self._split = 0.5
         self._mode = "split"
         self._mode_before_toggle = "split"
@@ -66,8 +68,33 @@ class CompareViewer(QWidget):
         self._scaled_cache: dict[tuple[int, int, int], QPixmap] = {}
 
     # -- images ---------------------------------------------------------------------------
+    # -- quarter turns (Rotate left / right): the images are shown turned ------------------
+    def turns(self) -> int:
+        """Quarter turns clockwise the photo is shown with (0..3)."""
+        return self._turns
+
+    def set_turns(self, turns: int) -> None:
+        """Show the photo turned by ``turns`` quarter turns clockwise, fitted anew."""
+        turns %= 4
+        if turns == self._turns:
+            return
+        self._turns = turns
+        self._before = self._turned(self._stored[0])
+        self._after = self._turned(self._stored[1])
+        self._scaled_cache.clear()
+        self.zoom_fit()
+        self.update()
+
+    def _turned(self, image: QImage | None) -> QImage | None:
+        if image is None or not self._turns:
+            return image
+        return image.transformed(QTransform().rotate(90 * self._turns))
+
+    # -- images ---------------------------------------------------------------------------
     def set_images(self, before: QImage | None, after: QImage | None = None) -> None:
         """Show a new photo; the view fits it unless the size is the same as before."""
+        self._stored = [before, after]
+        before, after = self._turned(before), self._turned(after)
         same_size = (
             before is not None and self._before is not None and before.size() == self._before.size()
         )
@@ -82,6 +109,8 @@ class CompareViewer(QWidget):
     def set_before(self, before: QImage) -> None:
         """Replace the original by another resolution of the same photo (a RAW's full-size
         development after its half-size one), keeping the same part of it in view."""
+        self._stored[0] = before
+        before = self._turned(before)
         old = self._before
         self._before = before
         self._scaled_cache = {k: v for k, v in self._scaled_cache.items() if k[0] != 0}
@@ -97,7 +126,8 @@ class CompareViewer(QWidget):
 
     def set_after(self, after: QImage | None) -> None:
         """Replace the enhanced image only (new strength, full-resolution pass)."""
-        self._after = after
+        self._stored[1] = after
+        self._after = self._turned(after)
         self._scaled_cache = {k: v for k, v in self._scaled_cache.items() if k[0] != 1}
         self.update()
 
@@ -115,6 +145,7 @@ class CompareViewer(QWidget):
     def show_error(self, title: str, message: str) -> None:
         """Show why a photo cannot be shown, in place of the photo, until the next one."""
         self._before = self._after = None
+        self._stored = [None, None]
         self._overlay = ""
         self._scaled_cache.clear()
         self._error = (title, message)

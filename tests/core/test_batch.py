@@ -5,10 +5,11 @@ import hashlib
 import threading
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from lowlight_gui.core import batch as batch_mod
-from lowlight_gui.core import imageio
+from lowlight_gui.core import filelock, imageio
 from lowlight_gui.core.batch import (
     BatchFinished,
     BatchOptions,
@@ -472,8 +473,8 @@ imageio.write_photo(photo, photo.pixels, Path(sys.argv[1]))
 
 
 def test_temp_file_left_by_a_killed_run_is_removed(album, tmp_path):
-    """SIGKILL in the middle of a write leaves a hidden temp file; the next run removes it, but
-    only once no live run holds it and it is old enough."""
+    """SIGKILL in the middle of a write leaves a hidden temp file; the next run removes it at
+    once, as no live run holds its lock (a live writer's is never removed)."""
     import os
     import subprocess
     import sys
@@ -493,7 +494,6 @@ def test_temp_file_left_by_a_killed_run_is_removed(album, tmp_path):
         [temp] = [p for p in target.parent.iterdir() if p.name.startswith(".")]
         assert imageio.TEMP_NAME.match(temp.name)["name"] == target.name
         old = time.time() - 3600
-        os.utime(temp, (old, old))
         # a live writer's temp file is locked (flock, msvcrt.locking): never removed
         assert imageio.remove_stale_temps(target.parent, [target.name]) == []
         assert temp.exists()
@@ -504,16 +504,17 @@ def test_temp_file_left_by_a_killed_run_is_removed(album, tmp_path):
             proc.kill()
         proc.stdout.close()
     assert temp.exists() and not target.exists()  # what a kill leaves behind
-    # a recent temp file (maybe a run that just started writing) is left alone
-    fresh = target.parent / f".{target.name}.0123abcd.tmp"
-    fresh.write_bytes(b"x")
+    scratch = temp.with_name(temp.name + ".tif")  # an encoder's scratch file, left by the kill
+    scratch.write_bytes(b"x")
     unrelated = target.parent / ".someone-elses.0123abcd.tmp"  # not one of this run's outputs
     unrelated.write_bytes(b"x")
     os.utime(unrelated, (old, old))
-    result = run_batch(jobs, FakeEngine(), opts)
+    result = run_batch(jobs, FakeEngine(), opts)  # at once: the temp file is seconds old
     assert len(result.done) == 2
-    assert not temp.exists()
-    assert fresh.exists() and unrelated.exists()
+    assert not temp.exists() and not scratch.exists()
+    assert unrelated.exists()
+    left = sorted(p.name for p in target.parent.iterdir() if p != unrelated)
+    assert left == sorted(j.output.name for j in jobs)
 
 
 def test_enhanced_jpeg_keeps_its_xmp_rating(tmp_path, engine):
@@ -534,3 +535,140 @@ def test_enhanced_jpeg_keeps_its_xmp_rating(tmp_path, engine):
     with Image.open(out) as im:
         assert b'xmp:Rating="4"' in im.info["xmp"]
         assert im.getexif()[0x010F] == "TestCam"
+
+
+@pytest.mark.skipif(filelock.fcntl is None, reason="flock: POSIX only")
+def test_stale_temps_where_locks_cannot_be_checked_go_by_age(tmp_path, monkeypatch):
+    import errno as errno_mod
+    import os
+    import time
+
+    fresh = tmp_path / ".out.jpg.0123abcd.tmp"
+    old = tmp_path / ".out.jpg.4567cdef.tmp"
+    for p in (fresh, old):
+        p.write_bytes(b"x")
+    long_ago = time.time() - 3600
+    os.utime(old, (long_ago, long_ago))
+
+    def no_locks(fd, op):
+        raise OSError(errno_mod.ENOLCK, "no locks available")
+
+    monkeypatch.setattr(filelock.fcntl, "flock", no_locks)
+    assert imageio.remove_stale_temps(tmp_path, ["out.jpg"]) == [old]
+    assert fresh.exists() and not old.exists()
+
+
+@pytest.mark.skipif(filelock.fcntl is None, reason="flock: POSIX only")
+def test_a_temp_file_a_cleaner_takes_before_its_lock_is_not_written(tmp_path, monkeypatch):
+    """The race between creating a temp file and locking it: a cleaner that removed it first
+    makes the writer take another name instead of writing into a removed file."""
+    real_flock = filelock.fcntl.flock
+    taken: list[Path] = []
+    calls = []
+
+    def cleaner_first(fd, op):
+        calls.append(fd)
+        if len(calls) == 1:  # the writer's first lock: another run's cleaner gets there first
+            [tmp] = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+            taken.extend(imageio.remove_stale_temps(tmp_path, ["out.png"]))
+            assert taken == [tmp]
+        return real_flock(fd, op)
+
+    monkeypatch.setattr(filelock.fcntl, "flock", cleaner_first)
+    photo = imageio.Photo(np.zeros((8, 8, 3), np.float32))
+    out = imageio.write_photo(photo, photo.pixels, tmp_path / "out.png")
+    assert imageio.is_complete_image(out) and taken
+    assert [p.name for p in tmp_path.iterdir()] == ["out.png"]
+
+
+def test_every_file_a_folder_scan_leaves_out_is_named_with_its_reason(album):
+    (album / ".DS_Store").write_bytes(b"x")
+    (album / "README").write_text("no suffix")
+    (album / "sub" / "c.xmp").write_text("<x/>")
+    (album / "sub" / "old.crw").write_bytes(b"a camera RAW: a photo, even if it turns out bad")
+    left: list = []
+    jobs = collect_jobs([album], BatchOptions(recursive=True), left)
+    assert "old.crw" in [j.source.name for j in jobs]
+    reasons = {item.path.name: item.reason for item in left}
+    assert reasons == {
+        ".DS_Store": "a hidden file",
+        "README": "not a photo format Lowlight reads (no suffix)",
+        "notes.txt": "not a photo format Lowlight reads (.txt)",
+        "c.xmp": "not a photo format Lowlight reads (.xmp)",
+    }
+    from lowlight_gui.core.folders import summarize_left_out
+
+    assert summarize_left_out(left) == (
+        "3 not a photo format Lowlight reads (.txt, .xmp, no suffix), 1 a hidden file"
+    )
+    # outputs of this batch in the same folder: photos, but not sources, and said so
+    opts = BatchOptions(output_dir=album)
+    run_batch(collect_jobs([album / "a.jpg"], opts), FakeEngine(), opts)
+    left = []
+    collect_jobs([album], opts, left)
+    assert ("a_enhanced.jpg", "the output of another photo of this batch") in [
+        (i.path.name, i.reason) for i in left
+    ]
+
+
+def _bright_jpeg(path: Path) -> Path:
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    pixels = np.clip(rng.normal(150, 30, (40, 56, 3)), 0, 255).astype(np.uint8)
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    Image.fromarray(pixels).save(path, quality=97, exif=exif.tobytes())
+    return path
+
+
+def test_a_well_exposed_photo_is_reported_and_its_output_is_the_original(tmp_path, gain_model):
+    from lowlight_gui.core.engine import Engine
+
+    engine = Engine(gain_model, provider="CPU", threads=1)
+    source = _bright_jpeg(tmp_path / "in" / "day.jpg")
+    opts = BatchOptions(tile=0)
+    result = run_batch(collect_jobs([source], opts), engine, opts)
+    [done] = result.done
+    assert done.notes == ["already well exposed: left unchanged"]
+    assert done.output.read_bytes() == source.read_bytes()  # pixels, EXIF: the original's bytes
+    # another format asked for: written in that format, still reported as unchanged
+    png = BatchOptions(tile=0, fmt="png", output_dir=tmp_path / "png")
+    [done] = run_batch(collect_jobs([source], png), engine, png).done
+    assert done.output.suffix == ".png" and "already well exposed: left unchanged" in done.notes
+    np.testing.assert_array_equal(imageio.read_photo(done.output).data,
+                                  imageio.read_photo(source).data)
+    # +2 EV asks for a brighter photo: the model's result is used, not the original
+    brighter = BatchOptions(tile=0, exposure=2.0, output_dir=tmp_path / "ev2")
+    [done] = run_batch(collect_jobs([source], brighter), engine, brighter).done
+    assert done.notes == [] and done.output.read_bytes() != source.read_bytes()
+    # a dark photo is enhanced; at -2 EV it needs no brightening and is left as it is
+    dark = write_image(tmp_path / "in" / "night.png", seed=3)
+    for ev, notes in ((0.0, []), (-2.0, ["needs no brightening at -2 EV: left unchanged"])):
+        opts = BatchOptions(tile=0, exposure=ev, output_dir=tmp_path / f"dark{ev}")
+        [done] = run_batch(collect_jobs([dark], opts), engine, opts).done
+        assert done.notes == notes
+        assert (done.output.read_bytes() == dark.read_bytes()) == bool(notes)
+
+
+def test_quarter_turns_asked_for_a_photo_turn_its_output(tmp_path):
+    from PIL import Image
+
+    src = tmp_path / "in" / "wide.png"
+    src.parent.mkdir()
+    pixels = np.zeros((20, 30, 3), np.uint8)
+    pixels[0, 0] = (200, 0, 0)  # a red top-left corner: after a right turn, top-right
+    rgba = np.dstack([pixels, np.full((20, 30), 255, np.uint8)])
+    rgba[0, 0, 3] = 7
+    Image.fromarray(rgba, "RGBA").save(src)
+    for turns, corner in ((1, (0, 19)), (-1, (29, 0)), (2, (19, 29)), (0, (0, 0))):
+        opts = BatchOptions(output_dir=tmp_path / f"t{turns}", strength=0.0,
+                            turns={src.resolve(): turns})
+        [done] = run_batch(collect_jobs([src], opts), FakeEngine(), opts).done
+        with Image.open(done.output) as im:
+            out = np.asarray(im)
+        assert out.shape[:2] == ((20, 30) if turns % 2 == 0 else (30, 20))
+        y, x = corner
+        assert tuple(out[y, x]) == (200, 0, 0, 7)  # colour and alpha turned together
+        assert (done.output.read_bytes() == src.read_bytes()) == (turns == 0)

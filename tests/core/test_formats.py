@@ -14,7 +14,10 @@ from lowlight_gui.core.folders import natural_key, scan_folder
 from lowlight_gui.core.pairs import PAIR_SUFFIXES
 from lowlight_gui.core.raw import RAW_SUFFIXES
 
-RAW_NAMES = ("DNG", "CR2", "CR3", "NEF", "ARW", "RAF", "ORF", "RW2", "PEF")
+# What LibRaw develops, by the issue that asked for each camera's files (issue 19: all of them).
+RAW_NAMES = ("DNG", "CR2", "CR3", "CRW", "NEF", "NRW", "ARW", "SRF", "SR2", "RAF", "ORF", "RW2",
+             "RWL", "RAW", "PEF", "PTX", "KDC", "DCR", "DCS", "K25", "MRW", "3FR", "FFF", "IIQ",
+             "CAP", "MOS", "MEF", "ERF", "SRW", "X3F", "BAY")
 
 
 def test_every_suffix_belongs_to_one_format_and_lists_derive_from_the_table():

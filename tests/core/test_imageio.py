@@ -14,7 +14,7 @@ import pytest
 import pyvips
 from PIL import Image, ImageOps
 
-from lowlight_gui.core import imageio
+from lowlight_gui.core import filelock, imageio
 from lowlight_gui.core.errors import Cancelled, LowlightError
 from lowlight_gui.core.imageio import MAX_PIXELS, Photo, output_suffix, read_photo, write_photo
 
@@ -700,10 +700,19 @@ def test_remove_stale_temps(tmp_path: Path) -> None:
     for name in names:
         (tmp_path / name).write_bytes(b"x")
         os.utime(tmp_path / name, (old, old))
-    (tmp_path / ".a_enhanced.jpg.fedcba98.tmp").write_bytes(b"x")  # recent: maybe being written
-    removed = imageio.remove_stale_temps(tmp_path, ["a_enhanced.jpg"])
+    recent = tmp_path / ".a_enhanced.jpg.fedcba98.tmp"  # seconds old, its writer killed
+    recent.write_bytes(b"x")
+    live = tmp_path / ".a_enhanced.jpg.76543210.tmp"  # being written: its writer holds the lock
+    live.write_bytes(b"x")
+    live_scratch = live.with_name(live.name + ".tif")  # and that writer's encoder's scratch file
+    live_scratch.write_bytes(b"x")
+    with open(live, "rb") as held:
+        if filelock.try_lock(held.fileno()):
+            names[recent.name] = True  # a free lock says at once that no run writes it
+        removed = imageio.remove_stale_temps(tmp_path, ["a_enhanced.jpg"])
     assert sorted(p.name for p in removed) == sorted(n for n, gone in names.items() if gone)
-    assert (tmp_path / ".a_enhanced.jpg.fedcba98.tmp").exists()
+    assert live.exists() and live_scratch.exists()
+    assert recent.exists() != names[recent.name]  # by age where locks cannot be checked
     assert imageio.remove_stale_temps(tmp_path / "missing", ["x.jpg"]) == []
 
 

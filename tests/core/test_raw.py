@@ -63,8 +63,11 @@ def shrink(img: np.ndarray, size: tuple[int, int]) -> np.ndarray:
 
 
 def test_raw_suffixes():
-    assert RAW_SUFFIXES == {".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef"}
+    common = {".dng", ".cr2", ".cr3", ".nef", ".arw", ".raf", ".orf", ".rw2", ".pef"}
+    older = {".crw", ".kdc", ".dcr", ".k25", ".mrw", ".srf", ".sr2", ".nrw", ".x3f", ".3fr"}
+    assert common | older <= RAW_SUFFIXES
     assert is_raw("a/b/IMG_0001.CR3") and is_raw(Path("x.nef")) and is_raw("y.Dng")
+    assert is_raw("old/CRW_0001.CRW") and is_raw("dc50.kdc")
     assert not is_raw("photo.jpg") and not is_raw("dng") and not is_raw("x.tif")
 
 

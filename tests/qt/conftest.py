@@ -17,6 +17,18 @@ import pytest
 from tests.conftest import write_image
 
 
+@pytest.fixture(autouse=True)
+def home(tmp_path: Path, monkeypatch) -> Path:
+    """A home folder of the test's own: the window's first start browses it (or its Pictures
+    folder), never the real one."""
+    folder = tmp_path / "home"
+    folder.mkdir()
+    monkeypatch.setenv("HOME", str(folder))
+    for var in ("XDG_CONFIG_HOME", "XDG_PICTURES_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    return folder
+
+
 @pytest.fixture
 def settings(tmp_path: Path):
     from lowlight_gui.qt.settings import Settings

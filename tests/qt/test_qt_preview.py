@@ -80,8 +80,13 @@ def test_about_summarizes_model_card(tmp_path):
     )
     summary = summarize_model_card(card.read_text()).markdown()
     assert "Lowlight U-Net" in summary and "21.3 dB" in summary and "lots of detail" not in summary
+    # About is for users: what the app does, where it runs, credits; the card is a button away
     text = about_markdown(card, ["CUDA", "CPU"], "CPU", "models/x.onnx")
-    assert "CUDA, CPU" in text and "21.3 dB" in text
+    assert "CUDA, CPU" in text and "**Runs on:** CPU, with ONNX Runtime " in text
+    assert "**Model:** Lowlight U-Net\n" in text
+    assert "**Model:** x.onnx\n" in about_markdown(None, ["CPU"], "", "models/x.onnx")
+    assert "Credits and licences" in text and "LibRaw" in text and "MIT licence" in text
+    assert "21.3 dB" not in text and "PSNR" not in text
 
 
 def test_save_enhanced_as_writes_full_resolution(make_window, bright_model, tmp_path, qtbot):
@@ -102,6 +107,8 @@ def test_save_enhanced_as_writes_full_resolution(make_window, bright_model, tmp_
 
 
 def test_about_dialog_opens(make_window, qtbot):
+    from PySide6.QtWidgets import QTextBrowser
+
     from lowlight_gui.qt.about import AboutDialog
 
     window = make_window()
@@ -109,6 +116,11 @@ def test_about_dialog_opens(make_window, qtbot):
     dialog = window.findChild(AboutDialog)
     assert dialog is not None and dialog.isVisible()
     assert "Lowlight" in dialog.text.toPlainText() and "CPU" in dialog.text.toPlainText()
+    assert dialog.text.horizontalScrollBar().maximum() == 0  # nothing to scroll sideways
+    assert dialog.card_button.isEnabled()
+    dialog.card_button.click()
+    assert dialog.card_dialog is not None and dialog.card_dialog.isVisible()
+    assert "PSNR" in dialog.card_dialog.findChild(QTextBrowser).toPlainText()
     dialog.close()
 
 
