@@ -38,20 +38,32 @@ class _Exportable(torch.nn.Module):
 
 
 class _ExportableV2(torch.nn.Module):
-    """Model v2 as one graph: (input, thumb, exposure) -> (output, cond).
+    """Model v2 as one graph: (input, thumb, exposure) -> (output, cond[, base]).
 
     The exposure head reads only ``thumb`` and ``exposure``, which the app passes unchanged
     with every tile of a photo, so every tile gets the same conditioning; ``cond`` is returned
-    too (the app reads the predicted gain from a tiny first run).
+    too (the app reads the predicted gain from a tiny first run). A U-Net with a ``base``
+    method also returns the photo it starts from (brightened and colour-corrected, not
+    denoised), clipped like ``output``: the app blends the two for its noise-reduction amount.
     """
 
     def __init__(self, net: torch.nn.Module):
         super().__init__()
         self.net = net
+        self.with_base = has_base(net)
 
     def forward(self, x: torch.Tensor, thumb: torch.Tensor, exposure: torch.Tensor):
         cond = self.net.exposure_head(thumb, exposure)
-        return torch.clamp(self.net.unet(x, cond), 0.0, 1.0), cond
+        out = torch.clamp(self.net.unet(x, cond), 0.0, 1.0)
+        if self.with_base:
+            return out, cond, torch.clamp(self.net.unet.base(x, cond), 0.0, 1.0)
+        return out, cond
+
+
+def has_base(net: torch.nn.Module) -> bool:
+    """Whether the export gets the ``base`` output: an exposure-head model whose U-Net has a
+    ``base(x, cond)`` method (the not-yet-denoised photo)."""
+    return hasattr(net, "exposure_head") and callable(getattr(net.unet, "base", None))
 
 
 class _RadiusProbe(torch.nn.Module):
@@ -145,6 +157,9 @@ def export(
         }
         names, outputs = list(feeds), [c.OUTPUT, c.COND]
         axes = {c.INPUT: {2: "h", 3: "w"}, c.OUTPUT: {2: "h", 3: "w"}}
+        if wrapped.with_base:
+            outputs.append(c.BASE)
+            axes[c.BASE] = {2: "h", 3: "w"}
     else:
         feeds = {c.INPUT: x, c.GAIN: torch.full((1, 1, 1, 1), estimate_gain(rgb, gain_model))}
         names, outputs = list(feeds), [c.OUTPUT]
@@ -157,7 +172,7 @@ def export(
         # this plain conv net exports identically either way.
         warnings.simplefilter("ignore", DeprecationWarning)
         ref = wrapped(*feeds.values())
-        ref = (ref[0] if v2 else ref).numpy()
+        refs = [t.numpy() for t in ref] if v2 else [ref.numpy()]
         torch.onnx.export(
             wrapped,
             tuple(feeds.values()),
@@ -189,12 +204,20 @@ def export(
     import onnxruntime as ort
 
     sess = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    got = sess.run(None, {k: v.numpy() for k, v in feeds.items()})[0]
-    diff = float(np.abs(got - ref).max())
-    if diff >= TOLERANCE:
-        raise SystemExit(f"ONNX output differs from PyTorch by {diff:.2e} (limit {TOLERANCE})")
+    got = sess.run(outputs, {k: v.numpy() for k, v in feeds.items()})
+    diffs = {
+        name: float(np.abs(g - r).max()) for name, g, r in zip(outputs, got, refs, strict=True)
+    }
+    for name, diff in diffs.items():
+        if diff >= TOLERANCE:
+            raise SystemExit(f"ONNX {name} differs from PyTorch by {diff:.2e} (limit {TOLERANCE})")
     meta.pop(c.META_HISTORY)
-    report = {"max_abs_diff": diff, "shape": list(x.shape), "bytes": out.stat().st_size, **meta}
+    report = {
+        "max_abs_diff": diffs[c.OUTPUT], "outputs": outputs, "shape": list(x.shape),
+        "bytes": out.stat().st_size, **meta,
+    }
+    if c.BASE in diffs:
+        report["base_max_abs_diff"] = diffs[c.BASE]
     if weights:
         save_weights(ck, weights)
         report["weights"] = str(weights)
