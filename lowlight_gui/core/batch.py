@@ -53,6 +53,7 @@ class BatchOptions:
     strength: float = 1.0
     tile: int = DEFAULT_TILE
     exposure: float = 0.0  # EV offset of the model's exposure estimate (core.enhance)
+    denoise: float = 1.0  # how much of the model's noise removal is kept, 0..1 (core.enhance)
 
 
 @dataclass(frozen=True)
@@ -221,7 +222,7 @@ def _process(
     pixels = enhance_pixels(
         photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
         cancel=cancel, out=photo.data if photo.data.flags.writeable else None,
-        exposure=options.exposure,
+        exposure=options.exposure, denoise=options.denoise,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
     if cancel is not None and cancel.is_set():
