@@ -117,7 +117,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"{photo.name} at {ev:+g} EV (gain {gain:.2f}, model weight {weight:.2f}): "
                   f"{len(patches)} flat {PATCH}x{PATCH} patches"
                   + (" on the single-frame side" if photo.name == CITY else ""))
-            print(f"  {'denoise':>7} {'noise':>8} {'x of 1':>7} {'mean':>7} {'vs 1':>7} {'time':>7}")
+            print(f"  {'denoise':>7} {'noise':>8} {'x of 1':>7} {'mean':>7} {'vs 1':>7} "
+                  f"{'time':>7}")
             for x, (rgb, seconds) in results.items():
                 n, m = noise(rgb, patches), float((rgb @ LUMA)[mask].mean())
                 print(f"  {x:7.2f} {n:8.4f} {n / ref_noise:7.2f} {m:7.4f} "

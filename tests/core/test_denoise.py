@@ -85,7 +85,8 @@ def test_the_mix_is_made_per_tile_before_the_tiles_are_blended(engine):
 
     def tiles(amount):
         def fn(t):
-            return engine.run(t.transpose(2, 0, 1)[None], gain, denoise=amount)[0].transpose(1, 2, 0)
+            out = engine.run(t.transpose(2, 0, 1)[None], gain, denoise=amount)
+            return out[0].transpose(1, 2, 0)
 
         return run_tiled(img, fn, 128, engine.overlap, engine.factor)
 
