@@ -43,6 +43,8 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
     parser.add_argument("--size", default="1600x1000", help="window size, WxH")
     parser.add_argument("--dark", action="store_true", help="ask Qt for the dark colour scheme")
+    parser.add_argument("--denoise", type=float, default=1.0,
+                        help="the Noise reduction slider's amount, 0..1 (default 1)")
     args = parser.parse_args()
 
     from PySide6.QtCore import Qt
@@ -62,6 +64,7 @@ def main() -> int:
         settings = Settings(tmp / "settings.ini")
         settings.output_dir = tmp / "enhanced"
         settings.strength = 1.0
+        settings.denoise = args.denoise
         window = create_window(sys.argv[:1], settings=settings, model_path=args.model)
         w, h = (int(v) for v in args.size.split("x"))
         window.setGeometry(0, 0, w, h)
