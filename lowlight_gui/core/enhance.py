@@ -117,7 +117,7 @@ def enhance_pixels(
         log.warning(ignored)
     # Only a model with a base output is asked for a mix (engines of other kinds take no such
     # argument).
-    mix = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
+    mix: dict[str, Any] = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
     gain, thumb = photo_conditioning(data, engine, exposure)
     if gain is not None:
         # A photo that needs little gain (already well exposed, or darkened on purpose with a
