@@ -14,8 +14,9 @@ EXPOSURE = "exposure"  # v2: float32 (1,), EV offset of the head's estimate
 OUTPUT = "output"  # float32 (N, 3, H, W), 0..1
 COND = "cond"  # v2: float32 (1, 5), the exposure head's conditioning (log gains, log gamma)
 # v2 and later (optional): float32 like OUTPUT, 0..1: the photo the U-Net starts from (brightened,
-# tone-mapped and colour-corrected by the head, not denoised); the app blends it with OUTPUT for
-# its noise-reduction amount. Models without it run at full noise reduction.
+# tone-mapped and colour-corrected by the head, not denoised) at OUTPUT's brightness and colour;
+# the app mixes it with OUTPUT for its noise-reduction amount. Models without it always remove
+# noise in full.
 BASE = "base"
 
 # Inputs that condition the image input (v1: one scalar gain; v2: thumbnail and EV offset).
