@@ -62,6 +62,8 @@ def main() -> int:
                         "Pictures holds --folder's photos, no photo chosen, an empty queue")
     parser.add_argument("--queue", type=int, default=3,
                         help="photos enhanced in the queue before the shot (default 3)")
+    parser.add_argument("--denoise", type=float, default=1.0,
+                        help="the Noise reduction slider's amount, 0..1 (default 1)")
     args = parser.parse_args()
 
     from PySide6.QtCore import Qt
@@ -83,6 +85,7 @@ def main() -> int:
         settings = Settings(tmp / "settings.ini")
         settings.output_dir = tmp / "enhanced"
         settings.strength = 1.0
+        settings.denoise = args.denoise
         window = create_window(sys.argv[:1], settings=settings, model_path=args.model)
         w, h = (int(v) for v in args.size.split("x"))
         window.setGeometry(0, 0, w, h)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .core import formats
-from .core.enhance import DEFAULT_TILE, EXPOSURE_RANGE
+from .core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -27,6 +27,7 @@ examples:
   lowlight enhance ~/Photos -r --format png      subfolders too, mirrored under ~/Photos/enhanced
   lowlight enhance a.jpg --strength 0.6          a gentler result (0 = unchanged, 1 = full)
   lowlight enhance a.jpg --exposure 0.7          brighter than the model's own choice (EV)
+  lowlight enhance a.jpg --denoise 0.5           keep some grain (0 = brightened, not denoised)
   lowlight enhance big.tif --tile 256            smaller tiles use less memory
   lowlight info                                  the model, its metadata and the providers
   lowlight eval data/low data/high --json r.json PSNR/SSIM of the model on photo pairs
@@ -42,26 +43,32 @@ examples:
 """
 
 
-def _strength(text: str) -> float:
+def _float_within(text: str, lo: float, hi: float, bounds: str) -> float:
+    """``text`` as a number within lo..hi (nan refused: it compares false), else an argparse
+    error, so that a bad value is refused before any photo is read (exit code 2)."""
     try:
         value = float(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    if not lo <= value <= hi:
+        raise argparse.ArgumentTypeError(f"must be between {bounds}, got {text}")
     return value
+
+
+def _strength(text: str) -> float:
+    return _float_within(text, 0.0, 1.0, "0 and 1")
 
 
 def _exposure(text: str) -> float:
-    """EV within EXPOSURE_RANGE, refused before any photo is read."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    """EV within EXPOSURE_RANGE."""
     lo, hi = EXPOSURE_RANGE
-    if not lo <= value <= hi:  # also refuses nan
-        raise argparse.ArgumentTypeError(f"must be between {lo:+g} and {hi:+g} EV, got {text}")
-    return value
+    return _float_within(text, lo, hi, f"{lo:+g} and {hi:+g} EV")
+
+
+def _denoise(text: str) -> float:
+    """A noise-reduction amount within DENOISE_RANGE."""
+    lo, hi = DENOISE_RANGE
+    return _float_within(text, lo, hi, f"{lo:g} and {hi:g}")
 
 
 def _int_range(lo: int, hi: int | None = None):
@@ -112,6 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--exposure", metavar="EV", type=_exposure, default=0.0,
                    help="brighter (+) or darker (-) than the model's own estimate, -2..+2 EV, "
                    "applied before the network so a brighter choice is denoised (default 0)")
+    p.add_argument("--denoise", metavar="AMOUNT", type=_denoise, default=1.0,
+                   help="how much of the model's noise removal to keep, 0..1: 0 = brightened and "
+                   "colour-corrected but not denoised, 1 = full (default 1)")
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
     p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,
@@ -244,12 +254,13 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     from .core.batch import BatchOptions, check_output, collect_jobs, run_batch
     from .core.cancel import CancelToken
     from .core.engine import Engine
+    from .core.enhance import denoise_ignored
     from .core.errors import LowlightError
 
     options = BatchOptions(
         output_dir=args.output, pattern=args.pattern, fmt=args.fmt, quality=args.quality,
         recursive=args.recursive, overwrite=args.overwrite, strength=args.strength, tile=args.tile,
-        exposure=args.exposure,
+        exposure=args.exposure, denoise=args.denoise,
     )
     from .core.folders import LeftOut, summarize_left_out
 
@@ -283,6 +294,9 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     tile_warning = _tile_warning(args.tile, engine)
     if tile_warning:
         _err(f"warning: {tile_warning}")
+    ignored = denoise_ignored(engine, args.denoise)
+    if ignored:  # said once here; the photos are enhanced at full noise removal
+        _err(f"warning: --denoise {args.denoise:g}: {ignored}")
 
     cancel = CancelToken()  # also stops the run in flight
     progress = _Progress(len(jobs), verbose)
@@ -374,7 +388,8 @@ def cmd_info(args: argparse.Namespace) -> int:
         status = EXIT_FAILED
     if engine is not None:
         print(f"  factor: {engine.factor}, overlap: {engine.overlap}, gain input: "
-              f"{'yes' if engine.has_gain_input else 'no'}")
+              f"{'yes' if engine.has_gain_input else 'no'}, noise-reduction control (base "
+              f"output): {'yes' if engine.has_base else 'no'}")
         for key in sorted(engine.metadata):
             value = engine.metadata[key]
             if len(value) > 200:

@@ -90,6 +90,16 @@ def bright_model(model_dir) -> Path:
 
 
 @pytest.fixture(scope="session")
+def base_model(model_dir) -> Path:
+    """Factor 4 with a `gain` input and a second output `base` (clip(input * gain)): the
+    noise-reduction control's two outputs."""
+    return make_tiny_model(
+        model_dir / "tiny_base.onnx", levels=2, with_gain=True, seed=7, with_base=True,
+        gain_json={"a": 0.4, "b": -1.0, "lo": 1.0, "hi": 8.0},
+    )
+
+
+@pytest.fixture(scope="session")
 def slow_model(model_dir) -> Path:
     return make_slow_model(model_dir / "slow.onnx", layers=64)
 

@@ -65,10 +65,17 @@ class _Graph:
         return self.node("Relu", [x])
 
 
-def _finish(g: _Graph, inputs: list, out: str, path: Path, metadata: dict[str, str]) -> Path:
-    g.nodes.append(helper.make_node("Identity", [out], ["output"]))
-    output = helper.make_tensor_value_info("output", TensorProto.FLOAT, ["N", 3, "H", "W"])
-    graph = helper.make_graph(g.nodes, "lowlight_test", inputs, [output], g.inits)
+def _finish(
+    g: _Graph, inputs: list, out: str, path: Path, metadata: dict[str, str],
+    base: str | None = None,
+) -> Path:
+    """Name ``out`` "output" (and ``base``, if given, "base") and save the model."""
+    named = [(out, "output")] + ([(base, "base")] if base else [])
+    outputs = []
+    for value, name in named:
+        g.nodes.append(helper.make_node("Identity", [value], [name]))
+        outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", 3, "H", "W"]))
+    graph = helper.make_graph(g.nodes, "lowlight_test", inputs, outputs, g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
     for k, v in metadata.items():
@@ -96,10 +103,12 @@ def make_tiny_model(
     overlap: int | None = None,
     metadata: bool = True,
     gain_json: dict | None = None,
+    with_base: bool = False,
 ) -> Path:
     """A tiny U-Net-ish model of factor ``2**levels``; output = clip(input*k + residual*tanh(net)),
     k = ``gain`` (if ``with_gain``) else ``scale``. Receptive-field radius < 4 * 2**levels, so the
-    default overlap (``4 * 2**levels``, metadata ``lowlight.overlap``) covers it."""
+    default overlap (``4 * 2**levels``, metadata ``lowlight.overlap``) covers it. ``with_base``:
+    a second output ``base`` = clip(input*k), the photo before its "denoising" residual."""
     factor = 2**levels
     g = _Graph(seed)
     inputs = [_image_input()]
@@ -121,6 +130,9 @@ def make_tiny_model(
         base = g.node("Mul", ["input", g.const(np.array(scale))])
     out = g.node("Add", [base, r])
     out = g.node("Clip", [out, g.const(np.array(0.0)), g.const(np.array(1.0))])
+    clipped_base = None
+    if with_base:
+        clipped_base = g.node("Clip", [base, g.const(np.array(0.0)), g.const(np.array(1.0))])
     meta: dict[str, str] = {}
     if metadata:
         meta = {
@@ -131,7 +143,7 @@ def make_tiny_model(
         }
         if gain_json is not None:
             meta["lowlight.gain"] = json.dumps(gain_json)
-    return _finish(g, inputs, out, path, meta)
+    return _finish(g, inputs, out, path, meta, clipped_base)
 
 
 def make_slow_model(path: Path, layers: int = 48, channels: int = 16, seed: int = 1) -> Path:

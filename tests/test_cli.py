@@ -76,6 +76,44 @@ def test_enhance_exposure_out_of_range_is_a_usage_error(value, folder, capsys):
     assert not (folder / "enhanced").exists()
 
 
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan", "lots"])
+def test_enhance_denoise_out_of_range_is_a_usage_error(value, folder, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["enhance", str(folder), f"--denoise={value}"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--denoise" in err
+    assert ("not a number" if value == "lots" else "between 0 and 1") in err
+    assert not (folder / "enhanced").exists()
+
+
+def test_enhance_denoise_writes_the_mix(folder, base_model, tmp_path, capsys):
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import enhance_array
+    from lowlight_gui.core.imageio import read_photo
+
+    outputs = {}
+    for amount in ("0", "0.5", "1"):
+        out_dir = tmp_path / f"d{amount}"
+        code, _, err = run(capsys, "enhance", folder / "b.png", "-o", out_dir, "--model",
+                           base_model, "--threads", "1", "--denoise", amount)
+        assert code == 0 and "warning" not in err, err
+        outputs[amount] = read_photo(out_dir / "b_enhanced.png").pixels
+    engine = Engine(base_model, provider="CPU", threads=1)
+    original = read_photo(folder / "b.png").pixels
+    for amount, got in outputs.items():
+        expected = enhance_array(original, engine, denoise=float(amount))
+        assert np.abs(got - expected).max() <= 0.5 / 255 + 1e-6
+    assert np.abs(outputs["0"] - outputs["1"]).max() > 0.01
+
+
+def test_enhance_denoise_with_a_model_without_base_warns_once(folder, tiny_model, capsys):
+    code, out, err = run(capsys, "enhance", folder, "-r", "--model", tiny_model, "--threads",
+                         "1", "--denoise", "0.4")
+    assert code == 0 and "3 done" in out
+    assert err.count("warning: --denoise 0.4: this model has no separate noise reduction") == 1
+
+
 def test_enhance_with_a_bad_file(folder, tiny_model, capsys):
     (folder / "broken.jpg").write_bytes(b"")
     code, out, _ = run(capsys, "enhance", folder, "--model", tiny_model, "--threads", "1")
@@ -121,6 +159,7 @@ def test_info(tiny_model, tmp_path, capsys):
     assert str(tiny_model) in out and " MB" in out
     assert "A tiny test network that brightens a little." in out
     assert "lowlight.factor: 2" in out and "lowlight.overlap: 8" in out
+    assert "noise-reduction control (base output): no" in out
     assert "providers available:" in out and "CPU" in out
     assert "provider chosen: CPU" in out
 

@@ -80,3 +80,25 @@ def test_well_exposed_rule_spares_dark_lol_photos():
     assert all(g is not None for g in gains.values())
     dimmed = {n: round(g, 2) for n, g in gains.items() if g and engine.gain_model.model_weight(g) < 1}
     assert not dimmed, f"blended back towards the dark photo: {dimmed}"
+
+
+@pytest.mark.skipif(not LOL.exists() and not os.environ.get("CI"), reason="needs ../shared")
+def test_shipped_model_takes_noise_reduction_back_without_changing_brightness():
+    """The base output (issue 18): --denoise 0 keeps the grain, at the brightness and colour of
+    the full result."""
+    import cv2
+
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import enhance_array
+    from lowlight_gui.core.imageio import read_photo
+
+    engine = Engine(default_model_path(), provider="CPU")
+    assert engine.has_base
+    rgb = read_photo(_val_pair()[0]).pixels
+    full, none = enhance_array(rgb, engine), enhance_array(rgb, engine, denoise=0.0)
+    np.testing.assert_allclose(none.mean(axis=(0, 1)), full.mean(axis=(0, 1)), rtol=0.02)
+
+    def grain(img: np.ndarray) -> float:
+        return float(np.median(np.abs(img - cv2.GaussianBlur(img, (0, 0), 1.5))))
+
+    assert grain(none) > 1.5 * grain(full)

@@ -127,11 +127,17 @@ class ConditionedUNet(LowlightUNet):
     """The v1 U-Net fed by the head's ``cond`` instead of one scalar gain (same weights)."""
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
+        return self.restore(self.base(x, cond), x)
+
+    def base(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
+        """The photo the U-Net starts from: brightened, colour-corrected and tone-mapped by the
+        head's ``cond``, not yet denoised. Exported as the graph's ``base`` output, so the app
+        can take the noise removal back alone (``--denoise``)."""
         n = x.shape[0]
         gain = torch.exp(cond[:, 0:1] + cond[:, 1:4]).view(n, 3, 1, 1)
         gamma = torch.exp(cond[:, 4]).view(n, 1, 1, 1)
         # The tone curve acts on the brightened photo (clamped away from 0 for the gradient).
-        return self.restore(torch.clamp(x * gain, 1e-4, 1.0) ** gamma, x)
+        return torch.clamp(x * gain, 1e-4, 1.0) ** gamma
 
 
 class LowlightV2(nn.Module):

@@ -57,6 +57,7 @@ class BatchOptions:
     # Quarter turns clockwise for some sources (resolved paths), asked for in the viewer;
     # applied to their outputs (core/turns.py).
     turns: dict[Path, int] = field(default_factory=dict)
+    denoise: float = 1.0  # how much of the model's noise removal is kept, 0..1 (core.enhance)
 
 
 @dataclass(frozen=True)
@@ -240,7 +241,7 @@ def _process(
     pixels = enhance_pixels(
         photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
         cancel=cancel, out=photo.data if photo.data.flags.writeable else None,
-        exposure=options.exposure,
+        exposure=options.exposure, denoise=options.denoise,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
     photo, pixels = turn(photo, pixels, quarter_turns)

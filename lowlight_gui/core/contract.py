@@ -16,6 +16,11 @@ OUTPUT = "output"  # float32 (N, 3, H, W), 0..1
 # gamma); v3: (1, 15), the same five, then a 3x3 colour matrix's residual and a highlight
 # shoulder. The app reads only the first value (the log gain).
 COND = "cond"
+# v2 and later (optional): float32 like OUTPUT, 0..1: the photo the U-Net starts from (brightened,
+# tone-mapped and colour-corrected by the head, not denoised) at OUTPUT's brightness and colour;
+# the app mixes it with OUTPUT for its noise-reduction amount. Models without it always remove
+# noise in full.
+BASE = "base"
 
 # Inputs that condition the image input (v1: one scalar gain; v2: thumbnail and EV offset).
 CONDITION_INPUTS = frozenset({GAIN, THUMB, EXPOSURE})

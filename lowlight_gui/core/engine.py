@@ -140,7 +140,10 @@ class Engine:
                 f"optional 'gain' input, found {names}"
             )
         self.input_name = contract.INPUT if contract.INPUT in names else image_inputs[0]
-        self.output_name = self.session.get_outputs()[0].name
+        outputs = [o.name for o in self.session.get_outputs()]
+        self.output_name = outputs[0]
+        # The photo before the U-Net's noise removal: lets ``run`` take the denoising back alone.
+        self.has_base = contract.BASE in outputs
         self.thumb_side = THUMB_SIDE
         if self.has_exposure_head:
             shape = next(i.shape for i in inputs if i.name == contract.THUMB)
@@ -269,6 +272,7 @@ class Engine:
         thumb: np.ndarray | None = None,
         exposure: float = 0.0,
         cancel: CancelToken | None = None,
+        denoise: float = 1.0,
     ) -> np.ndarray:
         """Run the model on ``batch`` (N,3,H,W float32 0..1; H, W multiples of ``factor``).
 
@@ -276,6 +280,9 @@ class Engine:
         estimated from the batch itself). Models with an exposure head take instead ``thumb``,
         the whole photo's thumbnail (the same for every tile; None: the batch's own), and
         ``exposure`` in EV (0: the model's own estimate); they run one image at a time.
+        ``denoise`` (0..1) below 1 on a model with a ``base`` output returns
+        ``base + denoise * (output - base)``: brightened and colour-corrected alike, with that
+        much of the noise removal (``mix_denoise``); other models ignore it (``has_base``).
         Returns N,3,H,W float32 clipped to 0..1.
         Raises ``Cancelled`` when ``cancel`` is set (before or during the run), ``OutOfMemory``
         when the provider runs out of memory, ``LowlightError`` for any other failure.
@@ -285,11 +292,17 @@ class Engine:
             raise ValueError(f"expected an N,3,H,W batch, got shape {x.shape}")
         if self.has_exposure_head and x.shape[0] != 1:
             return np.concatenate([
-                self.run(x[i : i + 1], gain, thumb=thumb, exposure=exposure, cancel=cancel)
+                self.run(
+                    x[i : i + 1], gain, thumb=thumb, exposure=exposure, cancel=cancel,
+                    denoise=denoise,
+                )
                 for i in range(len(x))
             ])
-        out = self._run([self.output_name], self._feeds(x, gain, thumb, exposure), cancel)[0]
-        out = np.asarray(out, dtype=np.float32)
+        feeds = self._feeds(x, gain, thumb, exposure)
+        if self.has_base and denoise < 1.0:
+            out, base = self._run([self.output_name, contract.BASE], feeds, cancel)
+            return mix_denoise(np.asarray(out, np.float32), np.asarray(base, np.float32), denoise)
+        out = np.asarray(self._run([self.output_name], feeds, cancel)[0], dtype=np.float32)
         np.clip(out, 0.0, 1.0, out=out)
         return out
 
@@ -323,6 +336,19 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"Engine({str(self.model_path)!r}, provider={self.active_provider!r})"
+
+
+def mix_denoise(output: np.ndarray, base: np.ndarray, amount: float) -> np.ndarray:
+    """``base + amount * (output - base)`` (both clipped to 0..1 first), computed in ``output``:
+    0 is the photo brightened and colour-corrected but not denoised, 1 the model's output. Linear,
+    so mixing each tile and then blending the tiles equals mixing the blended photo."""
+    np.clip(output, 0.0, 1.0, out=output)
+    np.clip(base, 0.0, 1.0, out=base)
+    if amount < 1.0:
+        output -= base
+        output *= np.float32(amount)
+        output += base
+    return output
 
 
 EngineLike = TypeVar("EngineLike")

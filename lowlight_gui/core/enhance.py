@@ -92,6 +92,7 @@ def enhance_pixels(
     cancel: Any = None,
     out: np.ndarray | None = None,
     exposure: float = 0.0,
+    denoise: float = 1.0,
 ) -> np.ndarray:
     """Enhance pixels in their stored type and return a new array of the same shape and type.
 
@@ -109,6 +110,11 @@ def enhance_pixels(
     ``exposure`` (EV, -2..+2; 0 = the model's own estimate) offsets the brightness the model
     aims for before the network runs, so a brighter choice is denoised accordingly. Models
     without an exposure head (v1) get it as a factor of 2**EV on their gain.
+
+    ``denoise`` (0..1) is how much of the model's noise removal to keep: each tile is
+    ``base + denoise * (output - base)`` (``engine.mix_denoise``), blended before the tiles are,
+    so memory stays bounded; ``strength`` applies after it. A model without a ``base`` output
+    runs at full noise removal (``denoise_ignored`` says so).
     """
     strength = float(strength)
     if not 0.0 <= strength <= 1.0:
@@ -116,7 +122,7 @@ def enhance_pixels(
     if data.ndim == 2:
         out3 = None if out is None else out[:, :, None]
         return enhance_pixels(
-            data[:, :, None], engine, strength, tile, on_tile, cancel, out3
+            data[:, :, None], engine, strength, tile, on_tile, cancel, out3, exposure, denoise
         )[:, :, 0]
     if data.ndim != 3 or data.shape[2] not in (1, 3):
         raise ValueError(f"expected an HxWx3 or HxWx1 image, got shape {data.shape}")
@@ -127,6 +133,13 @@ def enhance_pixels(
     factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
     overlap = int(getattr(engine, "overlap", DEFAULT_OVERLAP))
     exposure = check_exposure(exposure)
+    denoise = check_denoise(denoise)
+    ignored = denoise_ignored(engine, denoise)
+    if ignored:
+        log.warning(ignored)
+    # Only a model with a base output is asked for a mix (engines of other kinds take no such
+    # argument).
+    mix: dict[str, Any] = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
     gain, thumb = photo_conditioning(data, engine, exposure)
     if gain is not None:
         # A photo that needs little gain (already well exposed, or darkened on purpose with a
@@ -150,9 +163,9 @@ def enhance_pixels(
         if grey:  # the model wants RGB: three equal channels in, their mean out
             batch = np.repeat(batch, 3, axis=1)
         if thumb is not None:
-            result = engine.run(batch, thumb=thumb, exposure=exposure)[0]
+            result = engine.run(batch, thumb=thumb, exposure=exposure, **mix)[0]
         else:
-            result = engine.run(batch, gain)[0]
+            result = engine.run(batch, gain, **mix)[0]
         if grey:
             result = result.mean(axis=0, keepdims=True, dtype=np.float32)
         return result.transpose(1, 2, 0)
@@ -224,6 +237,7 @@ def enhance_array(
     on_tile: OnTile | None = None,
     cancel: Any = None,
     exposure: float = 0.0,
+    denoise: float = 1.0,
 ) -> np.ndarray:
     """Enhance an HxWx3 float image in 0..1 and return a new HxWx3 float32 array.
 
@@ -236,7 +250,9 @@ def enhance_array(
         rgb = rgb[:, :, :3]
     if rgb.dtype.kind != "f":
         raise ValueError(f"expected a float image in 0..1, got {rgb.dtype}")
-    return enhance_pixels(rgb, engine, strength, tile, on_tile, cancel, exposure=exposure)
+    return enhance_pixels(
+        rgb, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise
+    )
 
 
 EXPOSURE_RANGE = (-2.0, 2.0)  # EV offered to the person (GUI slider, CLI --exposure)
@@ -249,6 +265,32 @@ def check_exposure(exposure: float) -> float:
     if not lo <= ev <= hi:
         raise LowlightError(f"exposure must be between {lo:+g} and {hi:+g} EV, got {ev:+g}")
     return ev
+
+
+DENOISE_RANGE = (0.0, 1.0)  # how much of the model's noise removal is kept (GUI, CLI --denoise)
+NO_BASE_MESSAGE = (
+    "this model has no separate noise reduction (no 'base' output: it was exported before "
+    "Lowlight had the control), so it always removes noise in full; the noise reduction "
+    "amount is ignored"
+)
+
+
+def check_denoise(amount: float) -> float:
+    """``amount`` as a float within DENOISE_RANGE, or a LowlightError that says so."""
+    value = float(amount)
+    lo, hi = DENOISE_RANGE
+    if not lo <= value <= hi:  # also refuses nan
+        raise LowlightError(f"noise reduction must be between {lo:g} and {hi:g}, got {value:g}")
+    return value
+
+
+def denoise_ignored(engine: Any, amount: float) -> str | None:
+    """Why ``amount`` (below 1) cannot be applied with ``engine``'s model, or None when it can
+    (or need not be): only models with a ``base`` output (contract.BASE) separate the noise
+    removal from the brightening."""
+    if amount >= 1.0 or getattr(engine, "has_base", False):
+        return None
+    return NO_BASE_MESSAGE
 
 
 def apply_strength(original: np.ndarray, enhanced: np.ndarray, strength: float) -> np.ndarray:
@@ -269,13 +311,18 @@ def enhance_photo(
     on_tile: OnTile | None = None,
     cancel: Any = None,
     exposure: float = 0.0,
+    denoise: float = 1.0,
 ) -> np.ndarray:
     """``enhance_pixels`` on a Photo, returned as HxWx3 float32 in 0..1 (a full-size float copy,
     for code that wants floats; the batch uses ``enhance_pixels(photo.data)`` and writes that)."""
     data = getattr(photo, "data", None)
     if data is None:  # anything with float ``pixels`` (HxWx3) works too
-        return enhance_array(photo.pixels, engine, strength, tile, on_tile, cancel, exposure)
-    out = enhance_pixels(data, engine, strength, tile, on_tile, cancel, exposure=exposure)
+        return enhance_array(
+            photo.pixels, engine, strength, tile, on_tile, cancel, exposure, denoise
+        )
+    out = enhance_pixels(
+        data, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise
+    )
     return to_float_rgb(out)
 
 

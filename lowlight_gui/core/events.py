@@ -77,6 +77,7 @@ class BatchFinished:
 class EngineReady:
     provider: str  # the active provider's short name, e.g. "CPU"
     warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
+    denoise_available: bool = True  # the model has a base output (Engine.has_base)
 
 
 @dataclass
@@ -117,6 +118,8 @@ class PreviewResult:
     provider: str
     warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
     exposure: float = 0.0  # EV the network ran with
+    denoise: float = 1.0  # the noise-reduction amount it ran with (1 when the model has no base)
+    denoise_available: bool = True  # the model has a base output (Engine.has_base)
 
 
 @dataclass

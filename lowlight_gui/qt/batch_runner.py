@@ -42,6 +42,7 @@ class BatchRunner(QObject):
         self.last_output: Path | None = None  # for "Open output folder"
         self.closing = False  # the window is closing: no summary for a batch it stopped
         self._last_failure = ""
+        self._sources: list[Path] = []  # the photos of the batch running (or last run)
 
     def start(self, options: BatchOptions, spec: EngineSpec | None) -> bool:
         """Enhance the queued photos; False when there is nothing to do, a batch is running or
@@ -58,6 +59,8 @@ class BatchRunner(QObject):
         if not self.controller.start(sources, options, spec):
             return False
         self.model.set_exposure(sources, options.exposure)
+        self.model.set_denoise(sources, options.denoise)
+        self._sources = sources
         self._last_failure = ""
         self.panel.set_running(True)
         self.status.notify(f"Enhancing {len(sources)} photo{'s' if len(sources) != 1 else ''}…")
@@ -78,7 +81,9 @@ class BatchRunner(QObject):
             self._last_failure = event.message
             self.status.notify(event.message)
         elif isinstance(event, EngineReady):
-            self.status.engine_ready(event.provider, event.warnings)
+            self.status.engine_ready(event.provider, event.warnings, event.denoise_available)
+            if not event.denoise_available:  # the core runs it at full noise removal
+                self.model.set_denoise(self._sources, 1.0)
         elif isinstance(event, BatchError):
             self.status.notify(event.message)
         elif isinstance(event, BatchFinished) and not self.closing:

@@ -30,6 +30,7 @@ from lowlight_gui.qt.settings import (
     OVERWRITE_POLICIES,
     TILE_SIZES,
     Settings,
+    clamp_denoise,
     clamp_exposure,
 )
 
@@ -41,6 +42,17 @@ EXPOSURE_TIP = (
     "choice is denoised accordingly instead of amplifying the noise.\n"
     "Double-click the slider or press ↺ to go back to 0 EV."
 )
+DENOISE_TIP = (
+    "How much of the model's noise removal to keep: 100 % is its full result, 0 % the same "
+    "photo, as bright and with the same colours, with its grain. Take it back on fine textures "
+    "or to keep some grain; Strength then blends with the original.\n"
+    "Double-click the slider or press ↺ to go back to 100 %."
+)
+NO_DENOISE_TIP = (
+    "This model removes noise together with brightening: it has no separate noise reduction "
+    "(its file was made before Lowlight had this control), so noise is always removed in "
+    "full. A model exported by this version's training/export.py has it."
+)
 
 
 def format_ev(ev: float) -> str:
@@ -51,15 +63,16 @@ def format_ev(ev: float) -> str:
     return f"{ev:+.1f} EV".replace("-", "−")
 
 
-class ExposureSlider(QSlider):
-    """A horizontal slider in tenths of an EV; a double-click returns it to 0."""
+class ResetSlider(QSlider):
+    """A horizontal slider that a double-click returns to ``reset_to`` (its default)."""
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, reset_to: int = 0, parent: QWidget | None = None) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
+        self.reset_to = reset_to
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         # Not passed on: QSlider would treat it as a second press and start a drag.
-        self.setValue(0)
+        self.setValue(self.reset_to)
         event.accept()
 
 
@@ -80,9 +93,19 @@ def provider_tooltip(name: str) -> str:
     return PROVIDER_TIPS.get(name, f"{name}: an ONNX Runtime execution provider.")
 
 
+def _reset_button(name: str, tip: str) -> QToolButton:
+    button = QToolButton()
+    button.setObjectName(name)
+    button.setText("↺")
+    button.setToolTip(tip)
+    button.setAutoRaise(True)
+    return button
+
+
 class ControlsPanel(QWidget):
     strengthChanged = Signal(float)  # live, while dragging: re-blend only
     exposureChanged = Signal(float)  # EV, live while dragging: the network's input changes
+    denoiseChanged = Signal(float)  # 0..1, live while dragging: the model's outputs mix anew
     engineChanged = Signal()  # provider or tile size: the preview must be recomputed
     outputChanged = Signal()
 
@@ -110,7 +133,7 @@ class ControlsPanel(QWidget):
         strength_row.addWidget(self.strength_label)
 
         lo, hi = EXPOSURE_RANGE
-        self.exposure = ExposureSlider()
+        self.exposure = ResetSlider(0)
         self.exposure.setObjectName("exposureSlider")
         self.exposure.setRange(round(lo * EV_STEPS), round(hi * EV_STEPS))
         self.exposure.setPageStep(EV_STEPS // 2)
@@ -121,20 +144,39 @@ class ControlsPanel(QWidget):
         self.exposure_label.setAlignment(
             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         )
-        self.exposure_reset = QToolButton()
-        self.exposure_reset.setObjectName("exposureReset")
-        self.exposure_reset.setText("↺")
-        self.exposure_reset.setToolTip("Back to 0 EV, the model's own exposure")
-        self.exposure_reset.setAutoRaise(True)
+        self.exposure_reset = _reset_button(
+            "exposureReset", "Back to 0 EV, the model's own exposure"
+        )
         self.exposure_reset.clicked.connect(self.reset_exposure)
         self.exposure.valueChanged.connect(self._on_exposure)
         exposure_row = QHBoxLayout()
         exposure_row.addWidget(self.exposure, 1)
         exposure_row.addWidget(self.exposure_label)
         exposure_row.addWidget(self.exposure_reset)
-        # The same label width on both rows, so the two sliders line up and end together.
+        self._denoise_available = True  # until an engine says its model has no base output
+        self.denoise = ResetSlider(100)
+        self.denoise.setObjectName("denoiseSlider")
+        self.denoise.setRange(0, 100)
+        self.denoise.setPageStep(10)
+        self.denoise.setValue(round(settings.denoise * 100))
+        self.denoise.setToolTip(DENOISE_TIP)
+        self.denoise_label = QLabel()
+        self.denoise_label.setObjectName("denoiseLabel")
+        self.denoise_label.setAlignment(
+            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        )
+        self.denoise_reset = _reset_button(
+            "denoiseReset", "Back to 100 %, the model's full noise removal"
+        )
+        self.denoise_reset.clicked.connect(self.reset_denoise)
+        self.denoise.valueChanged.connect(self._on_denoise)
+        denoise_row = QHBoxLayout()
+        denoise_row.addWidget(self.denoise, 1)
+        denoise_row.addWidget(self.denoise_label)
+        denoise_row.addWidget(self.denoise_reset)
+        # The same label width on every row, so the sliders line up and end together.
         width = self.exposure_label.fontMetrics().horizontalAdvance(format_ev(lo)) + 4
-        for label in (self.strength_label, self.exposure_label):
+        for label in (self.strength_label, self.exposure_label, self.denoise_label):
             label.setMinimumWidth(max(40, width))
         # An empty stand-in for the reset button keeps the Strength slider as long.
         stand_in = QWidget()
@@ -172,6 +214,7 @@ class ControlsPanel(QWidget):
         form = QFormLayout(enhance_box)
         form.addRow("Strength", strength_row)
         form.addRow("Exposure", exposure_row)
+        form.addRow("Noise reduction", denoise_row)
         form.addRow("Run on", provider_row)
         form.addRow("Tile size", self.tile)
 
@@ -225,6 +268,7 @@ class ControlsPanel(QWidget):
         layout.addWidget(output_box)
         self._on_strength(self.strength.value(), persist=False)
         self._on_exposure(self.exposure.value(), persist=False)
+        self._on_denoise(self.denoise.value(), persist=False)
         self._update_quality_enabled()
 
     # -- values ---------------------------------------------------------------------------
@@ -241,6 +285,27 @@ class ControlsPanel(QWidget):
     def reset_exposure(self) -> None:
         self.set_exposure(0.0)
 
+    def denoise_value(self) -> float:
+        """How much of the model's noise removal to keep, 0..1; 1 when the model cannot take it
+        back (no base output), so that what is asked is what is done."""
+        if not self._denoise_available:
+            return 1.0
+        return clamp_denoise(self.denoise.value() / 100)
+
+    def set_denoise(self, amount: float) -> None:
+        self.denoise.setValue(round(clamp_denoise(amount) * 100))
+
+    def reset_denoise(self) -> None:
+        self.set_denoise(1.0)
+
+    def set_denoise_available(self, available: bool) -> None:
+        """Whether the model has a separate noise reduction; without it the slider is off and
+        its tooltip says why (the setting is kept for a model that has it)."""
+        self._denoise_available = available
+        self.denoise.setToolTip(DENOISE_TIP if available else NO_DENOISE_TIP)
+        self.denoise.setEnabled(available and self.strength.isEnabled())
+        self._update_denoise_reset()
+
     def provider_value(self) -> str:
         return str(self.provider.currentData())
 
@@ -254,7 +319,9 @@ class ControlsPanel(QWidget):
     def set_enhancement_enabled(self, enabled: bool) -> None:
         for w in (self.strength, self.exposure, self.provider, self.tile):
             w.setEnabled(enabled)
+        self.denoise.setEnabled(enabled and self._denoise_available)
         self._update_exposure_reset()
+        self._update_denoise_reset()
 
     # -- handlers -------------------------------------------------------------------------
     @staticmethod
@@ -278,6 +345,16 @@ class ControlsPanel(QWidget):
 
     def _update_exposure_reset(self) -> None:
         self.exposure_reset.setEnabled(self.exposure.isEnabled() and self.exposure.value() != 0)
+
+    def _on_denoise(self, value: int, persist: bool = True) -> None:
+        self.denoise_label.setText(f"{value} %")
+        self._update_denoise_reset()
+        if persist:
+            self.settings.denoise = value / 100
+            self.denoiseChanged.emit(self.denoise_value())
+
+    def _update_denoise_reset(self) -> None:
+        self.denoise_reset.setEnabled(self.denoise.isEnabled() and self.denoise.value() != 100)
 
     def _on_provider(self, _index: int) -> None:
         self.settings.provider = self.provider_value()

@@ -125,8 +125,12 @@ class MainWindow(QMainWindow):
         self.controls.strengthChanged.connect(lambda _s: self.preview_state.strength_changed())
         self.controls.strength.sliderReleased.connect(self.preview_state.strength_changed)
         self.controls.engineChanged.connect(self._on_engine_settings)
-        self.controls.exposureChanged.connect(self.preview_state.exposure_changed)
-        self.controls.exposure.sliderReleased.connect(self.preview_state.exposure_released)
+        for changed, slider in (
+            (self.controls.exposureChanged, self.controls.exposure),
+            (self.controls.denoiseChanged, self.controls.denoise),
+        ):
+            changed.connect(self.preview_state.network_changed)
+            slider.sliderReleased.connect(self.preview_state.slider_released)
         self.drops.dropped.connect(self._on_dropped)
 
         self._build_actions()
@@ -504,6 +508,7 @@ class MainWindow(QMainWindow):
             tile=self.controls.tile_value(),
             exposure=self.controls.exposure_value(),
             turns=dict(self.turns),
+            denoise=self.controls.denoise_value(),
         )
 
     def start_batch(self) -> bool:

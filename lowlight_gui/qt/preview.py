@@ -4,11 +4,11 @@ A camera RAW is developed at half size first (no demosaic: several times faster)
 given its fast pass at once; the full-size development follows for the full pass, whose
 ``before`` then replaces the half-size original on show.
 
-A new request (another photo, provider, tile size or exposure) cancels the one in flight: its
-CancelToken stops it between tiles and stops the tile being computed (that run's only: the
-engine is shared with the batch). An
-exposure change re-runs the network on the photo already in memory (``refresh``), and while the
-slider is held only the fast pass (``full=False``).
+A new request (another photo, provider, tile size, exposure or noise reduction) cancels the one
+in flight: its CancelToken stops it between tiles and stops the tile being computed (that run's
+only: the engine is shared with the batch). An exposure or noise-reduction change re-runs the
+network on the photo already in memory (``refresh``), and while the slider is held only the fast
+pass (``full=False``).
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ class PreviewRequest:
     exposure: float = 0.0  # EV; it changes the network's input, so a new value is a new run
     full: bool = True  # False while the exposure slider is held: the fast downscaled pass only
     refresh: bool = False  # the photo already shown: reuse it from memory, don't send it again
+    denoise: float = 1.0  # how much of the model's noise removal to keep (mixed per tile)
 
 
 def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
@@ -158,6 +159,7 @@ class PreviewWorker(QObject):
         enhanced = enhance_array(
             rgb, with_cancel(engine, req.cancel), strength=1.0, tile=req.tile,
             on_tile=on_tile, cancel=req.cancel, exposure=req.exposure,
+            denoise=req.denoise if engine.has_base else 1.0,
         )
         seconds = time.perf_counter() - t0
         if stage == "full":
@@ -174,6 +176,8 @@ class PreviewWorker(QObject):
                 engine.active_provider,
                 tuple(engine.warnings),
                 req.exposure,
+                req.denoise if engine.has_base else 1.0,
+                engine.has_base,
             )
         )
 
@@ -231,6 +235,7 @@ class PreviewController(QObject):
         exposure: float = 0.0,
         full: bool = True,
         refresh: bool = False,
+        denoise: float = 1.0,
     ) -> int:
         """Start previewing ``path`` (see PreviewRequest for the rest); returns the generation
         its signals will carry."""
@@ -240,7 +245,8 @@ class PreviewController(QObject):
         self.worker.latest = self._generation
         self._runRequested.emit(
             PreviewRequest(
-                self._generation, Path(path), spec, tile, self._cancel, exposure, full, refresh
+                self._generation, Path(path), spec, tile, self._cancel, exposure, full, refresh,
+                denoise,
             )
         )
         return self._generation

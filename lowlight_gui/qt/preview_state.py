@@ -1,7 +1,8 @@
 """The photo on show: its preview requests, and the preview events that come back.
 
-``PreviewState`` asks the preview worker for passes (a new photo; a new exposure: the fast pass
-alone while the slider is held, one at a time), drops the events of superseded requests
+``PreviewState`` asks the preview worker for passes (a new photo; a new exposure or noise
+reduction: the fast pass alone while its slider is held, one at a time), drops the events of
+superseded requests
 (generations), keeps each pass's (before, after) pair and blends it at the slider's strength,
 and says on ``saveReadyChanged`` whether "Save enhanced as…" would save what is shown.
 """
@@ -57,24 +58,26 @@ class PreviewState(QObject):
         # (before, after) display arrays per stage ("preview", "full") of the current request.
         self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._original_shown = False  # the current photo's original reached the viewer
-        # The exposure of the current request, and whether that request includes the
-        # full-resolution pass (False for the fast pass alone, while the slider is held).
-        self._exposure = controls.exposure_value()
+        # What the network ran with for the current request (exposure, noise reduction), and
+        # whether that request includes the full-resolution pass (False for the fast pass
+        # alone, while a slider is held).
+        self._params = self._slider_params()
         self._final = True
         self._fast_pass_running = False  # a fast-pass-only request has not finished yet
-        self._exposure_pending = False  # an exposure change waits for that pass to finish
+        self._change_pending = False  # a slider change waits for that pass to finish
 
         # Strength changes re-blend the cached result; coalesce slider ticks into one repaint.
         self._blend_timer = QTimer(self)
         self._blend_timer.setSingleShot(True)
         self._blend_timer.setInterval(15)
         self._blend_timer.timeout.connect(self.show_blend)
-        # Exposure changes the network's input: each change re-runs the preview. The timer
-        # gathers the ticks of one drag movement into one request (see exposure_changed).
-        self._exposure_timer = QTimer(self)
-        self._exposure_timer.setSingleShot(True)
-        self._exposure_timer.setInterval(40)
-        self._exposure_timer.timeout.connect(self._refresh_exposure)
+        # Exposure changes the network's input and noise reduction mixes its two outputs: each
+        # change re-runs the preview. The timer gathers the ticks of one drag movement into one
+        # request (see network_changed).
+        self._network_timer = QTimer(self)
+        self._network_timer.setSingleShot(True)
+        self._network_timer.setInterval(40)
+        self._network_timer.timeout.connect(self._refresh)
 
     # -- requests -------------------------------------------------------------------------
     def show(self, path: Path) -> bool:
@@ -97,14 +100,19 @@ class PreviewState(QObject):
             path, self.current_path = self.current_path, None
             self.show(path)
 
+    def _slider_params(self) -> tuple[float, float]:
+        """What the network runs with, as the sliders say: (exposure in EV, noise reduction)."""
+        return self.controls.exposure_value(), self.controls.denoise_value()
+
     def _request(self, path: Path, full: bool, refresh: bool) -> None:
-        """Preview ``path`` at the slider's exposure (see PreviewRequest for full, refresh)."""
-        exposure = self.controls.exposure_value()
-        self._exposure, self._final = exposure, full
+        """Preview ``path`` at the sliders' exposure and noise reduction (see PreviewRequest for
+        full, refresh)."""
+        exposure, denoise = self._params = self._slider_params()
+        self._final = full
         self._fast_pass_running = not full
-        self._exposure_pending = False
+        self._change_pending = False
         self.controller.request(
-            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh
+            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh, denoise
         )
 
     def _set_full_ready(self, ready: bool) -> None:
@@ -115,31 +123,31 @@ class PreviewState(QObject):
     def strength_changed(self) -> None:
         self._blend_timer.start()
 
-    def exposure_changed(self, ev: float) -> None:
+    def network_changed(self, _value: float = 0.0) -> None:
+        """The exposure or the noise-reduction slider moved."""
         # Saving follows the slider at once; the preview follows within the timer.
-        self.saveReadyChanged.emit(self.full_ready and ev == self._exposure)
+        self.saveReadyChanged.emit(self.full_ready and self._slider_params() == self._params)
         # Throttled rather than debounced: a steady drag still updates the preview.
-        if not self._exposure_timer.isActive():
-            self._exposure_timer.start()
+        if not self._network_timer.isActive():
+            self._network_timer.start()
 
-    def exposure_released(self) -> None:
-        self._exposure_timer.stop()
-        self._refresh_exposure()
+    def slider_released(self) -> None:
+        self._network_timer.stop()
+        self._refresh()
 
-    def _refresh_exposure(self) -> None:
-        """Re-run the shown photo's preview at the slider's exposure: while the slider is held,
-        only the fast downscaled pass, one at a time (the latest value follows the pass in
-        flight rather than cancelling it, so that a steady drag still shows results); after,
-        the fast pass then full resolution, as for a new photo."""
+    def _refresh(self) -> None:
+        """Re-run the shown photo's preview at the sliders' exposure and noise reduction: while
+        a slider is held, only the fast downscaled pass, one at a time (the latest value follows
+        the pass in flight rather than cancelling it, so that a steady drag still shows
+        results); after, the fast pass then full resolution, as for a new photo."""
         if self.current_path is None or self.engine_spec() is None:
             return
-        dragging = self.controls.exposure.isSliderDown()
-        exposure = self.controls.exposure_value()
-        if exposure == self._exposure and (self._final or dragging):
+        dragging = self.controls.exposure.isSliderDown() or self.controls.denoise.isSliderDown()
+        if self._slider_params() == self._params and (self._final or dragging):
             self.saveReadyChanged.emit(self.full_ready)  # back where it was
             return  # already shown or on its way
         if dragging and self._fast_pass_running:
-            self._exposure_pending = True
+            self._change_pending = True
             return
         self._set_full_ready(False)  # the full-resolution result is for another exposure now
         # Reuse the photo in memory only once the worker has it; else read it as usual.
@@ -167,9 +175,9 @@ class PreviewState(QObject):
             self._on_failed(event.message)
         elif isinstance(event, PreviewFinished):
             self._fast_pass_running = False
-            if self._exposure_pending:
-                self._exposure_pending = False
-                self._refresh_exposure()
+            if self._change_pending:
+                self._change_pending = False
+                self._refresh()
 
     def _on_original(self, event: PreviewOriginal) -> None:
         self._original_shown = True
@@ -185,8 +193,10 @@ class PreviewState(QObject):
         if result.stage == "full" and (shown.width(), shown.height()) != result.before.shape[1::-1]:
             # a RAW was shown developed at half size: its full-size development replaces it
             self.viewer.set_before(array_to_qimage(result.before))
+        # What ran: a model without a base output runs at full noise removal whatever was asked.
+        self._params = (result.exposure, result.denoise)
         self.show_blend()
-        self.status.engine_ready(result.provider, result.warnings)
+        self.status.engine_ready(result.provider, result.warnings, result.denoise_available)
         if result.stage == "full":
             self._final = True  # a small photo's only pass is its full one
             self._set_full_ready(True)

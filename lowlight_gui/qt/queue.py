@@ -89,8 +89,10 @@ class QueueItem:
     output: Path | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # conversions and losses (core ImageDone)
-    # EV of the batch that took this photo (its BatchOptions); None until a batch takes it.
+    # EV and noise reduction of the batch that took this photo (its BatchOptions); None until
+    # a batch takes it.
     exposure: float | None = None
+    denoise: float | None = None
 
     def status_text(self) -> str:
         if self.state is State.QUEUED:
@@ -108,6 +110,16 @@ class QueueItem:
         """ "+0.7 EV" when the photo is (being) enhanced at another exposure than the model's."""
         return format_ev(self.exposure) if self.exposure else ""
 
+    def denoise_text(self) -> str:
+        """ "NR 50 %" when the photo is (being) enhanced with less than the full noise removal."""
+        if self.denoise is None or self.denoise >= 1.0:
+            return ""
+        return f"NR {round(self.denoise * 100)} %"
+
+    def settings_text(self) -> str:
+        """What the row shows right of the name: the batch's settings that are not defaults."""
+        return ", ".join(t for t in (self.exposure_text(), self.denoise_text()) if t)
+
     def notes_text(self) -> str:
         """The conversion notes as one line, e.g. "converted from CMYK to RGB"."""
         return "; ".join(self.notes)
@@ -116,6 +128,8 @@ class QueueItem:
         lines = [str(self.path), self.status_text()]
         if self.exposure_text():
             lines.append(f"Exposure: {self.exposure_text()}")
+        if self.denoise_text():
+            lines.append(f"Noise reduction: {self.denoise_text().removeprefix('NR ')}")
         if self.output:
             lines.append(f"Output: {self.output}")
         lines += [f"Note: {note}" for note in self.notes]
@@ -221,7 +235,7 @@ class QueueModel(QAbstractListModel):
             self.mark_skipped(event.job.source, event.reason)
         elif isinstance(event, BatchFinished):
             self.requeue_running()  # after a cancel: the photo that was running
-            self.forget_queued_exposure()
+            self.forget_queued_settings()
 
     # -- changing by path -----------------------------------------------------------------
     def mark_running(self, path: Path | str) -> None:
@@ -253,11 +267,18 @@ class QueueModel(QAbstractListModel):
         for path in paths:
             self._update(path, exposure=exposure)
 
-    def forget_queued_exposure(self) -> None:
-        """After a batch: photos still queued get the exposure of the next Start, not this one."""
+    def set_denoise(self, paths: list[Path], denoise: float) -> None:
+        """The noise reduction a starting batch enhances these photos with (shown on their
+        rows)."""
+        for path in paths:
+            self._update(path, denoise=denoise)
+
+    def forget_queued_settings(self) -> None:
+        """After a batch: photos still queued get the exposure and noise reduction of the next
+        Start, not this one's."""
         for item in self._items:
-            if item.state is State.QUEUED and item.exposure is not None:
-                self._update(item.path, exposure=None)
+            if item.state is State.QUEUED and (item.exposure, item.denoise) != (None, None):
+                self._update(item.path, exposure=None, denoise=None)
 
     def requeue_running(self) -> None:
         """After a cancel: the photo that was running goes back to the queue."""
@@ -267,7 +288,9 @@ class QueueModel(QAbstractListModel):
 
     def requeue(self, path: Path | str) -> None:
         """Queue one photo again (e.g. retry a single failed item)."""
-        self._update(path, state=State.QUEUED, message="", progress=0.0, exposure=None)
+        self._update(
+            path, state=State.QUEUED, message="", progress=0.0, exposure=None, denoise=None
+        )
 
     def retry_failed(self) -> int:
         failed = [i.path for i in self._items if i.state is State.FAILED]
@@ -356,7 +379,7 @@ class QueueDelegate(QStyledItemDelegate):
         muted = QColor(text_color)
         if not selected:
             muted.setAlpha(170)
-        ev_text = item.exposure_text()
+        ev_text = item.settings_text()
         if ev_text:  # right of the name, never elided: the name gives way
             ev_w = fm.horizontalAdvance(ev_text)
             painter.setPen(muted)

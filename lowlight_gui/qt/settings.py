@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from lowlight_gui.core import formats
-from lowlight_gui.core.enhance import DEFAULT_TILE, EXPOSURE_RANGE
+from lowlight_gui.core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE
 
 # The output choices ("same", "jpg", "png", "tif") and their labels, from core/formats.py.
 FORMATS: tuple[str, ...] = formats.OUTPUT_CHOICES
@@ -34,6 +34,14 @@ def clamp_exposure(value: float) -> float:
         return 0.0
     lo, hi = EXPOSURE_RANGE
     return round(min(hi, max(lo, value)), 1) + 0.0  # + 0.0: no "-0.0"
+
+
+def clamp_denoise(value: float) -> float:
+    """``value`` within DENOISE_RANGE, rounded to the slider's 1 %; 1 (full) for nan/inf."""
+    if not math.isfinite(value):
+        return 1.0
+    lo, hi = DENOISE_RANGE
+    return round(min(hi, max(lo, value)), 2)
 
 
 class Settings:
@@ -86,6 +94,15 @@ class Settings:
     @exposure.setter
     def exposure(self, value: float) -> None:
         self._set("enhance/exposure", clamp_exposure(float(value)))
+
+    @property
+    def denoise(self) -> float:
+        """How much of the model's noise removal is kept, 0..1; 1 = all of it."""
+        return clamp_denoise(self._get("enhance/denoise", 1.0, float))
+
+    @denoise.setter
+    def denoise(self, value: float) -> None:
+        self._set("enhance/denoise", clamp_denoise(float(value)))
 
     @property
     def provider(self) -> str:

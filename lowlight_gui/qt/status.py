@@ -45,9 +45,12 @@ class StatusLine:
         self.active_provider, self._timing = "", ""
         self.update_label()
 
-    def engine_ready(self, provider: str, warnings: Iterable[str]) -> None:
+    def engine_ready(
+        self, provider: str, warnings: Iterable[str], denoise_available: bool = True
+    ) -> None:
         self.active_provider = provider
         self.controls.set_active_provider(provider)
+        self.controls.set_denoise_available(denoise_available)
         self.update_label()
         for w in warnings:
             if w not in self._warned:  # each engine warning once, not once per photo

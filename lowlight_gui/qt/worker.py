@@ -42,7 +42,9 @@ class BatchWorker(QObject):
     ) -> None:
         try:
             engine = self._engines.get(spec)
-            self.events.emit(EngineReady(engine.active_provider, tuple(engine.warnings)))
+            self.events.emit(
+                EngineReady(engine.active_provider, tuple(engine.warnings), engine.has_base)
+            )
             jobs = core_batch.collect_jobs(list(sources), options)
         except LowlightError as exc:
             self._end(BatchError(str(exc)))

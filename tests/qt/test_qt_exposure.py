@@ -240,7 +240,7 @@ def test_queue_model_keeps_exposure_only_for_the_batch_that_took_the_photo(qtbot
     model.mark_running(a)
     model.mark_done(a, photo_dir / "out.jpg", 0.2)
     model.mark_failed(b, "broken")
-    model.forget_queued_exposure()  # the batch ended (cancelled): c waits for the next Start
+    model.forget_queued_settings()  # the batch ended (cancelled): c waits for the next Start
     assert [i.exposure for i in model.items()] == [1.5, 1.5, None]
     assert "Exposure: +1.5 EV" in model.item(1).tooltip()
     model.requeue(b)  # a retry runs at the next Start's exposure

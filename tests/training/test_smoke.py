@@ -122,12 +122,15 @@ def test_v2_head_trains_exports_and_takes_exposure(tmp_path):
     onnx_path = tmp_path / "v2.onnx"
     report = export.export(run / "last.pt", onnx_path)
     assert report["max_abs_diff"] < 1e-3 and report["lowlight.exposure_head"] == "1"
+    # The photo before the U-Net's noise removal travels as a third output (the denoise control).
+    assert report["outputs"] == ["output", "cond", "base"] and report["base_max_abs_diff"] < 1e-3
 
     from lowlight_gui.core.brightness import thumbnail
     from lowlight_gui.core.engine import Engine
 
     engine = Engine(onnx_path, provider="CPU", threads=1)
     assert engine.has_exposure_head and not engine.has_gain_input
+    assert engine.has_base
     rgb = np.random.default_rng(1).uniform(0.02, 0.08, (48, 64, 3)).astype(np.float32)
     thumb = thumbnail(rgb)
     c0, c1 = engine.condition(thumb, 0.0), engine.condition(thumb, 1.0)
@@ -135,6 +138,10 @@ def test_v2_head_trains_exports_and_takes_exposure(tmp_path):
     x = np.ascontiguousarray(rgb.transpose(2, 0, 1)[None])
     dark, bright = engine.run(x, thumb=thumb), engine.run(x, thumb=thumb, exposure=1.0)
     assert bright.mean() > dark.mean()
+    # base (denoise 0) has the output's brightness and colour: the low frequencies match.
+    raw = engine.run(x, thumb=thumb, denoise=0.0)
+    assert not np.array_equal(raw, dark)
+    np.testing.assert_allclose(raw.mean(axis=(2, 3)), dark.mean(axis=(2, 3)), atol=0.01)
 
 
 def test_v3_trains_on_camera_shots_from_v2_weights_and_exports(tmp_path):

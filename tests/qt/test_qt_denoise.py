@@ -1,0 +1,203 @@
+"""The Noise reduction slider: range, label, reset and setting; the preview it re-runs (fast pass
+while held, then full resolution); off, with the reason, for a model without a base output; the
+batch and the queue rows that carry it; saving and batch output at the amount shown."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt
+
+from lowlight_gui.core.events import EngineReady, PreviewResult, PreviewSaved
+from lowlight_gui.qt import preview as preview_mod
+from lowlight_gui.qt.controls import DENOISE_TIP, NO_DENOISE_TIP, ControlsPanel
+from lowlight_gui.qt.queue import QueueModel, State
+from lowlight_gui.qt.settings import Settings
+from tests.conftest import write_image
+
+
+def _results(window) -> list[tuple[int, str, float]]:
+    """(generation, stage, denoise) of every preview pass, recorded on the worker thread."""
+    log: list[tuple[int, str, float]] = []
+    window.preview.worker.events.connect(
+        lambda r: log.append((r.generation, r.stage, r.denoise))
+        if isinstance(r, PreviewResult)
+        else None
+    )
+    return log
+
+
+def _after(window) -> np.ndarray:
+    """The enhanced image on show, as uint8 RGB."""
+    image = window.viewer.after_image().convertToFormat(
+        window.viewer.after_image().Format.Format_RGB888
+    )
+    w, h = image.width(), image.height()
+    rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(h, -1)
+    return rows[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def test_slider_range_label_reset_and_setting(qtbot, settings, tmp_path):
+    panel = ControlsPanel(settings, ["CPU"])
+    qtbot.addWidget(panel)
+    slider = panel.denoise
+    assert (slider.minimum(), slider.maximum()) == (0, 100)
+    assert panel.denoise_value() == 1.0 and panel.denoise_label.text() == "100 %"
+    assert slider.toolTip() == DENOISE_TIP and not panel.denoise_reset.isEnabled()
+
+    with qtbot.waitSignal(panel.denoiseChanged) as blocker:
+        slider.setValue(35)
+    assert blocker.args == [0.35]
+    assert panel.denoise_label.text() == "35 %" and settings.denoise == 0.35
+    assert panel.denoise_reset.isEnabled()
+    panel.denoise_reset.click()
+    assert panel.denoise_value() == 1.0 and settings.denoise == 1.0
+
+    slider.setValue(20)
+    panel.show()
+    qtbot.waitExposed(panel)
+    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)
+    assert slider.value() == 100 and not slider.isSliderDown()
+
+    slider.setValue(45)
+    settings.sync()
+    again = Settings(settings.file_name)  # a restart reads it back
+    assert again.denoise == 0.45
+    restarted = ControlsPanel(again, ["CPU"])
+    qtbot.addWidget(restarted)
+    assert restarted.denoise_value() == 0.45 and restarted.denoise_label.text() == "45 %"
+    for stored, read in ((float("nan"), 1.0), (1.7, 1.0), (-3, 0.0), (0.333, 0.33)):
+        again.denoise = stored
+        assert again.denoise == read
+
+    panel.set_enhancement_enabled(False)
+    assert not slider.isEnabled() and not panel.denoise_reset.isEnabled()
+    panel.set_enhancement_enabled(True)
+    assert slider.isEnabled()
+
+
+def test_a_model_without_base_turns_the_slider_off_and_says_why(
+    make_window, settings, tiny_model, tmp_path, qtbot
+):
+    settings.denoise = 0.4
+    photo = write_image(tmp_path / "dark.png", h=40, w=56)
+    window = make_window(model=tiny_model)
+    assert window.controls.denoise.isEnabled()  # nothing known about the model yet
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    slider = window.controls.denoise
+    assert not slider.isEnabled() and slider.toolTip() == NO_DENOISE_TIP
+    assert "no separate noise reduction" in slider.toolTip()
+    assert window.controls.denoise_value() == 1.0 and window.batch_options().denoise == 1.0
+    assert settings.denoise == 0.4  # kept for a model that has the control
+    generation = window.preview.generation
+    window.controls.exposure.setValue(0)  # nothing changed: no re-run for the ignored amount
+    qtbot.wait(100)
+    assert window.preview.generation == generation and window.save_action.isEnabled()
+
+
+def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
+    make_window, base_model, tmp_path, qtbot, monkeypatch
+):
+    monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 40)
+    photo = write_image(tmp_path / "dark.png", h=64, w=96)
+    window = make_window(model=base_model)
+    log = _results(window)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    assert [(s, d) for _g, s, d in log] == [("preview", 1.0), ("full", 1.0)]
+    assert window.controls.denoise.isEnabled()
+    full = _after(window)
+    log.clear()
+
+    slider = window.controls.denoise
+    slider.setSliderDown(True)
+    for value in range(95, -1, -5):  # one drag movement: one request
+        slider.setValue(value)
+    assert not window.save_action.isEnabled()
+    generation = window.preview.generation
+    qtbot.waitUntil(lambda: any(d == 0.0 for _g, _s, d in log), timeout=30000)
+    qtbot.wait(100)
+    assert log == [(generation + 1, "preview", 0.0)]  # the fast pass only, while held
+    assert window.viewer.after_image().width() == 40
+
+    slider.setSliderDown(False)
+    qtbot.waitUntil(
+        lambda: window.save_action.isEnabled() and log[-1][1] == "full", timeout=30000
+    )
+    assert log[1:] == [(generation + 2, "preview", 0.0), (generation + 2, "full", 0.0)]
+    none = _after(window)
+    assert none.shape == full.shape and np.abs(none.astype(int) - full).max() > 5
+
+
+def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
+    make_window, base_model, settings, tmp_path, qtbot
+):
+    from lowlight_gui.core.imageio import read_photo
+
+    photo = write_image(tmp_path / "in" / "dark.png", h=50, w=70)
+    settings.output_dir = tmp_path / "out"
+    window = make_window(model=base_model)
+    window.controls.denoise.setValue(50)
+    window.show_image(photo)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    shown = _after(window)
+
+    target = tmp_path / "saved.png"
+    with qtbot.waitSignal(
+        window.preview.worker.events, timeout=30000,
+        check_params_cb=lambda e: isinstance(e, PreviewSaved),
+    ):
+        window.preview.save(window.controls.strength_value(), target, "", 95)
+    saved = np.round(read_photo(target).pixels * 255)
+    assert np.abs(saved - shown).max() <= 1
+
+    assert window.batch_options().denoise == 0.5
+    window.queue_model.add_paths([photo])
+    assert window.start_batch()
+    assert window.queue_model.item(0).denoise_text() == "NR 50 %"
+    qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
+    item = window.queue_model.item(0)
+    assert item.state is State.DONE and item.settings_text() == "NR 50 %"
+    assert "Noise reduction: 50 %" in window.queue_model.index(0).data(
+        Qt.ItemDataRole.ToolTipRole
+    )
+    written = np.round(read_photo(item.output).pixels * 255)
+    assert np.abs(written - shown).max() <= 1
+    window.queue_panel.view.viewport().grab()  # the row paints with its amount
+
+
+def test_queue_rows_show_the_amount_of_the_batch_that_took_them(qtbot, photo_dir):
+    model = QueueModel()
+    model.add_paths([photo_dir])
+    a, b, c = model.paths()
+    model.set_exposure([a, b, c], 0.7)
+    model.set_denoise([a, b, c], 0.3)
+    assert model.item(0).settings_text() == "+0.7 EV, NR 30 %"
+    model.set_denoise([b], 1.0)  # full noise removal: the default, nothing to say
+    assert model.item(1).settings_text() == "+0.7 EV"
+    assert "Noise reduction" not in model.item(1).tooltip()
+    model.mark_running(a)
+    model.mark_done(a, photo_dir / "out.jpg", 0.2)
+    model.forget_queued_settings()  # the batch ended: b and c wait for the next Start
+    assert [i.denoise for i in model.items()] == [0.3, None, None]
+    model.requeue(a)
+    assert model.item(0).denoise is None and model.item(0).settings_text() == ""
+
+
+def test_a_batch_on_a_model_without_base_shows_full_noise_removal(
+    make_window, settings, photo_dir, tmp_path, qtbot
+):
+    settings.output_dir = tmp_path / "out"
+    settings.denoise = 0.5
+    window = make_window()  # the tiny model: no base output, not yet known to the window
+    window.queue_model.add_paths([photo_dir])
+    assert window.batch_options().denoise == 0.5
+    events: list[EngineReady] = []
+    window.batch.worker.events.connect(
+        lambda e: events.append(e) if isinstance(e, EngineReady) else None
+    )
+    assert window.start_batch()
+    qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
+    assert events and not events[0].denoise_available
+    assert [i.denoise_text() for i in window.queue_model.items()] == [""] * 3
+    assert not window.controls.denoise.isEnabled()
