@@ -195,7 +195,10 @@ class CameraSampler(FrameSampler):
         self.upscaled = upscaled
 
     def camera_sample(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """(low crop, high crop, thumbnail CHW) of a synthesised camera shot of pair ``i``."""
+        """(low crop, high crop, thumbnail CHW) of a synthesised camera shot of pair ``i``.
+
+        The thumbnail is returned for completeness; training conditions camera shots with the
+        oracle gain instead (``batch``), so the head learns exposure from real pairs only."""
         from .synth import Camera, synthesize, upscale
 
         hi = self.bank.high[i]
@@ -217,13 +220,19 @@ class CameraSampler(FrameSampler):
         return lo_c, hi_c, th
 
     def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
-        """(low crops NCHW, high crops NCHW, thumbnails N,3,128,128) float32."""
-        lows, highs, thumbs = [], [], []
+        """(low crops NCHW, high crops NCHW, thumbnails N,3,128,128) float32; ``self.oracle``
+        then holds each sample's oracle log gain (camera shots) or NaN (real pairs)."""
+        lows, highs, thumbs, oracle = [], [], [], []
         c = self.crop
         for _ in range(size):
             if self.rng.random() < self.camera:
                 lo_c, hi_c, th = self.camera_sample(int(self.rng.integers(len(self.bank))))
+                # The gain that brings the shot to its reference's brightness: the camera's
+                # darkening is arbitrary (not a photographer's choice), so it must not teach the
+                # head what a scene's exposure should be; the U-Net learns to clean at that gain.
+                oracle.append(np.log(max(mean_luma(hi_c), 1e-4) / max(mean_luma(lo_c), 1e-4)))
             else:
+                oracle.append(np.nan)
                 i, y, x = self.pick()
                 lo_c = self.bank.low[i][y : y + c, x : x + c].astype(np.float32) / 255
                 hi_c = self.bank.high[i][y : y + c, x : x + c].astype(np.float32) / 255
@@ -236,6 +245,7 @@ class CameraSampler(FrameSampler):
             lows.append(lo_c.transpose(2, 0, 1))
             highs.append(hi_c.transpose(2, 0, 1))
             thumbs.append(th.transpose(2, 0, 1))
+        self.oracle = np.asarray(oracle, np.float32)
         return (
             np.ascontiguousarray(np.stack(lows)),
             np.ascontiguousarray(np.stack(highs)),

@@ -195,9 +195,9 @@ class PrototypeUNet(nn.Module):
 class ExposureHeadV3(ExposureHead):
     """v2's head plus colour and highlights: ``cond`` (N, 15) = v2's five values, then a 3x3
     colour matrix's residual (rows summing to 0, so grey stays grey: saturation and hue, which
-    the three gains cannot express) and a highlight shoulder ``h`` >= 0 (the tone curve rolls
-    brightened highlights off towards 1 instead of clipping them: lamps and skies keep their
-    gradation). The new outputs start at zero, so v2's weights load as an identical v3.
+    the three gains cannot express) and a highlight shoulder ``h`` > -0.35 (h > 0: the tone
+    curve rolls brightened highlights off towards 1 instead of clipping them, so lamps and skies
+    keep their gradation). The new outputs start at zero, so v2's weights load as an identical v3.
     """
 
     n_cond = 15
@@ -213,7 +213,9 @@ class ExposureHeadV3(ExposureHead):
         v2 = self._v2(d, thumb, exposure)
         mat = 0.5 * torch.tanh(d[:, 5:14]).view(-1, 3, 3)
         mat = mat - mat.mean(2, keepdim=True)
-        shoulder = torch.clamp(nn.functional.softplus(d[:, 14]) - math.log(2.0), min=0.0)
+        # h in (-0.35, inf), 0 at d = 0 (v2), alive on both sides: it can bend highlights down
+        # (h > 0) or stretch them (h < 0); base() keeps 1 + h y > 0.
+        shoulder = 0.5 * (nn.functional.softplus(d[:, 14]) - math.log(2.0))
         return torch.cat([v2, mat.flatten(1), shoulder[:, None]], 1)
 
 
@@ -230,7 +232,8 @@ class ConditionedUNetV3(LowlightUNet):
         h = cond[:, 14].view(n, 1, 1, 1)
         y = torch.einsum("nij,njhw->nihw", mat, x * gain)
         # shoulder: y (1 + h) / (1 + h y) keeps 0 -> 0 and 1 -> 1 and compresses what is above
-        y = torch.clamp(y, min=0.0)
+        # (y is clipped to 0..2 first: with h > -0.35 the denominator stays above 0.3)
+        y = torch.clamp(y, 0.0, 2.0)
         y = y * (1.0 + h) / (1.0 + h * y)
         return torch.clamp(y, 1e-4, 1.0) ** gamma
 

@@ -84,6 +84,17 @@ def forward(model, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
     return model(x, cond)
 
 
+def forward_with_oracle(model, x: torch.Tensor, thumb: torch.Tensor, oracle: torch.Tensor):
+    """v3 with camera shots in the batch: real pairs are conditioned by the head as usual; a
+    camera shot (finite ``oracle``) by its oracle log gain alone (colour, gamma, matrix and
+    shoulder neutral), so its arbitrary darkening trains the U-Net, not the head."""
+    cond = model.exposure_head(thumb, torch.zeros(x.shape[0], device=x.device))
+    fixed = torch.zeros_like(cond)
+    fixed[:, 0] = torch.nan_to_num(oracle, nan=0.0)
+    cond = torch.where(torch.isfinite(oracle)[:, None], fixed, cond)
+    return model.unet(x, cond)
+
+
 def load_init(model, state: dict) -> str:
     """Load --init weights; v1 U-Net weights go into a v2 model's U-Net (its head starts as the formula)."""
     if hasattr(model, "unet") and not any(k.startswith("unet.") for k in state):
@@ -282,8 +293,12 @@ def main(argv: list[str] | None = None) -> None:
             cond = cond.view(-1, 1, 1, 1)
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args) * group.get("mult", 1.0)
+        oracle = getattr(sampler, "oracle", None)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16 and args.device == "cpu"):
-            pred = forward(model, x, cond)
+            if oracle is not None and np.isfinite(oracle).any():
+                pred = forward_with_oracle(model, x, cond, torch.from_numpy(oracle).to(args.device))
+            else:
+                pred = forward(model, x, cond)
         loss = loss_fn(pred.float(), y)
         opt.zero_grad(set_to_none=True)
         loss.backward()
