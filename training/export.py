@@ -116,12 +116,16 @@ def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
     return int(np.ceil(r / factor) * factor)
 
 
-def load_checkpoint(path: Path, full: float | None = None) -> tuple[torch.nn.Module, GainModel, dict]:
+def load_checkpoint(
+    path: Path, full: float | None = None, clip: float | None = None
+) -> tuple[torch.nn.Module, GainModel, dict]:
     ck = torch.load(path, map_location="cpu", weights_only=False)
     args = ck["args"]
     gain = _gain_model(ck)
     if full is not None:
         gain = replace(gain, full=full)
+    if clip is not None:
+        gain = replace(gain, clip=clip)
     kwargs = {"width": int(args["width"])} if args["arch"] != "prototype" else {}
     if args["arch"] in ("lowlight2", "lowlight3"):
         kwargs.update(a=gain.a, b=gain.b)
@@ -161,10 +165,12 @@ def export(
     weights: Path | None = None,
     formula_head: bool = False,
     full: float | None = None,
+    clip: float | None = None,
 ) -> dict:
     """Write ``out`` (ONNX, checked against PyTorch) and, if asked, the slim ``weights`` file.
-    ``full``: the well-exposed rule's threshold stamped into the model (None: the app's default)."""
-    net, gain_model, ck = load_checkpoint(ckpt, full)
+    ``full``: the well-exposed rule's threshold stamped into the model (None: the app's default);
+    ``clip``: its highlight budget (``GainModel.clip``; None: the default, off)."""
+    net, gain_model, ck = load_checkpoint(ckpt, full, clip)
     steps, history = whole_run(ck)
     v2 = hasattr(net, "exposure_head")
     if formula_head:  # the ablation "v2 without its head": the head's correction zeroed
@@ -267,9 +273,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--full", type=float,
                    help="well-exposed threshold stamped into the model (GainModel.full; 1 = never "
                         "blend back; default: the app's rule)")
+    p.add_argument("--clip", type=float,
+                   help="highlight budget stamped into the model (GainModel.clip: the fraction of "
+                        "a photo the result may newly clip before the exposure is lowered)")
     a = p.parse_args(argv)
     report = export(a.checkpoint, a.out, a.check_image, a.opset, a.save_weights, a.formula_head,
-                    a.full)
+                    a.full, a.clip)
     print(json.dumps(report, indent=1))
 
 

@@ -27,7 +27,13 @@ class GainModel:
     1.75 (high/low mean luma). A photo that needs less is already fairly well exposed, outside
     most of what the model learned, and it tends to over-brighten it (washed-out skies on
     daylight shots). Below ``full`` the result is blended back towards the photo, down to the
-    photo unchanged at gain 1.
+    photo unchanged at gain 1. ``full`` = 1: the result is always used in full (a model that
+    also cleans photos needing no brightening, v3).
+
+    ``clip``: highlight protection (exposure-head models; 1 = off). When the result would clip
+    more than this fraction of the photo that was not clipped before (a blue sky, a lit wall),
+    the exposure is lowered in quarter stops, at most one stop, until it does not; a photo the
+    model would clip even at gain 1 is left as it is (``enhance.conditioning``).
     """
 
     a: float = 0.45
@@ -35,6 +41,7 @@ class GainModel:
     lo: float = 1.0
     hi: float = 25.0
     full: float = 1.75
+    clip: float = 1.0
 
     def gain_for_mean(self, mean_luma: float) -> float:
         m = max(float(mean_luma), 1e-4)

@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .brightness import estimate_gain, thumbnail
+from .brightness import GainModel, estimate_gain, thumbnail
 from .engine import DEFAULT_FACTOR, DEFAULT_OVERLAP, is_out_of_memory
 from .errors import Cancelled, LowlightError
+from .resize import area_resize
 from .tiling import OnTile, blend_tiled, min_tile, scale_for
 
 if TYPE_CHECKING:
@@ -43,22 +45,96 @@ def _next_tile(tile: int, h: int, w: int, smallest: int) -> int | None:
     return nxt
 
 
+@dataclass(frozen=True)
+class Conditioning:
+    """What the whole photo decides for every tile (``conditioning``)."""
+
+    gain: float | None  # the brightening the model applies (None: a model that takes none)
+    thumb: np.ndarray | None  # the exposure head's input (v2 and later), the same for every tile
+    exposure: float  # EV handed to the network: the one asked for, less highlight protection
+    weight: float  # how much of the model's result to use (well-exposed rule, highlights)
+
+
+CLIP_LEVEL = 254.5 / 255  # a channel at or above this is clipped (255 once stored in 8 bits)
+PROTECT_STEP = 0.25  # EV per step of highlight protection
+PROTECT_STEPS = 4  # at most one stop down
+
+
+def conditioning(data: np.ndarray, engine: Engine, exposure: float = 0.0) -> Conditioning:
+    """The photo's conditioning at ``exposure`` EV: gain, thumbnail, the EV the network gets
+    and the weight of its result.
+
+    The weight is the well-exposed rule (``GainModel.model_weight``). Models that stamp a
+    highlight budget (``GainModel.clip`` < 1) also get highlight-priority exposure, as a camera
+    meters for its highlights: the model runs on a small copy of the photo (``probe``, 384 px:
+    tens of milliseconds), and while its result newly clips more than the budget of the photo,
+    the exposure goes down a quarter stop, at most one stop. A photo the model clips even at
+    gain 1 (a white wall it would push to 255) is left as it is (weight 0). The small copy
+    stands in for the photo: large bright areas (skies, walls) are what this is for.
+    """
+    gm: GainModel = getattr(engine, "gain_model", None) or GainModel()
+    if getattr(engine, "has_exposure_head", False):
+        thumb = thumbnail(data, engine.thumb_side)
+        ev = exposure
+        gain = float(np.exp(engine.condition(thumb, ev)[0]))
+        weight = gm.model_weight(gain)
+        budget = gm.clip
+        small = probe(data, int(getattr(engine, "factor", DEFAULT_FACTOR))) if budget < 1 else None
+        for _ in range(PROTECT_STEPS + 1):
+            if small is None or weight == 0.0 or newly_clipped(engine, small, thumb, ev) <= budget:
+                break
+            if gain <= 1.0 + 1e-3:  # no brightening left to take back: the model only clips
+                weight = 0.0
+                break
+            if ev <= exposure - PROTECT_STEP * PROTECT_STEPS + 1e-6:
+                break  # one stop down is the most it takes back
+            ev -= PROTECT_STEP
+            gain = float(np.exp(engine.condition(thumb, ev)[0]))
+            weight = gm.model_weight(gain)
+        return Conditioning(gain, thumb, ev, weight)
+    if getattr(engine, "has_gain_input", False):
+        gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
+        return Conditioning(gain, None, exposure, engine.gain_model.model_weight(gain))
+    return Conditioning(None, None, exposure, 1.0)
+
+
+PROBE_SIDE = 384  # long side of the small copy of the photo the highlight check runs on
+
+
+def probe(data: np.ndarray, factor: int) -> np.ndarray:
+    """The photo as a small HxWx3 float32 copy for the highlight check: area-averaged to at most
+    PROBE_SIDE pixels on its long side (a network's look at a thumbnail squeezed to a square is
+    not its look at the photo), sides a multiple of the model's factor."""
+    h, w = data.shape[:2]
+    s = min(1.0, PROBE_SIDE / max(h, w))
+    ph = max(factor, int(h * s) // factor * factor)
+    pw = max(factor, int(w * s) // factor * factor)
+    small = area_resize(data[:, :, :3] if data.shape[2] >= 3 else data[:, :, :1], pw, ph)
+    if small.ndim == 2:
+        small = small[:, :, None]
+    if small.shape[2] == 1:
+        small = np.repeat(small, 3, axis=2)
+    small /= np.float32(scale_for(data.dtype))
+    return np.clip(small, 0.0, 1.0)
+
+
+def newly_clipped(engine: Engine, small: np.ndarray, thumb: np.ndarray, exposure: float) -> float:
+    """The fraction of ``small`` (``probe``) the model's result clips (a channel at 255) that
+    was not clipped before, at ``exposure`` EV."""
+    x = np.ascontiguousarray(small.transpose(2, 0, 1)[None])
+    out = engine.run(x, thumb=thumb, exposure=exposure)[0]
+    before = small.max(axis=2) >= CLIP_LEVEL
+    after = out.max(axis=0) >= CLIP_LEVEL
+    return float((after & ~before).mean())
+
+
 def photo_conditioning(
     data: np.ndarray, engine: Engine, exposure: float = 0.0
 ) -> tuple[float | None, np.ndarray | None]:
-    """What the whole photo gives every tile: ``(gain, thumb)``.
-
-    ``gain`` is the brightening the model applies (None for a model that takes none), which the
-    well-exposed rule (``GainModel.model_weight``) reads. ``thumb`` is the exposure head's input
-    (v2 models; else None): the head reads the whole photo once and every tile gets the same
-    thumbnail, hence the same conditioning, so tiles stay seamless.
-    """
-    if getattr(engine, "has_exposure_head", False):
-        thumb = thumbnail(data, engine.thumb_side)
-        return float(np.exp(engine.condition(thumb, exposure)[0])), thumb
-    if getattr(engine, "has_gain_input", False):
-        return estimate_gain(data, engine.gain_model) * 2.0**exposure, None
-    return None, None
+    """``(gain, thumb)`` of ``conditioning``: the brightening the model applies (after highlight
+    protection) and the exposure head's thumbnail (None for models without one)."""
+    c = conditioning(data, engine, exposure)
+    return c.gain, c.thumb
 
 
 def unchanged_reason(
@@ -75,8 +151,7 @@ def unchanged_reason(
     if float(strength) == 0.0:
         return "strength 0: left unchanged"
     ev = check_exposure(exposure)
-    gain, _thumb = photo_conditioning(data, engine, ev)
-    if gain is None or engine.gain_model.model_weight(gain) > 0.0:
+    if conditioning(data, engine, ev).weight > 0.0:
         return None
     if ev < 0.0:
         return f"needs no brightening at {ev:+g} EV: left unchanged"
@@ -140,11 +215,11 @@ def enhance_pixels(
     # Only a model with a base output is asked for a mix (engines of other kinds take no such
     # argument).
     mix: dict[str, Any] = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
-    gain, thumb = photo_conditioning(data, engine, exposure)
-    if gain is not None:
-        # A photo that needs little gain (already well exposed, or darkened on purpose with a
-        # negative EV) is mostly left as it is (see GainModel.full).
-        strength *= engine.gain_model.model_weight(gain)
+    cond = conditioning(data, engine, exposure)
+    gain, thumb, exposure = cond.gain, cond.thumb, cond.exposure
+    # A photo that needs little gain (already well exposed, or darkened on purpose with a
+    # negative EV) is mostly left as it is (GainModel.full); highlights may lower the exposure.
+    strength *= cond.weight
     in_place = out is not None and np.shares_memory(out, data)
     if out is not None and (out.shape != data.shape or out.dtype != out_dtype):
         raise ValueError(f"out must be {data.shape} {out_dtype}, got {out.shape} {out.dtype}")
