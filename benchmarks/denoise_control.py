@@ -1,6 +1,6 @@
 """The noise-reduction control on real high-ISO photos: noise and brightness at --denoise 0 and 1.
 
-    python benchmarks/denoise_control.py [--amounts 0 0.5 1] [--threads 2]
+    python benchmarks/denoise_control.py [--amounts 0 0.5 1] [--threads 2] [--model PATH]
 
 Runs `lowlight enhance --denoise A --format png` (the app's own path, in a fresh process) on the
 two camera-resolution night photos of ../shared/data/real-highres and prints, per amount:
@@ -78,14 +78,14 @@ def noise(rgb: np.ndarray, patches: list[tuple[int, int]]) -> float:
 
 
 def enhance(
-    photo: Path, amount: float, ev: float, out: Path, threads: int
+    photo: Path, amount: float, ev: float, out: Path, threads: int, model: Path | None = None
 ) -> tuple[np.ndarray, float]:
     """The app's output for ``photo`` at ``amount`` and ``ev`` (float RGB 0..1) and the seconds
     it took."""
     folder = out / f"d{amount:g}_ev{ev:g}"
     cmd = [sys.executable, "-m", "lowlight_gui.cli", "enhance", str(photo), "-o", str(folder),
            "--format", "png", "--denoise", f"{amount:g}", "--exposure", f"{ev:g}",
-           "--threads", str(threads)]
+           "--threads", str(threads)] + (["--model", str(model)] if model else [])
     t0 = time.perf_counter()
     subprocess.run(cmd, check=True, capture_output=True)
     seconds = time.perf_counter() - t0
@@ -99,14 +99,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--exposures", type=float, nargs="+", default=[0.0, 1.0],
                    help="EV offsets (--exposure) to measure at (default 0 and +1)")
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--model", type=Path, help="an ONNX model (default: the shipped one)")
     p.add_argument("--photos", type=Path, nargs="+", default=[PHOTOS / CITY, PHOTOS / PHONE])
     a = p.parse_args(argv)
     amounts = sorted(set(a.amounts) | {1.0})
-    engine = Engine(provider="CPU", threads=a.threads)
+    engine = Engine(a.model, provider="CPU", threads=a.threads)
     with tempfile.TemporaryDirectory() as tmp:
         for photo, ev in itertools.product(a.photos, a.exposures):
             out = Path(tmp) / photo.stem
-            results = {x: enhance(photo, x, ev, out, a.threads) for x in amounts}
+            results = {x: enhance(photo, x, ev, out, a.threads, a.model) for x in amounts}
             full = results[1.0][0]
             mask = single_frame_mask(*full.shape[:2], photo.name)
             patches = flat_patches(full, mask)
