@@ -130,7 +130,7 @@ def run_model(name: str, path: Path, photos: list[Path], crops: Path | None) -> 
 
 CROP_BOXES = {  # (left, top) of 600x400 crops at 100 % worth looking at
     "city_night_iso51200_single_vs_merged.jpg": [(300, 1850), (1000, 300), (1700, 800)],
-    "phone_night_street_iso1200.jpg": [(900, 1300), (300, 2600), (1500, 400)],
+    "phone_night_street_iso1200.jpg": [(0, 1000), (400, 2500), (1700, 2700)],
 }
 
 

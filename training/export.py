@@ -95,14 +95,15 @@ class _RadiusProbe(torch.nn.Module):
     """A v2 model with a fixed thumbnail, so receptive_radius can probe it like v1; with a base
     output, the sum of both, so that the overlap covers the farther reaching of the two."""
 
-    def __init__(self, wrapped: _ExportableV2):
+    def __init__(self, wrapped: _ExportableV2, base: bool = True):
         super().__init__()
         self.wrapped = wrapped
+        self.base = base
 
     def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
         thumb = torch.full((x.shape[0], 3, 128, 128), 0.1)
         outputs = self.wrapped(x, thumb, torch.zeros(x.shape[0]))
-        return outputs[0] + outputs[2] if len(outputs) > 2 else outputs[0]
+        return outputs[0] + outputs[2] if self.base and len(outputs) > 2 else outputs[0]
 
 
 def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
@@ -176,9 +177,17 @@ def export(
     if formula_head:  # the ablation "v2 without its head": the head's correction zeroed
         torch.nn.init.zeros_(net.exposure_head.mlp[-1].weight)
         torch.nn.init.zeros_(net.exposure_head.mlp[-1].bias)
+    last = net.exposure_head.mlp[-1] if v2 else None
+    if last is not None and last.out_features > 14 and not (
+        last.weight[14:15].any() or last.bias[14:15].any()
+    ):
+        net.unet.use_shoulder = False  # v3 whose shoulder is always 0: leave it out of the graph
     wrapped = (_ExportableV2(net) if v2 else _Exportable(net)).eval()
     factor = int(net.factor)
     overlap = receptive_radius(_RadiusProbe(wrapped) if v2 else net, factor)
+    # The output alone reaches less far than output + base (base's low-pass adds a few pixels):
+    # runs that do not ask for base (noise reduction at 100 %) tile with the smaller overlap.
+    overlap_out = receptive_radius(_RadiusProbe(wrapped, base=False), factor) if v2 else overlap
     h, w = 400, 600
     if check_image is not None:
         rgb = np.asarray(Image.open(check_image).convert("RGB"), np.float32) / 255
@@ -226,6 +235,7 @@ def export(
         c.META_ARCH: str(ck["args"]["arch"]),
         c.META_FACTOR: str(factor),
         c.META_OVERLAP: str(overlap),
+        c.META_OVERLAP_OUTPUT: str(overlap_out),
         c.META_GAIN: json.dumps(asdict(gain_model)),
         c.META_STEPS: str(steps),
         c.META_EXPOSURE_HEAD: "1" if v2 else "0",

@@ -220,7 +220,14 @@ class ExposureHeadV3(ExposureHead):
 
 
 class ConditionedUNetV3(LowlightUNet):
-    """The U-Net fed by v3's ``cond``: gains, colour matrix, shoulder, gamma, then the U-Net."""
+    """The U-Net fed by v3's ``cond``: gains, colour matrix, shoulder, gamma, then the U-Net.
+
+    ``use_shoulder = False`` leaves the shoulder out of the graph: the export does so for a
+    head whose shoulder output is identically 0 (its weights are zero), which saves four
+    per-pixel operations on every tile.
+    """
+
+    use_shoulder = True
 
     def base(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """The photo the U-Net starts from: brightened, colour-corrected and tone-mapped by the
@@ -229,12 +236,17 @@ class ConditionedUNetV3(LowlightUNet):
         gain = torch.exp(cond[:, 0:1] + cond[:, 1:4]).view(n, 3, 1, 1)
         gamma = torch.exp(cond[:, 4]).view(n, 1, 1, 1)
         mat = torch.eye(3, dtype=x.dtype, device=x.device) + cond[:, 5:14].view(n, 3, 3)
+        mat = mat * gain.view(n, 1, 3)  # the channel gains folded into the matrix: one pass
         h = cond[:, 14].view(n, 1, 1, 1)
-        y = torch.einsum("nij,njhw->nihw", mat, x * gain)
+        if n == 1:  # the app's case (one photo at a time): a 1x1 convolution, a GEMM in ONNX
+            y = nn.functional.conv2d(x, mat.view(3, 3, 1, 1))
+        else:  # training: a matrix per sample
+            y = torch.einsum("nij,njhw->nihw", mat, x)
         # shoulder: y (1 + h) / (1 + h y) keeps 0 -> 0 and 1 -> 1 and compresses what is above
         # (y is clipped to 0..2 first: with h > -0.35 the denominator stays above 0.3)
-        y = torch.clamp(y, 0.0, 2.0)
-        y = y * (1.0 + h) / (1.0 + h * y)
+        if self.use_shoulder:
+            y = torch.clamp(y, 0.0, 2.0)
+            y = y * (1.0 + h) / (1.0 + h * y)
         return torch.clamp(y, 1e-4, 1.0) ** gamma
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:  # type: ignore[override]

@@ -32,6 +32,8 @@ META_VERSION = "lowlight.version"
 META_ARCH = "lowlight.arch"
 META_FACTOR = "lowlight.factor"  # downsampling factor: tile sides are multiples of it
 META_OVERLAP = "lowlight.overlap"  # pixels of context a tile needs on each side
+# ... when only OUTPUT is asked for (optional; [META_OVERLAP]): base's low-pass reaches further
+META_OVERLAP_OUTPUT = "lowlight.overlap_output"
 META_GAIN = "lowlight.gain"  # JSON of brightness.GainModel
 META_STEPS = "lowlight.steps"  # training steps
 META_HISTORY = "lowlight.history"  # JSON list of {step, train_psnr, val_psnr, ...}

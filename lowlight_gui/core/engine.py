@@ -124,6 +124,10 @@ class Engine:
         self.metadata: dict[str, str] = dict(meta.custom_metadata_map or {})
         self.factor = self._int_meta(contract.META_FACTOR, DEFAULT_FACTOR, minimum=1)
         self.overlap = self._int_meta(contract.META_OVERLAP, DEFAULT_OVERLAP, minimum=0)
+        # what a run asking for the output alone needs (noise reduction at 100 %)
+        self.overlap_output = min(
+            self.overlap, self._int_meta(contract.META_OVERLAP_OUTPUT, self.overlap, minimum=0)
+        )
         self.gain_model = self._gain_meta()
         self.name = self.metadata.get(contract.META_NAME, self.model_path.stem)
         self.version = self.metadata.get(contract.META_VERSION, "")

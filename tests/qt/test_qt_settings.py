@@ -13,7 +13,7 @@ def test_settings_round_trip_and_defaults(tmp_path):
     assert (s.strength, s.provider, s.tile, s.output_dir, s.fmt, s.quality, s.overwrite) == (
         1.0,
         "auto",
-        768,  # core.enhance.DEFAULT_TILE
+        1024,  # core.enhance.DEFAULT_TILE
         None,
         "same",
         95,

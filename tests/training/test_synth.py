@@ -127,6 +127,9 @@ def test_v3_loads_v2_weights_as_the_same_model_and_its_base_is_what_the_unet_sta
         assert cond.shape == (1, 15)
         base = v3.unet.base(x, cond)
         assert torch.allclose(v3.unet.restore(base, x), v3(x, th, e))
+        # one photo (the export's 1x1 convolution) and a batch (training's einsum) agree
+        pair = v3.unet.base(torch.cat([x, x * 0.5]), torch.cat([cond, cond * 0.9]))
+        assert torch.allclose(pair[:1], base, atol=1e-6)
     # the colour matrix keeps grey grey; the shoulder rolls highlights off below clipping
     cond = cond.clone()
     cond[0, 0] = np.log(4.0)
