@@ -145,6 +145,13 @@ class FrameSampler(CropSampler):
         super().__init__(bank, gain_model, crop, synthetic, seed)
         self.exposure_aug = exposure_aug
 
+    def _reexpose(self, lo_c: np.ndarray, th: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """A fraction ``exposure_aug`` of low crops, with their thumbnails, re-exposed 0.5x..2x."""
+        if self.rng.random() < self.exposure_aug:
+            k = np.float32(2.0 ** self.rng.uniform(-1.0, 1.0))
+            return np.clip(lo_c * k, 0, 1), np.clip(th * k, 0, 1)
+        return lo_c, th
+
     def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
         """(low crops NCHW, high crops NCHW, thumbnails N,3,128,128) float32."""
         lows, highs, thumbs = [], [], []
@@ -160,10 +167,7 @@ class FrameSampler(CropSampler):
             else:
                 lo_c = lo[y : y + c, x : x + c].astype(np.float32) / 255
                 th = self.bank.thumbs[i]
-            if self.rng.random() < self.exposure_aug:
-                k = np.float32(2.0 ** self.rng.uniform(-1.0, 1.0))
-                lo_c = np.clip(lo_c * k, 0, 1)
-                th = np.clip(th * k, 0, 1)
+            lo_c, th = self._reexpose(lo_c, th)
             # One rotation/flip for the crops and the thumbnail (HWC for _augment).
             lo_c, hi_c, th = _augment(self.rng, lo_c, hi_c, th.transpose(1, 2, 0))
             th = th.transpose(2, 0, 1)
@@ -236,11 +240,7 @@ class CameraSampler(FrameSampler):
                 i, y, x = self.pick()
                 lo_c = self.bank.low[i][y : y + c, x : x + c].astype(np.float32) / 255
                 hi_c = self.bank.high[i][y : y + c, x : x + c].astype(np.float32) / 255
-                th = self.bank.thumbs[i]
-                if self.rng.random() < self.exposure_aug:
-                    k = np.float32(2.0 ** self.rng.uniform(-1.0, 1.0))
-                    lo_c = np.clip(lo_c * k, 0, 1)
-                    th = np.clip(th * k, 0, 1)
+                lo_c, th = self._reexpose(lo_c, self.bank.thumbs[i])
             lo_c, hi_c, th = _augment(self.rng, lo_c, hi_c, th.transpose(1, 2, 0))
             lows.append(lo_c.transpose(2, 0, 1))
             highs.append(hi_c.transpose(2, 0, 1))
