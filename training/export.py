@@ -57,6 +57,8 @@ def matched_base(base: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
     The U-Net does more than denoise: v2's output is 12-39 % brighter than the head's
     conditioning on LOL photos, with other colours. Without the match the noise-reduction
     amount would change brightness and colour too; with it the mix changes only the grain.
+    The app does this itself (``lowlight_gui.core.engine.match_base``, the same arithmetic in
+    numpy) on the raw base the graph returns; here it sizes the overlap and checks the app's.
     """
     return torch.clamp(base + lowpass(out - base), 0.0, 1.0)
 
@@ -68,8 +70,8 @@ class _ExportableV2(torch.nn.Module):
     with every tile of a photo, so every tile gets the same conditioning; ``cond`` is returned
     too (the app reads the predicted gain from a tiny first run). A U-Net with a ``base``
     method also returns the photo it starts from (brightened and colour-corrected, not
-    denoised), at the output's brightness and colour (``matched_base``): the app blends the two
-    for its noise-reduction amount.
+    denoised), raw (metadata ``lowlight.base`` = "raw"): the app brings it to the output's
+    brightness and colour (``matched_base``) and blends the two for its noise-reduction amount.
     """
 
     def __init__(self, net: torch.nn.Module):
@@ -79,10 +81,14 @@ class _ExportableV2(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, thumb: torch.Tensor, exposure: torch.Tensor):
         cond = self.net.exposure_head(thumb, exposure)
-        out = torch.clamp(self.net.unet(x, cond), 0.0, 1.0)
-        if self.with_base:
-            return out, cond, matched_base(self.net.unet.base(x, cond), out)
-        return out, cond
+        if not self.with_base:
+            return torch.clamp(self.net.unet(x, cond), 0.0, 1.0), cond
+        # base once (the U-Net's forward is restore(base)): the graph would compute it twice
+        base = self.net.unet.base(x, cond)
+        out = torch.clamp(self.net.unet.restore(base, x), 0.0, 1.0)
+        # raw: the app matches it to the output only when it mixes the two (engine.match_base),
+        # so runs at 100 % noise reduction do not pay for the low-pass on every tile
+        return out, cond, torch.clamp(base, 0.0, 1.0)
 
 
 def has_base(net: torch.nn.Module) -> bool:
@@ -103,7 +109,9 @@ class _RadiusProbe(torch.nn.Module):
     def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
         thumb = torch.full((x.shape[0], 3, 128, 128), 0.1)
         outputs = self.wrapped(x, thumb, torch.zeros(x.shape[0]))
-        return outputs[0] + outputs[2] if self.base and len(outputs) > 2 else outputs[0]
+        if self.base and len(outputs) > 2:  # what the app mixes: base matched to the output
+            return outputs[0] + matched_base(outputs[2], outputs[0])
+        return outputs[0]
 
 
 def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
@@ -236,6 +244,7 @@ def export(
         c.META_FACTOR: str(factor),
         c.META_OVERLAP: str(overlap),
         c.META_OVERLAP_OUTPUT: str(overlap_out),
+        **({c.META_BASE: "raw"} if v2 and wrapped.with_base else {}),
         c.META_GAIN: json.dumps(asdict(gain_model)),
         c.META_STEPS: str(steps),
         c.META_EXPOSURE_HEAD: "1" if v2 else "0",

@@ -17,7 +17,8 @@ OUTPUT = "output"  # float32 (N, 3, H, W), 0..1
 # shoulder. The app reads only the first value (the log gain).
 COND = "cond"
 # v2 and later (optional): float32 like OUTPUT, 0..1: the photo the U-Net starts from (brightened,
-# tone-mapped and colour-corrected by the head, not denoised) at OUTPUT's brightness and colour;
+# tone-mapped and colour-corrected by the head, not denoised), brought to OUTPUT's brightness and
+# colour in the graph or, with META_BASE "raw", by the app;
 # the app mixes it with OUTPUT for its noise-reduction amount. Models without it always remove
 # noise in full.
 BASE = "base"
@@ -34,6 +35,9 @@ META_FACTOR = "lowlight.factor"  # downsampling factor: tile sides are multiples
 META_OVERLAP = "lowlight.overlap"  # pixels of context a tile needs on each side
 # ... when only OUTPUT is asked for (optional; [META_OVERLAP]): base's low-pass reaches further
 META_OVERLAP_OUTPUT = "lowlight.overlap_output"
+# "raw": BASE is the U-Net's starting photo as it is, and the app gives it OUTPUT's low
+# frequencies (engine.match_base) only when it mixes the two; absent: BASE is matched in the graph
+META_BASE = "lowlight.base"
 META_GAIN = "lowlight.gain"  # JSON of brightness.GainModel
 META_STEPS = "lowlight.steps"  # training steps
 META_HISTORY = "lowlight.history"  # JSON list of {step, train_psnr, val_psnr, ...}

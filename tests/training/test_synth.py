@@ -146,3 +146,18 @@ def test_v3_loads_v2_weights_as_the_same_model_and_its_base_is_what_the_unet_sta
     assert float(plain.mean()) == pytest.approx(0.8, abs=1e-5)
     # y (1 + h) / (1 + h y): 0.8 -> 0.889 (1 stays 1): the curve bends before clipping
     assert float(rolled.mean()) == pytest.approx(0.8 * 2 / 1.8, abs=1e-5)
+
+
+def test_the_apps_base_match_is_the_exports():
+    """The app matches a raw base to the output in numpy (engine.match_base); it must be the
+    export's own arithmetic (training.export.matched_base), borders included."""
+    import torch
+
+    from lowlight_gui.core.engine import match_base
+    from training.export import matched_base
+
+    rng = np.random.default_rng(0)
+    base = rng.uniform(0, 1, (1, 3, 37, 53)).astype(np.float32)
+    out = np.clip(base * 1.3 + rng.normal(0, 0.05, base.shape), 0, 1).astype(np.float32)
+    want = matched_base(torch.from_numpy(base), torch.from_numpy(out)).numpy()
+    np.testing.assert_allclose(match_base(base, out), want, atol=2e-6)
