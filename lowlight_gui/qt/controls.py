@@ -102,6 +102,22 @@ def _reset_button(name: str, tip: str) -> QToolButton:
     return button
 
 
+def _slider_row(
+    slider: QSlider, name: str, reset_tip: str
+) -> tuple[QLabel, QToolButton, QHBoxLayout]:
+    """A slider's row: the slider, its value label (``NAMELabel``) and a reset button
+    (``NAMEReset``)."""
+    label = QLabel()
+    label.setObjectName(f"{name}Label")
+    label.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+    reset = _reset_button(f"{name}Reset", reset_tip)
+    row = QHBoxLayout()
+    row.addWidget(slider, 1)
+    row.addWidget(label)
+    row.addWidget(reset)
+    return label, reset, row
+
+
 class ControlsPanel(QWidget):
     strengthChanged = Signal(float)  # live, while dragging: re-blend only
     exposureChanged = Signal(float)  # EV, live while dragging: the network's input changes
@@ -139,20 +155,11 @@ class ControlsPanel(QWidget):
         self.exposure.setPageStep(EV_STEPS // 2)
         self.exposure.setValue(round(settings.exposure * EV_STEPS))
         self.exposure.setToolTip(EXPOSURE_TIP)
-        self.exposure_label = QLabel()
-        self.exposure_label.setObjectName("exposureLabel")
-        self.exposure_label.setAlignment(
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        )
-        self.exposure_reset = _reset_button(
-            "exposureReset", "Back to 0 EV, the model's own exposure"
+        self.exposure_label, self.exposure_reset, exposure_row = _slider_row(
+            self.exposure, "exposure", "Back to 0 EV, the model's own exposure"
         )
         self.exposure_reset.clicked.connect(self.reset_exposure)
         self.exposure.valueChanged.connect(self._on_exposure)
-        exposure_row = QHBoxLayout()
-        exposure_row.addWidget(self.exposure, 1)
-        exposure_row.addWidget(self.exposure_label)
-        exposure_row.addWidget(self.exposure_reset)
         self._denoise_available = True  # until an engine says its model has no base output
         self.denoise = ResetSlider(100)
         self.denoise.setObjectName("denoiseSlider")
@@ -160,20 +167,11 @@ class ControlsPanel(QWidget):
         self.denoise.setPageStep(10)
         self.denoise.setValue(round(settings.denoise * 100))
         self.denoise.setToolTip(DENOISE_TIP)
-        self.denoise_label = QLabel()
-        self.denoise_label.setObjectName("denoiseLabel")
-        self.denoise_label.setAlignment(
-            Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        )
-        self.denoise_reset = _reset_button(
-            "denoiseReset", "Back to 100 %, the model's full noise removal"
+        self.denoise_label, self.denoise_reset, denoise_row = _slider_row(
+            self.denoise, "denoise", "Back to 100 %, the model's full noise removal"
         )
         self.denoise_reset.clicked.connect(self.reset_denoise)
         self.denoise.valueChanged.connect(self._on_denoise)
-        denoise_row = QHBoxLayout()
-        denoise_row.addWidget(self.denoise, 1)
-        denoise_row.addWidget(self.denoise_label)
-        denoise_row.addWidget(self.denoise_reset)
         # The same label width on every row, so the sliders line up and end together.
         width = self.exposure_label.fontMetrics().horizontalAdvance(format_ev(lo)) + 4
         for label in (self.strength_label, self.exposure_label, self.denoise_label):
