@@ -22,7 +22,13 @@ from typing import Any
 from . import formats, imageio
 from .cancel import CancelToken
 from .engine import with_cancel
-from .enhance import DEFAULT_TILE, enhance_pixels, unchanged_reason
+from .enhance import (
+    DEFAULT_TILE,
+    check_exposure,
+    conditioning,
+    enhance_pixels,
+    unchanged_reason,
+)
 from .errors import Cancelled, LowlightError, OutputExists
 from .events import (  # re-exported: the events were defined here before core/events.py
     BatchEvent,
@@ -228,7 +234,11 @@ def _process(
     t0 = time.perf_counter()
     photo = imageio.read_photo(job.source)
     quarter_turns = normalize(options.turns.get(job.source, 0))
-    unchanged = unchanged_reason(photo.data, engine, options.strength, options.exposure)
+    # once per photo: the well-exposed rule and the highlight check run the model on a probe
+    cond = conditioning(photo.data, engine, check_exposure(options.exposure))
+    unchanged = unchanged_reason(
+        photo.data, engine, options.strength, options.exposure, conditioned=cond
+    )
     if unchanged is not None and not quarter_turns and _copies_as_is(photo, job.output):
         _make_folder(job.output.parent)
         written = imageio.copy_original(job.source, job.output, overwrite=options.overwrite)
@@ -241,7 +251,7 @@ def _process(
     pixels = enhance_pixels(
         photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
         cancel=cancel, out=photo.data if photo.data.flags.writeable else None,
-        exposure=options.exposure, denoise=options.denoise,
+        exposure=options.exposure, denoise=options.denoise, conditioned=cond,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
     photo, pixels = turn(photo, pixels, quarter_turns)

@@ -142,7 +142,12 @@ def photo_conditioning(
 
 
 def unchanged_reason(
-    data: np.ndarray, engine: Engine, strength: float = 1.0, exposure: float = 0.0
+    data: np.ndarray,
+    engine: Engine,
+    strength: float = 1.0,
+    exposure: float = 0.0,
+    *,
+    conditioned: Conditioning | None = None,
 ) -> str | None:
     """Why ``enhance_pixels(data, engine, strength, exposure=exposure)`` would return ``data``
     as it is, or None when it changes the photo.
@@ -150,12 +155,14 @@ def unchanged_reason(
     That happens when the strength, after the well-exposed rule (``GainModel.model_weight``:
     no brightening needed at this exposure, so none of the model's result is used), is 0. An
     exposure offset counts: a photo left unchanged at 0 EV is brightened at +1 EV, and one the
-    model would brighten may need nothing at -2 EV.
+    model would brighten may need nothing at -2 EV. ``conditioned``: the photo's
+    ``conditioning`` at ``exposure`` when the caller has it (the batch hands the same one to
+    ``enhance_pixels``: it runs the model on the probe, work not to do twice).
     """
     if float(strength) == 0.0:
         return "strength 0: left unchanged"
     ev = check_exposure(exposure)
-    if conditioning(data, engine, ev).weight > 0.0:
+    if (conditioned or conditioning(data, engine, ev)).weight > 0.0:
         return None
     if ev < 0.0:
         return f"needs no brightening at {ev:+g} EV: left unchanged"
@@ -172,6 +179,8 @@ def enhance_pixels(
     out: np.ndarray | None = None,
     exposure: float = 0.0,
     denoise: float = 1.0,
+    *,
+    conditioned: Conditioning | None = None,
 ) -> np.ndarray:
     """Enhance pixels in their stored type and return a new array of the same shape and type.
 
@@ -201,7 +210,8 @@ def enhance_pixels(
     if data.ndim == 2:
         out3 = None if out is None else out[:, :, None]
         return enhance_pixels(
-            data[:, :, None], engine, strength, tile, on_tile, cancel, out3, exposure, denoise
+            data[:, :, None], engine, strength, tile, on_tile, cancel, out3, exposure, denoise,
+            conditioned=conditioned,
         )[:, :, 0]
     if data.ndim != 3 or data.shape[2] not in (1, 3):
         raise ValueError(f"expected an HxWx3 or HxWx1 image, got shape {data.shape}")
@@ -221,7 +231,8 @@ def enhance_pixels(
     mix: dict[str, Any] = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
     if not mix:  # the output alone: it may need less context than output and base together
         overlap = int(getattr(engine, "overlap_output", overlap))
-    cond = conditioning(data, engine, exposure)
+    # ``conditioned``: the caller's conditioning of this photo at this exposure (the batch's)
+    cond = conditioned or conditioning(data, engine, exposure)
     gain, thumb, exposure = cond.gain, cond.thumb, cond.exposure
     # A photo that needs little gain (already well exposed, or darkened on purpose with a
     # negative EV) is mostly left as it is (GainModel.full); highlights may lower the exposure.

@@ -76,3 +76,29 @@ def test_a_photo_the_model_clips_even_at_gain_1_is_left_as_it_is():
     assert c.weight == 0.0
     assert unchanged_reason(wall, engine) == "already well exposed: left unchanged"
     np.testing.assert_array_equal(enhance_pixels(wall, engine, tile=0), wall)
+
+
+def test_the_batch_decides_each_photo_once(tmp_path, monkeypatch):
+    """The highlight check runs the model on a probe: the batch computes a photo's conditioning
+    once and hands it to both the unchanged check and the enhancement."""
+    from lowlight_gui.core import batch as batch_mod
+    from lowlight_gui.core import enhance as enhance_mod
+    from lowlight_gui.core.batch import BatchOptions, collect_jobs, run_batch
+    from tests.conftest import write_image
+
+    calls = {"batch": 0, "again": 0}
+    real = enhance_mod.conditioning
+
+    def counted(key):
+        def wrapper(*args, **kwargs):
+            calls[key] += 1
+            return real(*args, **kwargs)
+        return wrapper
+
+    monkeypatch.setattr(batch_mod, "conditioning", counted("batch"))
+    monkeypatch.setattr(enhance_mod, "conditioning", counted("again"))
+    write_image(tmp_path / "a.png", h=40, w=48)
+    opts = BatchOptions(tile=0)
+    result = run_batch(collect_jobs([tmp_path / "a.png"], opts), HeadEngine(stops=1.0), opts)
+    assert len(result.done) == 1 and not result.failed
+    assert calls == {"batch": 1, "again": 0}
