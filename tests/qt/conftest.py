@@ -93,3 +93,17 @@ def make_window(qtbot, settings, tiny_model):
 def gradient_image(w: int = 400, h: int = 300) -> np.ndarray:
     yy, xx = np.mgrid[0:h, 0:w]
     return np.stack([xx / w, yy / h, np.full_like(xx, 0.3, dtype=float)], -1).astype(np.float32)
+
+
+def record_previews(window, field: str) -> list[tuple[int, str, float]]:
+    """(generation, stage, the result's ``field``: "exposure" or "denoise") of every preview
+    pass, recorded on the worker thread as it reports them."""
+    from lowlight_gui.core.events import PreviewResult
+
+    log: list[tuple[int, str, float]] = []
+    window.preview.worker.events.connect(
+        lambda r: log.append((r.generation, r.stage, getattr(r, field)))
+        if isinstance(r, PreviewResult)
+        else None
+    )
+    return log

@@ -7,23 +7,13 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from lowlight_gui.core.events import EngineReady, PreviewResult, PreviewSaved
+from lowlight_gui.core.events import EngineReady, PreviewSaved
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import DENOISE_TIP, NO_DENOISE_TIP, ControlsPanel
 from lowlight_gui.qt.queue import QueueModel, State
 from lowlight_gui.qt.settings import Settings
 from tests.conftest import write_image
-
-
-def _results(window) -> list[tuple[int, str, float]]:
-    """(generation, stage, denoise) of every preview pass, recorded on the worker thread."""
-    log: list[tuple[int, str, float]] = []
-    window.preview.worker.events.connect(
-        lambda r: log.append((r.generation, r.stage, r.denoise))
-        if isinstance(r, PreviewResult)
-        else None
-    )
-    return log
+from tests.qt.conftest import record_previews
 
 
 def _after(window) -> np.ndarray:
@@ -101,7 +91,7 @@ def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
     monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 40)
     photo = write_image(tmp_path / "dark.png", h=64, w=96)
     window = make_window(model=base_model)
-    log = _results(window)
+    log = record_previews(window, "denoise")
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     assert [(s, d) for _g, s, d in log] == [("preview", 1.0), ("full", 1.0)]

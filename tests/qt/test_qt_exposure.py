@@ -6,22 +6,12 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from lowlight_gui.core.events import PreviewResult, PreviewSaved
+from lowlight_gui.core.events import PreviewSaved
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import ControlsPanel, format_ev
 from lowlight_gui.qt.queue import QueueModel, QueuePanel, State
 from tests.conftest import write_image
-
-
-def _results(window) -> list[tuple[int, str, float]]:
-    """(generation, stage, exposure) of every preview pass, recorded on the worker thread."""
-    log: list[tuple[int, str, float]] = []
-    window.preview.worker.events.connect(
-        lambda r: log.append((r.generation, r.stage, r.exposure))
-        if isinstance(r, PreviewResult)
-        else None
-    )
-    return log
+from tests.qt.conftest import record_previews
 
 
 def _full_shown_and_logged(window, log) -> bool:
@@ -87,7 +77,7 @@ def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
     monkeypatch.setattr(preview_mod, "PREVIEW_LONG_SIDE", 40)  # a fast pass on a small photo
     photo = write_image(tmp_path / "dark.png", h=64, w=96)
     window = make_window(model=gain_model)
-    log = _results(window)
+    log = record_previews(window, "exposure")
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     assert [(s, e) for _g, s, e in log] == [("preview", 0.0), ("full", 0.0)]
@@ -144,7 +134,7 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
 
     monkeypatch.setattr(preview_mod, "enhance_array", gated)
     window = make_window(model=slow_model)
-    log = _results(window)
+    log = record_previews(window, "exposure")
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
     log.clear()
