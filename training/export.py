@@ -19,6 +19,7 @@ from PIL import Image
 
 from lowlight_gui.core import contract as c
 from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
+from lowlight_gui.core.engine import BASE_MATCH_RADIUS  # the app matches base with the same blur
 
 from .model import build
 from .train import whole_run
@@ -36,9 +37,6 @@ class _Exportable(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
         return torch.clamp(self.net(x, gain), 0.0, 1.0)
-
-
-BASE_MATCH_RADIUS = 2  # box radius of the low-pass that gives ``base`` the output's tones
 
 
 def lowpass(t: torch.Tensor, radius: int = BASE_MATCH_RADIUS) -> torch.Tensor:
