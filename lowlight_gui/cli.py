@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .core import formats
-from .core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE
+from .core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE, SHADOWS_MAX
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -28,6 +28,8 @@ examples:
   lowlight enhance a.jpg --strength 0.6          a gentler result (0 = unchanged, 1 = full)
   lowlight enhance a.jpg --exposure 0.7          brighter than the model's own choice (EV)
   lowlight enhance a.jpg --denoise 0.5           keep some grain (0 = brightened, not denoised)
+  lowlight enhance a.jpg --shadows 0             no shadow lift (default auto: lamps keep
+                                                 the exposure down, the shadows come up)
   lowlight enhance big.tif --tile 256            smaller tiles use less memory
   lowlight info                                  the model, its metadata and the providers
   lowlight eval data/low data/high --json r.json PSNR/SSIM of the model on photo pairs
@@ -69,6 +71,13 @@ def _denoise(text: str) -> float:
     """A noise-reduction amount within DENOISE_RANGE."""
     lo, hi = DENOISE_RANGE
     return _float_within(text, lo, hi, f"{lo:g} and {hi:g}")
+
+
+def _shadows(text: str) -> float | None:
+    """``auto`` (None: chosen per photo) or a shadow lift in stops within 0..SHADOWS_MAX."""
+    if text.strip().lower() == "auto":
+        return None
+    return _float_within(text, 0.0, SHADOWS_MAX, f"0 and {SHADOWS_MAX:g} stops, or auto")
 
 
 def _int_range(lo: int, hi: int | None = None):
@@ -122,6 +131,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--denoise", metavar="AMOUNT", type=_denoise, default=1.0,
                    help="how much of the model's noise removal to keep, 0..1: 0 = brightened and "
                    "colour-corrected but not denoised, 1 = full (default 1)")
+    p.add_argument("--shadows", metavar="STOPS", type=_shadows, default=None,
+                   help="lift shadows and mid-tones by up to this many stops, 0..2, white kept "
+                   "white, before the noise removal; auto = where lamps or a sky hold the "
+                   "exposure down and the photo stays dark (default auto)")
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
     p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,
@@ -260,7 +273,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     options = BatchOptions(
         output_dir=args.output, pattern=args.pattern, fmt=args.fmt, quality=args.quality,
         recursive=args.recursive, overwrite=args.overwrite, strength=args.strength, tile=args.tile,
-        exposure=args.exposure, denoise=args.denoise,
+        exposure=args.exposure, denoise=args.denoise, shadows=args.shadows,
     )
     from .core.folders import LeftOut, summarize_left_out
 

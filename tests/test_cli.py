@@ -87,6 +87,38 @@ def test_enhance_denoise_out_of_range_is_a_usage_error(value, folder, capsys):
     assert not (folder / "enhanced").exists()
 
 
+@pytest.mark.parametrize("value", ["2.5", "-1", "nan", "lots"])
+def test_enhance_shadows_out_of_range_is_a_usage_error(value, folder, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["enhance", str(folder), f"--shadows={value}"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--shadows" in err
+    assert ("not a number" if value == "lots" else "between 0 and 2 stops, or auto") in err
+    assert not (folder / "enhanced").exists()
+
+
+@pytest.mark.parametrize(("flag", "expected"), [(None, None), ("auto", None), ("0", 0.0),
+                                                ("1.5", 1.5)])
+def test_enhance_shadows_reaches_the_batch(flag, expected, folder, tiny_model, monkeypatch,
+                                           capsys):
+    from lowlight_gui.core import batch as batch_mod
+
+    seen: list = []
+    real = batch_mod.conditioning
+
+    def recording(*args, **kwargs):
+        seen.append(args[3])
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(batch_mod, "conditioning", recording)
+    extra = [] if flag is None else ["--shadows", flag]
+    code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
+                         "--threads", "1", *extra)
+    assert code == 0, err
+    assert seen == [expected] and "1 done" in out
+
+
 def test_enhance_denoise_writes_the_mix(folder, base_model, tmp_path, capsys):
     from lowlight_gui.core.engine import Engine
     from lowlight_gui.core.enhance import enhance_array

@@ -62,7 +62,7 @@ def matched_base(base: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
 
 
 class _ExportableV2(torch.nn.Module):
-    """Model v2 as one graph: (input, thumb, exposure) -> (output, cond[, base]).
+    """Model v2 as one graph: (input, thumb, exposure[, lift]) -> (output, cond[, base]).
 
     The exposure head reads only ``thumb`` and ``exposure``, which the app passes unchanged
     with every tile of a photo, so every tile gets the same conditioning; ``cond`` is returned
@@ -70,15 +70,25 @@ class _ExportableV2(torch.nn.Module):
     method also returns the photo it starts from (brightened and colour-corrected, not
     denoised), raw (metadata ``lowlight.base`` = "raw"): the app brings it to the output's
     brightness and colour (``matched_base``) and blends the two for its noise-reduction amount.
+    A v3 model also takes ``lift`` (``contract.LIFT``), the app's shadow lift, added to the
+    head's highlight shoulder.
     """
 
-    def __init__(self, net: torch.nn.Module):
+    def __init__(self, net: torch.nn.Module, lift: bool = True):
         super().__init__()
         self.net = net
         self.with_base = has_base(net)
+        self.with_lift = lift and has_lift(net)
+        if self.with_lift:
+            net.unet.use_shoulder = True  # the lift acts through the shoulder
 
-    def forward(self, x: torch.Tensor, thumb: torch.Tensor, exposure: torch.Tensor):
+    def forward(
+        self, x: torch.Tensor, thumb: torch.Tensor, exposure: torch.Tensor,
+        lift: torch.Tensor | None = None,
+    ):
         cond = self.net.exposure_head(thumb, exposure)
+        if self.with_lift and lift is not None:  # the app's shadow lift adds to the shoulder
+            cond = torch.cat([cond[:, :14], cond[:, 14:] + lift.clamp_min(0.0)[:, None]], 1)
         if not self.with_base:
             return torch.clamp(self.net.unet(x, cond), 0.0, 1.0), cond
         # base once (the U-Net's forward is restore(base)): the graph would compute it twice
@@ -87,6 +97,13 @@ class _ExportableV2(torch.nn.Module):
         # raw: the app matches it to the output only when it mixes the two (engine.match_base),
         # so runs at 100 % noise reduction do not pay for the low-pass on every tile
         return out, cond, torch.clamp(base, 0.0, 1.0)
+
+
+def has_lift(net: torch.nn.Module) -> bool:
+    """Whether the export gets the ``lift`` input: a v3 model (its conditioning carries the
+    highlight shoulder that the lift adds to)."""
+    head = getattr(net, "exposure_head", None)
+    return getattr(head, "n_cond", 0) >= 15 and hasattr(net.unet, "use_shoulder")
 
 
 def has_base(net: torch.nn.Module) -> bool:
@@ -106,7 +123,8 @@ class _RadiusProbe(torch.nn.Module):
 
     def forward(self, x: torch.Tensor, gain: torch.Tensor) -> torch.Tensor:
         thumb = torch.full((x.shape[0], 3, 128, 128), 0.1)
-        outputs = self.wrapped(x, thumb, torch.zeros(x.shape[0]))
+        lift = torch.ones(x.shape[0]) if self.wrapped.with_lift else None
+        outputs = self.wrapped(x, thumb, torch.zeros(x.shape[0]), lift)
         if self.base and len(outputs) > 2:  # what the app mixes: base matched to the output
             return outputs[0] + matched_base(outputs[2], outputs[0])
         return outputs[0]
@@ -173,10 +191,12 @@ def export(
     formula_head: bool = False,
     full: float | None = None,
     clip: float | None = None,
+    lift: bool = True,
 ) -> dict:
     """Write ``out`` (ONNX, checked against PyTorch) and, if asked, the slim ``weights`` file.
     ``full``: the well-exposed rule's threshold stamped into the model (None: the app's default);
-    ``clip``: its highlight budget (``GainModel.clip``; None: the default, off)."""
+    ``clip``: its highlight budget (``GainModel.clip``; None: the default, off); ``lift``: give
+    a v3 model the shadow-lift input (``contract.LIFT``)."""
     net, gain_model, ck = load_checkpoint(ckpt, full, clip)
     steps, history = whole_run(ck)
     v2 = hasattr(net, "exposure_head")
@@ -184,11 +204,11 @@ def export(
         torch.nn.init.zeros_(net.exposure_head.mlp[-1].weight)
         torch.nn.init.zeros_(net.exposure_head.mlp[-1].bias)
     last = net.exposure_head.mlp[-1] if v2 else None
-    if last is not None and last.out_features > 14 and not (
+    if not lift and last is not None and last.out_features > 14 and not (
         last.weight[14:15].any() or last.bias[14:15].any()
     ):
         net.unet.use_shoulder = False  # v3 whose shoulder is always 0: leave it out of the graph
-    wrapped = (_ExportableV2(net) if v2 else _Exportable(net)).eval()
+    wrapped = (_ExportableV2(net, lift) if v2 else _Exportable(net)).eval()
     factor = int(net.factor)
     overlap = receptive_radius(_RadiusProbe(wrapped) if v2 else net, factor)
     # The output alone reaches less far than output + base (base's low-pass adds a few pixels):
@@ -207,6 +227,8 @@ def export(
             c.THUMB: torch.from_numpy(thumbnail(rgb))[None],
             c.EXPOSURE: torch.zeros(1),
         }
+        if wrapped.with_lift:  # checked with a lift, so that the shoulder's arithmetic is too
+            feeds[c.LIFT] = torch.full((1,), 0.5)
         names, outputs = list(feeds), [c.OUTPUT, c.COND]
         axes = {c.INPUT: {2: "h", 3: "w"}, c.OUTPUT: {2: "h", 3: "w"}}
         if wrapped.with_base:
@@ -293,9 +315,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--clip", type=float,
                    help="highlight budget stamped into the model (GainModel.clip: the fraction of "
                         "a photo the result may newly clip before the exposure is lowered)")
+    p.add_argument("--no-lift", dest="lift", action="store_false",
+                   help="v3: export without the shadow-lift input (the graph of earlier releases)")
     a = p.parse_args(argv)
     report = export(a.checkpoint, a.out, a.check_image, a.opset, a.save_weights, a.formula_head,
-                    a.full, a.clip)
+                    a.full, a.clip, a.lift)
     print(json.dumps(report, indent=1))
 
 

@@ -66,6 +66,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--camera-oracle", action="store_true",
                    help="lowlight3: condition camera shots by their oracle gain instead of the head "
                         "(tried: 0.35 dB worse on the validation split at 2,000 steps)")
+    p.add_argument("--lift-aug", type=float, default=0.0,
+                   help="lowlight3: fraction of each batch given a random shadow lift (0..2 stops "
+                        "through the shoulder, the app's auto_lift) with the target lifted alike, "
+                        "so the U-Net learns to denoise lifted shadows")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
@@ -95,6 +99,26 @@ def forward_with_oracle(model, x: torch.Tensor, thumb: torch.Tensor, oracle: tor
     fixed = torch.zeros_like(cond)
     fixed[:, 0] = torch.nan_to_num(oracle, nan=0.0)
     cond = torch.where(torch.isfinite(oracle)[:, None], fixed, cond)
+    return model.unet(x, cond)
+
+
+def shoulder(y: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+    """The shoulder curve y (1 + h) / (1 + h y) with h per sample (N,): what a lift of h does."""
+    h = h.view(-1, 1, 1, 1)
+    return y * (1.0 + h) / (1.0 + h * y)
+
+
+def random_lift(rng: np.random.Generator, n: int, fraction: float) -> np.ndarray:
+    """Shadow lifts for a batch: ``fraction`` of the samples get 2**U(0, 2) - 1 (0..2 stops,
+    the app's range), the others 0."""
+    stops = rng.uniform(0.0, 2.0, n) * (rng.random(n) < fraction)
+    return (2.0**stops - 1.0).astype(np.float32)
+
+
+def forward_lifted(model, x: torch.Tensor, thumb: torch.Tensor, lift: torch.Tensor) -> torch.Tensor:
+    """v3 with a shadow lift added to the head's shoulder (as the exported graph's ``lift``)."""
+    cond = model.exposure_head(thumb, torch.zeros(x.shape[0], device=x.device))
+    cond = torch.cat([cond[:, :14], cond[:, 14:] + lift[:, None]], 1)
     return model.unet(x, cond)
 
 
@@ -297,8 +321,14 @@ def main(argv: list[str] | None = None) -> None:
         for group in opt.param_groups:
             group["lr"] = lr_at(step, args) * group.get("mult", 1.0)
         oracle = getattr(sampler, "oracle", None) if args.camera_oracle else None
+        lift = None
+        if args.lift_aug:
+            lift = torch.from_numpy(random_lift(sampler.rng, x.shape[0], args.lift_aug)).to(args.device)
+            y = shoulder(y, lift)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16 and args.device == "cpu"):
-            if oracle is not None and np.isfinite(oracle).any():
+            if lift is not None:
+                pred = forward_lifted(model, x, cond, lift)
+            elif oracle is not None and np.isfinite(oracle).any():
                 pred = forward_with_oracle(model, x, cond, torch.from_numpy(oracle).to(args.device))
             else:
                 pred = forward(model, x, cond)

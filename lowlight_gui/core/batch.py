@@ -64,6 +64,7 @@ class BatchOptions:
     # applied to their outputs (core/turns.py).
     turns: dict[Path, int] = field(default_factory=dict)
     denoise: float = 1.0  # how much of the model's noise removal is kept, 0..1 (core.enhance)
+    shadows: float | None = None  # shadow lift in stops, 0..2; None: per photo (core.enhance)
 
 
 @dataclass(frozen=True)
@@ -235,7 +236,7 @@ def _process(
     photo = imageio.read_photo(job.source)
     quarter_turns = normalize(options.turns.get(job.source, 0))
     # once per photo: the well-exposed rule and the highlight check run the model on a probe
-    cond = conditioning(photo.data, engine, check_exposure(options.exposure))
+    cond = conditioning(photo.data, engine, check_exposure(options.exposure), options.shadows)
     unchanged = unchanged_reason(
         photo.data, engine, options.strength, options.exposure, conditioned=cond
     )

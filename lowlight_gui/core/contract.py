@@ -11,6 +11,11 @@ INPUT = "input"  # float32 (N, 3, H, W), sRGB 0..1; H, W multiples of the factor
 GAIN = "gain"  # v1: float32 (N, 1, 1, 1), the photo's global gain
 THUMB = "thumb"  # v2: float32 (1, 3, S, S), the whole photo's thumbnail for the exposure head
 EXPOSURE = "exposure"  # v2: float32 (1,), EV offset of the head's estimate
+# v3 (optional): float32 (1,), the shadow lift h >= 0 added to the head's highlight shoulder: the
+# U-Net starts from y (1 + h) / (1 + h y), which raises shadows and mid-tones up to (1 + h) times
+# and keeps white at white, so a photo whose lamps or sky set its exposure gets its dark parts up
+# before they are denoised (the app chooses h: core/enhance.auto_lift)
+LIFT = "lift"
 OUTPUT = "output"  # float32 (N, 3, H, W), 0..1
 # v2: float32 (1, 5), the exposure head's conditioning (log gain, 3 log colour gains, log
 # gamma); v3: (1, 15), the same five, then a 3x3 colour matrix's residual and a highlight
@@ -23,8 +28,9 @@ COND = "cond"
 # noise in full.
 BASE = "base"
 
-# Inputs that condition the image input (v1: one scalar gain; v2: thumbnail and EV offset).
-CONDITION_INPUTS = frozenset({GAIN, THUMB, EXPOSURE})
+# Inputs that condition the image input (v1: one scalar gain; v2: thumbnail and EV offset; v3:
+# and the shadow lift).
+CONDITION_INPUTS = frozenset({GAIN, THUMB, EXPOSURE, LIFT})
 EXPOSURE_HEAD_INPUTS = frozenset({THUMB, EXPOSURE})
 
 # -- metadata_props ------------------------------------------------------------------------------

@@ -137,6 +137,8 @@ class Engine:
         self.has_gain_input = contract.GAIN in names
         # Model v2: an exposure head reads a thumbnail of the whole photo and an EV offset.
         self.has_exposure_head = contract.EXPOSURE_HEAD_INPUTS <= set(names)
+        # v3 exported with a shadow-lift input (contract.LIFT): ``run(lift=)`` feeds it
+        self.has_lift = self.has_exposure_head and contract.LIFT in names
         image_inputs = [n for n in names if n not in contract.CONDITION_INPUTS]
         if len(image_inputs) != 1:
             raise LowlightError(
@@ -241,7 +243,12 @@ class Engine:
     # -- running -----------------------------------------------------------------------------
 
     def condition(
-        self, thumb: np.ndarray, exposure: float = 0.0, *, cancel: CancelToken | None = None
+        self,
+        thumb: np.ndarray,
+        exposure: float = 0.0,
+        *,
+        cancel: CancelToken | None = None,
+        lift: float = 0.0,
     ) -> np.ndarray:
         """The exposure head's output for a photo: float32, [log gain, 3 log colour gains,
         log gamma] (v2: 5 values; v3 adds a colour matrix and a highlight shoulder: 15).
@@ -250,11 +257,16 @@ class Engine:
         if not self.has_exposure_head:
             raise LowlightError(f"'{self.model_path.name}' has no exposure head")
         tiny = np.zeros((1, 3, self.factor, self.factor), np.float32)
-        out = self._run([contract.COND], self._feeds(tiny, None, thumb, exposure), cancel)
+        out = self._run([contract.COND], self._feeds(tiny, None, thumb, exposure, lift), cancel)
         return np.asarray(out[0][0], np.float32)
 
     def _feeds(
-        self, x: np.ndarray, gain: float | None, thumb: np.ndarray | None, exposure: float
+        self,
+        x: np.ndarray,
+        gain: float | None,
+        thumb: np.ndarray | None,
+        exposure: float,
+        lift: float = 0.0,
     ) -> dict[str, np.ndarray]:
         feeds = {self.input_name: x}
         if self.has_gain_input:
@@ -268,6 +280,8 @@ class Engine:
                 1, 3, self.thumb_side, self.thumb_side
             )
             feeds[contract.EXPOSURE] = np.array([exposure], np.float32)
+        if self.has_lift:
+            feeds[contract.LIFT] = np.array([max(0.0, float(lift))], np.float32)
         return feeds
 
     def run(
@@ -279,6 +293,7 @@ class Engine:
         exposure: float = 0.0,
         cancel: CancelToken | None = None,
         denoise: float = 1.0,
+        lift: float = 0.0,
     ) -> np.ndarray:
         """Run the model on ``batch`` (N,3,H,W float32 0..1; H, W multiples of ``factor``).
 
@@ -289,6 +304,8 @@ class Engine:
         ``denoise`` (0..1) below 1 on a model with a ``base`` output returns
         ``base + denoise * (output - base)``: brightened and colour-corrected alike, with that
         much of the noise removal (``mix_denoise``); other models ignore it (``has_base``).
+        ``lift`` (>= 0): the shadow lift a model with that input applies (``has_lift``; the
+        same for every tile of a photo); others ignore it.
         Returns N,3,H,W float32 clipped to 0..1.
         Raises ``Cancelled`` when ``cancel`` is set (before or during the run), ``OutOfMemory``
         when the provider runs out of memory, ``LowlightError`` for any other failure.
@@ -300,11 +317,11 @@ class Engine:
             return np.concatenate([
                 self.run(
                     x[i : i + 1], gain, thumb=thumb, exposure=exposure, cancel=cancel,
-                    denoise=denoise,
+                    denoise=denoise, lift=lift,
                 )
                 for i in range(len(x))
             ])
-        feeds = self._feeds(x, gain, thumb, exposure)
+        feeds = self._feeds(x, gain, thumb, exposure, lift)
         if self.has_base and denoise < 1.0:
             out, base = self._run([self.output_name, contract.BASE], feeds, cancel)
             out, base = np.asarray(out, np.float32), np.asarray(base, np.float32)
@@ -413,8 +430,8 @@ class _CancellableEngine:
     def run(self, batch: np.ndarray, gain: float | None = None, **kwargs: Any) -> np.ndarray:
         return self._engine.run(batch, gain, cancel=self._cancel, **kwargs)
 
-    def condition(self, thumb: np.ndarray, exposure: float = 0.0) -> np.ndarray:
-        return self._engine.condition(thumb, exposure, cancel=self._cancel)
+    def condition(self, thumb: np.ndarray, exposure: float = 0.0, **kwargs: Any) -> np.ndarray:
+        return self._engine.condition(thumb, exposure, cancel=self._cancel, **kwargs)
 
     def __repr__(self) -> str:
         return f"{self._engine!r} with {self._cancel!r}"

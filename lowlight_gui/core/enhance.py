@@ -53,6 +53,7 @@ class Conditioning:
     thumb: np.ndarray | None  # the exposure head's input (v2 and later), the same for every tile
     exposure: float  # EV handed to the network: the one asked for, less highlight protection
     weight: float  # how much of the model's result to use (well-exposed rule, highlights)
+    lift: float = 0.0  # the shadow lift h handed to a model with that input (auto_lift)
 
 
 CLIP_LEVEL = 254.5 / 255  # a channel at or above this is clipped (255 once stored in 8 bits)
@@ -60,9 +61,11 @@ PROTECT_STEP = 0.25  # EV per step of highlight protection
 PROTECT_STEPS = 4  # at most one stop down
 
 
-def conditioning(data: np.ndarray, engine: Engine, exposure: float = 0.0) -> Conditioning:
-    """The photo's conditioning at ``exposure`` EV: gain, thumbnail, the EV the network gets
-    and the weight of its result.
+def conditioning(
+    data: np.ndarray, engine: Engine, exposure: float = 0.0, shadows: float | None = None
+) -> Conditioning:
+    """The photo's conditioning at ``exposure`` EV: gain, thumbnail, the EV the network gets,
+    the weight of its result and its shadow lift.
 
     The weight is the well-exposed rule (``GainModel.model_weight``). Models that stamp a
     highlight budget (``GainModel.clip`` < 1) also get highlight-priority exposure, as a camera
@@ -71,6 +74,11 @@ def conditioning(data: np.ndarray, engine: Engine, exposure: float = 0.0) -> Con
     the exposure goes down a quarter stop, at most one stop. A photo the model clips even at
     gain 1 (a white wall it would push to 255) is left as it is (weight 0). The small copy
     stands in for the photo: large bright areas (skies, walls) are what this is for.
+
+    ``shadows``: the shadow lift in stops (0..``SHADOWS_MAX``) for a model with a lift input
+    (``engine.has_lift``); None chooses it (``auto_lift``) from the small copy at the photo's
+    own exposure (0 EV, after highlight protection), so that an exposure offset moves the whole
+    photo and is not taken back by the lift.
     """
     gm: GainModel = getattr(engine, "gain_model", None) or GainModel()
     if getattr(engine, "has_exposure_head", False):
@@ -79,9 +87,21 @@ def conditioning(data: np.ndarray, engine: Engine, exposure: float = 0.0) -> Con
         gain = float(np.exp(engine.condition(thumb, ev)[0]))
         weight = gm.model_weight(gain)
         budget = gm.clip
-        small = probe(data, int(getattr(engine, "factor", DEFAULT_FACTOR))) if budget < 1 else None
+        has_lift = bool(getattr(engine, "has_lift", False))
+        need_probe = budget < 1 or (has_lift and shadows is None)
+        small = probe(data, int(getattr(engine, "factor", DEFAULT_FACTOR))) if need_probe else None
+        runs: dict[float, np.ndarray] = {}  # the model's result on the small copy, by EV
+
+        def result(e: float) -> np.ndarray:
+            assert small is not None  # (only called when there is a probe)
+            if e not in runs:
+                runs[e] = probe_result(engine, small, thumb, e)
+            return runs[e]
+
         for _ in range(PROTECT_STEPS + 1):
-            if small is None or weight == 0.0 or newly_clipped(engine, small, thumb, ev) <= budget:
+            if small is None or budget >= 1 or weight == 0.0:
+                break
+            if newly_clipped(small, result(ev)) <= budget:
                 break
             if gain <= 1.0 + 1e-3:  # no brightening left to take back: the model only clips
                 weight = 0.0
@@ -91,11 +111,68 @@ def conditioning(data: np.ndarray, engine: Engine, exposure: float = 0.0) -> Con
             ev -= PROTECT_STEP
             gain = float(np.exp(engine.condition(thumb, ev)[0]))
             weight = gm.model_weight(gain)
-        return Conditioning(gain, thumb, ev, weight)
+        lift = 0.0
+        if has_lift and weight > 0.0:
+            if shadows is not None:
+                lift = lift_for_stops(check_shadows(shadows))
+            elif exposure == 0.0 and small is not None:
+                lift = auto_lift(small, result(ev))
+            else:  # the lift of the photo's own exposure
+                lift = conditioning(data, engine, 0.0).lift
+        return Conditioning(gain, thumb, ev, weight, lift)
     if getattr(engine, "has_gain_input", False):
         gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
         return Conditioning(gain, None, exposure, engine.gain_model.model_weight(gain))
     return Conditioning(None, None, exposure, 1.0)
+
+
+# Shadow lift (a camera's "dynamic range optimisation"): a photo whose lamps, lit windows or sky
+# already reach full scale cannot be brightened as a whole (highlight protection holds its
+# exposure), so its shadows and mid-tones stay dark. The model's highlight shoulder then lifts
+# them: it starts the U-Net from y (1 + h) / (1 + h y), up to (1 + h) times brighter in the
+# shadows, white kept at white, so the lifted shadows are denoised like the rest.
+LIFT_KEY = 0.45  # median luma a lifted photo aims for: sRGB middle grey (18 % grey is 0.46)
+SHADOWS_MAX = 2.0  # stops: the shadows come up at most four times (h = 3)
+BRIGHT_LEVEL = 0.9  # a channel at or above this in the photo: a light source or a sky
+# Bright share of the photo from which the lift starts and at which it is in full: a few glints
+# do not make a photo high-contrast (LOL's dark indoor shots have at most 0.8 %), lamps do.
+BRIGHT_FROM, BRIGHT_FULL = 0.005, 0.02
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def lift_for_stops(stops: float) -> float:
+    """The shoulder's h for a lift of the shadows by ``stops`` (slope 1 + h at black)."""
+    return float(2.0 ** float(stops) - 1.0)
+
+
+def stops_for_lift(lift: float) -> float:
+    return float(np.log2(1.0 + max(0.0, float(lift))))
+
+
+def check_shadows(stops: float) -> float:
+    """``stops`` as a float within 0..SHADOWS_MAX, or a LowlightError that says so."""
+    value = float(stops)
+    if not 0.0 <= value <= SHADOWS_MAX:  # also refuses nan
+        raise LowlightError(
+            f"shadow lift must be between 0 and {SHADOWS_MAX:g} stops (or auto), got {value:g}"
+        )
+    return value
+
+
+def auto_lift(small: np.ndarray, result: np.ndarray) -> float:
+    """The shadow lift h for a photo from its small copy ``small`` (``probe``) and the model's
+    ``result`` on it without a lift: 0 unless part of the photo is already near full scale
+    (a light source or a sky: ``BRIGHT_LEVEL``) and the result's median is darker than
+    ``LIFT_KEY``; then the h that maps that median to the key, at most ``SHADOWS_MAX`` stops,
+    in proportion to how much of the photo is bright (``BRIGHT_FROM``..``BRIGHT_FULL``)."""
+    bright = float((small.max(axis=2) >= BRIGHT_LEVEL).mean())
+    share = float(np.clip((bright - BRIGHT_FROM) / (BRIGHT_FULL - BRIGHT_FROM), 0.0, 1.0))
+    median = float(np.median(result.transpose(1, 2, 0) @ _LUMA))
+    if share == 0.0 or median >= LIFT_KEY:
+        return 0.0
+    # y (1 + h) / (1 + h y) = key at y = median
+    h = (LIFT_KEY - median) / (max(median, 1e-3) * (1.0 - LIFT_KEY))
+    return share * min(h, lift_for_stops(SHADOWS_MAX))
 
 
 PROBE_SIDE = 384  # long side of the small copy of the photo the highlight check runs on
@@ -122,11 +199,17 @@ def probe(data: np.ndarray, factor: int) -> np.ndarray:
     return np.clip(small, 0.0, 1.0)
 
 
-def newly_clipped(engine: Engine, small: np.ndarray, thumb: np.ndarray, exposure: float) -> float:
-    """The fraction of ``small`` (``probe``) the model's result clips (a channel at 255) that
-    was not clipped before, at ``exposure`` EV."""
+def probe_result(
+    engine: Engine, small: np.ndarray, thumb: np.ndarray, exposure: float
+) -> np.ndarray:
+    """The model's result (3xHxW) on ``small`` (``probe``) at ``exposure`` EV, without a lift."""
     x = np.ascontiguousarray(small.transpose(2, 0, 1)[None])
-    out = engine.run(x, thumb=thumb, exposure=exposure)[0]
+    return engine.run(x, thumb=thumb, exposure=exposure)[0]
+
+
+def newly_clipped(small: np.ndarray, out: np.ndarray) -> float:
+    """The fraction of ``small`` (``probe``) the model's result ``out`` (``probe_result``)
+    clips (a channel at 255) that was not clipped before."""
     before = small.max(axis=2) >= CLIP_LEVEL
     after = out.max(axis=0) >= CLIP_LEVEL
     return float((after & ~before).mean())
@@ -148,6 +231,7 @@ def unchanged_reason(
     exposure: float = 0.0,
     *,
     conditioned: Conditioning | None = None,
+    shadows: float | None = None,
 ) -> str | None:
     """Why ``enhance_pixels(data, engine, strength, exposure=exposure)`` would return ``data``
     as it is, or None when it changes the photo.
@@ -162,7 +246,7 @@ def unchanged_reason(
     if float(strength) == 0.0:
         return "strength 0: left unchanged"
     ev = check_exposure(exposure)
-    if (conditioned or conditioning(data, engine, ev)).weight > 0.0:
+    if (conditioned or conditioning(data, engine, ev, shadows)).weight > 0.0:
         return None
     if ev < 0.0:
         return f"needs no brightening at {ev:+g} EV: left unchanged"
@@ -181,6 +265,7 @@ def enhance_pixels(
     denoise: float = 1.0,
     *,
     conditioned: Conditioning | None = None,
+    shadows: float | None = None,
 ) -> np.ndarray:
     """Enhance pixels in their stored type and return a new array of the same shape and type.
 
@@ -203,6 +288,9 @@ def enhance_pixels(
     ``base + denoise * (output - base)`` (``engine.mix_denoise``), blended before the tiles are,
     so memory stays bounded; ``strength`` applies after it. A model without a ``base`` output
     runs at full noise removal (``denoise_ignored`` says so).
+
+    ``shadows``: the shadow lift in stops (None: chosen per photo, ``auto_lift``) for models
+    with a lift input; others ignore it.
     """
     strength = float(strength)
     if not 0.0 <= strength <= 1.0:
@@ -211,7 +299,7 @@ def enhance_pixels(
         out3 = None if out is None else out[:, :, None]
         return enhance_pixels(
             data[:, :, None], engine, strength, tile, on_tile, cancel, out3, exposure, denoise,
-            conditioned=conditioned,
+            conditioned=conditioned, shadows=shadows,
         )[:, :, 0]
     if data.ndim != 3 or data.shape[2] not in (1, 3):
         raise ValueError(f"expected an HxWx3 or HxWx1 image, got shape {data.shape}")
@@ -226,14 +314,16 @@ def enhance_pixels(
     ignored = denoise_ignored(engine, denoise)
     if ignored:
         log.warning(ignored)
-    # Only a model with a base output is asked for a mix (engines of other kinds take no such
-    # argument).
-    mix: dict[str, Any] = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
-    if not mix:  # the output alone: it may need less context than output and base together
+    # Only a model with a base output is asked for a mix, and only one with a lift input for a
+    # lift (engines of other kinds take no such arguments).
+    run_args: dict[str, Any] = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
+    if not run_args:  # the output alone: it may need less context than output and base together
         overlap = int(getattr(engine, "overlap_output", overlap))
     # ``conditioned``: the caller's conditioning of this photo at this exposure (the batch's)
-    cond = conditioned or conditioning(data, engine, exposure)
+    cond = conditioned or conditioning(data, engine, exposure, shadows)
     gain, thumb, exposure = cond.gain, cond.thumb, cond.exposure
+    if cond.lift > 0.0:  # (engines without a lift input are never handed one)
+        run_args["lift"] = cond.lift
     # A photo that needs little gain (already well exposed, or darkened on purpose with a
     # negative EV) is mostly left as it is (GainModel.full); highlights may lower the exposure.
     strength *= cond.weight
@@ -255,9 +345,9 @@ def enhance_pixels(
         if grey:  # the model wants RGB: three equal channels in, their mean out
             batch = np.repeat(batch, 3, axis=1)
         if thumb is not None:
-            result = engine.run(batch, thumb=thumb, exposure=exposure, **mix)[0]
+            result = engine.run(batch, thumb=thumb, exposure=exposure, **run_args)[0]
         else:
-            result = engine.run(batch, gain, **mix)[0]
+            result = engine.run(batch, gain, **run_args)[0]
         if grey:
             result = result.mean(axis=0, keepdims=True, dtype=np.float32)
         return result.transpose(1, 2, 0)
@@ -330,6 +420,7 @@ def enhance_array(
     cancel: Any = None,
     exposure: float = 0.0,
     denoise: float = 1.0,
+    shadows: float | None = None,
 ) -> np.ndarray:
     """Enhance an HxWx3 float image in 0..1 and return a new HxWx3 float32 array.
 
@@ -343,7 +434,8 @@ def enhance_array(
     if rgb.dtype.kind != "f":
         raise ValueError(f"expected a float image in 0..1, got {rgb.dtype}")
     return enhance_pixels(
-        rgb, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise
+        rgb, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise,
+        shadows=shadows,
     )
 
 
@@ -404,16 +496,18 @@ def enhance_photo(
     cancel: Any = None,
     exposure: float = 0.0,
     denoise: float = 1.0,
+    shadows: float | None = None,
 ) -> np.ndarray:
     """``enhance_pixels`` on a Photo, returned as HxWx3 float32 in 0..1 (a full-size float copy,
     for code that wants floats; the batch uses ``enhance_pixels(photo.data)`` and writes that)."""
     data = getattr(photo, "data", None)
     if data is None:  # anything with float ``pixels`` (HxWx3) works too
         return enhance_array(
-            photo.pixels, engine, strength, tile, on_tile, cancel, exposure, denoise
+            photo.pixels, engine, strength, tile, on_tile, cancel, exposure, denoise, shadows
         )
     out = enhance_pixels(
-        data, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise
+        data, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise,
+        shadows=shadows,
     )
     return to_float_rgb(out)
 

@@ -171,3 +171,42 @@ def test_v3_trains_on_camera_shots_from_v2_weights_and_exports(tmp_path):
     assert engine.condition(thumbnail(rgb)).shape == (15,)
     out = enhance_array(rgb, engine, tile=32)
     assert out.shape == rgb.shape and np.isfinite(out).all() and out.mean() > rgb.mean()
+
+    # the shadow-lift input adds to the shoulder: the U-Net's starting photo comes up, black and
+    # white stay where they are
+    assert engine.has_lift
+    feeds = {"input": rgb.transpose(2, 0, 1)[None].copy(), "thumb": thumbnail(rgb)[None],
+             "exposure": np.zeros(1, np.float32)}
+    cond0, base0 = engine.session.run(["cond", "base"], {**feeds, "lift": np.zeros(1, np.float32)})
+    cond1, base1 = engine.session.run(["cond", "base"], {**feeds, "lift": np.ones(1, np.float32)})
+    assert cond1[0, 14] == pytest.approx(cond0[0, 14] + 1.0)
+    assert (base1 >= base0 - 1e-6).all() and base1.mean() > base0.mean() * 1.3
+    lifted = engine.run(feeds["input"], thumb=feeds["thumb"], lift=1.0)
+    assert lifted.mean() > engine.run(feeds["input"], thumb=feeds["thumb"]).mean()
+    # --no-lift: the earlier graph, without the input
+    plain = tmp_path / "v3_plain.onnx"
+    export.export(run / "last.pt", plain, full=1.0, lift=False)
+    assert not Engine(plain, provider="CPU", threads=1).has_lift
+
+
+def test_lift_augmentation_lifts_input_conditioning_and_target_alike(tmp_path):
+    """--lift-aug: the U-Net learns lifted shadows (the app's shadow lift) against targets
+    lifted by the same shoulder."""
+    import torch
+
+    from training import train
+
+    rng = np.random.default_rng(0)
+    assert not train.random_lift(rng, 64, 0.0).any()
+    lifts = train.random_lift(rng, 4000, 0.5)
+    assert 0.4 < (lifts > 0).mean() < 0.6 and lifts.max() <= 3.0 and lifts.min() >= 0.0
+    y = torch.tensor([0.0, 0.2, 1.0]).view(1, 3, 1, 1)
+    lifted = train.shoulder(y, torch.tensor([3.0])).flatten()
+    torch.testing.assert_close(lifted, torch.tensor([0.0, 0.2 * 4 / 1.6, 1.0]))
+
+    data, run = tmp_path / "data", tmp_path / "lift"
+    _make_pairs(data)
+    train.main(["--data", str(data), "--batch", "2", "--crop", "32", "--width", "8",
+                "--val-every", "2", "--threads", "1", "--warmup", "1", "--steps", "2",
+                "--out", str(run), "--arch", "lowlight3", "--lift-aug", "1", "--freeze-head"])
+    assert "done" in (run / "train.log").read_text()

@@ -1,0 +1,135 @@
+"""Shadow lift (``enhance.auto_lift`` and ``conditioning(shadows=)``): a photo whose lamps or
+sky are already near full scale, and whose result stays dark, gets its shadows and mid-tones
+lifted through the model's shoulder (white kept white); a dark photo without such highlights,
+the kind the exposure head brightens by itself, is left to the head."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pytest
+
+from lowlight_gui.core.brightness import GainModel
+from lowlight_gui.core.enhance import (
+    LIFT_KEY,
+    SHADOWS_MAX,
+    auto_lift,
+    check_shadows,
+    conditioning,
+    enhance_pixels,
+    lift_for_stops,
+    stops_for_lift,
+)
+from lowlight_gui.core.errors import LowlightError
+
+LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+@dataclass
+class LiftEngine:
+    """An exposure-head engine with a lift input, in numpy: gain 2**(stops + EV) (at least 1),
+    then the shoulder y (1 + h) / (1 + h y), as the exported v3 graph does before its U-Net."""
+
+    stops: float = 0.0
+    has_lift: bool = True
+    factor: int = 4
+    overlap: int = 4
+    has_exposure_head: bool = True
+    has_gain_input: bool = False
+    thumb_side: int = 32
+
+    @property
+    def gain_model(self) -> GainModel:
+        return GainModel(full=1.0, clip=1.0)
+
+    def condition(self, thumb, exposure=0.0, *, cancel=None, lift=0.0):
+        return np.array([max(0.0, (self.stops + exposure) * np.log(2.0))], np.float32)
+
+    def run(self, batch, gain=None, *, thumb=None, exposure=0.0, cancel=None, denoise=1.0,
+            lift=0.0):
+        assert self.has_lift or lift == 0.0
+        y = np.clip(batch * np.exp(self.condition(thumb, exposure)[0]), 0, 1)
+        return (y * (1 + lift) / (1 + lift * y)).astype(np.float32)
+
+
+def night_street(lamps: float = 0.03, dark: float = 0.2) -> np.ndarray:
+    """A dark street with lamps at full scale covering ``lamps`` of the frame; its median is
+    ``dark`` (the lamps and a darker shade take 40 % of it)."""
+    img = np.full((80, 100, 3), dark, np.float32)
+    img[:, :37] *= 0.6  # some structure: two shades of shadow
+    img.reshape(-1, 3)[: round(lamps * 8000)] = 0.97
+    return img
+
+
+def median_luma(img: np.ndarray) -> float:
+    return float(np.median(img @ LUMA))
+
+
+def test_a_photo_with_lamps_and_dark_shadows_is_lifted_to_the_key_and_lamps_stay():
+    photo = night_street()
+    c = conditioning(photo, LiftEngine())
+    assert 0.0 < c.lift <= lift_for_stops(SHADOWS_MAX)
+    out = enhance_pixels(photo, LiftEngine(), tile=0)
+    assert median_luma(out) == pytest.approx(LIFT_KEY, abs=0.01)
+    assert out.max() <= 1.0 and (out >= 254.5 / 255).sum() == (photo >= 254.5 / 255).sum()
+    # the lamps stay the brightest part, and the two shades keep their order
+    assert out[0, 0, 0] > out[40, 80, 0] > out[40, 10, 0]
+    assert (out >= photo - 1e-6).all()  # lifted, nowhere darkened
+
+
+def test_no_lift_without_highlights_or_when_the_result_is_bright_enough():
+    # dark all over, no light source: the exposure head's own job (LOL's kind of photo)
+    assert conditioning(night_street(lamps=0.0), LiftEngine()).lift == 0.0
+    # a few glints (0.4 % of the frame) do not make a high-contrast scene
+    assert conditioning(night_street(lamps=0.004), LiftEngine()).lift == 0.0
+    # lamps, but the head's own exposure already reaches the key
+    assert conditioning(night_street(dark=0.6), LiftEngine()).lift == 0.0
+
+
+def test_the_lift_grows_with_the_bright_share_and_stops_at_two_stops():
+    small = night_street(lamps=0.0125)  # halfway between BRIGHT_FROM and BRIGHT_FULL
+    full = night_street(lamps=0.05)
+    half, whole = conditioning(small, LiftEngine()).lift, conditioning(full, LiftEngine()).lift
+    assert half == pytest.approx(whole / 2, rel=0.05)
+    black = night_street(dark=0.03)  # would need far more than two stops
+    assert conditioning(black, LiftEngine()).lift == pytest.approx(lift_for_stops(SHADOWS_MAX))
+
+
+def test_an_exposure_offset_moves_the_photo_and_keeps_the_lift():
+    photo, engine = night_street(dark=0.1), LiftEngine(stops=1.0)  # the head doubles it
+    at0 = conditioning(photo, engine)
+    assert at0.lift > 0.0
+    brighter = conditioning(photo, engine, exposure=1.0)
+    assert brighter.lift == at0.lift and brighter.exposure == 1.0
+    darker = enhance_pixels(photo, engine, tile=0, exposure=-1.0)
+    assert median_luma(darker) < median_luma(enhance_pixels(photo, engine, tile=0)) - 0.05
+
+
+def test_the_person_sets_the_lift_in_stops_or_turns_it_off():
+    photo = night_street()
+    assert conditioning(photo, LiftEngine(), shadows=0.0).lift == 0.0
+    assert conditioning(photo, LiftEngine(), shadows=1.0).lift == pytest.approx(1.0)
+    np.testing.assert_allclose(
+        enhance_pixels(photo, LiftEngine(), tile=0, shadows=0.0), np.clip(photo, 0, 1), atol=1e-6
+    )
+    assert stops_for_lift(lift_for_stops(1.5)) == pytest.approx(1.5)
+    for bad in (-0.5, 2.5, float("nan")):
+        with pytest.raises(LowlightError, match="shadow lift"):
+            check_shadows(bad)
+
+
+def test_models_without_a_lift_input_are_never_handed_one():
+    photo = night_street()
+    engine = LiftEngine(has_lift=False)  # its run asserts lift == 0
+    assert conditioning(photo, engine).lift == 0.0
+    enhance_pixels(photo, engine, tile=0)
+
+
+def test_auto_lift_reads_the_result_not_the_photo():
+    small = night_street()
+    bright_result = np.full((3, 80, 100), 0.5, np.float32)
+    assert auto_lift(small, bright_result) == 0.0
+    dark_result = np.full((3, 80, 100), 0.25, np.float32)
+    h = auto_lift(small, dark_result)
+    assert 0.25 * (1 + h) / (1 + h * 0.25) == pytest.approx(LIFT_KEY)
