@@ -2,9 +2,11 @@
 
     python benchmarks/real_photos.py --model models/lowlight_unet.onnx [--model v2=OLD.onnx ...]
         [--dev ../shared/data/real-dev] [--highres ../shared/data/real-highres] [--crops DIR]
+        [--shadows auto|STOPS]
 
 For every real photo (no references exist) and every model, through the app's own path
-(``core.enhance.enhance_pixels``, default settings):
+(``core.enhance.enhance_pixels``, default settings: the shadow lift chosen per photo unless
+``--shadows`` says otherwise; each row also shows the EV after highlight protection and the lift):
 - median luminance of the result (Rec. 601 luma, 0..1);
 - noise: the high-pass residual (luma minus its 5x5 box mean) in *flat* 16x16 blocks, as a
   ratio to the same measure on a plain gain of the photo to the same mean brightness (1.0: the
@@ -37,7 +39,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lowlight_gui.core.engine import Engine
-from lowlight_gui.core.enhance import enhance_pixels
+from lowlight_gui.core.enhance import conditioning, enhance_pixels, stops_for_lift
 from lowlight_gui.core.imageio import read_photo
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -105,24 +107,28 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
     }
 
 
-def run_model(name: str, path: Path, photos: list[Path], crops: Path | None) -> list[dict]:
+def run_model(
+    name: str, path: Path, photos: list[Path], crops: Path | None, shadows: float | None = None
+) -> list[dict]:
     engine = Engine(path, threads=0)
     rows = []
     for p in photos:
         photo = read_photo(p)
         t = time.perf_counter()
-        out = enhance_pixels(photo.data, engine)
+        cond = conditioning(photo.data, engine, 0.0, shadows)
+        out = enhance_pixels(photo.data, engine, conditioned=cond)
         secs = time.perf_counter() - t
         scale = 255.0 if photo.data.dtype == np.uint8 else 65535.0
         x = photo.data[..., :3].astype(np.float32) / scale
         y = out[..., :3].astype(np.float32) / scale
         mask = single_side_mask(*x.shape[:2]) if p.name.startswith(HIGHRES_SINGLE_SIDE) else None
         row = {"model": name, "photo": p.name, "megapixels": x.shape[0] * x.shape[1] / 1e6,
-               "seconds": secs, **score(x, y, mask)}
+               "seconds": secs, "ev": cond.exposure, "lift_stops": stops_for_lift(cond.lift),
+               **score(x, y, mask)}
         rows.append(row)
         print(f"  {name:8s} {p.name:50s} {row['median_luma']:.3f} {row['noise']:.2f} "
-              f"{row['cast']:.3f} {row['p30']:.3f} {row['newly_clipped']:.4f} {secs:.1f}s",
-              flush=True)
+              f"{row['cast']:.3f} {row['p30']:.3f} {row['newly_clipped']:.4f} "
+              f"{cond.exposure:+.2f} {row['lift_stops']:.2f} {secs:.1f}s", flush=True)
         if crops is not None and row["megapixels"] > 2:
             save_crops(crops, name, p, x, y)
     return rows
@@ -169,17 +175,21 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--no-highres", action="store_true", help="skip the camera-resolution photos")
     p.add_argument("--crops", type=Path, help="write 100 %% crops of the camera-resolution photos")
     p.add_argument("--json", type=Path, help="write every row and the summaries")
+    p.add_argument("--shadows", default="auto",
+                   help="shadow lift for every photo: auto (the app's default) or stops 0..2")
     a = p.parse_args(argv)
+    shadows = None if a.shadows == "auto" else float(a.shadows)
     models = a.model or [f"shipped={ROOT / 'models/lowlight_unet.onnx'}"]
     photos = sorted(a.dev.glob("*.jpg"))
     if not a.no_highres:
         photos += sorted(a.highres.glob("*.jpg"))
     report = {}
-    print("  model    photo                                              median noise cast  p30   clipped")
+    print("  model    photo                                              median noise cast  p30   "
+          "clipped EV   lift (stops)")
     for m in models:
         name, _, path = m.rpartition("=")
         name = name or Path(path).stem
-        rows = run_model(name, Path(path), photos, a.crops)
+        rows = run_model(name, Path(path), photos, a.crops, shadows)
         report[name] = {"summary": summary(rows), "rows": rows}
     print()
     for name, r in report.items():
