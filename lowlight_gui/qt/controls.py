@@ -467,6 +467,9 @@ class ControlsPanel(QWidget):
         self.shadows.blockSignals(False)
         known = not auto or (self._auto_stops is not None and self._lift_available)
         self.shadows_label.setText(format_ev(stops) if known else "auto")
+        self.shadows_label.setToolTip(
+            f"Auto lifts this photo's shadows by {stops:.1f} stops" if auto and known else ""
+        )
         on = self.strength.isEnabled() and self._lift_available
         self.shadows_auto.setEnabled(on)
         self.shadows.setEnabled(on and not auto)

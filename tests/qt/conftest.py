@@ -1,6 +1,7 @@
 """Fixtures for the Qt tests: offscreen platform, isolated settings, small photos, a window.
 
-The tiny ONNX models come from tests/conftest.py (tests/models.py builds them with onnx.helper).
+The tiny ONNX models come from tests/conftest.py (tests/models.py builds them with onnx.helper),
+the two with an exposure head (with and without a shadow-lift input) from here.
 """
 
 from __future__ import annotations
@@ -95,15 +96,31 @@ def gradient_image(w: int = 400, h: int = 300) -> np.ndarray:
     return np.stack([xx / w, yy / h, np.full_like(xx, 0.3, dtype=float)], -1).astype(np.float32)
 
 
-def record_previews(window, field: str) -> list[tuple[int, str, float]]:
-    """(generation, stage, the result's ``field``: "exposure" or "denoise") of every preview
-    pass, recorded on the worker thread as it reports them."""
+def record_previews(window, field: str) -> list[tuple[int, str, float | None]]:
+    """(generation, stage, the result's ``field``: "exposure", "denoise" or "shadows") of every
+    preview pass, recorded on the worker thread as it reports them."""
     from lowlight_gui.core.events import PreviewResult
 
-    log: list[tuple[int, str, float]] = []
+    log: list[tuple[int, str, float | None]] = []
     window.preview.worker.events.connect(
         lambda r: log.append((r.generation, r.stage, getattr(r, field)))
         if isinstance(r, PreviewResult)
         else None
     )
     return log
+
+
+@pytest.fixture(scope="session")
+def lift_model(model_dir) -> Path:
+    """An exposure-head model with a shadow-lift input: gain 2, then the v3 shoulder."""
+    from tests.models import make_head_model
+
+    return make_head_model(model_dir / "tiny_lift.onnx", stops=1.0)
+
+
+@pytest.fixture(scope="session")
+def head_model(model_dir) -> Path:
+    """The same without the lift input (a v2 or v3 model exported before it had one)."""
+    from tests.models import make_head_model
+
+    return make_head_model(model_dir / "tiny_head.onnx", stops=1.0, with_lift=False)
