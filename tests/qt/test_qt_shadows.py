@@ -12,14 +12,18 @@ from PySide6.QtCore import Qt
 
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import conditioning, stops_for_lift
-from lowlight_gui.core.events import EngineReady, PreviewSaved
 from lowlight_gui.core.imageio import read_photo
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import NO_SHADOWS_TIP, SHADOWS_TIP, ControlsPanel
 from lowlight_gui.qt.queue import QueueModel, State
 from lowlight_gui.qt.settings import Settings
-from tests.qt.conftest import record_previews
-from tests.qt.test_qt_denoise import _after
+from tests.qt.conftest import (
+    after_pixels,
+    drag_then_release,
+    record_engine_ready,
+    record_previews,
+    save_shown,
+)
 
 
 def night_photo(path: Path, h: int = 48, w: int = 64) -> Path:
@@ -151,31 +155,15 @@ def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
     log = record_previews(window, "shadows")
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
-    lifted = _after(window)
+    lifted = after_pixels(window)
     window.controls.shadows_auto.setChecked(False)  # from Auto's choice: about the same photo
     qtbot.waitUntil(lambda: log[-1][1:] == ("full", window.controls.shadows_value()),
                     timeout=30000)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
-    assert np.abs(_after(window).astype(int) - lifted).max() <= 3
-    log.clear()
-
+    assert np.abs(after_pixels(window).astype(int) - lifted).max() <= 3
     slider = window.controls.shadows
-    slider.setSliderDown(True)
-    for value in range(slider.value() - 1, -1, -1):  # one drag movement: one request
-        slider.setValue(value)
-    assert not window.save_action.isEnabled()
-    generation = window.preview.generation
-    qtbot.waitUntil(lambda: any(v == 0.0 for _g, _s, v in log), timeout=30000)
-    qtbot.wait(100)
-    assert log == [(generation + 1, "preview", 0.0)]  # the fast pass only, while held
-    assert window.viewer.after_image().width() == 40
-
-    slider.setSliderDown(False)
-    qtbot.waitUntil(
-        lambda: window.save_action.isEnabled() and log[-1][1] == "full", timeout=30000
-    )
-    assert log[1:] == [(generation + 2, "preview", 0.0), (generation + 2, "full", 0.0)]
-    flat = _after(window)
+    drag_then_release(qtbot, window, slider, range(slider.value() - 1, -1, -1), log, 0.0)
+    flat = after_pixels(window)
     assert flat.shape == lifted.shape and (flat.astype(int) - lifted).mean() < -20
 
 
@@ -188,22 +176,14 @@ def test_save_as_and_a_batch_at_a_set_lift_write_what_the_preview_showed(
     window.controls.set_shadows(2.0)
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
-    shown = _after(window)
+    shown = after_pixels(window)
 
     target = tmp_path / "saved.png"
-    with qtbot.waitSignal(
-        window.preview.worker.events, timeout=30000,
-        check_params_cb=lambda e: isinstance(e, PreviewSaved),
-    ):
-        window.preview.save(window.controls.strength_value(), target, "", 95)
-    saved = np.round(read_photo(target).pixels * 255)
+    saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
     assert window.batch_options().shadows == 2.0
-    events: list[EngineReady] = []
-    window.batch.worker.events.connect(
-        lambda e: events.append(e) if isinstance(e, EngineReady) else None
-    )
+    events = record_engine_ready(window)
     window.queue_model.add_paths([photo])
     assert window.start_batch()
     assert window.queue_model.item(0).shadows_text() == "Shadows +2.0"
@@ -227,7 +207,7 @@ def test_a_batch_on_auto_lifts_each_photo_as_the_preview_did(
     window = make_window(model=lift_model)
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
-    shown = _after(window)
+    shown = after_pixels(window)
     assert window.batch_options().shadows is None
     window.queue_model.add_paths([photo])
     assert window.start_batch()
@@ -266,10 +246,7 @@ def test_a_batch_on_a_model_without_lift_shows_no_lift(
     window = make_window()  # the tiny model: no lift input, not yet known to the window
     window.queue_model.add_paths([photo_dir])
     assert window.batch_options().shadows == 1.0
-    events: list[EngineReady] = []
-    window.batch.worker.events.connect(
-        lambda e: events.append(e) if isinstance(e, EngineReady) else None
-    )
+    events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert events and not events[0].lift_available
