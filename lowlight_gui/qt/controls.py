@@ -371,7 +371,7 @@ class ControlsPanel(QWidget):
             self.shadows_auto.setChecked(True)
 
     def reset_shadows(self) -> None:
-        """Back to Auto (and the lift kept for unticking it back to none)."""
+        """Back to Auto; the lift set by hand goes back to none (0)."""
         self.settings.shadows = 0.0
         self.set_shadows(None)
 
