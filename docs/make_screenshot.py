@@ -64,6 +64,8 @@ def main() -> int:
                         help="photos enhanced in the queue before the shot (default 3)")
     parser.add_argument("--denoise", type=float, default=1.0,
                         help="the Noise reduction slider's amount, 0..1 (default 1)")
+    parser.add_argument("--shadows", default="auto",
+                        help="the Shadows control: auto, or a lift in stops 0..2 (default auto)")
     args = parser.parse_args()
 
     from PySide6.QtCore import Qt
@@ -86,6 +88,9 @@ def main() -> int:
         settings.output_dir = tmp / "enhanced"
         settings.strength = 1.0
         settings.denoise = args.denoise
+        settings.shadows_auto = args.shadows == "auto"
+        if args.shadows != "auto":
+            settings.shadows = float(args.shadows)
         window = create_window(sys.argv[:1], settings=settings, model_path=args.model)
         w, h = (int(v) for v in args.size.split("x"))
         window.setGeometry(0, 0, w, h)

@@ -7,6 +7,8 @@ random but fixed by ``seed``.
 - ``make_tiny_model``: conv -> (stride-2 conv)^k -> (ConvTranspose 2x2/2)^k -> conv, added as a
   small residual to ``input * scale`` (or ``input * gain``); factor 2**k. With ``scale`` > 1 it
   brightens, so PSNR-like checks see an effect.
+- ``make_head_model``: a v2/v3-like model with an exposure head (``thumb``, ``exposure``,
+  output ``cond``) and, optionally, a ``lift`` input; pixel by pixel, without a network.
 - ``make_slow_model``: many full-resolution convs, for cancellation tests (about a second).
 """
 
@@ -45,6 +47,11 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(np.asarray(value, np.float32), name))
         return name
 
+    def const_int(self, value: list[int]) -> str:
+        name = self.name("c")
+        self.inits.append(numpy_helper.from_array(np.asarray(value, np.int64), name))
+        return name
+
     def node(self, op: str, inputs: list[str], **attrs) -> str:
         out = self.name(op.lower())
         self.nodes.append(helper.make_node(op, inputs, [out], **attrs))
@@ -67,14 +74,16 @@ class _Graph:
 
 def _finish(
     g: _Graph, inputs: list, out: str, path: Path, metadata: dict[str, str],
-    base: str | None = None,
+    base: str | None = None, extra_outputs: list | None = None,
 ) -> Path:
-    """Name ``out`` "output" (and ``base``, if given, "base") and save the model."""
+    """Name ``out`` "output" (and ``base``, if given, "base") and save the model; ``extra_outputs``:
+    value infos of outputs the graph's nodes already name (e.g. "cond")."""
     named = [(out, "output")] + ([(base, "base")] if base else [])
     outputs = []
     for value, name in named:
         g.nodes.append(helper.make_node("Identity", [value], [name]))
         outputs.append(helper.make_tensor_value_info(name, TensorProto.FLOAT, ["N", 3, "H", "W"]))
+    outputs += extra_outputs or []
     graph = helper.make_graph(g.nodes, "lowlight_test", inputs, outputs, g.inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)])
     model.ir_version = IR_VERSION
@@ -144,6 +153,40 @@ def make_tiny_model(
         if gain_json is not None:
             meta["lowlight.gain"] = json.dumps(gain_json)
     return _finish(g, inputs, out, path, meta, clipped_base)
+
+
+def make_head_model(
+    path: Path, stops: float = 1.0, with_lift: bool = True, thumb_side: int = 8
+) -> Path:
+    """An exposure-head model without a network: gain g = 2**max(0, ``stops`` + exposure)
+    (``cond`` = [log g, 0, 0, 0, 0]; the thumbnail is read but adds nothing), y = clip(input * g),
+    and with ``with_lift`` a ``lift`` input h and output y (1 + h) / (1 + h y), the v3 shoulder
+    (``contract.LIFT``); without it, output y. Factor 2, no overlap (nothing spreads)."""
+    g = _Graph(0)
+    ln2 = float(np.log(2.0))
+    inputs = [
+        _image_input(),
+        helper.make_tensor_value_info("thumb", TensorProto.FLOAT, [1, 3, thumb_side, thumb_side]),
+        helper.make_tensor_value_info("exposure", TensorProto.FLOAT, [1]),
+    ]
+    thumb_mean = g.node("ReduceMean", ["thumb"], keepdims=0)  # () scalar
+    log_gain = g.node("Mul", [g.node("Add", ["exposure", g.const(np.array(stops))]),
+                              g.const(np.array(ln2))])
+    log_gain = g.node("Max", [log_gain, g.const(np.array(0.0))])
+    log_gain = g.node("Add", [log_gain, g.node("Mul", [thumb_mean, g.const(np.array(0.0))])])
+    cond = g.node("Concat", [log_gain, g.const(np.zeros(4))], axis=0)
+    g.nodes.append(helper.make_node("Reshape", [cond, g.const_int([1, 5])], ["cond"]))
+    y = g.node("Mul", ["input", g.node("Exp", [log_gain])])
+    out = g.node("Clip", [y, g.const(np.array(0.0)), g.const(np.array(1.0))])
+    if with_lift:
+        inputs.append(helper.make_tensor_value_info("lift", TensorProto.FLOAT, [1]))
+        one = g.const(np.array(1.0))
+        num = g.node("Mul", [out, g.node("Add", ["lift", one])])
+        out = g.node("Div", [num, g.node("Add", [g.node("Mul", [out, "lift"]), one])])
+    meta = {"lowlight.factor": "2", "lowlight.overlap": "0", "lowlight.name": "tiny-head",
+            "lowlight.version": "0", "lowlight.gain": json.dumps({"full": 1.0})}
+    cond_info = helper.make_tensor_value_info("cond", TensorProto.FLOAT, [1, 5])
+    return _finish(g, inputs, out, path, meta, extra_outputs=[cond_info])
 
 
 def make_slow_model(path: Path, layers: int = 48, channels: int = 16, seed: int = 1) -> Path:

@@ -78,6 +78,7 @@ class EngineReady:
     provider: str  # the active provider's short name, e.g. "CPU"
     warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
     denoise_available: bool = True  # the model has a base output (Engine.has_base)
+    lift_available: bool = False  # the model has a shadow-lift input (Engine.has_lift)
 
 
 @dataclass
@@ -120,6 +121,10 @@ class PreviewResult:
     exposure: float = 0.0  # EV the network ran with
     denoise: float = 1.0  # the noise-reduction amount it ran with (1 when the model has no base)
     denoise_available: bool = True  # the model has a base output (Engine.has_base)
+    # the shadow lift asked, in stops (None: Auto, and always for a model without a lift input)
+    shadows: float | None = None
+    lift: float = 0.0  # the shadow lift h it ran with (Auto's choice when ``shadows`` is None)
+    lift_available: bool = False  # the model has a shadow-lift input (Engine.has_lift)
 
 
 @dataclass

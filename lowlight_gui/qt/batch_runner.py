@@ -60,6 +60,7 @@ class BatchRunner(QObject):
             return False
         self.model.set_exposure(sources, options.exposure)
         self.model.set_denoise(sources, options.denoise)
+        self.model.set_shadows(sources, options.shadows)
         self._sources = sources
         self._last_failure = ""
         self.panel.set_running(True)
@@ -81,9 +82,13 @@ class BatchRunner(QObject):
             self._last_failure = event.message
             self.status.notify(event.message)
         elif isinstance(event, EngineReady):
-            self.status.engine_ready(event.provider, event.warnings, event.denoise_available)
+            self.status.engine_ready(
+                event.provider, event.warnings, event.denoise_available, event.lift_available
+            )
             if not event.denoise_available:  # the core runs it at full noise removal
                 self.model.set_denoise(self._sources, 1.0)
+            if not event.lift_available:  # ... and without a shadow lift
+                self.model.set_shadows(self._sources, None)
         elif isinstance(event, BatchError):
             self.status.notify(event.message)
         elif isinstance(event, BatchFinished) and not self.closing:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QFileDialog,
     QFormLayout,
@@ -22,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from lowlight_gui.core import formats
-from lowlight_gui.core.enhance import EXPOSURE_RANGE
+from lowlight_gui.core.enhance import EXPOSURE_RANGE, SHADOWS_MAX
 from lowlight_gui.qt.settings import (
     FORMAT_LABELS,
     FORMATS,
@@ -32,6 +34,7 @@ from lowlight_gui.qt.settings import (
     Settings,
     clamp_denoise,
     clamp_exposure,
+    clamp_shadows,
 )
 
 DEFAULT_OUTPUT_HINT = "Next to each photo, in “enhanced”"
@@ -54,6 +57,20 @@ NO_DENOISE_TIP = (
     "full. A model exported by this version's training/export.py has it."
 )
 
+SHADOWS_TIP = (
+    "Lifts the shadows and mid-tones by up to this many stops while white stays white, before "
+    "the model removes the noise, so the lifted shadows are denoised too.\n"
+    "Auto lifts only photos whose lamps, lit windows or sky hold the exposure down, each as "
+    "much as it needs; the slider then shows its choice for the photo on show. Untick Auto to "
+    "set the lift yourself, starting from that choice.\n"
+    "Double-click the slider or press ↺ to go back to Auto."
+)
+NO_SHADOWS_TIP = (
+    "This model has no shadow lift: its file was made before Lowlight had this control, so "
+    "shadows are brightened only with the rest of the photo (Exposure). A model exported by "
+    "this version's training/export.py has it."
+)
+
 
 def format_ev(ev: float) -> str:
     """ "+0.7 EV", "−1.3 EV", "0.0 EV" (a real minus sign; no "−0.0")."""
@@ -64,15 +81,25 @@ def format_ev(ev: float) -> str:
 
 
 class ResetSlider(QSlider):
-    """A horizontal slider that a double-click returns to ``reset_to`` (its default)."""
+    """A horizontal slider that a double-click returns to ``reset_to`` (its default), or hands
+    to ``on_reset`` when the default is more than a value (Shadows: Auto)."""
 
-    def __init__(self, reset_to: int = 0, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        reset_to: int = 0,
+        parent: QWidget | None = None,
+        on_reset: Callable[[], None] | None = None,
+    ) -> None:
         super().__init__(Qt.Orientation.Horizontal, parent)
         self.reset_to = reset_to
+        self.on_reset = on_reset
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
         # Not passed on: QSlider would treat it as a second press and start a drag.
-        self.setValue(self.reset_to)
+        if self.on_reset is not None:
+            self.on_reset()
+        else:
+            self.setValue(self.reset_to)
         event.accept()
 
 
@@ -122,6 +149,7 @@ class ControlsPanel(QWidget):
     strengthChanged = Signal(float)  # live, while dragging: re-blend only
     exposureChanged = Signal(float)  # EV, live while dragging: the network's input changes
     denoiseChanged = Signal(float)  # 0..1, live while dragging: the model's outputs mix anew
+    shadowsChanged = Signal(object)  # stops, live while dragging, or None for Auto
     engineChanged = Signal()  # provider or tile size: the preview must be recomputed
     outputChanged = Signal()
 
@@ -172,9 +200,30 @@ class ControlsPanel(QWidget):
         )
         self.denoise_reset.clicked.connect(self.reset_denoise)
         self.denoise.valueChanged.connect(self._on_denoise)
+        self._lift_available = True  # until an engine says its model has no lift input
+        self._auto_stops: float | None = None  # Auto's lift for the photo on show, once known
+        self.shadows_auto = QCheckBox("Auto")
+        self.shadows_auto.setObjectName("shadowsAuto")
+        self.shadows_auto.setChecked(settings.shadows_auto)
+        self.shadows = ResetSlider(0, on_reset=self.reset_shadows)
+        self.shadows.setObjectName("shadowsSlider")
+        self.shadows.setRange(0, round(SHADOWS_MAX * EV_STEPS))
+        self.shadows.setPageStep(EV_STEPS // 2)
+        self.shadows.setValue(round(settings.shadows * EV_STEPS))
+        for w in (self.shadows_auto, self.shadows):
+            w.setToolTip(SHADOWS_TIP)
+        self.shadows_label, self.shadows_reset, shadows_row = _slider_row(
+            self.shadows, "shadows", "Back to Auto: each photo gets the lift it needs"
+        )
+        shadows_row.insertWidget(0, self.shadows_auto)
+        self.shadows_reset.clicked.connect(self.reset_shadows)
+        self.shadows.valueChanged.connect(self._on_shadows)
+        self.shadows_auto.toggled.connect(self._on_shadows_auto)
         # The same label width on every row, so the sliders line up and end together.
         width = self.exposure_label.fontMetrics().horizontalAdvance(format_ev(lo)) + 4
-        for label in (self.strength_label, self.exposure_label, self.denoise_label):
+        for label in (
+            self.strength_label, self.exposure_label, self.denoise_label, self.shadows_label
+        ):
             label.setMinimumWidth(max(40, width))
         # An empty stand-in for the reset button keeps the Strength slider as long.
         stand_in = QWidget()
@@ -213,6 +262,7 @@ class ControlsPanel(QWidget):
         form.addRow("Strength", strength_row)
         form.addRow("Exposure", exposure_row)
         form.addRow("Noise reduction", denoise_row)
+        form.addRow("Shadows", shadows_row)
         form.addRow("Run on", provider_row)
         form.addRow("Tile size", self.tile)
 
@@ -267,6 +317,7 @@ class ControlsPanel(QWidget):
         self._on_strength(self.strength.value(), persist=False)
         self._on_exposure(self.exposure.value(), persist=False)
         self._on_denoise(self.denoise.value(), persist=False)
+        self._update_shadows()
         self._update_quality_enabled()
 
     # -- values ---------------------------------------------------------------------------
@@ -304,6 +355,40 @@ class ControlsPanel(QWidget):
         self.denoise.setEnabled(available and self.strength.isEnabled())
         self._update_denoise_reset()
 
+    def shadows_value(self) -> float | None:
+        """The shadow lift in stops, or None for Auto (chosen per photo); None also when the
+        model has no lift input, so that what is asked is what is done."""
+        if not self._lift_available or self.shadows_auto.isChecked():
+            return None
+        return clamp_shadows(self.shadows.value() / EV_STEPS)
+
+    def set_shadows(self, stops: float | None) -> None:
+        """Auto (None) or a lift of ``stops``."""
+        if stops is not None:
+            self.shadows_auto.setChecked(False)
+            self.shadows.setValue(round(clamp_shadows(stops) * EV_STEPS))
+        else:
+            self.shadows_auto.setChecked(True)
+
+    def reset_shadows(self) -> None:
+        """Back to Auto; the lift set by hand goes back to none (0)."""
+        self.settings.shadows = 0.0
+        self.set_shadows(None)
+
+    def show_auto_shadows(self, stops: float | None) -> None:
+        """The lift Auto chose for the photo on show (None: not known yet, or none on show);
+        the slider shows it while Auto is on."""
+        self._auto_stops = None if stops is None else clamp_shadows(stops)
+        self._update_shadows()
+
+    def set_lift_available(self, available: bool) -> None:
+        """Whether the model has a shadow-lift input; without it the control is off and its
+        tooltip says why (the setting is kept for a model that has it)."""
+        self._lift_available = available
+        for w in (self.shadows_auto, self.shadows):
+            w.setToolTip(SHADOWS_TIP if available else NO_SHADOWS_TIP)
+        self._update_shadows()
+
     def provider_value(self) -> str:
         return str(self.provider.currentData())
 
@@ -320,6 +405,7 @@ class ControlsPanel(QWidget):
         self.denoise.setEnabled(enabled and self._denoise_available)
         self._update_exposure_reset()
         self._update_denoise_reset()
+        self._update_shadows()
 
     # -- handlers -------------------------------------------------------------------------
     @staticmethod
@@ -353,6 +439,41 @@ class ControlsPanel(QWidget):
 
     def _update_denoise_reset(self) -> None:
         self.denoise_reset.setEnabled(self.denoise.isEnabled() and self.denoise.value() != 100)
+
+    def _on_shadows(self, value: int) -> None:
+        if self.shadows_auto.isChecked():  # (the slider shows Auto's choice: nothing to keep)
+            return
+        stops = clamp_shadows(value / EV_STEPS)
+        self.shadows_label.setText(format_ev(stops))
+        self.settings.shadows = stops
+        self.shadowsChanged.emit(self.shadows_value())
+
+    def _on_shadows_auto(self, auto: bool) -> None:
+        self.settings.shadows_auto = auto
+        if not auto and self._auto_stops is not None:  # take over from Auto's choice
+            self.settings.shadows = self._auto_stops
+        self._update_shadows()
+        self.shadowsChanged.emit(self.shadows_value())
+
+    def _update_shadows(self) -> None:
+        """The row as the state says: while Auto is on, the slider (off) and the label show
+        Auto's choice for the photo on show ("auto" until it is known); else the lift set."""
+        auto = self.shadows_auto.isChecked()
+        stops = self.settings.shadows
+        if auto:
+            stops = self._auto_stops if self._auto_stops is not None else 0.0
+        self.shadows.blockSignals(True)  # showing a value is not setting one
+        self.shadows.setValue(round(stops * EV_STEPS))
+        self.shadows.blockSignals(False)
+        known = not auto or (self._auto_stops is not None and self._lift_available)
+        self.shadows_label.setText(format_ev(stops) if known else "auto")
+        self.shadows_label.setToolTip(
+            f"Auto lifts this photo's shadows by {stops:.1f} stops" if auto and known else ""
+        )
+        on = self.strength.isEnabled() and self._lift_available
+        self.shadows_auto.setEnabled(on)
+        self.shadows.setEnabled(on and not auto)
+        self.shadows_reset.setEnabled(on and not auto)
 
     def _on_provider(self, _index: int) -> None:
         self.settings.provider = self.provider_value()

@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         for changed, slider in (
             (self.controls.exposureChanged, self.controls.exposure),
             (self.controls.denoiseChanged, self.controls.denoise),
+            (self.controls.shadowsChanged, self.controls.shadows),
         ):
             changed.connect(self.preview_state.network_changed)
             slider.sliderReleased.connect(self.preview_state.slider_released)
@@ -509,6 +510,7 @@ class MainWindow(QMainWindow):
             exposure=self.controls.exposure_value(),
             turns=dict(self.turns),
             denoise=self.controls.denoise_value(),
+            shadows=self.controls.shadows_value(),
         )
 
     def start_batch(self) -> bool:

@@ -4,11 +4,11 @@ A camera RAW is developed at half size first (no demosaic: several times faster)
 given its fast pass at once; the full-size development follows for the full pass, whose
 ``before`` then replaces the half-size original on show.
 
-A new request (another photo, provider, tile size, exposure or noise reduction) cancels the one
-in flight: its CancelToken stops it between tiles and stops the tile being computed (that run's
-only: the engine is shared with the batch). An exposure or noise-reduction change re-runs the
-network on the photo already in memory (``refresh``), and while the slider is held only the fast
-pass (``full=False``).
+A new request (another photo, provider, tile size, exposure, noise reduction or shadow lift)
+cancels the one in flight: its CancelToken stops it between tiles and stops the tile being
+computed (that run's only: the engine is shared with the batch). An exposure, noise-reduction or
+shadows change re-runs the network on the photo already in memory (``refresh``), and while the
+slider is held only the fast pass (``full=False``).
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.engine import Engine, with_cancel
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
-from lowlight_gui.core.enhance import apply_strength, enhance_array
+from lowlight_gui.core.enhance import apply_strength, conditioning, enhance_pixels
 from lowlight_gui.core.errors import Cancelled, LowlightError
 from lowlight_gui.core.events import (
     PreviewFailed,
@@ -54,6 +54,7 @@ class PreviewRequest:
     full: bool = True  # False while the exposure slider is held: the fast downscaled pass only
     refresh: bool = False  # the photo already shown: reuse it from memory, don't send it again
     denoise: float = 1.0  # how much of the model's noise removal to keep (mixed per tile)
+    shadows: float | None = None  # shadow lift in stops; None: Auto (chosen per photo)
 
 
 def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
@@ -156,10 +157,14 @@ class PreviewWorker(QObject):
             if stage == "full":
                 self.events.emit(PreviewProgress(req.generation, done, total))
 
-        enhanced = enhance_array(
-            rgb, with_cancel(engine, req.cancel), strength=1.0, tile=req.tile,
-            on_tile=on_tile, cancel=req.cancel, exposure=req.exposure,
-            denoise=req.denoise if engine.has_base else 1.0,
+        run = with_cancel(engine, req.cancel)
+        shadows = req.shadows if engine.has_lift else None
+        # Conditioned here, so the result can say which lift Auto chose.
+        cond = conditioning(rgb, run, req.exposure, shadows)
+        enhanced = enhance_pixels(
+            rgb, run, strength=1.0, tile=req.tile, on_tile=on_tile, cancel=req.cancel,
+            exposure=req.exposure, denoise=req.denoise if engine.has_base else 1.0,
+            conditioned=cond,
         )
         seconds = time.perf_counter() - t0
         if stage == "full":
@@ -178,6 +183,9 @@ class PreviewWorker(QObject):
                 req.exposure,
                 req.denoise if engine.has_base else 1.0,
                 engine.has_base,
+                shadows,
+                cond.lift,
+                engine.has_lift,
             )
         )
 
@@ -236,6 +244,7 @@ class PreviewController(QObject):
         full: bool = True,
         refresh: bool = False,
         denoise: float = 1.0,
+        shadows: float | None = None,
     ) -> int:
         """Start previewing ``path`` (see PreviewRequest for the rest); returns the generation
         its signals will carry."""
@@ -246,7 +255,7 @@ class PreviewController(QObject):
         self._runRequested.emit(
             PreviewRequest(
                 self._generation, Path(path), spec, tile, self._cancel, exposure, full, refresh,
-                denoise,
+                denoise, shadows,
             )
         )
         return self._generation

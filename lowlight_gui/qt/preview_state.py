@@ -1,8 +1,8 @@
 """The photo on show: its preview requests, and the preview events that come back.
 
-``PreviewState`` asks the preview worker for passes (a new photo; a new exposure or noise
-reduction: the fast pass alone while its slider is held, one at a time), drops the events of
-superseded requests
+``PreviewState`` asks the preview worker for passes (a new photo; a new exposure, noise
+reduction or shadow lift: the fast pass alone while its slider is held, one at a time), drops the
+events of superseded requests
 (generations), keeps each pass's (before, after) pair and blends it at the slider's strength,
 and says on ``saveReadyChanged`` whether "Save enhanced as…" would save what is shown.
 """
@@ -16,6 +16,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from lowlight_gui.core.engine_cache import EngineSpec
+from lowlight_gui.core.enhance import stops_for_lift
 from lowlight_gui.core.events import (
     PreviewFailed,
     PreviewFinished,
@@ -58,7 +59,8 @@ class PreviewState(QObject):
         # (before, after) display arrays per stage ("preview", "full") of the current request.
         self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._original_shown = False  # the current photo's original reached the viewer
-        # What the network ran with for the current request (exposure, noise reduction), and
+        # What the network ran with for the current request (exposure, noise reduction, shadow
+        # lift), and
         # whether that request includes the full-resolution pass (False for the fast pass
         # alone, while a slider is held).
         self._params = self._slider_params()
@@ -89,6 +91,7 @@ class PreviewState(QObject):
         self._pairs = {}
         self._original_shown = False
         self._set_full_ready(False)
+        self.controls.show_auto_shadows(None)  # Auto's lift for the last photo is not this one's
         self.viewer.clear_error()
         self.viewer.set_overlay_text("Loading…")
         self._request(path, full=True, refresh=False)
@@ -100,19 +103,22 @@ class PreviewState(QObject):
             path, self.current_path = self.current_path, None
             self.show(path)
 
-    def _slider_params(self) -> tuple[float, float]:
-        """What the network runs with, as the sliders say: (exposure in EV, noise reduction)."""
-        return self.controls.exposure_value(), self.controls.denoise_value()
+    def _slider_params(self) -> tuple[float, float, float | None]:
+        """What the network runs with, as the controls say: (exposure in EV, noise reduction,
+        shadow lift in stops or None for Auto)."""
+        c = self.controls
+        return c.exposure_value(), c.denoise_value(), c.shadows_value()
 
     def _request(self, path: Path, full: bool, refresh: bool) -> None:
-        """Preview ``path`` at the sliders' exposure and noise reduction (see PreviewRequest for
-        full, refresh)."""
-        exposure, denoise = self._params = self._slider_params()
+        """Preview ``path`` at the controls' exposure, noise reduction and shadow lift (see
+        PreviewRequest for full, refresh)."""
+        exposure, denoise, shadows = self._params = self._slider_params()
         self._final = full
         self._fast_pass_running = not full
         self._change_pending = False
         self.controller.request(
-            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh, denoise
+            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh, denoise,
+            shadows,
         )
 
     def _set_full_ready(self, ready: bool) -> None:
@@ -124,7 +130,7 @@ class PreviewState(QObject):
         self._blend_timer.start()
 
     def network_changed(self, _value: float = 0.0) -> None:
-        """The exposure or the noise-reduction slider moved."""
+        """The exposure, noise-reduction or shadows control moved."""
         # Saving follows the slider at once; the preview follows within the timer.
         self.saveReadyChanged.emit(self.full_ready and self._slider_params() == self._params)
         # Throttled rather than debounced: a steady drag still updates the preview.
@@ -136,13 +142,15 @@ class PreviewState(QObject):
         self._refresh()
 
     def _refresh(self) -> None:
-        """Re-run the shown photo's preview at the sliders' exposure and noise reduction: while
+        """Re-run the shown photo's preview at the controls' exposure, noise reduction and
+        shadow lift: while
         a slider is held, only the fast downscaled pass, one at a time (the latest value follows
         the pass in flight rather than cancelling it, so that a steady drag still shows
         results); after, the fast pass then full resolution, as for a new photo."""
         if self.current_path is None or self.engine_spec() is None:
             return
-        dragging = self.controls.exposure.isSliderDown() or self.controls.denoise.isSliderDown()
+        c = self.controls
+        dragging = any(s.isSliderDown() for s in (c.exposure, c.denoise, c.shadows))
         if self._slider_params() == self._params and (self._final or dragging):
             self.saveReadyChanged.emit(self.full_ready)  # back where it was
             return  # already shown or on its way
@@ -193,10 +201,15 @@ class PreviewState(QObject):
         if result.stage == "full" and (shown.width(), shown.height()) != result.before.shape[1::-1]:
             # a RAW was shown developed at half size: its full-size development replaces it
             self.viewer.set_before(array_to_qimage(result.before))
-        # What ran: a model without a base output runs at full noise removal whatever was asked.
-        self._params = (result.exposure, result.denoise)
+        # What ran: a model without a base output runs at full noise removal whatever was asked,
+        # one without a lift input with none.
+        self._params = (result.exposure, result.denoise, result.shadows)
         self.show_blend()
-        self.status.engine_ready(result.provider, result.warnings, result.denoise_available)
+        self.status.engine_ready(
+            result.provider, result.warnings, result.denoise_available, result.lift_available
+        )
+        auto = result.shadows is None and result.lift_available
+        self.controls.show_auto_shadows(stops_for_lift(result.lift) if auto else None)
         if result.stage == "full":
             self._final = True  # a small photo's only pass is its full one
             self._set_full_ready(True)

@@ -89,10 +89,11 @@ class QueueItem:
     output: Path | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # conversions and losses (core ImageDone)
-    # EV and noise reduction of the batch that took this photo (its BatchOptions); None until
-    # a batch takes it.
+    # EV, noise reduction and shadow lift (stops; None: Auto) of the batch that took this photo
+    # (its BatchOptions); None until a batch takes it.
     exposure: float | None = None
     denoise: float | None = None
+    shadows: float | None = None
 
     def status_text(self) -> str:
         if self.state is State.QUEUED:
@@ -116,9 +117,16 @@ class QueueItem:
             return ""
         return f"NR {round(self.denoise * 100)} %"
 
+    def shadows_text(self) -> str:
+        """ "Shadows +1.2" when the photo is (being) enhanced with a lift set by hand (not Auto)."""
+        if self.shadows is None:
+            return ""
+        return f"Shadows {format_ev(self.shadows).removesuffix(' EV')}"
+
     def settings_text(self) -> str:
         """What the row shows right of the name: the batch's settings that are not defaults."""
-        return ", ".join(t for t in (self.exposure_text(), self.denoise_text()) if t)
+        texts = (self.exposure_text(), self.denoise_text(), self.shadows_text())
+        return ", ".join(t for t in texts if t)
 
     def notes_text(self) -> str:
         """The conversion notes as one line, e.g. "converted from CMYK to RGB"."""
@@ -130,6 +138,8 @@ class QueueItem:
             lines.append(f"Exposure: {self.exposure_text()}")
         if self.denoise_text():
             lines.append(f"Noise reduction: {self.denoise_text().removeprefix('NR ')}")
+        if self.shadows_text():
+            lines.append(f"Shadows: {self.shadows_text().removeprefix('Shadows ')} stops")
         if self.output:
             lines.append(f"Output: {self.output}")
         lines += [f"Note: {note}" for note in self.notes]
@@ -273,12 +283,19 @@ class QueueModel(QAbstractListModel):
         for path in paths:
             self._update(path, denoise=denoise)
 
+    def set_shadows(self, paths: list[Path], shadows: float | None) -> None:
+        """The shadow lift (stops; None: Auto) a starting batch enhances these photos with
+        (shown on their rows)."""
+        for path in paths:
+            self._update(path, shadows=shadows)
+
     def forget_queued_settings(self) -> None:
-        """After a batch: photos still queued get the exposure and noise reduction of the next
-        Start, not this one's."""
+        """After a batch: photos still queued get the exposure, noise reduction and shadow lift
+        of the next Start, not this one's."""
         for item in self._items:
-            if item.state is State.QUEUED and (item.exposure, item.denoise) != (None, None):
-                self._update(item.path, exposure=None, denoise=None)
+            taken = (item.exposure, item.denoise, item.shadows) != (None, None, None)
+            if item.state is State.QUEUED and taken:
+                self._update(item.path, exposure=None, denoise=None, shadows=None)
 
     def requeue_running(self) -> None:
         """After a cancel: the photo that was running goes back to the queue."""
@@ -289,7 +306,8 @@ class QueueModel(QAbstractListModel):
     def requeue(self, path: Path | str) -> None:
         """Queue one photo again (e.g. retry a single failed item)."""
         self._update(
-            path, state=State.QUEUED, message="", progress=0.0, exposure=None, denoise=None
+            path, state=State.QUEUED, message="", progress=0.0, exposure=None, denoise=None,
+            shadows=None,
         )
 
     def retry_failed(self) -> int:

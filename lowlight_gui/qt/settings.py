@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from lowlight_gui.core import formats
-from lowlight_gui.core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE
+from lowlight_gui.core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE, SHADOWS_MAX
 
 # The output choices ("same", "jpg", "png", "tif") and their labels, from core/formats.py.
 FORMATS: tuple[str, ...] = formats.OUTPUT_CHOICES
@@ -42,6 +42,14 @@ def clamp_denoise(value: float) -> float:
         return 1.0
     lo, hi = DENOISE_RANGE
     return round(min(hi, max(lo, value)), 2)
+
+
+def clamp_shadows(value: float) -> float:
+    """``value`` within 0..SHADOWS_MAX stops, rounded to the slider's 0.1; 0 (no lift) for
+    nan/inf."""
+    if not math.isfinite(value):
+        return 0.0
+    return round(min(SHADOWS_MAX, max(0.0, value)), 1) + 0.0
 
 
 class Settings:
@@ -103,6 +111,24 @@ class Settings:
     @denoise.setter
     def denoise(self, value: float) -> None:
         self._set("enhance/denoise", clamp_denoise(float(value)))
+
+    @property
+    def shadows_auto(self) -> bool:
+        """The shadow lift is chosen per photo (``shadows`` is then not used)."""
+        return bool(self._get("enhance/shadows_auto", True, bool))
+
+    @shadows_auto.setter
+    def shadows_auto(self, value: bool) -> None:
+        self._set("enhance/shadows_auto", bool(value))
+
+    @property
+    def shadows(self) -> float:
+        """The shadow lift in stops when it is not Auto; 0 = none."""
+        return clamp_shadows(self._get("enhance/shadows", 0.0, float))
+
+    @shadows.setter
+    def shadows(self, value: float) -> None:
+        self._set("enhance/shadows", clamp_shadows(float(value)))
 
     @property
     def provider(self) -> str:

@@ -46,11 +46,16 @@ class StatusLine:
         self.update_label()
 
     def engine_ready(
-        self, provider: str, warnings: Iterable[str], denoise_available: bool = True
+        self,
+        provider: str,
+        warnings: Iterable[str],
+        denoise_available: bool = True,
+        lift_available: bool = True,
     ) -> None:
         self.active_provider = provider
         self.controls.set_active_provider(provider)
         self.controls.set_denoise_available(denoise_available)
+        self.controls.set_lift_available(lift_available)
         self.update_label()
         for w in warnings:
             if w not in self._warned:  # each engine warning once, not once per photo

@@ -46,6 +46,9 @@ def dark_palette() -> QPalette:
         QPalette.ColorRole.HighlightedText,
     ):
         p.setColor(QPalette.ColorGroup.Disabled, role, disabled)
+    # A disabled slider's fill in grey, as in the light palette: the Shadows slider only shows
+    # Auto's choice, and an off slider must not look like one that can be moved.
+    p.setColor(QPalette.ColorGroup.Disabled, QPalette.ColorRole.Highlight, QColor(95, 95, 100))
     return p
 
 

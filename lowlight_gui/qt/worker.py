@@ -43,7 +43,10 @@ class BatchWorker(QObject):
         try:
             engine = self._engines.get(spec)
             self.events.emit(
-                EngineReady(engine.active_provider, tuple(engine.warnings), engine.has_base)
+                EngineReady(
+                    engine.active_provider, tuple(engine.warnings), engine.has_base,
+                    engine.has_lift,
+                )
             )
             jobs = core_batch.collect_jobs(list(sources), options)
         except LowlightError as exc:

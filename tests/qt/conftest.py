@@ -1,6 +1,7 @@
 """Fixtures for the Qt tests: offscreen platform, isolated settings, small photos, a window.
 
-The tiny ONNX models come from tests/conftest.py (tests/models.py builds them with onnx.helper).
+The tiny ONNX models come from tests/conftest.py (tests/models.py builds them with onnx.helper),
+the two with an exposure head (with and without a shadow-lift input) from here.
 """
 
 from __future__ import annotations
@@ -95,15 +96,89 @@ def gradient_image(w: int = 400, h: int = 300) -> np.ndarray:
     return np.stack([xx / w, yy / h, np.full_like(xx, 0.3, dtype=float)], -1).astype(np.float32)
 
 
-def record_previews(window, field: str) -> list[tuple[int, str, float]]:
-    """(generation, stage, the result's ``field``: "exposure" or "denoise") of every preview
-    pass, recorded on the worker thread as it reports them."""
+def record_previews(window, field: str) -> list[tuple[int, str, float | None]]:
+    """(generation, stage, the result's ``field``: "exposure", "denoise" or "shadows") of every
+    preview pass, recorded on the worker thread as it reports them."""
     from lowlight_gui.core.events import PreviewResult
 
-    log: list[tuple[int, str, float]] = []
+    log: list[tuple[int, str, float | None]] = []
     window.preview.worker.events.connect(
         lambda r: log.append((r.generation, r.stage, getattr(r, field)))
         if isinstance(r, PreviewResult)
         else None
     )
     return log
+
+
+@pytest.fixture(scope="session")
+def lift_model(model_dir) -> Path:
+    """An exposure-head model with a shadow-lift input: gain 2, then the v3 shoulder."""
+    from tests.models import make_head_model
+
+    return make_head_model(model_dir / "tiny_lift.onnx", stops=1.0)
+
+
+@pytest.fixture(scope="session")
+def head_model(model_dir) -> Path:
+    """The same without the lift input (a v2 or v3 model exported before it had one)."""
+    from tests.models import make_head_model
+
+    return make_head_model(model_dir / "tiny_head.onnx", stops=1.0, with_lift=False)
+
+
+def after_pixels(window) -> np.ndarray:
+    """The enhanced image on show, as uint8 RGB."""
+    image = window.viewer.after_image().convertToFormat(
+        window.viewer.after_image().Format.Format_RGB888
+    )
+    w, h = image.width(), image.height()
+    rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(h, -1)
+    return rows[:, : w * 3].reshape(h, w, 3).copy()
+
+
+def drag_then_release(qtbot, window, slider, values, log, last: float) -> None:
+    """Hold ``slider`` and move it through ``values`` (one drag movement: one request): only
+    the fast pass runs while it is held, at the value ``last`` it ends on (as ``log`` records
+    it, ``record_previews``); released, the fast pass and the full one at that value follow."""
+    from lowlight_gui.qt import preview as preview_mod
+
+    log.clear()
+    slider.setSliderDown(True)
+    for value in values:
+        slider.setValue(value)
+    assert not window.save_action.isEnabled()  # the slider no longer says what is shown
+    generation = window.preview.generation
+    qtbot.waitUntil(lambda: any(v == last for _g, _s, v in log), timeout=30000)
+    qtbot.wait(100)
+    assert log == [(generation + 1, "preview", last)]  # the fast pass only, while held
+    assert window.viewer.after_image().width() == preview_mod.PREVIEW_LONG_SIDE
+
+    slider.setSliderDown(False)
+    qtbot.waitUntil(
+        lambda: window.save_action.isEnabled() and log[-1][1] == "full", timeout=30000
+    )
+    assert log[1:] == [(generation + 2, "preview", last), (generation + 2, "full", last)]
+
+
+def save_shown(qtbot, window, target: Path) -> np.ndarray:
+    """"Save enhanced as" ``target`` at the strength shown; its pixels read back, 0..255."""
+    from lowlight_gui.core.events import PreviewSaved
+    from lowlight_gui.core.imageio import read_photo
+
+    with qtbot.waitSignal(
+        window.preview.worker.events, timeout=30000,
+        check_params_cb=lambda e: isinstance(e, PreviewSaved),
+    ):
+        window.preview.save(window.controls.strength_value(), target, "", 95)
+    return np.round(read_photo(target).pixels * 255)
+
+
+def record_engine_ready(window) -> list:
+    """The EngineReady events of the window's batches, as the batch worker sends them."""
+    from lowlight_gui.core.events import EngineReady
+
+    events: list[EngineReady] = []
+    window.batch.worker.events.connect(
+        lambda e: events.append(e) if isinstance(e, EngineReady) else None
+    )
+    return events

@@ -7,23 +7,18 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
-from lowlight_gui.core.events import EngineReady, PreviewSaved
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import DENOISE_TIP, NO_DENOISE_TIP, ControlsPanel
 from lowlight_gui.qt.queue import QueueModel, State
 from lowlight_gui.qt.settings import Settings
 from tests.conftest import write_image
-from tests.qt.conftest import record_previews
-
-
-def _after(window) -> np.ndarray:
-    """The enhanced image on show, as uint8 RGB."""
-    image = window.viewer.after_image().convertToFormat(
-        window.viewer.after_image().Format.Format_RGB888
-    )
-    w, h = image.width(), image.height()
-    rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(h, -1)
-    return rows[:, : w * 3].reshape(h, w, 3).copy()
+from tests.qt.conftest import (
+    after_pixels,
+    drag_then_release,
+    record_engine_ready,
+    record_previews,
+    save_shown,
+)
 
 
 def test_slider_range_label_reset_and_setting(qtbot, settings, tmp_path):
@@ -96,26 +91,9 @@ def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     assert [(s, d) for _g, s, d in log] == [("preview", 1.0), ("full", 1.0)]
     assert window.controls.denoise.isEnabled()
-    full = _after(window)
-    log.clear()
-
-    slider = window.controls.denoise
-    slider.setSliderDown(True)
-    for value in range(95, -1, -5):  # one drag movement: one request
-        slider.setValue(value)
-    assert not window.save_action.isEnabled()
-    generation = window.preview.generation
-    qtbot.waitUntil(lambda: any(d == 0.0 for _g, _s, d in log), timeout=30000)
-    qtbot.wait(100)
-    assert log == [(generation + 1, "preview", 0.0)]  # the fast pass only, while held
-    assert window.viewer.after_image().width() == 40
-
-    slider.setSliderDown(False)
-    qtbot.waitUntil(
-        lambda: window.save_action.isEnabled() and log[-1][1] == "full", timeout=30000
-    )
-    assert log[1:] == [(generation + 2, "preview", 0.0), (generation + 2, "full", 0.0)]
-    none = _after(window)
+    full = after_pixels(window)
+    drag_then_release(qtbot, window, window.controls.denoise, range(95, -1, -5), log, 0.0)
+    none = after_pixels(window)
     assert none.shape == full.shape and np.abs(none.astype(int) - full).max() > 5
 
 
@@ -130,15 +108,10 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     window.controls.denoise.setValue(50)
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
-    shown = _after(window)
+    shown = after_pixels(window)
 
     target = tmp_path / "saved.png"
-    with qtbot.waitSignal(
-        window.preview.worker.events, timeout=30000,
-        check_params_cb=lambda e: isinstance(e, PreviewSaved),
-    ):
-        window.preview.save(window.controls.strength_value(), target, "", 95)
-    saved = np.round(read_photo(target).pixels * 255)
+    saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
     assert window.batch_options().denoise == 0.5
@@ -182,10 +155,7 @@ def test_a_batch_on_a_model_without_base_shows_full_noise_removal(
     window = make_window()  # the tiny model: no base output, not yet known to the window
     window.queue_model.add_paths([photo_dir])
     assert window.batch_options().denoise == 0.5
-    events: list[EngineReady] = []
-    window.batch.worker.events.connect(
-        lambda e: events.append(e) if isinstance(e, EngineReady) else None
-    )
+    events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert events and not events[0].denoise_available

@@ -124,7 +124,7 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
     # The fast pass at +0.5 EV is held in flight until the later values have been set, so the
     # test does not depend on how fast this machine runs it.
     in_flight, release = threading.Event(), threading.Event()
-    real = preview_mod.enhance_array
+    real = preview_mod.enhance_pixels
 
     def gated(*args, **kwargs):
         if kwargs.get("exposure") == 0.5:
@@ -132,7 +132,7 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
             release.wait(30)
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(preview_mod, "enhance_array", gated)
+    monkeypatch.setattr(preview_mod, "enhance_pixels", gated)
     window = make_window(model=slow_model)
     log = record_previews(window, "exposure")
     window.show_image(photo)
