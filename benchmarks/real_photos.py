@@ -20,7 +20,9 @@ For every real photo (no references exist) and every model, through the app's ow
 - newly clipped: the fraction of pixels with a channel at 255 in the result but not in the photo.
 
 The camera-resolution photo ``city_night_iso51200_single_vs_merged.jpg`` is scored on its
-single-frame side only (above the diagonal), the real ISO 51200 noise. Figures are printed as a
+single-frame side only (above the diagonal), the real ISO 51200 noise, and its top-left quarter,
+wholly that single frame, is also enhanced and scored as a photo of its own (a 3.2 MP ISO 51200
+night photo: what the app decides from the whole photo sees that frame alone). Figures are printed as a
 table; ``--crops`` writes 100 % crops (photo, plain gain, result) as PNGs to look at.
 """
 
@@ -112,26 +114,41 @@ def run_model(
 ) -> list[dict]:
     engine = Engine(path, threads=0)
     rows = []
-    for p in photos:
-        photo = read_photo(p)
+    for p, label, data in inputs(photos):
         t = time.perf_counter()
-        cond = conditioning(photo.data, engine, 0.0, shadows)
-        out = enhance_pixels(photo.data, engine, conditioned=cond)
+        cond = conditioning(data, engine, 0.0, shadows)
+        out = enhance_pixels(data, engine, conditioned=cond)
         secs = time.perf_counter() - t
-        scale = 255.0 if photo.data.dtype == np.uint8 else 65535.0
-        x = photo.data[..., :3].astype(np.float32) / scale
+        scale = 255.0 if data.dtype == np.uint8 else 65535.0
+        x = data[..., :3].astype(np.float32) / scale
         y = out[..., :3].astype(np.float32) / scale
-        mask = single_side_mask(*x.shape[:2]) if p.name.startswith(HIGHRES_SINGLE_SIDE) else None
-        row = {"model": name, "photo": p.name, "megapixels": x.shape[0] * x.shape[1] / 1e6,
+        single = p.name.startswith(HIGHRES_SINGLE_SIDE) and label == p.name
+        mask = single_side_mask(*x.shape[:2]) if single else None
+        row = {"model": name, "photo": label, "megapixels": x.shape[0] * x.shape[1] / 1e6,
                "seconds": secs, "ev": cond.exposure, "lift_stops": stops_for_lift(cond.lift),
                **score(x, y, mask)}
         rows.append(row)
-        print(f"  {name:8s} {p.name:50s} {row['median_luma']:.3f} {row['noise']:.2f} "
+        print(f"  {name:8s} {label:50s} {row['median_luma']:.3f} {row['noise']:.2f} "
               f"{row['cast']:.3f} {row['p30']:.3f} {row['newly_clipped']:.4f} "
               f"{cond.exposure:+.2f} {row['lift_stops']:.2f} {secs:.1f}s", flush=True)
-        if crops is not None and row["megapixels"] > 2:
+        if crops is not None and row["megapixels"] > 2 and label == p.name:
             save_crops(crops, name, p, x, y)
     return rows
+
+
+SINGLE_FRAME_CROP = "single-frame quarter"
+
+
+def inputs(photos: list[Path]):
+    """(path, label, pixels) of every photo; the single-versus-merged city photo also gives its
+    top-left quarter (2072x1528, wholly the single ISO 51200 frame) as a photo of its own, so
+    that what the app decides from the whole photo (exposure, lift) sees that frame alone."""
+    for p in photos:
+        data = read_photo(p).data
+        yield p, p.name, data
+        if p.name.startswith(HIGHRES_SINGLE_SIDE):
+            h, w = data.shape[:2]
+            yield p, f"{p.stem} {SINGLE_FRAME_CROP}", np.ascontiguousarray(data[: h // 2, : w // 2])
 
 
 CROP_BOXES = {  # (left, top) of 600x400 crops at 100 % worth looking at

@@ -117,6 +117,13 @@ def conditioning(
                 lift = lift_for_stops(check_shadows(shadows))
             elif exposure == 0.0 and small is not None:
                 lift = auto_lift(small, result(ev))
+                # the lift keeps the highlight budget too: near-white skies and walls come
+                # closer to white, and the U-Net's detail on top can clip them
+                while lift > 0.0 and newly_clipped(
+                    small, probe_result(engine, small, thumb, ev, lift)
+                ) > budget:
+                    stops = stops_for_lift(lift) - PROTECT_STEP
+                    lift = lift_for_stops(stops) if stops > 1e-6 else 0.0
             else:  # the lift of the photo's own exposure
                 lift = conditioning(data, engine, 0.0).lift
         return Conditioning(gain, thumb, ev, weight, lift)
@@ -200,11 +207,12 @@ def probe(data: np.ndarray, factor: int) -> np.ndarray:
 
 
 def probe_result(
-    engine: Engine, small: np.ndarray, thumb: np.ndarray, exposure: float
+    engine: Engine, small: np.ndarray, thumb: np.ndarray, exposure: float, lift: float = 0.0
 ) -> np.ndarray:
-    """The model's result (3xHxW) on ``small`` (``probe``) at ``exposure`` EV, without a lift."""
+    """The model's result (3xHxW) on ``small`` (``probe``) at ``exposure`` EV and ``lift``."""
     x = np.ascontiguousarray(small.transpose(2, 0, 1)[None])
-    return engine.run(x, thumb=thumb, exposure=exposure)[0]
+    extra = {"lift": lift} if lift > 0.0 else {}  # (engines without the input take none)
+    return engine.run(x, thumb=thumb, exposure=exposure, **extra)[0]
 
 
 def newly_clipped(small: np.ndarray, out: np.ndarray) -> float:

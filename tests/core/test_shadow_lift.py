@@ -32,6 +32,8 @@ class LiftEngine:
     then the shoulder y (1 + h) / (1 + h y), as the exported v3 graph does before its U-Net."""
 
     stops: float = 0.0
+    push: float = 0.0  # what a network adds to bright areas
+    clip: float = 1.0  # the highlight budget (1: off)
     has_lift: bool = True
     factor: int = 4
     overlap: int = 4
@@ -41,7 +43,7 @@ class LiftEngine:
 
     @property
     def gain_model(self) -> GainModel:
-        return GainModel(full=1.0, clip=1.0)
+        return GainModel(full=1.0, clip=self.clip)
 
     def condition(self, thumb, exposure=0.0, *, cancel=None, lift=0.0):
         return np.array([max(0.0, (self.stops + exposure) * np.log(2.0))], np.float32)
@@ -50,7 +52,8 @@ class LiftEngine:
             lift=0.0):
         assert self.has_lift or lift == 0.0
         y = np.clip(batch * np.exp(self.condition(thumb, exposure)[0]), 0, 1)
-        return (y * (1 + lift) / (1 + lift * y)).astype(np.float32)
+        y = y * (1 + lift) / (1 + lift * y) + self.push * (batch > 0.5)
+        return np.clip(y, 0, 1).astype(np.float32)
 
 
 def night_street(lamps: float = 0.03, dark: float = 0.2) -> np.ndarray:
@@ -133,3 +136,23 @@ def test_auto_lift_reads_the_result_not_the_photo():
     dark_result = np.full((3, 80, 100), 0.25, np.float32)
     h = auto_lift(small, dark_result)
     assert 0.25 * (1 + h) / (1 + h * 0.25) == pytest.approx(LIFT_KEY)
+
+
+def test_the_lift_keeps_the_highlight_budget():
+    """A bright sky the lift brings close to white (where the network's detail clips it) gets
+    a smaller lift, a quarter stop at a time, until the result keeps the budget."""
+    from lowlight_gui.core.enhance import newly_clipped, probe, probe_result
+
+    photo = night_street(lamps=0.0)
+    photo[:, :] = 0.2
+    photo[:3] = 1.0  # lamps, clipped already: bright, and not newly clipped
+    photo[3:20] = 0.85  # a sky: 0.85 + 0.1 stays below white unless lifted
+    engine = LiftEngine(push=0.1, clip=0.02)
+    free = conditioning(photo, LiftEngine(push=0.1, clip=1.0)).lift
+    c = conditioning(photo, engine)
+    assert 0.0 < c.lift < free
+    small = probe(photo, engine.factor)
+    assert newly_clipped(small, probe_result(engine, small, None, 0.0, c.lift)) <= 0.02
+    # a quarter stop more would break it: the largest lift that keeps the budget
+    more = lift_for_stops(stops_for_lift(c.lift) + 0.25)
+    assert newly_clipped(small, probe_result(engine, small, None, 0.0, more)) > 0.02
