@@ -73,6 +73,11 @@ class Camera:
     luma_nr: float  # sigma of the in-camera luma blur, 0 = none
     jpeg: int  # JPEG quality, 0 = saved losslessly
     use_tone: bool  # the camera applied the S-curve (most JPEG engines do)
+    # Colour mottle: noise that is smooth over ``mottle_scale`` pixels (row/column and fixed-
+    # pattern noise, and what a camera's noise reduction leaves of high ISO: the blotches of
+    # real ISO 51200 frames), ``mottle`` times the per-pixel noise's standard deviation.
+    mottle: float = 0.0
+    mottle_scale: float = 8.0
 
     @staticmethod
     def draw(rng: np.random.Generator, max_shot: float = 1.5e-2) -> Camera:
@@ -97,7 +102,28 @@ class Camera:
             luma_nr=float(rng.uniform(0.4, 0.9)) if rng.random() < 0.2 else 0.0,
             jpeg=int(rng.integers(70, 97)) if rng.random() < 0.75 else 0,
             use_tone=bool(rng.random() < 0.5),
+            # drawn last, so that the draws above stay what they were before mottle
+            **_draw_mottle(rng),
         )
+
+
+def _draw_mottle(rng: np.random.Generator) -> dict[str, float]:
+    if rng.random() >= 0.4:
+        return {"mottle": 0.0, "mottle_scale": 8.0}
+    return {"mottle": float(rng.uniform(0.3, 1.0)), "mottle_scale": float(rng.uniform(4.0, 16.0))}
+
+
+def smooth_noise(rng: np.random.Generator, h: int, w: int, scale: float) -> np.ndarray:
+    """HxWx3 zero-mean noise of about unit standard deviation that is smooth over ``scale``
+    pixels: white noise at 1/scale of the size, enlarged bicubically (fast, unlike a wide blur)."""
+    sh, sw = max(2, round(h / scale)), max(2, round(w / scale))
+    small = rng.standard_normal((sh, sw, 3)).astype(np.float32)
+    chans = [
+        np.asarray(Image.fromarray(small[..., c], "F").resize((w, h), Image.BICUBIC))
+        for c in range(3)
+    ]
+    field = np.stack(chans, -1)
+    return (field / max(float(field.std()), 1e-6)).astype(np.float32)
 
 
 def mosaic(cam_rgb: np.ndarray, phase: tuple[int, int]) -> np.ndarray:
@@ -204,6 +230,9 @@ def synthesize(rng: np.random.Generator, srgb: np.ndarray, cam: Camera | None = 
     # s_out = s_raw / darken, so var_raw = shot * darken * s_raw + read * darken**2.
     var = cam.shot * cam.darken * np.maximum(bayer, 0.0) + cam.read * cam.darken**2
     bayer = bayer + rng.standard_normal(bayer.shape).astype(np.float32) * np.sqrt(var)
+    if cam.mottle:
+        field = mosaic(smooth_noise(rng, *bayer.shape, cam.mottle_scale), cam.phase)
+        bayer = bayer + field * (cam.mottle * np.sqrt(var))
     rgb = process(demosaic_bilinear(bayer.astype(np.float32), cam.phase), cam)
     if cam.chroma_nr or cam.luma_nr:
         rgb = camera_nr(rgb, cam.chroma_nr, cam.luma_nr)

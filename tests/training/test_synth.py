@@ -62,12 +62,39 @@ def test_noise_grows_with_the_noise_level_and_is_correlated_by_demosaicing():
     from training.synth import Camera
 
     rng = np.random.default_rng(1)
-    base = replace(Camera.draw(rng), darken=0.1, jpeg=0, chroma_nr=0.0, luma_nr=0.0, use_tone=False)
+    base = replace(Camera.draw(rng), darken=0.1, jpeg=0, chroma_nr=0.0, luma_nr=0.0,
+                   use_tone=False, mottle=0.0)
     quiet, _ = _flat_noise(replace(base, shot=1e-4, read=1e-7), rng)
     loud, corr = _flat_noise(replace(base, shot=1e-2, read=1e-4), rng)
     assert loud > 3 * quiet
     # bilinear demosaicing spreads each raw sample's noise over its neighbours (white noise: ~0)
     assert corr > 0.2
+
+
+def test_mottle_adds_noise_that_is_smooth_over_its_scale():
+    """Colour mottle: the blotches real high-ISO frames keep after in-camera noise reduction,
+    correlated over many pixels (white and demosaiced noise are not, beyond a pixel or two)."""
+    from training.synth import Camera, smooth_noise, synthesize
+
+    field = smooth_noise(np.random.default_rng(0), 96, 128, 8.0)
+    assert field.shape == (96, 128, 3) and abs(field.std() - 1.0) < 1e-3
+    assert abs(field.mean()) < 0.2
+    far = float((field[:, :-4] * field[:, 4:]).mean())  # 4 pixels apart: still alike
+    assert far > 0.5
+
+    rng = np.random.default_rng(2)
+    cam = replace(Camera.draw(rng), darken=0.1, shot=1e-3, read=1e-6, jpeg=0, chroma_nr=0.0,
+                  luma_nr=0.0, use_tone=False, mottle=0.0)
+    img = np.full((96, 128, 3), 0.4, np.float32)
+
+    def lag4(shot: np.ndarray) -> float:
+        g = shot[..., 0] - shot[..., 0].mean()
+        return float((g[:, :-4] * g[:, 4:]).mean() / max((g * g).mean(), 1e-12))
+
+    plain = synthesize(np.random.default_rng(3), img, cam)
+    mottled = synthesize(np.random.default_rng(3), img, replace(cam, mottle=1.0, mottle_scale=12.0))
+    assert lag4(plain) < 0.1 < 0.3 < lag4(mottled)
+    assert mottled.std() > plain.std()
 
 
 def test_camera_nr_and_jpeg_change_the_shot():
