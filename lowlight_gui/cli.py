@@ -402,7 +402,8 @@ def cmd_info(args: argparse.Namespace) -> int:
     if engine is not None:
         print(f"  factor: {engine.factor}, overlap: {engine.overlap}, gain input: "
               f"{'yes' if engine.has_gain_input else 'no'}, noise-reduction control (base "
-              f"output): {'yes' if engine.has_base else 'no'}")
+              f"output): {'yes' if engine.has_base else 'no'}, shadow lift (lift input): "
+              f"{'yes' if getattr(engine, 'has_lift', False) else 'no'}")
         for key in sorted(engine.metadata):
             value = engine.metadata[key]
             if len(value) > 200:

@@ -192,6 +192,7 @@ def test_info(tiny_model, tmp_path, capsys):
     assert "A tiny test network that brightens a little." in out
     assert "lowlight.factor: 2" in out and "lowlight.overlap: 8" in out
     assert "noise-reduction control (base output): no" in out
+    assert "shadow lift (lift input): no" in out
     assert "providers available:" in out and "CPU" in out
     assert "provider chosen: CPU" in out
 
