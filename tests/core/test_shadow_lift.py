@@ -10,7 +10,6 @@ from dataclasses import dataclass
 import numpy as np
 import pytest
 
-from lowlight_gui.core.brightness import GainModel
 from lowlight_gui.core.enhance import (
     LIFT_KEY,
     SHADOWS_MAX,
@@ -22,31 +21,23 @@ from lowlight_gui.core.enhance import (
     stops_for_lift,
 )
 from lowlight_gui.core.errors import LowlightError
+from tests.core.test_highlights import HeadEngine
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
 @dataclass
-class LiftEngine:
-    """An exposure-head engine with a lift input, in numpy: gain 2**(stops + EV) (at least 1),
-    then the shoulder y (1 + h) / (1 + h y), as the exported v3 graph does before its U-Net."""
+class LiftEngine(HeadEngine):
+    """``HeadEngine`` (gain 2**(stops + EV), ``push`` on bright areas, highlight budget ``clip``)
+    with a lift input: the shoulder y (1 + h) / (1 + h y) before the push, as the exported v3
+    graph lifts before its U-Net."""
 
     stops: float = 0.0
-    push: float = 0.0  # what a network adds to bright areas
     clip: float = 1.0  # the highlight budget (1: off)
     has_lift: bool = True
-    factor: int = 4
-    overlap: int = 4
-    has_exposure_head: bool = True
-    has_gain_input: bool = False
-    thumb_side: int = 32
-
-    @property
-    def gain_model(self) -> GainModel:
-        return GainModel(full=1.0, clip=self.clip)
 
     def condition(self, thumb, exposure=0.0, *, cancel=None, lift=0.0):
-        return np.array([max(0.0, (self.stops + exposure) * np.log(2.0))], np.float32)
+        return super().condition(thumb, exposure)
 
     def run(self, batch, gain=None, *, thumb=None, exposure=0.0, cancel=None, denoise=1.0,
             lift=0.0):
