@@ -102,3 +102,31 @@ def test_shipped_model_takes_noise_reduction_back_without_changing_brightness():
         return float(np.median(np.abs(img - cv2.GaussianBlur(img, (0, 0), 1.5))))
 
     assert grain(none) > 1.5 * grain(full)
+
+
+REAL_DEV = ROOT.parent / "shared" / "data" / "real-dev"
+
+
+@pytest.mark.skipif(not REAL_DEV.exists() and not os.environ.get("CI"), reason="needs ../shared")
+def test_shipped_model_lifts_a_room_its_windows_keep_dark_and_spares_lol():
+    """The shadow lift: a classroom whose bright windows hold the exposure at gain 1 (real-dev
+    29.jpg) comes up towards middle grey without new clipping; LOL's dark rooms (no light source
+    in frame) are left to the exposure head."""
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import conditioning, enhance_pixels, stops_for_lift
+    from lowlight_gui.core.imageio import read_photo
+
+    engine = Engine(default_model_path(), provider="CPU")
+    assert engine.has_lift
+    room = read_photo(REAL_DEV / "29.jpg").data
+    c = conditioning(room, engine)
+    assert stops_for_lift(c.lift) > 1.0
+    lifted = enhance_pixels(room, engine, conditioned=c).astype(np.float32) / 255
+    flat = enhance_pixels(room, engine, shadows=0.0).astype(np.float32) / 255
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    assert np.median(lifted @ luma) > 0.3 > np.median(flat @ luma)
+    assert np.percentile(lifted @ luma, 30) > 1.5 * np.percentile(flat @ luma, 30)
+    newly = (lifted >= 254.5 / 255).any(-1) & ~(room >= 255).any(-1)
+    assert newly.mean() < 0.03
+    lol = read_photo(_val_pair()[0]).data
+    assert conditioning(lol, engine).lift == 0.0

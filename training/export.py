@@ -209,6 +209,8 @@ def export(
     ):
         net.unet.use_shoulder = False  # v3 whose shoulder is always 0: leave it out of the graph
     wrapped = (_ExportableV2(net, lift) if v2 else _Exportable(net)).eval()
+    if v2 and wrapped.with_lift and not (last.weight[14:15].any() or last.bias[14:15].any()):
+        net.unet.shoulder_from_zero = True  # the shoulder is the app's lift alone: h >= 0
     factor = int(net.factor)
     overlap = receptive_radius(_RadiusProbe(wrapped) if v2 else net, factor)
     # The output alone reaches less far than output + base (base's low-pass adds a few pixels):

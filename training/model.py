@@ -228,6 +228,19 @@ class ConditionedUNetV3(LowlightUNet):
     """
 
     use_shoulder = True
+    # The export's case when the head's shoulder is identically 0 and only the app's lift (>= 0)
+    # feeds it: the same curve in fewer passes over the pixels (``_lift``).
+    shoulder_from_zero = False
+
+    @staticmethod
+    def _lift(x: torch.Tensor, y: torch.Tensor, mat: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """y (1 + h) / (1 + h y) for h >= 0 as y / max(a + b y, a), a = 1 / (1 + h), b = h a,
+        with a + b y computed from ``x`` as a second 1x1 convolution: three passes instead of
+        five. The max keeps slightly negative y (colour-matrix overshoot) negative, as the clip
+        of the general form does; values above 1 still end at 1 under the final clamp."""
+        a = 1.0 / (1.0 + h.view(1))
+        d = nn.functional.conv2d(x, (mat * (h.view(1) * a)).view(3, 3, 1, 1), a.expand(3))
+        return y / torch.maximum(d, a.view(1, 1, 1, 1))
 
     def base(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:
         """The photo the U-Net starts from: brightened, colour-corrected and tone-mapped by the
@@ -240,6 +253,8 @@ class ConditionedUNetV3(LowlightUNet):
         h = cond[:, 14].view(n, 1, 1, 1)
         if n == 1:  # the app's case (one photo at a time): a 1x1 convolution, a GEMM in ONNX
             y = nn.functional.conv2d(x, mat.view(3, 3, 1, 1))
+            if self.use_shoulder and self.shoulder_from_zero:
+                return torch.clamp(self._lift(x, y, mat, h), 1e-4, 1.0) ** gamma
         else:  # training: a matrix per sample
             y = torch.einsum("nij,njhw->nihw", mat, x)
         # shoulder: y (1 + h) / (1 + h y) keeps 0 -> 0 and 1 -> 1 and compresses what is above

@@ -189,3 +189,29 @@ def test_the_apps_base_match_is_the_exports():
     out = np.clip(base * 1.3 + rng.normal(0, 0.05, base.shape), 0, 1).astype(np.float32)
     want = matched_base(torch.from_numpy(base), torch.from_numpy(out)).numpy()
     np.testing.assert_allclose(match_base(base, out), want, atol=2e-6)
+
+
+def test_the_exports_lift_is_the_same_shoulder_in_fewer_passes():
+    """``shoulder_from_zero`` (the export's form when only the app's lift feeds the shoulder)
+    gives the general form's base, negative colour-matrix overshoot and values past white
+    included."""
+    import math
+
+    import torch
+
+    from training.model import ConditionedUNetV3
+
+    unet = ConditionedUNetV3(8).eval()
+    x = torch.rand(1, 3, 24, 24, generator=torch.Generator().manual_seed(0))
+    cond = torch.zeros(1, 15)
+    cond[0, 0] = math.log(3.0)  # gain 3: part of the photo goes past white
+    cond[0, 4] = 0.2  # a gamma
+    cond[0, 5:14] = torch.tensor([0.3, -0.4, 0.1, -0.5, 0.2, 0.3, 0.1, 0.2, -0.3])  # overshoots
+    for h in (0.0, 0.4, 3.0):
+        cond[0, 14] = h
+        unet.shoulder_from_zero = False
+        general = unet.base(x, cond)
+        unet.shoulder_from_zero = True
+        fast = unet.base(x, cond)
+        torch.testing.assert_close(fast, general, atol=2e-6, rtol=0)
+    assert (general == 1.0).any() and (general <= 1e-4 + 1e-7).any()  # both ends were exercised
