@@ -211,8 +211,9 @@ def probe_result(
 ) -> np.ndarray:
     """The model's result (3xHxW) on ``small`` (``probe``) at ``exposure`` EV and ``lift``."""
     x = np.ascontiguousarray(small.transpose(2, 0, 1)[None])
-    extra = {"lift": lift} if lift > 0.0 else {}  # (engines without the input take none)
-    return engine.run(x, thumb=thumb, exposure=exposure, **extra)[0]
+    if lift > 0.0:  # (engines without the input are never handed one)
+        return engine.run(x, thumb=thumb, exposure=exposure, lift=lift)[0]
+    return engine.run(x, thumb=thumb, exposure=exposure)[0]
 
 
 def newly_clipped(small: np.ndarray, out: np.ndarray) -> float:
