@@ -240,11 +240,28 @@ def _event_line(event, verbose: bool) -> str | None:
 
     if isinstance(event, b.ImageFailed):
         return f"FAILED {event.job.source}: {event.message}"
+    if isinstance(event, b.ImageDone) and verbose:  # what was decided for it, with any notes
+        return f"done {event.job.source} -> {event.output} ({_decided(event)})" + "".join(
+            f"; {n}" for n in event.notes
+        )
     if isinstance(event, b.ImageDone) and event.notes:
         return f"note {event.job.source}: " + "; ".join(event.notes)
     if isinstance(event, b.ImageSkipped) and verbose:
         return f"skipped {event.job.source}: {event.reason}"
     return None
+
+
+def _decided(event) -> str:
+    """A finished photo's time, the exposure its network got (after highlight protection) and
+    its shadow lift."""
+    parts = [f"{event.seconds:.1f} s"]
+    if event.exposure is None:
+        parts.append("copied unchanged")
+    else:
+        parts.append(f"exposure {event.exposure:+.2f} EV")
+        if event.shadows > 0.0:
+            parts.append(f"shadows +{event.shadows:.2f} stops")
+    return ", ".join(parts)
 
 
 def _tile_warning(requested: int, engine) -> str | None:

@@ -87,6 +87,15 @@ def test_enhance_denoise_out_of_range_is_a_usage_error(value, folder, capsys):
     assert not (folder / "enhanced").exists()
 
 
+def test_verbose_says_what_was_decided_for_each_photo(folder, tiny_model, capsys):
+    code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
+                         "--threads", "1", "-v")
+    assert code == 0, err
+    line = next(ln for ln in out.splitlines() if ln.startswith("done "))
+    assert str(folder / "a.jpg") in line and "a_enhanced.jpg" in line and " s, " in line
+    assert "exposure +0.00 EV" in line and "shadows" not in line  # a model without the lift
+
+
 @pytest.mark.parametrize("value", ["2.5", "-1", "nan", "lots"])
 def test_enhance_shadows_out_of_range_is_a_usage_error(value, folder, capsys):
     with pytest.raises(SystemExit) as info:

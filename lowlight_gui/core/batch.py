@@ -27,6 +27,7 @@ from .enhance import (
     check_exposure,
     conditioning,
     enhance_pixels,
+    stops_for_lift,
     unchanged_reason,
 )
 from .errors import Cancelled, LowlightError, OutputExists
@@ -268,7 +269,8 @@ def _process(
     except OSError as exc:
         raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc
     return ImageDone(
-        index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes)
+        index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes),
+        exposure=cond.exposure if unchanged is None else None, shadows=stops_for_lift(cond.lift),
     )
 
 

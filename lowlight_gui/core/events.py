@@ -48,6 +48,11 @@ class ImageDone:
     output: Path
     seconds: float
     notes: list[str] = field(default_factory=list)  # conversions and losses, for the person
+    # what the photo's conditioning decided (enhance.conditioning): the EV the network got
+    # (the one asked for, less highlight protection; None: the photo was copied unchanged) and
+    # the shadow lift in stops
+    exposure: float | None = None
+    shadows: float = 0.0
 
 
 @dataclass

@@ -147,3 +147,19 @@ def test_the_lift_keeps_the_highlight_budget():
     # a quarter stop more would break it: the largest lift that keeps the budget
     more = lift_for_stops(stops_for_lift(c.lift) + 0.25)
     assert newly_clipped(small, probe_result(engine, small, None, 0.0, more)) > 0.02
+
+
+def test_the_batch_reports_what_it_decided(tmp_path):
+    """Each finished photo says the exposure its network got and its lift (`lowlight -v`)."""
+    from PIL import Image
+
+    from lowlight_gui.core.batch import BatchOptions, collect_jobs, run_batch
+
+    Image.fromarray((night_street() * 255).astype(np.uint8)).save(tmp_path / "street.png")
+    opts = BatchOptions(tile=0)
+    result = run_batch(collect_jobs([tmp_path / "street.png"], opts), LiftEngine(), opts)
+    (done,) = result.done
+    assert done.exposure == 0.0 and done.shadows > 0.5
+    opts = BatchOptions(tile=0, shadows=0.0, overwrite=True)
+    result = run_batch(collect_jobs([tmp_path / "street.png"], opts), LiftEngine(), opts)
+    assert result.done[0].shadows == 0.0
