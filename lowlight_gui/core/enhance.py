@@ -76,9 +76,11 @@ def conditioning(
     stands in for the photo: large bright areas (skies, walls) are what this is for.
 
     ``shadows``: the shadow lift in stops (0..``SHADOWS_MAX``) for a model with a lift input
-    (``engine.has_lift``); None chooses it (``auto_lift``) from the small copy at the photo's
-    own exposure (0 EV, after highlight protection), so that an exposure offset moves the whole
-    photo and is not taken back by the lift.
+    (``engine.has_lift``); None chooses it from the small copy at the photo's own exposure (0 EV,
+    after highlight protection), so that an exposure offset moves the whole photo and is not
+    taken back by the lift: the larger of ``auto_lift`` and the stops highlight protection took
+    off (given back to the shadows and mid-tones, not to the highlights), a quarter stop less
+    while the lifted result newly clips more than the highlight budget.
     """
     gm: GainModel = getattr(engine, "gain_model", None) or GainModel()
     if getattr(engine, "has_exposure_head", False):
@@ -116,7 +118,10 @@ def conditioning(
             if shadows is not None:
                 lift = lift_for_stops(check_shadows(shadows))
             elif exposure == 0.0 and small is not None:
-                lift = auto_lift(small, result(ev))
+                # the stops highlight protection took off are given back to the shadows (a
+                # camera's highlight priority with shadow compensation), or more if auto_lift
+                # asks for it
+                lift = max(auto_lift(small, result(ev)), lift_for_stops(exposure - ev))
                 # the lift keeps the highlight budget too: near-white skies and walls come
                 # closer to white, and the U-Net's detail on top can clip them
                 while lift > 0.0 and newly_clipped(

@@ -163,3 +163,21 @@ def test_the_batch_reports_what_it_decided(tmp_path):
     opts = BatchOptions(tile=0, shadows=0.0, overwrite=True)
     result = run_batch(collect_jobs([tmp_path / "street.png"], opts), LiftEngine(), opts)
     assert result.done[0].shadows == 0.0
+
+
+def test_the_stops_highlight_protection_takes_off_go_back_to_the_shadows():
+    """A sky the head would blow lowers the exposure half a stop; the shadows get that half stop
+    back through the shoulder (the sky is not near white in the photo, so auto_lift alone would
+    not lift it)."""
+    from tests.core.test_highlights import sky_photo
+
+    photo = sky_photo(sky=0.6, dark=0.05)  # x2 would put the sky at 1.2
+    engine = LiftEngine(stops=1.0, clip=0.02)
+    c = conditioning(photo, engine)
+    assert c.exposure == pytest.approx(-0.5)
+    assert stops_for_lift(c.lift) == pytest.approx(0.5)
+    out = enhance_pixels(photo, engine, tile=0)
+    assert out[:20].max() < 0.95  # the sky still held
+    assert out[30:].mean() == pytest.approx(0.05 * 2**0.5 * 2**0.5, rel=0.05)  # shadows: x2
+    # an explicit setting is taken as it is
+    assert conditioning(photo, engine, shadows=0.0).lift == 0.0
