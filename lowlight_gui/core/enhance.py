@@ -85,9 +85,6 @@ def conditioning(
     gm: GainModel = getattr(engine, "gain_model", None) or GainModel()
     if getattr(engine, "has_exposure_head", False):
         thumb = thumbnail(data, engine.thumb_side)
-        ev = exposure
-        gain = float(np.exp(engine.condition(thumb, ev)[0]))
-        weight = gm.model_weight(gain)
         budget = gm.clip
         has_lift = bool(getattr(engine, "has_lift", False))
         need_probe = budget < 1 or (has_lift and shadows is None)
@@ -100,37 +97,47 @@ def conditioning(
                 runs[e] = probe_result(engine, small, thumb, e)
             return runs[e]
 
-        for _ in range(PROTECT_STEPS + 1):
-            if small is None or budget >= 1 or weight == 0.0:
-                break
-            if newly_clipped(small, result(ev)) <= budget:
-                break
-            if gain <= 1.0 + 1e-3:  # no brightening left to take back: the model only clips
-                weight = 0.0
-                break
-            if ev <= exposure - PROTECT_STEP * PROTECT_STEPS + 1e-6:
-                break  # one stop down is the most it takes back
-            ev -= PROTECT_STEP
+        def protect(start: float) -> tuple[float, float, float]:
+            """Highlight priority from ``start`` EV: (the EV, its gain, its weight)."""
+            ev = start
             gain = float(np.exp(engine.condition(thumb, ev)[0]))
             weight = gm.model_weight(gain)
+            for _ in range(PROTECT_STEPS + 1):
+                if small is None or budget >= 1 or weight == 0.0:
+                    break
+                if newly_clipped(small, result(ev)) <= budget:
+                    break
+                if gain <= 1.0 + 1e-3:  # no brightening left to take back: the model only clips
+                    weight = 0.0
+                    break
+                if ev <= start - PROTECT_STEP * PROTECT_STEPS + 1e-6:
+                    break  # one stop down is the most it takes back
+                ev -= PROTECT_STEP
+                gain = float(np.exp(engine.condition(thumb, ev)[0]))
+                weight = gm.model_weight(gain)
+            return ev, gain, weight
+
+        ev, gain, weight = protect(exposure)
         lift = 0.0
         if has_lift and weight > 0.0:
             if shadows is not None:
                 lift = lift_for_stops(check_shadows(shadows))
-            elif exposure == 0.0 and small is not None:
-                # the stops highlight protection took off are given back to the shadows (a
-                # camera's highlight priority with shadow compensation), or more if auto_lift
-                # asks for it
-                lift = max(auto_lift(small, result(ev)), lift_for_stops(exposure - ev))
+            elif small is not None:
+                # chosen at the photo's own exposure (0 EV), and kept by an offset; the same
+                # thumbnail, probe and probe results serve both
+                ev0, _gain0, weight0 = (ev, gain, weight) if exposure == 0.0 else protect(0.0)
+                if weight0 > 0.0:
+                    # the stops highlight protection took off are given back to the shadows (a
+                    # camera's highlight priority with shadow compensation), or more if
+                    # auto_lift asks for it
+                    lift = max(auto_lift(small, result(ev0)), lift_for_stops(-ev0))
                 # the lift keeps the highlight budget too: near-white skies and walls come
                 # closer to white, and the U-Net's detail on top can clip them
                 while lift > 0.0 and newly_clipped(
-                    small, probe_result(engine, small, thumb, ev, lift)
+                    small, probe_result(engine, small, thumb, ev0, lift)
                 ) > budget:
                     stops = stops_for_lift(lift) - PROTECT_STEP
                     lift = lift_for_stops(stops) if stops > 1e-6 else 0.0
-            else:  # the lift of the photo's own exposure
-                lift = conditioning(data, engine, 0.0).lift
         return Conditioning(gain, thumb, ev, weight, lift)
     if getattr(engine, "has_gain_input", False):
         gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
