@@ -420,7 +420,7 @@ def cmd_info(args: argparse.Namespace) -> int:
         print(f"  factor: {engine.factor}, overlap: {engine.overlap}, gain input: "
               f"{'yes' if engine.has_gain_input else 'no'}, noise-reduction control (base "
               f"output): {'yes' if engine.has_base else 'no'}, shadow lift (lift input): "
-              f"{'yes' if getattr(engine, 'has_lift', False) else 'no'}")
+              f"{'yes' if engine.has_lift else 'no'}")
         for key in sorted(engine.metadata):
             value = engine.metadata[key]
             if len(value) > 200:
