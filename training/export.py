@@ -204,12 +204,14 @@ def export(
         torch.nn.init.zeros_(net.exposure_head.mlp[-1].weight)
         torch.nn.init.zeros_(net.exposure_head.mlp[-1].bias)
     last = net.exposure_head.mlp[-1] if v2 else None
-    if not lift and last is not None and last.out_features > 14 and not (
+    # a v3 head whose shoulder output is identically 0 (its row of the last layer is zero)
+    zero_shoulder = last is not None and last.out_features > 14 and not (
         last.weight[14:15].any() or last.bias[14:15].any()
-    ):
-        net.unet.use_shoulder = False  # v3 whose shoulder is always 0: leave it out of the graph
+    )
+    if zero_shoulder and not lift:
+        net.unet.use_shoulder = False  # always 0 and no lift: leave it out of the graph
     wrapped = (_ExportableV2(net, lift) if v2 else _Exportable(net)).eval()
-    if v2 and wrapped.with_lift and not (last.weight[14:15].any() or last.bias[14:15].any()):
+    if zero_shoulder and wrapped.with_lift:
         net.unet.shoulder_from_zero = True  # the shoulder is the app's lift alone: h >= 0
     factor = int(net.factor)
     overlap = receptive_radius(_RadiusProbe(wrapped) if v2 else net, factor)
