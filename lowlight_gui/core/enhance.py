@@ -156,6 +156,10 @@ BRIGHT_LEVEL = 0.9  # a channel at or above this in the photo: a light source or
 # Bright share of the photo from which the lift starts and at which it is in full: a few glints
 # do not make a photo high-contrast (LOL's dark indoor shots have at most 0.8 %), lamps do.
 BRIGHT_FROM, BRIGHT_FULL = 0.005, 0.02
+# A result whose darkest 30 % stays below SHADOW_FLOOR reads as black shadows (a backlit tree, an
+# unlit street beside a lit one), with or without lamps: those shadows are lifted until that
+# 30th percentile reaches SHADOW_KEY, a dark but readable grey.
+SHADOW_FLOOR, SHADOW_KEY = 0.08, 0.10
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -180,18 +184,33 @@ def check_shadows(stops: float) -> float:
 
 def auto_lift(small: np.ndarray, result: np.ndarray) -> float:
     """The shadow lift h for a photo from its small copy ``small`` (``probe``) and the model's
-    ``result`` on it without a lift: 0 unless part of the photo is already near full scale
-    (a light source or a sky: ``BRIGHT_LEVEL``) and the result's median is darker than
-    ``LIFT_KEY``; then the h that maps that median to the key, at most ``SHADOWS_MAX`` stops,
-    in proportion to how much of the photo is bright (``BRIGHT_FROM``..``BRIGHT_FULL``)."""
+    ``result`` on it without a lift, the larger of two:
+
+    - when part of the photo is already near full scale (a light source or a sky:
+      ``BRIGHT_LEVEL``) and the result's median is darker than ``LIFT_KEY``: the h that maps
+      that median to the key, in proportion to how much of the photo is bright
+      (``BRIGHT_FROM``..``BRIGHT_FULL``);
+    - when the result's darkest 30 % stays black (30th percentile of its luma below
+      ``SHADOW_FLOOR``): the h that maps that percentile to ``SHADOW_KEY``;
+
+    each at most ``SHADOWS_MAX`` stops; 0 when neither holds."""
     bright = float((small.max(axis=2) >= BRIGHT_LEVEL).mean())
     share = float(np.clip((bright - BRIGHT_FROM) / (BRIGHT_FULL - BRIGHT_FROM), 0.0, 1.0))
-    median = float(np.median(result.transpose(1, 2, 0) @ _LUMA))
-    if share == 0.0 or median >= LIFT_KEY:
-        return 0.0
-    # y (1 + h) / (1 + h y) = key at y = median
-    h = (LIFT_KEY - median) / (max(median, 1e-3) * (1.0 - LIFT_KEY))
-    return share * min(h, lift_for_stops(SHADOWS_MAX))
+    luma = result.transpose(1, 2, 0) @ _LUMA
+    median, p30 = (float(v) for v in np.percentile(luma, (50, 30)))
+    h = 0.0
+    if share > 0.0 and median < LIFT_KEY:
+        h = share * lift_to_key(median, LIFT_KEY)
+    if p30 < SHADOW_FLOOR:
+        h = max(h, lift_to_key(p30, SHADOW_KEY))
+    return h
+
+
+def lift_to_key(y: float, key: float) -> float:
+    """The h whose shoulder y (1 + h) / (1 + h y) maps ``y`` to ``key``, at most
+    ``SHADOWS_MAX`` stops (a black result, y = 0, gets the most)."""
+    h = (key - y) / (max(y, 1e-3) * (1.0 - key))
+    return float(min(max(h, 0.0), lift_for_stops(SHADOWS_MAX)))
 
 
 PROBE_SIDE = 384  # long side of the small copy of the photo the highlight check runs on

@@ -12,6 +12,8 @@ import pytest
 
 from lowlight_gui.core.enhance import (
     LIFT_KEY,
+    SHADOW_FLOOR,
+    SHADOW_KEY,
     SHADOWS_MAX,
     auto_lift,
     check_shadows,
@@ -79,6 +81,33 @@ def test_no_lift_without_highlights_or_when_the_result_is_bright_enough():
     assert conditioning(night_street(lamps=0.004), LiftEngine()).lift == 0.0
     # lamps, but the head's own exposure already reaches the key
     assert conditioning(night_street(dark=0.6), LiftEngine()).lift == 0.0
+
+
+def backlit(shadow: float = 0.04, share: float = 0.4) -> np.ndarray:
+    """A backlit scene without light sources: a mid-grey sky, ``share`` of it in deep shadow."""
+    img = np.full((80, 100, 3), 0.5, np.float32)
+    img[:, : round(share * 100)] = shadow
+    return img
+
+
+def test_black_shadows_are_lifted_to_a_readable_grey_with_or_without_lamps():
+    """A result whose darkest 30 % stays black (a backlit tree) is not well exposed, lamps or
+    not: its 30th percentile comes up to SHADOW_KEY, the sky keeps its order above it."""
+    photo = backlit()
+    engine = LiftEngine(stops=0.0)  # the head leaves its brightness as it is
+    c = conditioning(photo, engine)
+    assert c.lift > 0.0
+    out = enhance_pixels(photo, engine, tile=0)
+    assert np.percentile(out @ LUMA, 30) == pytest.approx(SHADOW_KEY, abs=0.002)
+    assert out[0, -1, 0] > out[0, 0, 0] and (out >= photo - 1e-6).all()
+    # shadows already readable, or too few of them to make the darkest 30 %: no lift
+    assert SHADOW_FLOOR < 0.09
+    assert conditioning(backlit(shadow=0.09), engine).lift == 0.0
+    assert conditioning(backlit(share=0.25), engine).lift == 0.0
+    # a black result gets the most the lift gives, not more
+    assert conditioning(backlit(shadow=0.0), engine).lift == pytest.approx(
+        lift_for_stops(SHADOWS_MAX)
+    )
 
 
 def test_the_lift_grows_with_the_bright_share_and_stops_at_two_stops():
@@ -171,13 +200,14 @@ def test_the_stops_highlight_protection_takes_off_go_back_to_the_shadows():
     not lift it)."""
     from tests.core.test_highlights import sky_photo
 
-    photo = sky_photo(sky=0.6, dark=0.05)  # x2 would put the sky at 1.2
+    photo = sky_photo(sky=0.6, dark=0.1)  # x2 would put the sky at 1.2
     engine = LiftEngine(stops=1.0, clip=0.02)
     c = conditioning(photo, engine)
     assert c.exposure == pytest.approx(-0.5)
     assert stops_for_lift(c.lift) == pytest.approx(0.5)
     out = enhance_pixels(photo, engine, tile=0)
     assert out[:20].max() < 0.95  # the sky still held
-    assert out[30:].mean() == pytest.approx(0.05 * 2**0.5 * 2**0.5, rel=0.05)  # shadows: x2
+    y = 0.1 * 2**0.5  # the shadows after the half stop down, then through the shoulder
+    assert out[30:].mean() == pytest.approx(y * 2**0.5 / (1 + (2**0.5 - 1) * y), rel=1e-3)
     # an explicit setting is taken as it is
     assert conditioning(photo, engine, shadows=0.0).lift == 0.0
