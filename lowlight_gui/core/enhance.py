@@ -156,10 +156,10 @@ BRIGHT_LEVEL = 0.9  # a channel at or above this in the photo: a light source or
 # Bright share of the photo from which the lift starts and at which it is in full: a few glints
 # do not make a photo high-contrast (LOL's dark indoor shots have at most 0.8 %), lamps do.
 BRIGHT_FROM, BRIGHT_FULL = 0.005, 0.02
-# A result whose darkest 30 % stays below SHADOW_FLOOR reads as black shadows (a backlit tree, an
-# unlit street beside a lit one), with or without lamps: those shadows are lifted until that
-# 30th percentile reaches SHADOW_KEY, a dark but readable grey.
-SHADOW_FLOOR, SHADOW_KEY = 0.08, 0.10
+# A result whose darkest 30 % stays black (a backlit tree, an unlit street beside a lit one) is
+# not well exposed, lamps or not: its 30th percentile is lifted to SHADOW_FLOOR, a dark but
+# readable grey (the issue's "near black" is below 0.08).
+SHADOW_FLOOR = 0.10
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -191,7 +191,7 @@ def auto_lift(small: np.ndarray, result: np.ndarray) -> float:
       that median to the key, in proportion to how much of the photo is bright
       (``BRIGHT_FROM``..``BRIGHT_FULL``);
     - when the result's darkest 30 % stays black (30th percentile of its luma below
-      ``SHADOW_FLOOR``): the h that maps that percentile to ``SHADOW_KEY``;
+      ``SHADOW_FLOOR``): the h that maps that percentile to the floor;
 
     each at most ``SHADOWS_MAX`` stops; 0 when neither holds."""
     bright = float((small.max(axis=2) >= BRIGHT_LEVEL).mean())
@@ -202,7 +202,7 @@ def auto_lift(small: np.ndarray, result: np.ndarray) -> float:
     if share > 0.0 and median < LIFT_KEY:
         h = share * lift_to_key(median, LIFT_KEY)
     if p30 < SHADOW_FLOOR:
-        h = max(h, lift_to_key(p30, SHADOW_KEY))
+        h = max(h, lift_to_key(p30, SHADOW_FLOOR))
     return h
 
 

@@ -13,7 +13,6 @@ import pytest
 from lowlight_gui.core.enhance import (
     LIFT_KEY,
     SHADOW_FLOOR,
-    SHADOW_KEY,
     SHADOWS_MAX,
     auto_lift,
     check_shadows,
@@ -92,17 +91,16 @@ def backlit(shadow: float = 0.04, share: float = 0.4) -> np.ndarray:
 
 def test_black_shadows_are_lifted_to_a_readable_grey_with_or_without_lamps():
     """A result whose darkest 30 % stays black (a backlit tree) is not well exposed, lamps or
-    not: its 30th percentile comes up to SHADOW_KEY, the sky keeps its order above it."""
+    not: its 30th percentile comes up to SHADOW_FLOOR, the sky keeps its order above it."""
     photo = backlit()
     engine = LiftEngine(stops=0.0)  # the head leaves its brightness as it is
     c = conditioning(photo, engine)
     assert c.lift > 0.0
     out = enhance_pixels(photo, engine, tile=0)
-    assert np.percentile(out @ LUMA, 30) == pytest.approx(SHADOW_KEY, abs=0.002)
+    assert np.percentile(out @ LUMA, 30) == pytest.approx(SHADOW_FLOOR, abs=0.002)
     assert out[0, -1, 0] > out[0, 0, 0] and (out >= photo - 1e-6).all()
     # shadows already readable, or too few of them to make the darkest 30 %: no lift
-    assert SHADOW_FLOOR < 0.09
-    assert conditioning(backlit(shadow=0.09), engine).lift == 0.0
+    assert conditioning(backlit(shadow=SHADOW_FLOOR + 0.01), engine).lift == 0.0
     assert conditioning(backlit(share=0.25), engine).lift == 0.0
     # a black result gets the most the lift gives, not more
     assert conditioning(backlit(shadow=0.0), engine).lift == pytest.approx(
