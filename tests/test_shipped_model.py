@@ -130,3 +130,23 @@ def test_shipped_model_lifts_a_room_its_windows_keep_dark_and_spares_lol():
     assert newly.mean() < 0.03
     lol = read_photo(_val_pair()[0]).data
     assert conditioning(lol, engine).lift == 0.0
+
+
+@pytest.mark.skipif(not REAL_DEV.exists() and not os.environ.get("CI"), reason="needs ../shared")
+def test_shipped_model_lifts_black_shadows_without_a_light_source():
+    """A backlit tree in daylight (real-dev 35.jpg: no lamp in frame, so the highlight rule does
+    not apply) whose darkest 30 % the model leaves near black: the shadow floor lifts it to a
+    readable grey, the sky kept."""
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import SHADOW_FLOOR, conditioning, enhance_pixels
+    from lowlight_gui.core.imageio import read_photo
+
+    engine = Engine(default_model_path(), provider="CPU")
+    tree = read_photo(REAL_DEV / "35.jpg").data
+    c = conditioning(tree, engine)
+    assert c.lift > 0.0
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    lifted = enhance_pixels(tree, engine, conditioned=c).astype(np.float32) / 255 @ luma
+    flat = enhance_pixels(tree, engine, shadows=0.0).astype(np.float32) / 255 @ luma
+    assert np.percentile(flat, 30) < 0.08 <= SHADOW_FLOOR - 0.01 < np.percentile(lifted, 30)
+    assert np.percentile(lifted, 99) < 1.0  # the sky not blown
