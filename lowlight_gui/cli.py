@@ -134,7 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--shadows", metavar="STOPS", type=_shadows, default=None,
                    help="lift shadows and mid-tones by up to this many stops, 0..2, white kept "
                    "white, before the noise removal; auto = where lamps or a sky hold the "
-                   "exposure down and the photo stays dark (default auto)")
+                   "exposure down and the photo stays dark, or its shadows stay black "
+                   "(default auto)")
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
     p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,

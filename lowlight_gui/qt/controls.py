@@ -60,8 +60,9 @@ NO_DENOISE_TIP = (
 SHADOWS_TIP = (
     "Lifts the shadows and mid-tones by up to this many stops while white stays white, before "
     "the model removes the noise, so the lifted shadows are denoised too.\n"
-    "Auto lifts only photos whose lamps, lit windows or sky hold the exposure down, each as "
-    "much as it needs; the slider then shows its choice for the photo on show. Untick Auto to "
+    "Auto lifts only photos whose lamps, lit windows or sky hold the exposure down, or whose "
+    "darkest shadows would stay black, each as much as it needs; the slider then shows its "
+    "choice for the photo on show. Untick Auto to "
     "set the lift yourself, starting from that choice.\n"
     "Double-click the slider or press ↺ to go back to Auto."
 )
