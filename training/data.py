@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image
@@ -11,6 +12,9 @@ from PIL import Image
 from lowlight_gui.core.brightness import GainModel, mean_luma, thumbnail
 from lowlight_gui.core.pairs import Pair
 from lowlight_gui.core.pairs import find_pairs as core_find_pairs
+
+if TYPE_CHECKING:
+    from .synth import MottleMix
 
 
 def find_pairs(root: Path) -> list[Pair]:
@@ -193,22 +197,23 @@ class CameraSampler(FrameSampler):
 
     def __init__(self, bank: PairBank, gain_model: GainModel, crop: int = 192,
                  synthetic: float = 0.0, seed: int = 0, exposure_aug: float = 0.5,
-                 camera: float = 0.5, upscaled: float = 0.6):
+                 camera: float = 0.5, upscaled: float = 0.6, mottle: MottleMix | None = None):
         super().__init__(bank, gain_model, crop, synthetic, seed, exposure_aug)
         self.camera = camera
         self.upscaled = upscaled
+        self.mottle = mottle
 
     def camera_sample(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(low crop, high crop, thumbnail CHW) of a synthesised camera shot of pair ``i``.
 
         The thumbnail is returned for completeness; training conditions camera shots with the
         oracle gain instead (``batch``), so the head learns exposure from real pairs only."""
-        from .synth import Camera, synthesize, upscale
+        from .synth import Camera, MottleMix, synthesize, upscale
 
         hi = self.bank.high[i]
         h, w = hi.shape[:2]
         c = self.crop
-        cam = Camera.draw(self.rng)
+        cam = Camera.draw(self.rng, mottle=self.mottle or MottleMix())
         if self.rng.random() < self.upscaled:
             s = float(self.rng.uniform(1.3, 3.0))
             r = int(np.ceil(c / s))

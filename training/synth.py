@@ -60,6 +60,16 @@ def untone(y: np.ndarray) -> np.ndarray:
 
 
 @dataclass(frozen=True)
+class MottleMix:
+    """How often camera shots carry colour mottle, and how strong and wide it is (uniform
+    draws within the ranges). The default is v3.1's mix."""
+
+    share: float = 0.4
+    amp: tuple[float, float] = (0.3, 1.0)  # times the per-pixel noise's standard deviation
+    scale: tuple[float, float] = (4.0, 16.0)  # pixels
+
+
+@dataclass(frozen=True)
 class Camera:
     """One synthetic shot's settings (drawn by ``Camera.draw``)."""
 
@@ -80,7 +90,9 @@ class Camera:
     mottle_scale: float = 8.0
 
     @staticmethod
-    def draw(rng: np.random.Generator, max_shot: float = 1.5e-2) -> Camera:
+    def draw(
+        rng: np.random.Generator, max_shot: float = 1.5e-2, mottle: MottleMix = MottleMix()
+    ) -> Camera:
         mix = rng.uniform(0.0, 1.0, (3, 3)) * rng.uniform(0.15, 0.6)
         m = np.eye(3) + mix
         m /= m.sum(1, keepdims=True)
@@ -103,14 +115,14 @@ class Camera:
             jpeg=int(rng.integers(70, 97)) if rng.random() < 0.75 else 0,
             use_tone=bool(rng.random() < 0.5),
             # drawn last, so that the draws above stay what they were before mottle
-            **_draw_mottle(rng),
+            **_draw_mottle(rng, mottle),
         )
 
 
-def _draw_mottle(rng: np.random.Generator) -> dict[str, float]:
-    if rng.random() >= 0.4:
+def _draw_mottle(rng: np.random.Generator, mix: MottleMix) -> dict[str, float]:
+    if rng.random() >= mix.share:
         return {"mottle": 0.0, "mottle_scale": 8.0}
-    return {"mottle": float(rng.uniform(0.3, 1.0)), "mottle_scale": float(rng.uniform(4.0, 16.0))}
+    return {"mottle": float(rng.uniform(*mix.amp)), "mottle_scale": float(rng.uniform(*mix.scale))}
 
 
 def smooth_noise(rng: np.random.Generator, h: int, w: int, scale: float) -> np.ndarray:

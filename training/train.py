@@ -25,6 +25,15 @@ from lowlight_gui.core.brightness import GainModel, fit_gain_model
 from .data import CameraSampler, CropSampler, FrameSampler, PairBank, find_pairs, split_by_reference
 from .losses import LowlightLoss, psnr, ssim
 from .model import build, count_parameters
+from .synth import MottleMix
+
+
+def _floats(text: str) -> tuple[float, ...]:
+    """``--mottle``'s five comma-separated numbers."""
+    values = tuple(float(v) for v in text.split(","))
+    if len(values) != 5:
+        raise argparse.ArgumentTypeError(f"expected five numbers, got {text!r}")
+    return values
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -70,6 +79,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="lowlight3: fraction of each batch given a random shadow lift (0..2 stops "
                         "through the shoulder, the app's auto_lift) with the target lifted alike, "
                         "so the U-Net learns to denoise lifted shadows")
+    p.add_argument("--mottle", type=_floats, default=(0.4, 0.3, 1.0, 4.0, 16.0),
+                   metavar="SHARE,AMP_LO,AMP_HI,SCALE_LO,SCALE_HI",
+                   help="lowlight3: colour mottle in camera shots (training.synth.MottleMix): the "
+                        "share of shots with it, its strength range (times the per-pixel noise) "
+                        "and its width range in pixels (default 0.4,0.3,1,4,16: v3.1's)")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
@@ -255,8 +269,10 @@ def main(argv: list[str] | None = None) -> None:
         else:
             groups.append({"params": list(model.exposure_head.parameters()), "mult": args.head_lr_mult})
         if args.camera:
+            share, a0, a1, s0, s1 = args.mottle
             sampler = CameraSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
-                                    args.exposure_aug, args.camera)
+                                    args.exposure_aug, args.camera,
+                                    mottle=MottleMix(share, (a0, a1), (s0, s1)))
         else:
             sampler = FrameSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
                                    args.exposure_aug)

@@ -215,3 +215,28 @@ def test_the_exports_lift_is_the_same_shoulder_in_fewer_passes():
         fast = unet.base(x, cond)
         torch.testing.assert_close(fast, general, atol=2e-6, rtol=0)
     assert (general == 1.0).any() and (general <= 1e-4 + 1e-7).any()  # both ends were exercised
+
+
+def test_the_mottle_mix_sets_how_often_how_strong_and_how_wide():
+    """``MottleMix`` (train.py ``--mottle``): the default draws v3.1's cameras unchanged; a mix
+    with share 1 gives every shot mottle within its ranges, share 0 none."""
+    from training.synth import Camera, MottleMix
+
+    a, b = np.random.default_rng(3), np.random.default_rng(3)
+    for _ in range(20):
+        x, y = Camera.draw(a), Camera.draw(b, mottle=MottleMix())
+        assert x.mottle == y.mottle and x.shot == y.shot and x.mottle_scale == y.mottle_scale
+    rng = np.random.default_rng(4)
+    wide = [Camera.draw(rng, mottle=MottleMix(1.0, (1.2, 1.5), (20.0, 32.0))) for _ in range(30)]
+    assert all(1.2 <= c.mottle <= 1.5 and 20.0 <= c.mottle_scale <= 32.0 for c in wide)
+    assert all(Camera.draw(rng, mottle=MottleMix(share=0.0)).mottle == 0.0 for _ in range(30))
+
+
+def test_train_takes_the_mottle_mix():
+    from training.train import parse_args
+
+    args = parse_args(["--data", "d", "--out", "o", "--mottle", "0.6,0.3,1.5,4,32"])
+    assert args.mottle == (0.6, 0.3, 1.5, 4.0, 32.0)
+    assert parse_args(["--data", "d", "--out", "o"]).mottle == (0.4, 0.3, 1.0, 4.0, 16.0)
+    with pytest.raises(SystemExit):
+        parse_args(["--data", "d", "--out", "o", "--mottle", "0.6,0.3"])
