@@ -13,6 +13,10 @@ For every real photo (no references exist) and every model, through the app's ow
   model removed no noise; 0: all of it). Flat blocks: the quarter of blocks with the least
   structure (standard deviation of the 9x9 box-smoothed plain-gain luma) among those whose
   plain-gain mean is between 0.05 and 0.9 (not black, not clipped);
+- colour mottle (camera-resolution photos): the low-frequency colour noise real high-ISO frames
+  keep, blotches tens of pixels wide: the colour differences R-Y and B-Y box-smoothed over 17x17
+  pixels, their standard deviation about each flat 64x64 block's mean (flat blocks chosen as for the
+  noise), as a ratio to the same on the plain gain (1.0: none removed);
 - grey-world cast: how far the result's mean colour is from grey, as the largest distance of a
   channel's share of the three means from 1/3 (chromaticity; 0.07 is a clearly visible cast);
 - darkest 30 %: the 30th percentile of the result's luma (a photo whose shadows stay black
@@ -87,6 +91,38 @@ def noise_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None =
     return float(np.median(n_r) / max(float(np.median(n_p)), 1e-6))
 
 
+MOTTLE_BLOCK = 64
+
+
+def mottle_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """Low-frequency colour noise left in flat areas, relative to a plain gain to the same mean
+    brightness (the module docstring); NaN for photos with too few flat 64 px blocks."""
+    k = luma(result).mean() / max(float(luma(photo).mean()), 1e-4)
+    plain = np.clip(photo * k, 0, 1)
+
+    def big(x: np.ndarray) -> np.ndarray:
+        b = MOTTLE_BLOCK
+        h, w = (x.shape[0] // b) * b, (x.shape[1] // b) * b
+        return x[:h, :w].reshape(h // b, b, w // b, b).swapaxes(1, 2)
+
+    lp = luma(plain)
+    structure = big(box(lp, 4)).std(axis=(2, 3))
+    mean = big(lp).mean(axis=(2, 3))
+    ok = (mean > 0.05) & (mean < 0.9)
+    if mask is not None:
+        ok &= big(mask).all(axis=(2, 3))
+    if ok.sum() < 8:
+        return float("nan")
+    flat = ok & (structure <= np.quantile(structure[ok], 0.25))
+
+    def blotches(img: np.ndarray) -> np.ndarray:
+        y = luma(img)
+        var = sum(big(box(img[..., c] - y, 8)).var(axis=(2, 3)) for c in (0, 2))
+        return np.sqrt(var)[flat]
+
+    return float(np.median(blotches(result)) / max(float(np.median(blotches(plain))), 1e-6))
+
+
 def single_side_mask(h: int, w: int, margin: float = 0.04) -> np.ndarray:
     """Pixels above the diagonal from bottom-left to top-right (the single frame)."""
     yy, xx = np.mgrid[0:h, 0:w]
@@ -103,6 +139,7 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
     return {
         "median_luma": float(np.median(sel)),
         "noise": noise_ratio(photo, result, mask),
+        "mottle": mottle_ratio(photo, result, mask) if photo.size > 3 * 2_000_000 else float("nan"),
         "cast": float(np.abs(means / max(float(means.sum()), 1e-6) - 1 / 3).max()),
         "p30": float(np.quantile(sel, 0.3)),
         "newly_clipped": float(newly.mean() if mask is None else newly[mask].mean()),
@@ -178,7 +215,8 @@ def summary(rows: list[dict]) -> dict:
         "dev_cast": float(np.median([r["cast"] for r in dev])) if dev else None,
         "dev_dark_shadows": sum(r["p30"] < 0.08 for r in dev),
         "dev_max_newly_clipped": max((r["newly_clipped"] for r in dev), default=None),
-        "highres": {r["photo"]: {"noise": r["noise"], "median_luma": r["median_luma"],
+        "highres": {r["photo"]: {"noise": r["noise"], "mottle": r["mottle"],
+                                 "median_luma": r["median_luma"],
                                  "s_per_mp": r["seconds"] / r["megapixels"]} for r in hi},
     }
 
@@ -211,12 +249,16 @@ def main(argv: list[str] | None = None) -> None:
     print()
     for name, r in report.items():
         s = r["summary"]
-        print(f"{name}: real-dev ({s['dev_photos']} photos) median luma {s['dev_median_luma']:.3f}, "
-              f"noise {s['dev_noise']:.2f}x plain gain, cast {s['dev_cast']:.3f}, "
-              f"darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
-              f"most newly clipped {100 * s['dev_max_newly_clipped']:.1f} %")
+        if not s["dev_photos"]:
+            print(f"{name}: no real-dev photos")
+        else:
+            print(f"{name}: real-dev ({s['dev_photos']} photos) median luma "
+                  f"{s['dev_median_luma']:.3f}, noise {s['dev_noise']:.2f}x plain gain, "
+                  f"cast {s['dev_cast']:.3f}, darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
+                  f"most newly clipped {100 * s['dev_max_newly_clipped']:.1f} %")
         for photo, h in s["highres"].items():
-            print(f"    {photo}: noise {h['noise']:.2f}x plain gain, median luma "
+            print(f"    {photo}: noise {h['noise']:.2f}x plain gain, colour mottle "
+                  f"{h['mottle']:.2f}x, median luma "
                   f"{h['median_luma']:.3f}, {h['s_per_mp']:.2f} s/MP")
     if a.json:
         a.json.write_text(json.dumps(report, indent=1))

@@ -1,0 +1,43 @@
+"""The measures of benchmarks/real_photos.py, on photos whose answer is known: a measure that
+cannot tell a cleaned photo from a noisy one would let a model's figures say anything."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _measures():
+    spec = importlib.util.spec_from_file_location("real_photos", ROOT / "benchmarks/real_photos.py")
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _blotches(rng: np.random.Generator, h: int, w: int, scale: int) -> np.ndarray:
+    """Zero-mean colour blotches about ``scale`` pixels wide, unit standard deviation."""
+    small = rng.standard_normal((h // scale + 2, w // scale + 2, 3))
+    field = np.kron(small, np.ones((scale, scale, 1)))[:h, :w]
+    return (field - field.mean()) / field.std()
+
+
+def test_colour_mottle_is_measured_against_a_plain_gain():
+    m = _measures()
+    rng = np.random.default_rng(0)
+    h, w = 1024, 1536  # 1.6 MP: 384 blocks of 64 px
+    clean = np.full((h, w, 3), 0.3, np.float32) * np.array([0.8, 1.0, 1.3], np.float32)
+    photo = np.clip((clean + 0.04 * _blotches(rng, h, w, 24)) / 4, 0, 1).astype(np.float32)
+    # left alone (a plain gain): all the mottle is left
+    assert abs(m.mottle_ratio(photo, np.clip(photo * 4, 0, 1)) - 1.0) < 0.02
+    # cleaned to the flat colour: none of it; half of it: about half
+    assert m.mottle_ratio(photo, clean) < 0.05
+    half = np.clip((clean + np.clip(photo * 4, 0, 1)) / 2, 0, 1)
+    assert 0.4 < m.mottle_ratio(photo, half) < 0.6
+    # fine grain only (no blotches) barely counts: the measure is for low frequencies
+    grain = np.clip(clean + 0.04 * rng.standard_normal(clean.shape), 0, 1).astype(np.float32)
+    assert m.mottle_ratio(photo, grain) < 0.15
