@@ -67,9 +67,23 @@ def luma(rgb: np.ndarray) -> np.ndarray:
     return rgb[..., :3] @ LUMA
 
 
-def blocks(x: np.ndarray) -> np.ndarray:
-    h, w = (x.shape[0] // BLOCK) * BLOCK, (x.shape[1] // BLOCK) * BLOCK
-    return x[:h, :w].reshape(h // BLOCK, BLOCK, w // BLOCK, BLOCK).swapaxes(1, 2)
+def blocks(x: np.ndarray, size: int = BLOCK) -> np.ndarray:
+    h, w = (x.shape[0] // size) * size, (x.shape[1] // size) * size
+    return x[:h, :w].reshape(h // size, size, w // size, size).swapaxes(1, 2)
+
+
+def flat_blocks(lp: np.ndarray, size: int, mask: np.ndarray | None) -> np.ndarray | None:
+    """Which ``size`` px blocks of the plain gain's luma ``lp`` are flat: the quarter with the
+    least structure (std of the 9x9 box-smoothed luma) among those neither black nor clipped
+    (and wholly inside ``mask``); None when fewer than 8 blocks qualify."""
+    structure = blocks(box(lp, 4), size).std(axis=(2, 3))
+    mean = blocks(lp, size).mean(axis=(2, 3))
+    ok = (mean > 0.05) & (mean < 0.9)
+    if mask is not None:
+        ok &= blocks(mask, size).all(axis=(2, 3))
+    if ok.sum() < 8:
+        return None
+    return ok & (structure <= np.quantile(structure[ok], 0.25))
 
 
 def noise_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None) -> float:
@@ -78,14 +92,9 @@ def noise_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None =
     plain = np.clip(photo * k, 0, 1)
     lp, lr = luma(plain), luma(result)
     hp_p, hp_r = lp - box(lp, 2), lr - box(lr, 2)
-    structure = blocks(box(lp, 4)).std(axis=(2, 3))
-    mean = blocks(lp).mean(axis=(2, 3))
-    ok = (mean > 0.05) & (mean < 0.9)
-    if mask is not None:
-        ok &= blocks(mask).all(axis=(2, 3))
-    if ok.sum() < 8:
+    flat = flat_blocks(lp, BLOCK, mask)
+    if flat is None:
         return float("nan")
-    flat = ok & (structure <= np.quantile(structure[ok], 0.25))
     n_p = blocks(hp_p).std(axis=(2, 3))[flat]
     n_r = blocks(hp_r).std(axis=(2, 3))[flat]
     return float(np.median(n_r) / max(float(np.median(n_p)), 1e-6))
@@ -99,25 +108,13 @@ def mottle_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None 
     brightness (the module docstring); NaN for photos with too few flat 64 px blocks."""
     k = luma(result).mean() / max(float(luma(photo).mean()), 1e-4)
     plain = np.clip(photo * k, 0, 1)
-
-    def big(x: np.ndarray) -> np.ndarray:
-        b = MOTTLE_BLOCK
-        h, w = (x.shape[0] // b) * b, (x.shape[1] // b) * b
-        return x[:h, :w].reshape(h // b, b, w // b, b).swapaxes(1, 2)
-
-    lp = luma(plain)
-    structure = big(box(lp, 4)).std(axis=(2, 3))
-    mean = big(lp).mean(axis=(2, 3))
-    ok = (mean > 0.05) & (mean < 0.9)
-    if mask is not None:
-        ok &= big(mask).all(axis=(2, 3))
-    if ok.sum() < 8:
+    flat = flat_blocks(luma(plain), MOTTLE_BLOCK, mask)
+    if flat is None:
         return float("nan")
-    flat = ok & (structure <= np.quantile(structure[ok], 0.25))
 
     def blotches(img: np.ndarray) -> np.ndarray:
         y = luma(img)
-        var = sum(big(box(img[..., c] - y, 8)).var(axis=(2, 3)) for c in (0, 2))
+        var = sum(blocks(box(img[..., c] - y, 8), MOTTLE_BLOCK).var(axis=(2, 3)) for c in (0, 2))
         return np.sqrt(var)[flat]
 
     return float(np.median(blotches(result)) / max(float(np.median(blotches(plain))), 1e-6))
