@@ -39,7 +39,7 @@ def test_gui_batch_of_34_photos_runs_to_the_end(tmp_path: Path, tiny_model: Path
     assert result["queued"] == PHOTOS and result["started"]
     assert result["states"] == ["done"] * PHOTOS, result["status"]
     assert all(s.startswith("Done in ") for s in result["status"])
-    assert result["repaints"] > 10  # the window really was painted while it worked
+    assert result["repaints"] > 10, result  # the window really was painted while it worked
     assert "Finished: 34 enhanced, 0 skipped, 0 failed" in result["status_bar"]
     outputs = sorted(out.iterdir())
     assert len(outputs) == PHOTOS and [str(p) for p in outputs] == sorted(result["outputs"])
