@@ -136,6 +136,13 @@ def after_pixels(window) -> np.ndarray:
     return rows[:, : w * 3].reshape(h, w, 3).copy()
 
 
+def full_shown_and_logged(window, log) -> bool:
+    """The window shows a full-resolution result and the recorder (``record_previews``) has it
+    too: the recorder is a second receiver of the worker's events and may see one a moment after
+    the window (that race made these tests flaky)."""
+    return window.save_action.isEnabled() and bool(log) and log[-1][1] == "full"
+
+
 def drag_then_release(qtbot, window, slider, values, log, last: float) -> None:
     """Hold ``slider`` and move it through ``values`` (one drag movement: one request): only
     the fast pass runs while it is held, at the value ``last`` it ends on (as ``log`` records

@@ -15,6 +15,7 @@ from tests.conftest import write_image
 from tests.qt.conftest import (
     after_pixels,
     drag_then_release,
+    full_shown_and_logged,
     record_engine_ready,
     record_previews,
     save_shown,
@@ -88,7 +89,7 @@ def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
     window = make_window(model=base_model)
     log = record_previews(window, "denoise")
     window.show_image(photo)
-    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=30000)
     assert [(s, d) for _g, s, d in log] == [("preview", 1.0), ("full", 1.0)]
     assert window.controls.denoise.isEnabled()
     full = after_pixels(window)

@@ -11,14 +11,7 @@ from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import ControlsPanel, format_ev
 from lowlight_gui.qt.queue import QueueModel, QueuePanel, State
 from tests.conftest import write_image
-from tests.qt.conftest import record_previews
-
-
-def _full_shown_and_logged(window, log) -> bool:
-    """The window shows a full-resolution result and the recorder has it too: the recorder is
-    a second receiver of the worker's events and may see one a moment after the window (that
-    race made these tests flaky)."""
-    return window.save_action.isEnabled() and bool(log) and log[-1][1] == "full"
+from tests.qt.conftest import full_shown_and_logged, record_previews
 
 
 def _saved(event) -> bool:
@@ -79,7 +72,7 @@ def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
     window = make_window(model=gain_model)
     log = record_previews(window, "exposure")
     window.show_image(photo)
-    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=30000)
     assert [(s, e) for _g, s, e in log] == [("preview", 0.0), ("full", 0.0)]
     at_zero = _mean_after(window)
     log.clear()
@@ -99,7 +92,7 @@ def test_dragging_reruns_the_fast_pass_then_release_runs_full_resolution(
     assert _mean_after(window) > at_zero + 5  # +1 EV: brighter, before the network
 
     slider.setSliderDown(False)  # released: the fast pass, then full resolution, as for a photo
-    qtbot.waitUntil(lambda: _full_shown_and_logged(window, log), timeout=30000)
+    qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=30000)
     assert log[1:] == [(generation + 2, "preview", 1.0), (generation + 2, "full", 1.0)]
     assert window.viewer.after_image().width() == 96
     assert window.viewer.before_image().width() == 96  # the original was not re-sent
@@ -136,7 +129,9 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
     window = make_window(model=slow_model)
     log = record_previews(window, "exposure")
     window.show_image(photo)
-    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=60000)
+    # the recorder may log the first full pass a moment after the window shows it: cleared
+    # before that, the log would start with it (the likely cause of this test's rare failures)
+    qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=60000)
     log.clear()
     slider = window.controls.exposure
     slider.setSliderDown(True)
@@ -153,7 +148,7 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
     assert [e for _g, _s, e in log] == [0.5, 0.8]  # 0.6 and 0.7 were passed over
     assert all(s == "preview" for _g, s, _e in log)
     slider.setSliderDown(False)
-    qtbot.waitUntil(lambda: _full_shown_and_logged(window, log), timeout=60000)
+    qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=60000)
     assert log[-1][1:] == ("full", 0.8)
 
 

@@ -20,6 +20,7 @@ from lowlight_gui.qt.settings import Settings
 from tests.qt.conftest import (
     after_pixels,
     drag_then_release,
+    full_shown_and_logged,
     record_engine_ready,
     record_previews,
     save_shown,
@@ -138,7 +139,7 @@ def test_auto_shows_the_lift_it_chose_for_the_photo(make_window, lift_model, tmp
     window = make_window(model=lift_model)
     log = record_previews(window, "shadows")
     window.show_image(photo)
-    qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
+    qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=30000)
     c = window.controls
     assert [(s, v) for _g, s, v in log] == [("full", None)]  # Auto asked
     assert c.shadows_auto.isEnabled() and not c.shadows.isEnabled()
