@@ -50,6 +50,7 @@ from lowlight_gui.core.imageio import read_photo
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 BLOCK = 16
+DEV_MAX_MP = 1.0  # real-dev photos are at most this size; larger ones are camera-resolution
 HIGHRES_SINGLE_SIDE = "city_night_iso51200"  # name prefix of the photo scored above its diagonal
 
 
@@ -86,10 +87,16 @@ def flat_blocks(lp: np.ndarray, size: int, mask: np.ndarray | None) -> np.ndarra
     return ok & (structure <= np.quantile(structure[ok], 0.25))
 
 
+def plain_gain(photo: np.ndarray, result: np.ndarray) -> np.ndarray:
+    """The photo brightened by one factor to the result's mean luma: what the model is measured
+    against."""
+    k = luma(result).mean() / max(float(luma(photo).mean()), 1e-4)
+    return np.clip(photo * k, 0, 1)
+
+
 def noise_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None) -> float:
     """Noise left in flat areas, relative to a plain gain to the same mean brightness."""
-    k = luma(result).mean() / max(float(luma(photo).mean()), 1e-4)
-    plain = np.clip(photo * k, 0, 1)
+    plain = plain_gain(photo, result)
     lp, lr = luma(plain), luma(result)
     hp_p, hp_r = lp - box(lp, 2), lr - box(lr, 2)
     flat = flat_blocks(lp, BLOCK, mask)
@@ -106,8 +113,7 @@ MOTTLE_BLOCK = 64
 def mottle_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None) -> float:
     """Low-frequency colour noise left in flat areas, relative to a plain gain to the same mean
     brightness (the module docstring); NaN for photos with too few flat 64 px blocks."""
-    k = luma(result).mean() / max(float(luma(photo).mean()), 1e-4)
-    plain = np.clip(photo * k, 0, 1)
+    plain = plain_gain(photo, result)
     flat = flat_blocks(luma(plain), MOTTLE_BLOCK, mask)
     if flat is None:
         return float("nan")
@@ -133,10 +139,11 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
     clipped_after = (result >= 254.5 / 255).any(-1)
     clipped_before = (photo >= 254.5 / 255).any(-1)
     newly = clipped_after & ~clipped_before
+    camera_res = photo.shape[0] * photo.shape[1] > DEV_MAX_MP * 1e6  # mottle is measured there
     return {
         "median_luma": float(np.median(sel)),
         "noise": noise_ratio(photo, result, mask),
-        "mottle": mottle_ratio(photo, result, mask) if photo.size > 3 * 2_000_000 else float("nan"),
+        "mottle": mottle_ratio(photo, result, mask) if camera_res else float("nan"),
         "cast": float(np.abs(means / max(float(means.sum()), 1e-6) - 1 / 3).max()),
         "p30": float(np.quantile(sel, 0.3)),
         "newly_clipped": float(newly.mean() if mask is None else newly[mask].mean()),
@@ -193,8 +200,7 @@ CROP_BOXES = {  # (left, top) of 600x400 crops at 100 % worth looking at
 
 def save_crops(folder: Path, name: str, path: Path, x: np.ndarray, y: np.ndarray) -> None:
     folder.mkdir(parents=True, exist_ok=True)
-    k = luma(y).mean() / max(float(luma(x).mean()), 1e-4)
-    plain = np.clip(x * k, 0, 1)
+    plain = plain_gain(x, y)
     for i, (left, top) in enumerate(CROP_BOXES.get(path.name, [])):
         sl = np.s_[top : top + 400, left : left + 600]
         strip = np.concatenate([plain[sl], y[sl]], 1)
@@ -203,8 +209,8 @@ def save_crops(folder: Path, name: str, path: Path, x: np.ndarray, y: np.ndarray
 
 
 def summary(rows: list[dict]) -> dict:
-    dev = [r for r in rows if r["megapixels"] <= 1.0]
-    hi = [r for r in rows if r["megapixels"] > 1.0]
+    dev = [r for r in rows if r["megapixels"] <= DEV_MAX_MP]
+    hi = [r for r in rows if r["megapixels"] > DEV_MAX_MP]
     return {
         "dev_photos": len(dev),
         "dev_median_luma": float(np.median([r["median_luma"] for r in dev])) if dev else None,
