@@ -154,6 +154,8 @@ def load_checkpoint(
     kwargs = {"width": int(args["width"])} if args["arch"] != "prototype" else {}
     if args["arch"] in ("lowlight2", "lowlight3"):
         kwargs.update(a=gain.a, b=gain.b)
+    if args.get("colour_lift"):  # trained with the colour-keeping shoulder (v3.3)
+        kwargs.update(colour_lift=True)
     net = build(args["arch"], **kwargs)
     net.load_state_dict(ck.get("ema") or ck["model"])  # the EMA weights when the run kept them
     net.eval()

@@ -219,6 +219,20 @@ class ExposureHeadV3(ExposureHead):
         return torch.cat([v2, mat.flatten(1), shoulder[:, None]], 1)
 
 
+def _value(y: torch.Tensor) -> torch.Tensor:
+    """The largest of the three channels (N,1,H,W), clipped to 0..2: what ``colour_lift``
+    bends."""
+    return torch.clamp(y.amax(1, keepdim=True), 0.0, 2.0)
+
+
+def shoulder_curve(y: torch.Tensor, h: torch.Tensor, colour: bool = False) -> torch.Tensor:
+    """The shoulder y (1 + h) / (1 + h v) on y (N,3,H,W, clipped to 0..2 first) with h
+    broadcastable to (N,1,1,1): ``v`` = y itself, channel by channel, or with ``colour`` the
+    channels' maximum, so that all three are scaled alike (hue and saturation kept)."""
+    y = torch.clamp(y, 0.0, 2.0)
+    return y * (1.0 + h) / (1.0 + h * (_value(y) if colour else y))
+
+
 class ConditionedUNetV3(LowlightUNet):
     """The U-Net fed by v3's ``cond``: gains, colour matrix, shoulder, gamma, then the U-Net.
 
@@ -228,6 +242,11 @@ class ConditionedUNetV3(LowlightUNet):
     """
 
     use_shoulder = True
+    # How the shoulder bends a colour: False applies the curve to each channel (v3 to v3.2),
+    # which greys lifted colours (a concave curve raises the smaller channels more); True
+    # scales all three channels by the curve of their maximum, keeping hue and saturation and
+    # never pushing a channel past what the maximum reaches (a lifted navy sky stays navy).
+    colour_lift = False
     # The export's case when the head's shoulder is identically 0 and only the app's lift (>= 0)
     # feeds it: the same curve in fewer passes over the pixels (``_lift``).
     shoulder_from_zero = False
@@ -254,14 +273,17 @@ class ConditionedUNetV3(LowlightUNet):
         if n == 1:  # the app's case (one photo at a time): a 1x1 convolution, a GEMM in ONNX
             y = nn.functional.conv2d(x, mat.view(3, 3, 1, 1))
             if self.use_shoulder and self.shoulder_from_zero:
-                return torch.clamp(self._lift(x, y, mat, h), 1e-4, 1.0) ** gamma
+                if self.colour_lift:  # one reduction and one division: already short
+                    lifted = y * (1.0 + h) / (1.0 + h * _value(y))
+                else:
+                    lifted = self._lift(x, y, mat, h)
+                return torch.clamp(lifted, 1e-4, 1.0) ** gamma
         else:  # training: a matrix per sample
             y = torch.einsum("nij,njhw->nihw", mat, x)
         # shoulder: y (1 + h) / (1 + h y) keeps 0 -> 0 and 1 -> 1 and compresses what is above
         # (y is clipped to 0..2 first: with h > -0.35 the denominator stays above 0.3)
         if self.use_shoulder:
-            y = torch.clamp(y, 0.0, 2.0)
-            y = y * (1.0 + h) / (1.0 + h * y)
+            y = shoulder_curve(y, h, self.colour_lift)
         return torch.clamp(y, 1e-4, 1.0) ** gamma
 
     def forward(self, x: torch.Tensor, cond: torch.Tensor) -> torch.Tensor:  # type: ignore[override]
@@ -269,12 +291,17 @@ class ConditionedUNetV3(LowlightUNet):
 
 
 class LowlightV3(LowlightV2):
-    """Model v3: v2's layout with the colour/highlight head (``ExposureHeadV3``)."""
+    """Model v3: v2's layout with the colour/highlight head (``ExposureHeadV3``);
+    ``colour_lift``: the shoulder keeps colours (``ConditionedUNetV3.colour_lift``, v3.3)."""
 
-    def __init__(self, width: int = 32, a: float = 0.45, b: float = -1.0, head_width: int = 16):
+    def __init__(
+        self, width: int = 32, a: float = 0.45, b: float = -1.0, head_width: int = 16,
+        colour_lift: bool = False,
+    ):
         nn.Module.__init__(self)
         self.exposure_head = ExposureHeadV3(a, b, head_width)
         self.unet = ConditionedUNetV3(width)
+        self.unet.colour_lift = colour_lift
 
 
 ARCHITECTURES = {

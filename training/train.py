@@ -24,7 +24,7 @@ from lowlight_gui.core.brightness import GainModel, fit_gain_model
 
 from .data import CameraSampler, CropSampler, FrameSampler, PairBank, find_pairs, split_by_reference
 from .losses import LowlightLoss, psnr, ssim
-from .model import build, count_parameters
+from .model import build, count_parameters, shoulder_curve
 from .synth import MottleMix
 
 
@@ -79,6 +79,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="lowlight3: fraction of each batch given a random shadow lift (0..2 stops "
                         "through the shoulder, the app's auto_lift) with the target lifted alike, "
                         "so the U-Net learns to denoise lifted shadows")
+    p.add_argument("--colour-lift", action="store_true",
+                   help="lowlight3: the shoulder (and so the shadow lift) scales the three channels "
+                        "alike by the curve of their maximum, keeping hue and saturation (v3.3); "
+                        "default: channel by channel (v3 to v3.2)")
     p.add_argument("--mottle", type=_floats, default=(0.4, 0.3, 1.0, 4.0, 16.0),
                    metavar="SHARE,AMP_LO,AMP_HI,SCALE_LO,SCALE_HI",
                    help="lowlight3: colour mottle in camera shots (training.synth.MottleMix): the "
@@ -94,7 +98,10 @@ def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) 
         return {"width": args.width}
     if args.arch in ("lowlight2", "lowlight3"):
         g = gain_model or GainModel()
-        return {"width": args.width, "a": g.a, "b": g.b}
+        kwargs = {"width": args.width, "a": g.a, "b": g.b}
+        if args.arch == "lowlight3" and getattr(args, "colour_lift", False):
+            kwargs["colour_lift"] = True
+        return kwargs
     return {}
 
 
@@ -116,10 +123,9 @@ def forward_with_oracle(model, x: torch.Tensor, thumb: torch.Tensor, oracle: tor
     return model.unet(x, cond)
 
 
-def shoulder(y: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
-    """The shoulder curve y (1 + h) / (1 + h y) with h per sample (N,): what a lift of h does."""
-    h = h.view(-1, 1, 1, 1)
-    return y * (1.0 + h) / (1.0 + h * y)
+def shoulder(y: torch.Tensor, h: torch.Tensor, colour: bool = False) -> torch.Tensor:
+    """The shoulder curve with h per sample (N,): what a lift of h does (``shoulder_curve``)."""
+    return shoulder_curve(y, h.view(-1, 1, 1, 1), colour)
 
 
 def random_lift(rng: np.random.Generator, n: int, fraction: float) -> np.ndarray:
@@ -340,7 +346,7 @@ def main(argv: list[str] | None = None) -> None:
         lift = None
         if args.lift_aug:
             lift = torch.from_numpy(random_lift(sampler.rng, x.shape[0], args.lift_aug)).to(args.device)
-            y = shoulder(y, lift)
+            y = shoulder(y, lift, args.colour_lift)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16 and args.device == "cpu"):
             if lift is not None:
                 pred = forward_lifted(model, x, cond, lift)

@@ -12,9 +12,10 @@ GAIN = "gain"  # v1: float32 (N, 1, 1, 1), the photo's global gain
 THUMB = "thumb"  # v2: float32 (1, 3, S, S), the whole photo's thumbnail for the exposure head
 EXPOSURE = "exposure"  # v2: float32 (1,), EV offset of the head's estimate
 # v3 (optional): float32 (1,), the shadow lift h >= 0 added to the head's highlight shoulder: the
-# U-Net starts from y (1 + h) / (1 + h y), which raises shadows and mid-tones up to (1 + h) times
+# U-Net starts from y (1 + h) / (1 + h v), which raises shadows and mid-tones up to (1 + h) times
 # and keeps white at white, so a photo whose lamps or sky set its exposure gets its dark parts up
-# before they are denoised (the app chooses h: core/enhance.auto_lift)
+# before they are denoised (the app chooses h: core/enhance.auto_lift). v = y channel by channel
+# (v3 to v3.2), or the pixel's largest channel (v3.3: its three channels scaled alike, colours kept)
 LIFT = "lift"
 OUTPUT = "output"  # float32 (N, 3, H, W), 0..1
 # v2: float32 (1, 5), the exposure head's conditioning (log gain, 3 log colour gains, log

@@ -148,8 +148,10 @@ def conditioning(
 # Shadow lift (a camera's "dynamic range optimisation"): a photo whose lamps, lit windows or sky
 # already reach full scale cannot be brightened as a whole (highlight protection holds its
 # exposure), so its shadows and mid-tones stay dark. The model's highlight shoulder then lifts
-# them: it starts the U-Net from y (1 + h) / (1 + h y), up to (1 + h) times brighter in the
-# shadows, white kept at white, so the lifted shadows are denoised like the rest.
+# them: it starts the U-Net from y (1 + h) / (1 + h v), up to (1 + h) times brighter in the
+# shadows, white kept at white, so the lifted shadows are denoised like the rest (v: the pixel's
+# largest channel since v3.3, so that a lifted colour keeps its hue and saturation; y itself
+# before). The rules below read the result's luma, for which the two forms agree on greys.
 LIFT_KEY = 0.45  # median luma a lifted photo aims for: sRGB middle grey (18 % grey is 0.46)
 SHADOWS_MAX = 2.0  # stops: the shadows come up at most four times (h = 3)
 BRIGHT_LEVEL = 0.9  # a channel at or above this in the photo: a light source or a sky
@@ -207,8 +209,9 @@ def auto_lift(small: np.ndarray, result: np.ndarray) -> float:
 
 
 def lift_to_key(y: float, key: float) -> float:
-    """The h whose shoulder y (1 + h) / (1 + h y) maps ``y`` to ``key``, at most
-    ``SHADOWS_MAX`` stops (a black result, y = 0, gets the most)."""
+    """The h whose shoulder y (1 + h) / (1 + h y) maps ``y`` to ``key`` (on a grey, as both
+    forms of the shoulder do), at most ``SHADOWS_MAX`` stops (a black result, y = 0, gets the
+    most)."""
     h = (key - y) / (max(y, 1e-3) * (1.0 - key))
     return float(min(max(h, 0.0), lift_for_stops(SHADOWS_MAX)))
 

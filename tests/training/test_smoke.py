@@ -203,10 +203,18 @@ def test_lift_augmentation_lifts_input_conditioning_and_target_alike(tmp_path):
     y = torch.tensor([0.0, 0.2, 1.0]).view(1, 3, 1, 1)
     lifted = train.shoulder(y, torch.tensor([3.0])).flatten()
     torch.testing.assert_close(lifted, torch.tensor([0.0, 0.2 * 4 / 1.6, 1.0]))
+    # --colour-lift: the target's channels scaled alike (here by the curve at their maximum, 1)
+    torch.testing.assert_close(train.shoulder(y, torch.tensor([3.0]), colour=True), y)
 
     data, run = tmp_path / "data", tmp_path / "lift"
     _make_pairs(data)
     train.main(["--data", str(data), "--batch", "2", "--crop", "32", "--width", "8",
                 "--val-every", "2", "--threads", "1", "--warmup", "1", "--steps", "2",
-                "--out", str(run), "--arch", "lowlight3", "--lift-aug", "1", "--freeze-head"])
+                "--out", str(run), "--arch", "lowlight3", "--lift-aug", "1", "--freeze-head",
+                "--colour-lift"])
     assert "done" in (run / "train.log").read_text()
+    # the run's shoulder travels with its checkpoint: the export builds the same graph
+    from training import export
+
+    net, _, ck = export.load_checkpoint(run / "last.pt")
+    assert ck["args"]["colour_lift"] and net.unet.colour_lift

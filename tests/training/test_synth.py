@@ -207,14 +207,39 @@ def test_the_exports_lift_is_the_same_shoulder_in_fewer_passes():
     cond[0, 0] = math.log(3.0)  # gain 3: part of the photo goes past white
     cond[0, 4] = 0.2  # a gamma
     cond[0, 5:14] = torch.tensor([0.3, -0.4, 0.1, -0.5, 0.2, 0.3, 0.1, 0.2, -0.3])  # overshoots
-    for h in (0.0, 0.4, 3.0):
-        cond[0, 14] = h
-        unet.shoulder_from_zero = False
-        general = unet.base(x, cond)
-        unet.shoulder_from_zero = True
-        fast = unet.base(x, cond)
-        torch.testing.assert_close(fast, general, atol=2e-6, rtol=0)
-    assert (general == 1.0).any() and (general <= 1e-4 + 1e-7).any()  # both ends were exercised
+    for colour in (False, True):
+        unet.colour_lift = colour
+        for h in (0.0, 0.4, 3.0):
+            cond[0, 14] = h
+            unet.shoulder_from_zero = False
+            general = unet.base(x, cond)
+            unet.shoulder_from_zero = True
+            fast = unet.base(x, cond)
+            torch.testing.assert_close(fast, general, atol=2e-6, rtol=0)
+        assert (general == 1.0).any() and (general <= 1e-4 + 1e-7).any()  # both ends exercised
+
+
+def test_the_colour_lift_keeps_hue_and_saturation_and_greys_as_before():
+    """``colour_lift`` (v3.3): the shoulder scales a pixel's three channels alike, by the curve
+    of their maximum: channel ratios (hue, saturation) are kept where the per-channel curve
+    greys them, the maximum follows the curve (so nothing is pushed past white that the curve
+    would not push), and a grey is lifted exactly as before."""
+    import torch
+
+    from training.model import shoulder_curve
+
+    h = torch.tensor(2.0).view(1, 1, 1, 1)
+    navy = torch.tensor([0.05, 0.10, 0.20]).view(1, 3, 1, 1)  # a night sky before the lift
+    kept = shoulder_curve(navy, h, colour=True).flatten()
+    greyed = shoulder_curve(navy, h).flatten()
+    torch.testing.assert_close(kept / kept[2], torch.tensor([0.25, 0.5, 1.0]))
+    assert float(kept[2]) == pytest.approx(0.2 * 3 / 1.4)  # the maximum on the curve
+    assert float(greyed[0] / greyed[2]) > 0.3  # per channel: red raised most (0.25 -> 0.32)
+    grey = torch.full((1, 3, 1, 1), 0.3)
+    torch.testing.assert_close(shoulder_curve(grey, h, colour=True), shoulder_curve(grey, h))
+    lamp = torch.tensor([1.0, 0.6, 0.1]).view(1, 3, 1, 1)  # a sodium lamp at white
+    torch.testing.assert_close(shoulder_curve(lamp, h, colour=True), lamp)  # not bleached
+    assert float(shoulder_curve(lamp, h)[0, 1]) > 0.8  # per channel it turns yellow-white
 
 
 def test_the_mottle_mix_sets_how_often_how_strong_and_how_wide():
