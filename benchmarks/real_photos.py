@@ -17,6 +17,11 @@ For every real photo (no references exist) and every model, through the app's ow
   keep, blotches tens of pixels wide: the colour differences R-Y and B-Y box-smoothed over 17x17
   pixels, their standard deviation about each flat 64x64 block's mean (flat blocks chosen as for the
   noise), as a ratio to the same on the plain gain (1.0: none removed);
+- colour kept: the result's saturation as a ratio to the plain gain's (which keeps the photo's
+  own): (max - min) / max of the three channels, each box-smoothed over 9x9 pixels (so that
+  colour noise does not count as colour), its median over the pixels whose largest channel is
+  between 0.15 and 0.92 in both (neither dark nor clipped); 1.0: colours as saturated as
+  photographed, below 1: greyed (a curve applied channel by channel greys what it lifts);
 - grey-world cast: how far the result's mean colour is from grey, as the largest distance of a
   channel's share of the three means from 1/3 (chromaticity; 0.07 is a clearly visible cast);
 - darkest 30 %: the 30th percentile of the result's luma (a photo whose shadows stay black
@@ -126,6 +131,26 @@ def mottle_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None 
     return float(np.median(blotches(result)) / max(float(np.median(blotches(plain))), 1e-6))
 
 
+def saturation_ratio(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None) -> float:
+    """The result's colour saturation relative to a plain gain's (the module docstring); NaN
+    when under 1 % of the pixels are neither dark nor clipped in both."""
+    plain = plain_gain(photo, result)
+
+    def saturation(img: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        smooth = np.stack([box(img[..., c], 4) for c in range(3)], -1)
+        hi, lo = smooth.max(-1), smooth.min(-1)
+        return (hi - lo) / np.maximum(hi, 1e-3), hi
+
+    s_r, v_r = saturation(result)
+    s_p, v_p = saturation(plain)
+    ok = (v_r > 0.15) & (v_r < 0.92) & (v_p > 0.15) & (v_p < 0.92)
+    if mask is not None:
+        ok &= mask
+    if ok.mean() < 0.01:
+        return float("nan")
+    return float(np.median(s_r[ok]) / max(float(np.median(s_p[ok])), 1e-3))
+
+
 def single_side_mask(h: int, w: int, margin: float = 0.04) -> np.ndarray:
     """Pixels above the diagonal from bottom-left to top-right (the single frame)."""
     yy, xx = np.mgrid[0:h, 0:w]
@@ -144,6 +169,7 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
         "median_luma": float(np.median(sel)),
         "noise": noise_ratio(photo, result, mask),
         "mottle": mottle_ratio(photo, result, mask) if camera_res else float("nan"),
+        "saturation": saturation_ratio(photo, result, mask),
         "cast": float(np.abs(means / max(float(means.sum()), 1e-6) - 1 / 3).max()),
         "p30": float(np.quantile(sel, 0.3)),
         "newly_clipped": float(newly.mean() if mask is None else newly[mask].mean()),
@@ -216,10 +242,11 @@ def summary(rows: list[dict]) -> dict:
         "dev_median_luma": float(np.median([r["median_luma"] for r in dev])) if dev else None,
         "dev_noise": float(np.nanmedian([r["noise"] for r in dev])) if dev else None,
         "dev_cast": float(np.median([r["cast"] for r in dev])) if dev else None,
+        "dev_saturation": float(np.nanmedian([r["saturation"] for r in dev])) if dev else None,
         "dev_dark_shadows": sum(r["p30"] < 0.08 for r in dev),
         "dev_max_newly_clipped": max((r["newly_clipped"] for r in dev), default=None),
         "highres": {r["photo"]: {"noise": r["noise"], "mottle": r["mottle"],
-                                 "median_luma": r["median_luma"],
+                                 "median_luma": r["median_luma"], "saturation": r["saturation"],
                                  "s_per_mp": r["seconds"] / r["megapixels"]} for r in hi},
     }
 
@@ -257,11 +284,11 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(f"{name}: real-dev ({s['dev_photos']} photos) median luma "
                   f"{s['dev_median_luma']:.3f}, noise {s['dev_noise']:.2f}x plain gain, "
-                  f"cast {s['dev_cast']:.3f}, darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
+                  f"colour kept {s['dev_saturation']:.2f}x, cast {s['dev_cast']:.3f}, darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
                   f"most newly clipped {100 * s['dev_max_newly_clipped']:.1f} %")
         for photo, h in s["highres"].items():
             print(f"    {photo}: noise {h['noise']:.2f}x plain gain, colour mottle "
-                  f"{h['mottle']:.2f}x, median luma "
+                  f"{h['mottle']:.2f}x, colour kept {h['saturation']:.2f}x, median luma "
                   f"{h['median_luma']:.3f}, {h['s_per_mp']:.2f} s/MP")
     if a.json:
         a.json.write_text(json.dumps(report, indent=1))

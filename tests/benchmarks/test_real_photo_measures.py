@@ -41,3 +41,27 @@ def test_colour_mottle_is_measured_against_a_plain_gain():
     # fine grain only (no blotches) barely counts: the measure is for low frequencies
     grain = np.clip(clean + 0.04 * rng.standard_normal(clean.shape), 0, 1).astype(np.float32)
     assert m.mottle_ratio(photo, grain) < 0.15
+
+
+def test_colour_kept_is_the_results_saturation_against_a_plain_gains():
+    """A plain gain keeps the photo's colours (1.0); a result mixed halfway to its own grey
+    reads about 0.5; colour noise that box smoothing removes does not count as colour; a
+    per-channel lifting curve greys the colours it lifts (below 1), scaling all three channels
+    alike does not."""
+    m = _measures()
+    rng = np.random.default_rng(1)
+    h, w = 240, 320
+    colours = rng.uniform(0.2, 1.0, (h // 40, w // 40, 3))
+    scene = np.kron(colours, np.ones((40, 40, 1))).astype(np.float32) * 0.8  # flat patches
+    photo = scene / 5
+    assert abs(m.saturation_ratio(photo, scene) - 1.0) < 0.01
+    grey = scene @ m.LUMA
+    half = (scene + grey[..., None]) / 2
+    assert 0.4 < m.saturation_ratio(photo, half) < 0.65
+    noisy = np.clip(scene + 0.05 * rng.standard_normal(scene.shape), 0, 1).astype(np.float32)
+    assert abs(m.saturation_ratio(photo, noisy) - 1.0) < 0.05
+    lift = 2.0
+    per_channel = scene * (1 + lift) / (1 + lift * scene) * 0.7
+    alike = scene * (1 + lift) / (1 + lift * scene.max(-1, keepdims=True)) * 0.7
+    assert m.saturation_ratio(photo, per_channel) < 0.85
+    assert abs(m.saturation_ratio(photo, alike) - 1.0) < 0.01
