@@ -284,7 +284,8 @@ def main(argv: list[str] | None = None) -> None:
         else:
             print(f"{name}: real-dev ({s['dev_photos']} photos) median luma "
                   f"{s['dev_median_luma']:.3f}, noise {s['dev_noise']:.2f}x plain gain, "
-                  f"colour kept {s['dev_saturation']:.2f}x, cast {s['dev_cast']:.3f}, darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
+                  f"colour kept {s['dev_saturation']:.2f}x, cast {s['dev_cast']:.3f}, "
+                  f"darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
                   f"most newly clipped {100 * s['dev_max_newly_clipped']:.1f} %")
         for photo, h in s["highres"].items():
             print(f"    {photo}: noise {h['noise']:.2f}x plain gain, colour mottle "

@@ -280,8 +280,9 @@ class ConditionedUNetV3(LowlightUNet):
                 return torch.clamp(lifted, 1e-4, 1.0) ** gamma
         else:  # training: a matrix per sample
             y = torch.einsum("nij,njhw->nihw", mat, x)
-        # shoulder: y (1 + h) / (1 + h y) keeps 0 -> 0 and 1 -> 1 and compresses what is above
-        # (y is clipped to 0..2 first: with h > -0.35 the denominator stays above 0.3)
+        # shoulder (``shoulder_curve``): y (1 + h) / (1 + h v) keeps 0 -> 0 and 1 -> 1 and
+        # compresses what is above (y is clipped to 0..2 first: with h > -0.35 the denominator
+        # stays above 0.3)
         if self.use_shoulder:
             y = shoulder_curve(y, h, self.colour_lift)
         return torch.clamp(y, 1e-4, 1.0) ** gamma
