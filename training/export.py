@@ -21,7 +21,7 @@ from lowlight_gui.core import contract as c
 from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
 from lowlight_gui.core.engine import BASE_MATCH_RADIUS  # the app matches base with the same blur
 
-from .model import build
+from .model import build, checkpoint_weights
 from .train import whole_run
 
 TOLERANCE = 1e-3
@@ -157,7 +157,7 @@ def load_checkpoint(
     if args.get("colour_lift"):  # trained with the colour-keeping shoulder (v3.3)
         kwargs.update(colour_lift=True)
     net = build(args["arch"], **kwargs)
-    net.load_state_dict(ck.get("ema") or ck["model"])  # the EMA weights when the run kept them
+    net.load_state_dict(checkpoint_weights(ck))
     net.eval()
     return net, gain, ck
 
@@ -174,7 +174,7 @@ def save_weights(ck: dict, path: Path) -> None:
     args = {**ck["args"], "init": None}  # the curve and steps above already include it
     # the EMA weights when the run kept them: what the export ships
     slim = {
-        "model": ck.get("ema") or ck["model"],
+        "model": checkpoint_weights(ck),
         "args": args,
         "gain_model": ck["gain_model"],
         "step": steps,

@@ -315,5 +315,11 @@ def build(arch: str, **kwargs) -> nn.Module:
     return ARCHITECTURES[arch](**kwargs)
 
 
+def checkpoint_weights(ckpt: dict) -> dict[str, torch.Tensor]:
+    """The weights a checkpoint's model runs with (a ``last.pt`` or slim weights): the EMA copy
+    when the run kept one."""
+    return ckpt.get("ema") or ckpt["model"]
+
+
 def count_parameters(model: nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())

@@ -17,15 +17,12 @@ from typing import Any
 
 import torch
 
-
-def weights(ckpt: dict[str, Any]) -> dict[str, torch.Tensor]:
-    """The weights a checkpoint's model runs with: the EMA copy when there is one."""
-    return ckpt.get("ema") or ckpt["model"]
+from .model import checkpoint_weights
 
 
 def soup(a: dict[str, Any], b: dict[str, Any], weight: float) -> dict[str, Any]:
     """Slim weights ``(1 - weight) * a + weight * b`` (float tensors; others taken from ``b``)."""
-    wa, wb = weights(a), weights(b)
+    wa, wb = checkpoint_weights(a), checkpoint_weights(b)
     if wa.keys() != wb.keys():
         raise ValueError("the two models have different parameters: not the same architecture")
     mixed = {}

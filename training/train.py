@@ -24,7 +24,7 @@ from lowlight_gui.core.brightness import GainModel, fit_gain_model
 
 from .data import CameraSampler, CropSampler, FrameSampler, PairBank, find_pairs, split_by_reference
 from .losses import LowlightLoss, psnr, ssim
-from .model import build, count_parameters, shoulder_curve
+from .model import build, checkpoint_weights, count_parameters, shoulder_curve
 from .synth import MottleMix
 
 
@@ -99,7 +99,7 @@ def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) 
     if args.arch in ("lowlight2", "lowlight3"):
         g = gain_model or GainModel()
         kwargs = {"width": args.width, "a": g.a, "b": g.b}
-        if args.arch == "lowlight3" and getattr(args, "colour_lift", False):
+        if args.arch == "lowlight3" and args.colour_lift:
             kwargs["colour_lift"] = True
         return kwargs
     return {}
@@ -293,7 +293,7 @@ def main(argv: list[str] | None = None) -> None:
     ckpt_path = args.out / "last.pt"
     if args.init and not ckpt_path.exists():
         init = torch.load(args.init, map_location=args.device, weights_only=False)
-        what = load_init(model, init.get("ema") or init["model"])
+        what = load_init(model, checkpoint_weights(init))
         base_step, base_history = whole_run(init)
         say(f"initialised from {args.init} (trained {base_step} steps): {what}")
     if args.ema:
@@ -303,7 +303,7 @@ def main(argv: list[str] | None = None) -> None:
         model.load_state_dict(ck["model"])
         opt.load_state_dict(ck["opt"])
         if ema is not None:
-            ema.model.load_state_dict(ck.get("ema") or ck["model"])
+            ema.model.load_state_dict(checkpoint_weights(ck))
         step, history = ck["step"], ck["history"]
         base_step, base_history = ck.get("base_step", 0), ck.get("base_history", [])
         sampler.rng = np.random.default_rng(args.seed + step)
