@@ -273,7 +273,10 @@ class ConditionedUNetV3(LowlightUNet):
         if n == 1:  # the app's case (one photo at a time): a 1x1 convolution, a GEMM in ONNX
             y = nn.functional.conv2d(x, mat.view(3, 3, 1, 1))
             if self.use_shoulder and self.shoulder_from_zero:
-                if self.colour_lift:  # one reduction and one division: already short
+                if self.colour_lift:
+                    # shoulder_curve without its 0..2 clip of y: the clamp below gives the same
+                    # result (test_the_exports_lift_is_the_same_shoulder_in_fewer_passes), and
+                    # a pass over the pixels is saved on every tile
                     lifted = y * (1.0 + h) / (1.0 + h * _value(y))
                 else:
                     lifted = self._lift(x, y, mat, h)
