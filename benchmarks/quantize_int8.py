@@ -35,18 +35,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from compare_speed import SIZES, best_ms_per_mp
 
 
-def fp32_nodes(src: Path, keep_ends: bool) -> list[str]:
-    """Nodes left in FP32: the exposure head, and the U-Net's first and last convolution."""
+def fp32_nodes(src: Path, keep_ends: bool, keep: tuple[str, ...] = ()) -> list[str]:
+    """Nodes left in FP32: the exposure head, a convolution whose weights the graph computes
+    (v3's colour matrix: the head's decision applied to the photo), the U-Net's first and last
+    convolution (``keep_ends``) and the layers whose names start with one of ``keep``."""
     import onnx
 
-    nodes = onnx.load(str(src)).graph.node
-    keep = [n.name for n in nodes if n.name.startswith("/exposure_head")]
-    convs = [n.name for n in nodes if n.op_type in ("Conv", "ConvTranspose") and n.name not in keep]
-    return keep + ([convs[0], convs[-1]] if keep_ends and convs else [])
+    graph = onnx.load(str(src)).graph
+    weights = {t.name for t in graph.initializer}
+    kept = [n.name for n in graph.node if n.name.startswith("/exposure_head")]
+    kept += [n.name for n in graph.node if n.op_type == "Conv" and n.input[1] not in weights]
+    convs = [
+        n.name for n in graph.node if n.op_type in ("Conv", "ConvTranspose") and n.name not in kept
+    ]
+    ends = [convs[0], convs[-1]] if keep_ends and convs else []
+    return kept + ends + [n for n in convs if n not in ends and n.startswith(keep)]
 
 
 def quantize(
-    src: Path, out: Path, data: Path, every: int, percentile: float, keep_ends: bool = True
+    src: Path, out: Path, data: Path, every: int, percentile: float, keep_ends: bool = True,
+    keep: tuple[str, ...] = (),
 ) -> list[str]:
     from onnxruntime.quantization import (
         CalibrationDataReader,
@@ -74,13 +82,15 @@ def quantize(
             if engine.has_exposure_head:
                 feeds[contract.THUMB] = thumbnail(rgb)[None]
                 feeds[contract.EXPOSURE] = np.zeros(1, np.float32)
+            if engine.has_lift:
+                feeds[contract.LIFT] = np.zeros(1, np.float32)
             else:
                 gain = estimate_gain(rgb, engine.gain_model)
                 feeds[contract.GAIN] = np.full((1, 1, 1, 1), gain, np.float32)
             return feeds
 
     out.parent.mkdir(parents=True, exist_ok=True)
-    excluded = fp32_nodes(src, keep_ends)
+    excluded = fp32_nodes(src, keep_ends, keep)
     quantize_static(
         str(src),
         str(out),
@@ -107,12 +117,17 @@ def main() -> int:
     p.add_argument("--every", type=int, default=14, help="calibrate on every Nth training photo")
     p.add_argument("--percentile", type=float, default=99.99)
     p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--keep", default="",
+                   help="comma-separated node-name prefixes also left in FP32, e.g. /enc1/,/dec1/")
     p.add_argument("--no-keep-ends", dest="keep_ends", action="store_false",
                    help="quantise the U-Net's first and last convolution too")
     p.add_argument("--json", type=Path)
     args = p.parse_args()
 
-    kept = quantize(args.model, args.out, args.data, args.every, args.percentile, args.keep_ends)
+    keep = tuple(k for k in args.keep.split(",") if k)
+    kept = quantize(
+        args.model, args.out, args.data, args.every, args.percentile, args.keep_ends, keep
+    )
     print(f"kept in FP32: {len(kept)} nodes ({', '.join(k for k in kept if 'exposure_head' not in k)} "
           "and the exposure head)" if kept else "everything quantised", flush=True)
     pairs = find_pairs(args.data / "low", args.data / "high", only=read_names(SPLITS / "val.txt"))
