@@ -21,7 +21,7 @@ from lowlight_gui.core import contract as c
 from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
 from lowlight_gui.core.engine import BASE_MATCH_RADIUS  # the app matches base with the same blur
 
-from .model import build, checkpoint_weights
+from .model import build, checkpoint_weights, fold_pixel_unshuffle
 from .train import whole_run
 
 TOLERANCE = 1e-3
@@ -128,6 +128,17 @@ class _RadiusProbe(torch.nn.Module):
         if self.base and len(outputs) > 2:  # what the app mixes: base matched to the output
             return outputs[0] + matched_base(outputs[2], outputs[0])
         return outputs[0]
+
+
+def fold_stem(net: torch.nn.Module) -> bool:
+    """Give the U-Net the folded stem (``model.fold_pixel_unshuffle``) if it has the unshuffled
+    one; returns whether it did."""
+    unet = getattr(net, "unet", net)
+    stem = getattr(unet, "stem", None)
+    if isinstance(stem, torch.nn.Sequential) and isinstance(stem[0], torch.nn.PixelUnshuffle):
+        unet.stem = fold_pixel_unshuffle(stem)
+        return True
+    return False
 
 
 def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:
@@ -253,6 +264,9 @@ def export(
         warnings.simplefilter("ignore", DeprecationWarning)
         ref = wrapped(*feeds.values())
         refs = [t.numpy() for t in ref] if v2 else [ref.numpy()]
+        # the graph gets the faster, equal stem; the check below compares it with the network
+        # as trained (``refs``)
+        fold_stem(net)
         torch.onnx.export(
             wrapped,
             tuple(feeds.values()),

@@ -69,6 +69,31 @@ class LowlightUNet(nn.Module):
         return xb + self.head(d1)
 
 
+def fold_pixel_unshuffle(stem: nn.Sequential) -> nn.Sequential:
+    """``PixelUnshuffle(r)`` then a k x k convolution (padding (k - 1) / 2) as one convolution
+    of kernel k r and stride r on the full-resolution input: the same sums over the same pixels
+    with the same weights (equal to rounding, for sides that are multiples of r). For the export:
+    ONNX Runtime runs the unshuffle as a 6-D transpose, about a tenth of a tile's time, and the
+    folded convolution costs less than the transpose alone. The rest of ``stem`` is kept."""
+    unshuffle, conv, *rest = stem
+    r = int(unshuffle.downscale_factor)
+    k = int(conv.kernel_size[0])
+    if conv.stride != (1, 1) or conv.padding != ((k - 1) // 2,) * 2 or conv.groups != 1:
+        raise ValueError("fold_pixel_unshuffle: expected a stride-1, same-padded convolution")
+    cout, cin = conv.out_channels, conv.in_channels // (r * r)
+    # unshuffled channel c * r * r + dy * r + dx holds input pixel (r i + dy, r j + dx) of
+    # channel c; kernel tap (ky, kx) reads unshuffled pixel (i + ky - p, j + kx - p), i.e. input
+    # row r i + r (ky - p) + dy: tap ky * r + dy of a k r kernel with padding p r
+    w = conv.weight.detach().view(cout, cin, r, r, k, k).permute(0, 1, 4, 2, 5, 3)
+    folded = nn.Conv2d(cin, cout, k * r, stride=r, padding=conv.padding[0] * r,
+                       bias=conv.bias is not None)
+    with torch.no_grad():
+        folded.weight.copy_(w.reshape(cout, cin, k * r, k * r))
+        if conv.bias is not None:
+            folded.bias.copy_(conv.bias)
+    return nn.Sequential(folded, *rest)
+
+
 class ExposureHead(nn.Module):
     """Reads a thumbnail of the *whole* photo and predicts how to expose it.
 

@@ -160,6 +160,10 @@ def test_v3_trains_on_camera_shots_from_v2_weights_and_exports(tmp_path):
     onnx_path = tmp_path / "v3.onnx"
     report = export.export(run / "last.pt", onnx_path, full=1.0)
     assert report["max_abs_diff"] < 1e-3 and report["lowlight.arch"] == "lowlight3"
+    import onnx  # the graph has the folded stem (no 6-D transpose), checked against the net above
+
+    ops = {n.op_type for n in onnx.load(str(onnx_path)).graph.node}
+    assert "Transpose" not in ops and "Conv" in ops
     assert json.loads(report["lowlight.gain"])["full"] == 1.0
 
     from lowlight_gui.core.brightness import thumbnail
