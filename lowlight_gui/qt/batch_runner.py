@@ -61,6 +61,7 @@ class BatchRunner(QObject):
         self.model.set_exposure(sources, options.exposure)
         self.model.set_denoise(sources, options.denoise)
         self.model.set_shadows(sources, options.shadows)
+        self.model.set_colour_noise(sources, options.colour_noise)
         self._sources = sources
         self._last_failure = ""
         self.panel.set_running(True)

@@ -32,6 +32,7 @@ from lowlight_gui.qt.settings import (
     OVERWRITE_POLICIES,
     TILE_SIZES,
     Settings,
+    clamp_colour_noise,
     clamp_denoise,
     clamp_exposure,
     clamp_shadows,
@@ -55,6 +56,15 @@ NO_DENOISE_TIP = (
     "This model removes noise together with brightening: it has no separate noise reduction "
     "(its file was made before Lowlight had this control), so noise is always removed in "
     "full. A model exported by this version's training/export.py has it."
+)
+COLOUR_NOISE_TIP = (
+    "Removes the blotches of colour, purple, green or brown patches, that very high-ISO night "
+    "photos keep after noise reduction (look at 100 %). It evens out the colour only: detail "
+    "and brightness stay as they are. Raise it until the patches are gone; much more can also "
+    "wash out small coloured details.\n"
+    "It adds time to every photo, so it is off (0 %) unless you set it. Black-and-white "
+    "photos have no colour to correct.\n"
+    "Double-click the slider or press ↺ to turn it off again."
 )
 
 SHADOWS_TIP = (
@@ -150,6 +160,7 @@ class ControlsPanel(QWidget):
     strengthChanged = Signal(float)  # live, while dragging: re-blend only
     exposureChanged = Signal(float)  # EV, live while dragging: the network's input changes
     denoiseChanged = Signal(float)  # 0..1, live while dragging: the model's outputs mix anew
+    colourNoiseChanged = Signal(float)  # 0..1 (0: off), live while dragging: a new result
     shadowsChanged = Signal(object)  # stops, live while dragging, or None for Auto
     engineChanged = Signal()  # provider or tile size: the preview must be recomputed
     outputChanged = Signal()
@@ -201,6 +212,17 @@ class ControlsPanel(QWidget):
         )
         self.denoise_reset.clicked.connect(self.reset_denoise)
         self.denoise.valueChanged.connect(self._on_denoise)
+        self.colour_noise = ResetSlider(0)
+        self.colour_noise.setObjectName("colourNoiseSlider")
+        self.colour_noise.setRange(0, 100)
+        self.colour_noise.setPageStep(10)
+        self.colour_noise.setValue(round(settings.colour_noise * 100))
+        self.colour_noise.setToolTip(COLOUR_NOISE_TIP)
+        self.colour_noise_label, self.colour_noise_reset, colour_noise_row = _slider_row(
+            self.colour_noise, "colourNoise", "Back to 0 %: colour noise reduction off"
+        )
+        self.colour_noise_reset.clicked.connect(self.reset_colour_noise)
+        self.colour_noise.valueChanged.connect(self._on_colour_noise)
         self._lift_available = True  # until an engine says its model has no lift input
         self._auto_stops: float | None = None  # Auto's lift for the photo on show, once known
         self.shadows_auto = QCheckBox("Auto")
@@ -223,7 +245,8 @@ class ControlsPanel(QWidget):
         # The same label width on every row, so the sliders line up and end together.
         width = self.exposure_label.fontMetrics().horizontalAdvance(format_ev(lo)) + 4
         for label in (
-            self.strength_label, self.exposure_label, self.denoise_label, self.shadows_label
+            self.strength_label, self.exposure_label, self.denoise_label,
+            self.colour_noise_label, self.shadows_label,
         ):
             label.setMinimumWidth(max(40, width))
         # An empty stand-in for the reset button keeps the Strength slider as long.
@@ -263,6 +286,7 @@ class ControlsPanel(QWidget):
         form.addRow("Strength", strength_row)
         form.addRow("Exposure", exposure_row)
         form.addRow("Noise reduction", denoise_row)
+        form.addRow("Colour noise", colour_noise_row)
         form.addRow("Shadows", shadows_row)
         form.addRow("Run on", provider_row)
         form.addRow("Tile size", self.tile)
@@ -318,6 +342,7 @@ class ControlsPanel(QWidget):
         self._on_strength(self.strength.value(), persist=False)
         self._on_exposure(self.exposure.value(), persist=False)
         self._on_denoise(self.denoise.value(), persist=False)
+        self._on_colour_noise(self.colour_noise.value(), persist=False)
         self._update_shadows()
         self._update_quality_enabled()
 
@@ -355,6 +380,16 @@ class ControlsPanel(QWidget):
         self.denoise.setToolTip(DENOISE_TIP if available else NO_DENOISE_TIP)
         self.denoise.setEnabled(available and self.strength.isEnabled())
         self._update_denoise_reset()
+
+    def colour_noise_value(self) -> float:
+        """How much of the colour blotches to remove after the model, 0..1; 0 = off."""
+        return clamp_colour_noise(self.colour_noise.value() / 100)
+
+    def set_colour_noise(self, amount: float) -> None:
+        self.colour_noise.setValue(round(clamp_colour_noise(amount) * 100))
+
+    def reset_colour_noise(self) -> None:
+        self.set_colour_noise(0.0)
 
     def shadows_value(self) -> float | None:
         """The shadow lift in stops, or None for Auto (chosen per photo); None also when the
@@ -401,11 +436,12 @@ class ControlsPanel(QWidget):
         self.active_provider.setText(f"active: {name}" if name else "")
 
     def set_enhancement_enabled(self, enabled: bool) -> None:
-        for w in (self.strength, self.exposure, self.provider, self.tile):
+        for w in (self.strength, self.exposure, self.colour_noise, self.provider, self.tile):
             w.setEnabled(enabled)
         self.denoise.setEnabled(enabled and self._denoise_available)
         self._update_exposure_reset()
         self._update_denoise_reset()
+        self._update_colour_noise_reset()
         self._update_shadows()
 
     # -- handlers -------------------------------------------------------------------------
@@ -440,6 +476,18 @@ class ControlsPanel(QWidget):
 
     def _update_denoise_reset(self) -> None:
         self.denoise_reset.setEnabled(self.denoise.isEnabled() and self.denoise.value() != 100)
+
+    def _on_colour_noise(self, value: int, persist: bool = True) -> None:
+        self.colour_noise_label.setText(f"{value} %" if value else "Off")
+        self._update_colour_noise_reset()
+        if persist:
+            self.settings.colour_noise = value / 100
+            self.colourNoiseChanged.emit(self.colour_noise_value())
+
+    def _update_colour_noise_reset(self) -> None:
+        self.colour_noise_reset.setEnabled(
+            self.colour_noise.isEnabled() and self.colour_noise.value() != 0
+        )
 
     def _on_shadows(self, value: int) -> None:
         if self.shadows_auto.isChecked():  # (the slider shows Auto's choice: nothing to keep)

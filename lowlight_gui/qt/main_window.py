@@ -128,6 +128,7 @@ class MainWindow(QMainWindow):
         for changed, slider in (
             (self.controls.exposureChanged, self.controls.exposure),
             (self.controls.denoiseChanged, self.controls.denoise),
+            (self.controls.colourNoiseChanged, self.controls.colour_noise),
             (self.controls.shadowsChanged, self.controls.shadows),
         ):
             changed.connect(self.preview_state.network_changed)
@@ -511,6 +512,7 @@ class MainWindow(QMainWindow):
             turns=dict(self.turns),
             denoise=self.controls.denoise_value(),
             shadows=self.controls.shadows_value(),
+            colour_noise=self.controls.colour_noise_value(),
         )
 
     def start_batch(self) -> bool:

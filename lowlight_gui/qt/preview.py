@@ -4,11 +4,15 @@ A camera RAW is developed at half size first (no demosaic: several times faster)
 given its fast pass at once; the full-size development follows for the full pass, whose
 ``before`` then replaces the half-size original on show.
 
-A new request (another photo, provider, tile size, exposure, noise reduction or shadow lift)
-cancels the one in flight: its CancelToken stops it between tiles and stops the tile being
-computed (that run's only: the engine is shared with the batch). An exposure, noise-reduction or
-shadows change re-runs the network on the photo already in memory (``refresh``), and while the
-slider is held only the fast pass (``full=False``).
+A new request (another photo, provider, tile size, exposure, noise reduction, colour noise or
+shadow lift) cancels the one in flight: its CancelToken stops it between tiles and stops the tile
+being computed (that run's only: the engine is shared with the batch). An exposure,
+noise-reduction, colour-noise or shadows change re-runs the network on the photo already in
+memory (``refresh``), and while the slider is held only the fast pass (``full=False``).
+
+Colour noise is removed by the core after the network, at a scale measured in the photo's own
+pixels: the fast pass tells ``enhance_pixels`` how many of them one pixel of its downscaled copy
+stands for (``downscaled``), so that it shows the same effect as the full pass.
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from lowlight_gui.core.turns import turn
 from lowlight_gui.qt.qimage import to_uint8
 
 PREVIEW_LONG_SIDE = 1024
+RAW_HALF_SCALE = 2  # a RAW's first development (half_size) has half the width and height
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class PreviewRequest:
     refresh: bool = False  # the photo already shown: reuse it from memory, don't send it again
     denoise: float = 1.0  # how much of the model's noise removal to keep (mixed per tile)
     shadows: float | None = None  # shadow lift in stops; None: Auto (chosen per photo)
+    colour_noise: float = 0.0  # colour blotches removed after the network, 0..1; 0: off
 
 
 def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
@@ -123,6 +129,12 @@ class PreviewWorker(QObject):
             self._small = downscale(photo.pixels, PREVIEW_LONG_SIDE)
         return None if self._small is photo.pixels and not self._half else self._small
 
+    def _scale_of(self, photo: Photo, small: np.ndarray) -> float:
+        """How many pixels of the photo at full size one pixel of ``small`` (its fast pass's
+        input) stands for along the long side: a RAW shown at half size counts its full size."""
+        full_side = max(photo.height, photo.width) * (RAW_HALF_SCALE if self._half else 1)
+        return full_side / max(small.shape[:2])
+
     def _run(self, req: PreviewRequest) -> None:
         if req.generation != self.latest or req.cancel.is_set():
             return  # superseded while it waited in the queue
@@ -136,7 +148,7 @@ class PreviewWorker(QObject):
             engine = self.engines.get(req.spec)
             small = self._small_copy(photo)
             if small is not None:
-                self._pass(req, engine, "preview", small)
+                self._pass(req, engine, "preview", small, self._scale_of(photo, small))
             if req.full or small is None:
                 photo = self._full_size(req)
                 if photo is not None:
@@ -149,8 +161,16 @@ class PreviewWorker(QObject):
             message = f"cannot preview '{req.path.name}': {exc}"
             self.events.emit(PreviewFailed(req.generation, message))
 
-    def _pass(self, req: PreviewRequest, engine: Engine, stage: str, rgb: np.ndarray) -> None:
-        """Enhance ``rgb`` and send the result; the full pass's is kept for saving."""
+    def _pass(
+        self,
+        req: PreviewRequest,
+        engine: Engine,
+        stage: str,
+        rgb: np.ndarray,
+        downscaled: float = 1.0,
+    ) -> None:
+        """Enhance ``rgb`` (``downscaled``: pixels of the full-size photo per pixel of ``rgb``)
+        and send the result; the full pass's is kept for saving."""
         t0 = time.perf_counter()
 
         def on_tile(done: int, total: int) -> None:
@@ -161,10 +181,14 @@ class PreviewWorker(QObject):
         shadows = req.shadows if engine.has_lift else None
         # Conditioned here, so the result can say which lift Auto chose.
         cond = conditioning(rgb, run, req.exposure, shadows)
+        # A grey photo has no colour to correct (the batch's enhance_pixels sees its one
+        # channel and skips it); here it comes as three equal channels: skip it the same.
+        grey = self._photo is not None and self._photo.grey
         enhanced = enhance_pixels(
             rgb, run, strength=1.0, tile=req.tile, on_tile=on_tile, cancel=req.cancel,
             exposure=req.exposure, denoise=req.denoise if engine.has_base else 1.0,
-            conditioned=cond,
+            conditioned=cond, colour_noise=0.0 if grey else req.colour_noise,
+            downscaled=downscaled,
         )
         seconds = time.perf_counter() - t0
         if stage == "full":
@@ -186,6 +210,7 @@ class PreviewWorker(QObject):
                 shadows,
                 cond.lift,
                 engine.has_lift,
+                req.colour_noise,
             )
         )
 
@@ -245,6 +270,7 @@ class PreviewController(QObject):
         refresh: bool = False,
         denoise: float = 1.0,
         shadows: float | None = None,
+        colour_noise: float = 0.0,
     ) -> int:
         """Start previewing ``path`` (see PreviewRequest for the rest); returns the generation
         its signals will carry."""
@@ -255,7 +281,7 @@ class PreviewController(QObject):
         self._runRequested.emit(
             PreviewRequest(
                 self._generation, Path(path), spec, tile, self._cancel, exposure, full, refresh,
-                denoise, shadows,
+                denoise, shadows, colour_noise,
             )
         )
         return self._generation

@@ -1,8 +1,8 @@
 """The photo on show: its preview requests, and the preview events that come back.
 
 ``PreviewState`` asks the preview worker for passes (a new photo; a new exposure, noise
-reduction or shadow lift: the fast pass alone while its slider is held, one at a time), drops the
-events of superseded requests
+reduction, colour noise or shadow lift: the fast pass alone while its slider is held, one at a
+time), drops the events of superseded requests
 (generations), keeps each pass's (before, after) pair and blends it at the slider's strength,
 and says on ``saveReadyChanged`` whether "Save enhanced as…" would save what is shown.
 """
@@ -60,7 +60,7 @@ class PreviewState(QObject):
         self._pairs: dict[str, tuple[np.ndarray, np.ndarray]] = {}
         self._original_shown = False  # the current photo's original reached the viewer
         # What the network ran with for the current request (exposure, noise reduction, shadow
-        # lift), and
+        # lift, colour noise), and
         # whether that request includes the full-resolution pass (False for the fast pass
         # alone, while a slider is held).
         self._params = self._slider_params()
@@ -73,9 +73,9 @@ class PreviewState(QObject):
         self._blend_timer.setSingleShot(True)
         self._blend_timer.setInterval(15)
         self._blend_timer.timeout.connect(self.show_blend)
-        # Exposure changes the network's input and noise reduction mixes its two outputs: each
-        # change re-runs the preview. The timer gathers the ticks of one drag movement into one
-        # request (see network_changed).
+        # Exposure changes the network's input, noise reduction mixes its two outputs and colour
+        # noise is removed from the result: each change re-runs the preview. The timer gathers
+        # the ticks of one drag movement into one request (see network_changed).
         self._network_timer = QTimer(self)
         self._network_timer.setSingleShot(True)
         self._network_timer.setInterval(40)
@@ -103,22 +103,22 @@ class PreviewState(QObject):
             path, self.current_path = self.current_path, None
             self.show(path)
 
-    def _slider_params(self) -> tuple[float, float, float | None]:
+    def _slider_params(self) -> tuple[float, float, float | None, float]:
         """What the network runs with, as the controls say: (exposure in EV, noise reduction,
-        shadow lift in stops or None for Auto)."""
+        shadow lift in stops or None for Auto, colour noise)."""
         c = self.controls
-        return c.exposure_value(), c.denoise_value(), c.shadows_value()
+        return c.exposure_value(), c.denoise_value(), c.shadows_value(), c.colour_noise_value()
 
     def _request(self, path: Path, full: bool, refresh: bool) -> None:
-        """Preview ``path`` at the controls' exposure, noise reduction and shadow lift (see
-        PreviewRequest for full, refresh)."""
-        exposure, denoise, shadows = self._params = self._slider_params()
+        """Preview ``path`` at the controls' exposure, noise reduction, shadow lift and colour
+        noise (see PreviewRequest for full, refresh)."""
+        exposure, denoise, shadows, colour_noise = self._params = self._slider_params()
         self._final = full
         self._fast_pass_running = not full
         self._change_pending = False
         self.controller.request(
             path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh, denoise,
-            shadows,
+            shadows, colour_noise,
         )
 
     def _set_full_ready(self, ready: bool) -> None:
@@ -130,7 +130,7 @@ class PreviewState(QObject):
         self._blend_timer.start()
 
     def network_changed(self, _value: float = 0.0) -> None:
-        """The exposure, noise-reduction or shadows control moved."""
+        """The exposure, noise-reduction, colour-noise or shadows control moved."""
         # Saving follows the slider at once; the preview follows within the timer.
         self.saveReadyChanged.emit(self.full_ready and self._slider_params() == self._params)
         # Throttled rather than debounced: a steady drag still updates the preview.
@@ -142,15 +142,17 @@ class PreviewState(QObject):
         self._refresh()
 
     def _refresh(self) -> None:
-        """Re-run the shown photo's preview at the controls' exposure, noise reduction and
-        shadow lift: while
+        """Re-run the shown photo's preview at the controls' exposure, noise reduction, shadow
+        lift and colour noise: while
         a slider is held, only the fast downscaled pass, one at a time (the latest value follows
         the pass in flight rather than cancelling it, so that a steady drag still shows
         results); after, the fast pass then full resolution, as for a new photo."""
         if self.current_path is None or self.engine_spec() is None:
             return
         c = self.controls
-        dragging = any(s.isSliderDown() for s in (c.exposure, c.denoise, c.shadows))
+        dragging = any(
+            s.isSliderDown() for s in (c.exposure, c.denoise, c.shadows, c.colour_noise)
+        )
         if self._slider_params() == self._params and (self._final or dragging):
             self.saveReadyChanged.emit(self.full_ready)  # back where it was
             return  # already shown or on its way
@@ -203,7 +205,7 @@ class PreviewState(QObject):
             self.viewer.set_before(array_to_qimage(result.before))
         # What ran: a model without a base output runs at full noise removal whatever was asked,
         # one without a lift input with none.
-        self._params = (result.exposure, result.denoise, result.shadows)
+        self._params = (result.exposure, result.denoise, result.shadows, result.colour_noise)
         self.show_blend()
         self.status.engine_ready(
             result.provider, result.warnings, result.denoise_available, result.lift_available

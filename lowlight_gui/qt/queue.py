@@ -89,11 +89,12 @@ class QueueItem:
     output: Path | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # conversions and losses (core ImageDone)
-    # EV, noise reduction and shadow lift (stops; None: Auto) of the batch that took this photo
-    # (its BatchOptions); None until a batch takes it.
+    # EV, noise reduction, shadow lift (stops; None: Auto) and colour noise of the batch that
+    # took this photo (its BatchOptions); None until a batch takes it.
     exposure: float | None = None
     denoise: float | None = None
     shadows: float | None = None
+    colour_noise: float | None = None
 
     def status_text(self) -> str:
         if self.state is State.QUEUED:
@@ -123,9 +124,18 @@ class QueueItem:
             return ""
         return f"Shadows {format_ev(self.shadows).removesuffix(' EV')}"
 
+    def colour_noise_text(self) -> str:
+        """ "Colour NR 40 %" when the photo is (being) enhanced with colour noise removed."""
+        if not self.colour_noise:
+            return ""
+        return f"Colour NR {round(self.colour_noise * 100)} %"
+
     def settings_text(self) -> str:
         """What the row shows right of the name: the batch's settings that are not defaults."""
-        texts = (self.exposure_text(), self.denoise_text(), self.shadows_text())
+        texts = (
+            self.exposure_text(), self.denoise_text(), self.colour_noise_text(),
+            self.shadows_text(),
+        )
         return ", ".join(t for t in texts if t)
 
     def notes_text(self) -> str:
@@ -138,6 +148,8 @@ class QueueItem:
             lines.append(f"Exposure: {self.exposure_text()}")
         if self.denoise_text():
             lines.append(f"Noise reduction: {self.denoise_text().removeprefix('NR ')}")
+        if self.colour_noise_text():
+            lines.append(f"Colour noise: {self.colour_noise_text().removeprefix('Colour NR ')}")
         if self.shadows_text():
             lines.append(f"Shadows: {self.shadows_text().removeprefix('Shadows ')} stops")
         if self.output:
@@ -289,13 +301,23 @@ class QueueModel(QAbstractListModel):
         for path in paths:
             self._update(path, shadows=shadows)
 
+    def set_colour_noise(self, paths: list[Path], colour_noise: float) -> None:
+        """The colour noise reduction (0: off) a starting batch enhances these photos with
+        (shown on their rows)."""
+        for path in paths:
+            self._update(path, colour_noise=colour_noise)
+
     def forget_queued_settings(self) -> None:
-        """After a batch: photos still queued get the exposure, noise reduction and shadow lift
-        of the next Start, not this one's."""
+        """After a batch: photos still queued get the exposure, noise reduction, shadow lift and
+        colour noise of the next Start, not this one's."""
         for item in self._items:
-            taken = (item.exposure, item.denoise, item.shadows) != (None, None, None)
+            taken = (item.exposure, item.denoise, item.shadows, item.colour_noise) != (
+                None, None, None, None
+            )
             if item.state is State.QUEUED and taken:
-                self._update(item.path, exposure=None, denoise=None, shadows=None)
+                self._update(
+                    item.path, exposure=None, denoise=None, shadows=None, colour_noise=None
+                )
 
     def requeue_running(self) -> None:
         """After a cancel: the photo that was running goes back to the queue."""
@@ -307,7 +329,7 @@ class QueueModel(QAbstractListModel):
         """Queue one photo again (e.g. retry a single failed item)."""
         self._update(
             path, state=State.QUEUED, message="", progress=0.0, exposure=None, denoise=None,
-            shadows=None,
+            shadows=None, colour_noise=None,
         )
 
     def retry_failed(self) -> int:

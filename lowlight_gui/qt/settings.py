@@ -25,6 +25,8 @@ OVERWRITE_LABELS: dict[str, str] = {
     "overwrite": "Overwrite existing files",
 }
 TILE_SIZES: tuple[int, ...] = (256, 512, 768, 1024, 0)  # 0: the whole image in one piece
+# The colour-noise amount (enhance_pixels' colour_noise): 0 = off, 1 = the most.
+COLOUR_NOISE_RANGE: tuple[float, float] = (0.0, 1.0)
 
 
 def clamp_exposure(value: float) -> float:
@@ -42,6 +44,14 @@ def clamp_denoise(value: float) -> float:
         return 1.0
     lo, hi = DENOISE_RANGE
     return round(min(hi, max(lo, value)), 2)
+
+
+def clamp_colour_noise(value: float) -> float:
+    """``value`` within COLOUR_NOISE_RANGE, rounded to the slider's 1 %; 0 (off) for nan/inf."""
+    if not math.isfinite(value):
+        return 0.0
+    lo, hi = COLOUR_NOISE_RANGE
+    return round(min(hi, max(lo, value)), 2) + 0.0
 
 
 def clamp_shadows(value: float) -> float:
@@ -111,6 +121,15 @@ class Settings:
     @denoise.setter
     def denoise(self, value: float) -> None:
         self._set("enhance/denoise", clamp_denoise(float(value)))
+
+    @property
+    def colour_noise(self) -> float:
+        """How much of the colour blotches to remove after the model, 0..1; 0 = off."""
+        return clamp_colour_noise(self._get("enhance/colour_noise", 0.0, float))
+
+    @colour_noise.setter
+    def colour_noise(self, value: float) -> None:
+        self._set("enhance/colour_noise", clamp_colour_noise(float(value)))
 
     @property
     def shadows_auto(self) -> bool:
