@@ -87,6 +87,37 @@ def test_enhance_denoise_out_of_range_is_a_usage_error(value, folder, capsys):
     assert not (folder / "enhanced").exists()
 
 
+@pytest.mark.parametrize("value", ["1.5", "-0.1", "nan", "lots"])
+def test_enhance_colour_noise_out_of_range_is_a_usage_error(value, folder, capsys):
+    with pytest.raises(SystemExit) as info:
+        cli.main(["enhance", str(folder), f"--colour-noise={value}"])
+    assert info.value.code == 2
+    err = capsys.readouterr().err
+    assert "--colour-noise" in err
+    assert ("not a number" if value == "lots" else "between 0 and 1") in err
+    assert not (folder / "enhanced").exists()
+
+
+def test_enhance_colour_noise_writes_what_the_core_gives(folder, tiny_model, tmp_path, capsys):
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.enhance import enhance_array
+    from lowlight_gui.core.imageio import read_photo
+
+    outputs = {}
+    for amount in ("0", "1"):
+        out_dir = tmp_path / f"c{amount}"
+        code, _, err = run(capsys, "enhance", folder / "b.png", "-o", out_dir, "--model",
+                           tiny_model, "--threads", "1", "--colour-noise", amount)
+        assert code == 0 and "warning" not in err, err
+        outputs[amount] = read_photo(out_dir / "b_enhanced.png").pixels
+    engine = Engine(tiny_model, provider="CPU", threads=1)
+    original = read_photo(folder / "b.png").pixels
+    for amount, got in outputs.items():
+        expected = enhance_array(original, engine, colour_noise=float(amount))
+        assert np.abs(got - expected).max() <= 0.5 / 255 + 1e-6
+    assert np.abs(outputs["0"] - outputs["1"]).max() > 1 / 255
+
+
 def test_verbose_says_what_was_decided_for_each_photo(folder, tiny_model, capsys):
     code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
                          "--threads", "1", "-v")

@@ -172,3 +172,34 @@ def test_shipped_graph_has_the_folded_stem():
     weights = {t.name: t for t in graph.initializer}
     stem = next(n for n in graph.node if n.op_type == "Conv" and n.name.startswith("/stem/"))
     assert list(weights[stem.input[1]].dims[1:]) == [6, 6, 6]  # 6 channels in, a 6x6 kernel
+
+
+HIGHRES = ROOT.parent / "shared" / "data" / "real-highres"
+
+
+@pytest.mark.skipif(not HIGHRES.exists() and not os.environ.get("CI"), reason="needs ../shared")
+def test_colour_noise_cleans_a_real_iso51200_sky_and_keeps_its_blue():
+    """--colour-noise on a real single ISO 51200 frame's night sky (a 512 px crop at 100 %): the
+    colour blotches the network leaves fall by half or more; the sky's mean colour and its luma
+    (grain, detail) stay."""
+    from lowlight_gui.core.engine import Engine, box_blur
+    from lowlight_gui.core.enhance import enhance_pixels
+    from lowlight_gui.core.imageio import read_photo
+
+    photo = read_photo(HIGHRES / "city_night_iso51200_single_vs_merged.jpg").data
+    sky = np.ascontiguousarray(photo[300:812, 1000:1512])  # wholly the single frame
+    engine = Engine(default_model_path(), provider="CPU")
+    plain = enhance_pixels(sky, engine).astype(np.float32) / 255
+    clean = enhance_pixels(sky, engine, colour_noise=1.0).astype(np.float32) / 255
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+
+    def blotches(img: np.ndarray) -> float:
+        """The colour (minus luma) smoothed over 17x17 px, its spread within 64 px blocks (the
+        sky's own gradient is not a blotch)."""
+        colour = np.moveaxis(img - (img @ luma)[..., None], -1, 0)
+        blocks = box_blur(colour, 8)[:, 32:-32, 32:-32].reshape(3, 7, 64, 7, 64)
+        return float((blocks - blocks.mean(axis=(2, 4), keepdims=True)).std(axis=(2, 4)).mean())
+
+    assert blotches(clean) < 0.6 * blotches(plain)  # measured: 0.50x
+    assert np.abs(clean.reshape(-1, 3).mean(0) - plain.reshape(-1, 3).mean(0)).max() < 0.01
+    assert np.abs(clean @ luma - plain @ luma).mean() < 1.5 / 255  # 8-bit rounding, no more

@@ -66,6 +66,7 @@ class BatchOptions:
     turns: dict[Path, int] = field(default_factory=dict)
     denoise: float = 1.0  # how much of the model's noise removal is kept, 0..1 (core.enhance)
     shadows: float | None = None  # shadow lift in stops, 0..2; None: per photo (core.enhance)
+    colour_noise: float = 0.0  # colour-blotch reduction after the network, 0..1 (core.chroma)
 
 
 @dataclass(frozen=True)
@@ -254,6 +255,7 @@ def _process(
         photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
         cancel=cancel, out=photo.data if photo.data.flags.writeable else None,
         exposure=options.exposure, denoise=options.denoise, conditioned=cond,
+        colour_noise=options.colour_noise,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
     photo, pixels = turn(photo, pixels, quarter_turns)

@@ -17,7 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from . import chroma
 from .brightness import GainModel, estimate_gain, thumbnail
+from .chroma import check_colour_noise
 from .engine import DEFAULT_FACTOR, DEFAULT_OVERLAP, is_out_of_memory
 from .errors import Cancelled, LowlightError
 from .resize import area_resize
@@ -309,6 +311,8 @@ def enhance_pixels(
     *,
     conditioned: Conditioning | None = None,
     shadows: float | None = None,
+    colour_noise: float = 0.0,
+    downscaled: float = 1.0,
 ) -> np.ndarray:
     """Enhance pixels in their stored type and return a new array of the same shape and type.
 
@@ -334,10 +338,16 @@ def enhance_pixels(
 
     ``shadows``: the shadow lift in stops (None: chosen per photo, ``auto_lift``) for models
     with a lift input; others ignore it.
+
+    ``colour_noise`` (0..1, 0 = off): how strongly the colour blotches of very high-ISO photos
+    are reduced after the network (``core.chroma``; each tile, with that much more context;
+    grey photos have none). ``downscaled``: how many pixels of the original photo one pixel of
+    ``data`` stands for (the GUI's fast preview), so that the same blotches are reduced.
     """
     strength = float(strength)
     if not 0.0 <= strength <= 1.0:
         raise LowlightError(f"strength must be between 0 and 1, got {strength:g}")
+    colour_noise = check_colour_noise(colour_noise)
     if data.ndim == 2:
         out3 = None if out is None else out[:, :, None]
         return enhance_pixels(
@@ -382,6 +392,10 @@ def enhance_pixels(
         return out
 
     grey = data.shape[2] == 1
+    if grey:
+        colour_noise = 0.0
+    if colour_noise > 0.0:  # its filter reads this much further: tiles get the context
+        overlap += -(-chroma.reach(downscaled) // factor) * factor
 
     def fn(t: np.ndarray) -> np.ndarray:
         batch = t.transpose(2, 0, 1)[None]
@@ -393,6 +407,10 @@ def enhance_pixels(
             result = engine.run(batch, gain, **run_args)[0]
         if grey:
             result = result.mean(axis=0, keepdims=True, dtype=np.float32)
+        elif colour_noise > 0.0:
+            result = chroma.reduce_colour_noise_planes(
+                np.asarray(result, np.float32), colour_noise, downscaled
+            )
         return result.transpose(1, 2, 0)
 
     if out is None:
@@ -464,6 +482,8 @@ def enhance_array(
     exposure: float = 0.0,
     denoise: float = 1.0,
     shadows: float | None = None,
+    colour_noise: float = 0.0,
+    downscaled: float = 1.0,
 ) -> np.ndarray:
     """Enhance an HxWx3 float image in 0..1 and return a new HxWx3 float32 array.
 
@@ -478,7 +498,7 @@ def enhance_array(
         raise ValueError(f"expected a float image in 0..1, got {rgb.dtype}")
     return enhance_pixels(
         rgb, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise,
-        shadows=shadows,
+        shadows=shadows, colour_noise=colour_noise, downscaled=downscaled,
     )
 
 

@@ -130,6 +130,7 @@ class PreviewResult:
     shadows: float | None = None
     lift: float = 0.0  # the shadow lift h it ran with (Auto's choice when ``shadows`` is None)
     lift_available: bool = False  # the model has a shadow-lift input (Engine.has_lift)
+    colour_noise: float = 0.0  # the colour-blotch reduction it ran with (core.chroma)
 
 
 @dataclass
