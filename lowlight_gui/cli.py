@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__
 from .core import formats
+from .core.chroma import COLOUR_NOISE_RANGE
 from .core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE, SHADOWS_MAX
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
@@ -76,8 +77,9 @@ def _denoise(text: str) -> float:
 
 
 def _colour_noise(text: str) -> float:
-    """A colour-noise reduction amount within 0..1."""
-    return _float_within(text, 0.0, 1.0, "0 and 1")
+    """A colour-noise reduction amount within COLOUR_NOISE_RANGE."""
+    lo, hi = COLOUR_NOISE_RANGE
+    return _float_within(text, lo, hi, f"{lo:g} and {hi:g}")
 
 
 def _shadows(text: str) -> float | None:

@@ -41,11 +41,17 @@ REACH = (PASSES * RADIUS + 2) * SCALE
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
+COLOUR_NOISE_RANGE = (0.0, 1.0)  # the amounts offered (GUI slider, CLI --colour-noise); 0: off
+
+
 def check_colour_noise(amount: float) -> float:
-    """``amount`` as a float in 0..1, or a LowlightError that says so."""
+    """``amount`` as a float within COLOUR_NOISE_RANGE, or a LowlightError that says so."""
     a = float(amount)
-    if not 0.0 <= a <= 1.0:  # (NaN fails too)
-        raise LowlightError(f"colour noise reduction must be between 0 and 1, got {amount:g}")
+    lo, hi = COLOUR_NOISE_RANGE
+    if not lo <= a <= hi:  # (NaN fails too)
+        raise LowlightError(
+            f"colour noise reduction must be between {lo:g} and {hi:g}, got {amount:g}"
+        )
     return a
 
 

@@ -14,7 +14,13 @@ from typing import Any
 from PySide6.QtCore import QByteArray, QSettings
 
 from lowlight_gui.core import formats
-from lowlight_gui.core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE, SHADOWS_MAX
+from lowlight_gui.core.chroma import COLOUR_NOISE_RANGE
+from lowlight_gui.core.enhance import (
+    DEFAULT_TILE,
+    DENOISE_RANGE,
+    EXPOSURE_RANGE,
+    SHADOWS_MAX,
+)
 
 # The output choices ("same", "jpg", "png", "tif") and their labels, from core/formats.py.
 FORMATS: tuple[str, ...] = formats.OUTPUT_CHOICES
@@ -25,8 +31,6 @@ OVERWRITE_LABELS: dict[str, str] = {
     "overwrite": "Overwrite existing files",
 }
 TILE_SIZES: tuple[int, ...] = (256, 512, 768, 1024, 0)  # 0: the whole image in one piece
-# The colour-noise amount (enhance_pixels' colour_noise): 0 = off, 1 = the most.
-COLOUR_NOISE_RANGE: tuple[float, float] = (0.0, 1.0)
 
 
 def clamp_exposure(value: float) -> float:
