@@ -15,12 +15,7 @@ from PySide6.QtCore import QByteArray, QSettings
 
 from lowlight_gui.core import formats
 from lowlight_gui.core.chroma import COLOUR_NOISE_RANGE
-from lowlight_gui.core.enhance import (
-    DEFAULT_TILE,
-    DENOISE_RANGE,
-    EXPOSURE_RANGE,
-    SHADOWS_MAX,
-)
+from lowlight_gui.core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE, SHADOWS_MAX
 
 # The output choices ("same", "jpg", "png", "tif") and their labels, from core/formats.py.
 FORMATS: tuple[str, ...] = formats.OUTPUT_CHOICES
