@@ -177,14 +177,19 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
 
 
 def run_model(
-    name: str, path: Path, photos: list[Path], crops: Path | None, shadows: float | None = None
+    name: str,
+    path: Path,
+    photos: list[Path],
+    crops: Path | None,
+    shadows: float | None = None,
+    colour_noise: float = 0.0,
 ) -> list[dict]:
     engine = Engine(path, threads=0)
     rows = []
     for p, label, data in inputs(photos):
         t = time.perf_counter()
         cond = conditioning(data, engine, 0.0, shadows)
-        out = enhance_pixels(data, engine, conditioned=cond)
+        out = enhance_pixels(data, engine, conditioned=cond, colour_noise=colour_noise)
         secs = time.perf_counter() - t
         scale = 255.0 if data.dtype == np.uint8 else 65535.0
         x = data[..., :3].astype(np.float32) / scale
@@ -262,6 +267,8 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--json", type=Path, help="write every row and the summaries")
     p.add_argument("--shadows", default="auto",
                    help="shadow lift for every photo: auto (the app's default) or stops 0..2")
+    p.add_argument("--colour-noise", type=float, default=0.0,
+                   help="colour noise reduction for every photo, 0..1 (default 0: off, the app's)")
     a = p.parse_args(argv)
     shadows = None if a.shadows == "auto" else float(a.shadows)
     models = a.model or [f"shipped={ROOT / 'models/lowlight_unet.onnx'}"]
@@ -274,7 +281,7 @@ def main(argv: list[str] | None = None) -> None:
     for m in models:
         name, _, path = m.rpartition("=")
         name = name or Path(path).stem
-        rows = run_model(name, Path(path), photos, a.crops, shadows)
+        rows = run_model(name, Path(path), photos, a.crops, shadows, a.colour_noise)
         report[name] = {"summary": summary(rows), "rows": rows}
     print()
     for name, r in report.items():

@@ -147,8 +147,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default auto)")
     p.add_argument("--colour-noise", metavar="AMOUNT", type=_colour_noise, default=0.0,
                    help="reduce the colour blotches (tens of pixels wide) that very high-ISO "
-                   "photos keep after the noise removal, 0..1: how large a colour difference "
-                   "counts as noise; edges and real colours are kept, luma is untouched; "
+                   "photos keep after the noise removal, 0..1: how much of the correction to "
+                   "apply; edges and real colours are kept, luma is untouched; "
                    "0 = off (default 0; about 0.6 s more for 24 MP)")
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")

@@ -12,9 +12,11 @@ photo. So:
 - luma is untouched (the change has zero luma: detail and grain stay as the network left them);
 - a blotch, a small colour difference in a flat area, is averaged away, while a real colour edge
   (a green bowl beside a blue one) or a luma edge (a lamp against the sky) is far outside the
-  filter's range and kept; ``amount`` sets that range (how large a colour difference counts as
-  noise). A plain averaging of colour (a guided filter on luma) removed the blotches as well but
-  bled the colours of neighbouring objects into each other.
+  filter's range and kept. A plain averaging of colour (a guided filter on luma) removed the
+  blotches as well but bled the colours of neighbouring objects into each other;
+- ``amount`` is how much of that change is applied (0.5: half of it). Scaling the filter's colour
+  range instead barely changed anything between 0.5 and 1 on real photos (the blotches are
+  within range either way): a slider should do what it says.
 - what a pixel becomes depends on its neighbours within ``REACH`` pixels: tiles need that much
   more context (``core.enhance`` adds it to the model's overlap).
 """
@@ -28,8 +30,8 @@ from .errors import LowlightError
 SCALE = 8  # px of the photo per filter pixel: blotches are 10-40 px
 RADIUS = 3  # filter pixels each side (7x7 neighbours)
 PASSES = 2
-# how far apart (in 0..1 colour-difference units) two colours may be and still be mixed, at
-# amount 1; luma differences are always judged on LUMA_RANGE, small so that the faint edge of a
+# how far apart (in 0..1 colour-difference units) two colours may be and still be mixed; luma
+# differences are always judged on LUMA_RANGE, small so that the faint edge of a
 # lamp's coloured glow (a luma slope) is not taken for a blotch on a flat sky (at 0.08 a
 # synthetic orange glow's fading ring turned the sky's blue; at 0.02 it keeps 3/4 of its warmth,
 # and the ISO 51200 sky's blotches still halve: 0.24x -> 0.12x a plain gain's)
@@ -96,11 +98,11 @@ def reduce_colour_noise_planes(
     luma = np.tensordot(_LUMA, small, 1)
     colour = small - luma
     smoothed = colour
-    inv_c = np.float32(1.0 / (2.0 * (COLOUR_RANGE * amount) ** 2))
+    inv_c = np.float32(1.0 / (2.0 * COLOUR_RANGE**2))
     inv_y = np.float32(1.0 / (2.0 * LUMA_RANGE**2))
     for _ in range(PASSES):
         smoothed = _bilateral(smoothed, luma, inv_c, inv_y)
-    change = _upsample(smoothed - colour, s)[:, :h, :w]
+    change = _upsample((smoothed - colour) * np.float32(amount), s)[:, :h, :w]
     planes += change
     np.clip(planes, 0.0, 1.0, out=planes)
     return planes
