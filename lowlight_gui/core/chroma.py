@@ -17,8 +17,8 @@ photo. So:
 - ``amount`` is how much of that change is applied (0.5: half of it). Scaling the filter's colour
   range instead barely changed anything between 0.5 and 1 on real photos (the blotches are
   within range either way): a slider should do what it says.
-- what a pixel becomes depends on its neighbours within ``REACH`` pixels: tiles need that much
-  more context (``core.enhance`` adds it to the model's overlap).
+- what a pixel becomes depends on its neighbours within ``REACH`` pixels (``core.enhance`` runs
+  it on each tile of the network's output, margins included).
 """
 
 from __future__ import annotations
@@ -61,11 +61,6 @@ def filter_scale(downscaled: float = 1.0) -> int:
     """Filter pixel size for a photo ``downscaled`` times smaller than the original (the GUI's
     fast preview): the same blotches are that many times smaller there."""
     return max(1, round(SCALE / max(float(downscaled), 1.0)))
-
-
-def reach(downscaled: float = 1.0) -> int:
-    """Pixels of context a result pixel depends on (``REACH`` at the filter scale used)."""
-    return (PASSES * RADIUS + 2) * filter_scale(downscaled)
 
 
 def reduce_colour_noise(rgb: np.ndarray, amount: float, downscaled: float = 1.0) -> np.ndarray:
