@@ -30,11 +30,11 @@ from .errors import LowlightError
 SCALE = 8  # px of the photo per filter pixel: blotches are 10-40 px
 RADIUS = 3  # filter pixels each side (7x7 neighbours)
 PASSES = 2
-# how far apart (in 0..1 colour-difference units) two colours may be and still be mixed; luma
-# differences are always judged on LUMA_RANGE, small so that the faint edge of a
-# lamp's coloured glow (a luma slope) is not taken for a blotch on a flat sky (at 0.08 a
-# synthetic orange glow's fading ring turned the sky's blue; at 0.02 it keeps 3/4 of its warmth,
-# and the ISO 51200 sky's blotches still halve: 0.24x -> 0.12x a plain gain's)
+# how far apart (in 0..1 colour-difference units) two colours may be and still be mixed; and two
+# lumas: small, so that the faint edge of a lamp's coloured glow (a luma slope) is not taken for
+# a blotch on a flat sky (at 0.08 a synthetic orange glow's fading ring turned the sky's blue; at
+# 0.02 it keeps 3/4 of its warmth, and the ISO 51200 sky's blotches still halve: 0.24x -> 0.12x
+# a plain gain's)
 COLOUR_RANGE = 0.06
 LUMA_RANGE = 0.02
 # context a pixel's result depends on, in pixels of the photo: the filter's reach, the 8-px
@@ -67,11 +67,11 @@ def reduce_colour_noise(rgb: np.ndarray, amount: float, downscaled: float = 1.0)
     """``rgb`` (HxWx3 float, 0..1) with its colour blotches reduced; ``amount`` 0..1 (0: the
     array itself, unchanged). ``downscaled``: how many pixels of the original photo one pixel of
     ``rgb`` stands for. Returns a new float32 array clipped to 0..1."""
-    planes = np.ascontiguousarray(np.moveaxis(np.asarray(rgb, np.float32), -1, 0))
-    if planes is rgb or np.shares_memory(planes, rgb):
-        planes = planes.copy()
     if check_colour_noise(amount) == 0.0:
         return rgb
+    planes = np.ascontiguousarray(np.moveaxis(np.asarray(rgb, np.float32), -1, 0))
+    if np.shares_memory(planes, rgb):  # (a 1-px-wide photo: no copy was made)
+        planes = planes.copy()
     return np.moveaxis(reduce_colour_noise_planes(planes, amount, downscaled), 0, -1)
 
 
