@@ -14,6 +14,13 @@ The first start (docs/screenshot_first_start.png) and a folder of camera RAWs
     HOME=/tmp/rawhome ... docs/make_screenshot.py --folder /tmp/rawhome/Pictures/Camera_RAW \
         --photo kodak_dc120.kdc --queue 2 --out docs/screenshot_raw_folder.png
 
+The Colour noise slider at 100 % on the real ISO 51200 photo, at actual pixels on its sky
+(docs/screenshot_colour_noise.png; the photo of ../shared/data/real-highres copied alone into a
+folder):
+
+    HOME=/tmp/shothome ... docs/make_screenshot.py --folder /tmp/shothome/Pictures/ISO51200 --photo city_night_iso51200_single_vs_merged.jpg \
+        --queue 0 --colour-noise 1 --actual-pixels 1300,520 --out docs/screenshot_colour_noise.png
+
 Re-run it whenever the model or the window changes. The user's own settings are not touched
 (a temporary settings file is used).
 """
@@ -64,6 +71,10 @@ def main() -> int:
                         help="photos enhanced in the queue before the shot (default 3)")
     parser.add_argument("--denoise", type=float, default=1.0,
                         help="the Noise reduction slider's amount, 0..1 (default 1)")
+    parser.add_argument("--colour-noise", type=float, default=0.0,
+                        help="the Colour noise slider's amount, 0..1 (default 0: off)")
+    parser.add_argument("--actual-pixels", metavar="X,Y", default=None,
+                        help="show the photo at 100 %% centred on this pixel (default: fit)")
     parser.add_argument("--shadows", default="auto",
                         help="the Shadows control: auto, or a lift in stops 0..2 (default auto)")
     args = parser.parse_args()
@@ -88,6 +99,7 @@ def main() -> int:
         settings.output_dir = tmp / "enhanced"
         settings.strength = 1.0
         settings.denoise = args.denoise
+        settings.colour_noise = args.colour_noise
         settings.shadows_auto = args.shadows == "auto"
         if args.shadows != "auto":
             settings.shadows = float(args.shadows)
@@ -109,6 +121,11 @@ def main() -> int:
         if window.problem is None and not wait(app, lambda: window.save_action.isEnabled()):
             print("the preview did not finish in time", file=sys.stderr)
         window.viewer.set_split(0.5)
+        if args.actual_pixels:
+            x, y = (float(v) for v in args.actual_pixels.split(","))
+            window.viewer.zoom_100()
+            c, scale = window.viewer.center(), window.viewer.scale()
+            window.viewer.pan_by((c.x() - x) * scale, (c.y() - y) * scale)
         window.raise_()
         window.activateWindow()
         wait(app, lambda: False, timeout=1.5)  # let thumbnails land and everything repaint
