@@ -140,6 +140,18 @@ def _reset_button(name: str, tip: str) -> QToolButton:
     return button
 
 
+def _percent_slider(name: str, reset_to: int, amount: float, tip: str) -> ResetSlider:
+    """A 0-100 % slider for an amount 0..1 (Noise reduction, Colour noise), at ``amount``; a
+    double-click returns it to ``reset_to`` %."""
+    slider = ResetSlider(reset_to)
+    slider.setObjectName(name)
+    slider.setRange(0, 100)
+    slider.setPageStep(10)
+    slider.setValue(round(amount * 100))
+    slider.setToolTip(tip)
+    return slider
+
+
 def _slider_row(
     slider: QSlider, name: str, reset_tip: str
 ) -> tuple[QLabel, QToolButton, QHBoxLayout]:
@@ -201,23 +213,15 @@ class ControlsPanel(QWidget):
         self.exposure_reset.clicked.connect(self.reset_exposure)
         self.exposure.valueChanged.connect(self._on_exposure)
         self._denoise_available = True  # until an engine says its model has no base output
-        self.denoise = ResetSlider(100)
-        self.denoise.setObjectName("denoiseSlider")
-        self.denoise.setRange(0, 100)
-        self.denoise.setPageStep(10)
-        self.denoise.setValue(round(settings.denoise * 100))
-        self.denoise.setToolTip(DENOISE_TIP)
+        self.denoise = _percent_slider("denoiseSlider", 100, settings.denoise, DENOISE_TIP)
         self.denoise_label, self.denoise_reset, denoise_row = _slider_row(
             self.denoise, "denoise", "Back to 100 %, the model's full noise removal"
         )
         self.denoise_reset.clicked.connect(self.reset_denoise)
         self.denoise.valueChanged.connect(self._on_denoise)
-        self.colour_noise = ResetSlider(0)
-        self.colour_noise.setObjectName("colourNoiseSlider")
-        self.colour_noise.setRange(0, 100)
-        self.colour_noise.setPageStep(10)
-        self.colour_noise.setValue(round(settings.colour_noise * 100))
-        self.colour_noise.setToolTip(COLOUR_NOISE_TIP)
+        self.colour_noise = _percent_slider(
+            "colourNoiseSlider", 0, settings.colour_noise, COLOUR_NOISE_TIP
+        )
         self.colour_noise_label, self.colour_noise_reset, colour_noise_row = _slider_row(
             self.colour_noise, "colourNoise", "Back to 0 %: colour noise reduction off"
         )
