@@ -133,16 +133,18 @@ def _upsample(a: np.ndarray, s: int) -> np.ndarray:
     centres i - 1 and i for the first half of the block, i and i + 1 for the second. Written
     one phase k at a time (strided slices): numpy is slowest at broadcasting into a full-size
     array, and this is the one full-size step of the filter."""
-    t = (np.arange(s) + 0.5) / s - 0.5
+    # phase k: (offset of its earlier centre in the edge-padded array, weight of the later one)
+    phases = []
+    for t in (np.arange(s) + 0.5) / s - 0.5:
+        phases.append((0, np.float32(t + 1.0)) if t < 0 else (1, np.float32(t)))
     c, hh, ww = a.shape
     p = np.pad(a, ((0, 0), (1, 1), (1, 1)), mode="edge")
     rows = np.empty((c, hh * s, ww + 2), np.float32)
-    for k in range(s):
-        lo, tk = (0, t[k] + 1.0) if t[k] < 0 else (1, t[k])
-        rows[:, k::s] = p[:, lo : lo + hh] + (p[:, lo + 1 : lo + 1 + hh] - p[:, lo : lo + hh]) * np.float32(tk)
+    for k, (lo, tk) in enumerate(phases):
+        top = p[:, lo : lo + hh]
+        rows[:, k::s] = top + (p[:, lo + 1 : lo + 1 + hh] - top) * tk
     out = np.empty((c, hh * s, ww * s), np.float32)
-    for k in range(s):
-        lo, tk = (0, t[k] + 1.0) if t[k] < 0 else (1, t[k])
+    for k, (lo, tk) in enumerate(phases):
         left = rows[:, :, lo : lo + ww]
-        out[:, :, k::s] = left + (rows[:, :, lo + 1 : lo + 1 + ww] - left) * np.float32(tk)
+        out[:, :, k::s] = left + (rows[:, :, lo + 1 : lo + 1 + ww] - left) * tk
     return out
