@@ -130,15 +130,13 @@ class _RadiusProbe(torch.nn.Module):
         return outputs[0]
 
 
-def fold_stem(net: torch.nn.Module) -> bool:
+def fold_stem(net: torch.nn.Module) -> None:
     """Give the U-Net the folded stem (``model.fold_pixel_unshuffle``) if it has the unshuffled
-    one; returns whether it did."""
+    one."""
     unet = getattr(net, "unet", net)
     stem = getattr(unet, "stem", None)
     if isinstance(stem, torch.nn.Sequential) and isinstance(stem[0], torch.nn.PixelUnshuffle):
         unet.stem = fold_pixel_unshuffle(stem)
-        return True
-    return False
 
 
 def receptive_radius(net: torch.nn.Module, factor: int, size: int = 256) -> int:

@@ -340,8 +340,9 @@ def enhance_pixels(
     with a lift input; others ignore it.
 
     ``colour_noise`` (0..1, 0 = off): how much of the colour blotches of very high-ISO photos is
-    removed after the network (``core.chroma``, on each tile; grey photos have none). ``downscaled``: how many pixels of the original photo one pixel of
-    ``data`` stands for (the GUI's fast preview), so that the same blotches are reduced.
+    removed after the network (``core.chroma``, on each tile; grey photos have none).
+    ``downscaled``: how many pixels of the original photo one pixel of ``data`` stands for (the
+    GUI's fast preview), so that the same blotches are reduced.
     """
     strength = float(strength)
     if not 0.0 <= strength <= 1.0:
