@@ -27,7 +27,6 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-
 from scipy.ndimage import uniform_filter
 
 from lowlight_gui.core.engine import Engine
