@@ -70,6 +70,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--head-lr-mult", type=float, default=3.0, help="lowlight2: the exposure head's lr multiple")
     p.add_argument("--freeze-head", action="store_true",
                    help="lowlight2: train the U-Net only (a later phase: the head stops memorising scenes' brightness)")
+    p.add_argument("--train-colour", action="store_true",
+                   help="lowlight3: train only the head's colour outputs (its last layer's rows "
+                        "for the three colour gains and the 3x3 matrix; everything else frozen, "
+                        "so brightness, gamma and the U-Net stay exactly as they were)")
     p.add_argument("--camera", type=float, default=0.0,
                    help="lowlight3: fraction of camera shots synthesised from references (training.synth)")
     p.add_argument("--camera-oracle", action="store_true",
@@ -140,6 +144,25 @@ def forward_lifted(model, x: torch.Tensor, thumb: torch.Tensor, lift: torch.Tens
     cond = model.exposure_head(thumb, torch.zeros(x.shape[0], device=x.device))
     cond = torch.cat([cond[:, :14], cond[:, 14:] + lift[:, None]], 1)
     return model.unet(x, cond)
+
+
+# The rows of ExposureHeadV3's last layer that are colour: the three log colour gains (1..3) and
+# the 3x3 matrix's residual (5..13); 0 is the log gain, 4 the log gamma, 14 the shoulder.
+COLOUR_ROWS = (1, 2, 3, *range(5, 14))
+
+
+def colour_only(model) -> list[torch.nn.Parameter]:
+    """Freeze everything but the head's colour rows (``--train-colour``); the other rows of that
+    layer get zero gradients (with no weight decay, Adam then leaves them exactly as they are)."""
+    model.requires_grad_(False)
+    last = model.exposure_head.mlp[-1]
+    mask = torch.zeros(last.out_features, 1)
+    mask[list(COLOUR_ROWS)] = 1.0
+    params = [last.weight, last.bias]
+    for prm in params:
+        prm.requires_grad_(True)
+        prm.register_hook(lambda g, m=mask: g * m.view(-1, *([1] * (g.dim() - 1))).to(g))
+    return params
 
 
 def load_init(model, state: dict) -> str:
@@ -270,7 +293,9 @@ def main(argv: list[str] | None = None) -> None:
     model = model.to(memory_format=fmt)
     if hasattr(model, "exposure_head"):
         groups = [{"params": list(model.unet.parameters()), "mult": 1.0}]
-        if args.freeze_head:
+        if args.train_colour:
+            groups = [{"params": colour_only(model), "mult": 1.0, "weight_decay": 0.0}]
+        elif args.freeze_head:
             model.exposure_head.requires_grad_(False)
         else:
             groups.append({"params": list(model.exposure_head.parameters()), "mult": args.head_lr_mult})

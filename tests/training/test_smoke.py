@@ -222,3 +222,32 @@ def test_lift_augmentation_lifts_input_conditioning_and_target_alike(tmp_path):
 
     net, _, ck = export.load_checkpoint(run / "last.pt")
     assert ck["args"]["colour_lift"] and net.unet.colour_lift
+
+
+def test_train_colour_moves_only_the_heads_colour_rows(tmp_path):
+    """--train-colour: the head's colour gains and matrix learn; its gain, gamma and shoulder
+    rows, the rest of the head and the U-Net stay exactly as they were."""
+    import torch
+
+    from training import train
+    from training.model import checkpoint_weights
+
+    data, start, run = tmp_path / "data", tmp_path / "start", tmp_path / "colour"
+    _make_pairs(data)
+    common = ["--data", str(data), "--batch", "2", "--crop", "32", "--width", "8",
+              "--val-every", "2", "--threads", "1", "--warmup", "1", "--arch", "lowlight3"]
+    train.main([*common, "--out", str(start), "--steps", "2"])
+    # a colour cast the head can learn to undo: the dark photos are bluish, the references not
+    for p in (data / "low").iterdir():
+        img = np.asarray(Image.open(p)).astype(np.float32)
+        Image.fromarray(np.clip(img * [0.6, 0.8, 1.4], 0, 255).astype(np.uint8)).save(p)
+    train.main([*common, "--out", str(run), "--steps", "4", "--lr", "1e-2", "--train-colour",
+                "--init", str(start / "last.pt")])
+    before = checkpoint_weights(torch.load(start / "last.pt", weights_only=False))
+    after = torch.load(run / "last.pt", weights_only=False)["model"]
+    moved = {k for k in before if not torch.equal(before[k], after[k])}
+    assert moved == {"exposure_head.mlp.2.weight", "exposure_head.mlp.2.bias"}
+    for k in moved:
+        changed = (before[k] != after[k]).reshape(before[k].shape[0], -1).any(1)
+        assert set(changed.nonzero().flatten().tolist()) <= set(train.COLOUR_ROWS)
+        assert changed.any()
