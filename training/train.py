@@ -52,6 +52,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--warmup", type=int, default=200)
     p.add_argument("--synthetic", type=float, default=0.2, help="fraction of synthetic darkening")
     p.add_argument("--w-ssim", type=float, default=0.2)
+    p.add_argument("--ssim-window", default="gauss11", choices=["gauss11", "box7"],
+                   help="the SSIM loss's window: 11x11 Gaussian, or scikit-image's 7x7 uniform "
+                        "(the SSIM `lowlight eval` reports)")
     p.add_argument("--w-grad", type=float, default=0.5)
     p.add_argument("--val-fraction", type=float, default=0.1, help="0: train on every pair (no validation)")
     p.add_argument("--val-every", type=int, default=250, help="steps per 'epoch' (validation)")
@@ -311,7 +314,7 @@ def main(argv: list[str] | None = None) -> None:
         groups = [{"params": list(model.parameters()), "mult": 1.0}]
         sampler = CropSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed)
     opt = torch.optim.AdamW(groups, lr=args.lr, weight_decay=args.weight_decay)
-    loss_fn = LowlightLoss(args.w_ssim, args.w_grad).to(args.device)
+    loss_fn = LowlightLoss(args.w_ssim, args.w_grad, args.ssim_window).to(args.device)
     ema: Ema | None = None
     step, history = 0, []
     base_step, base_history = 0, []  # the --init run's steps and curve, kept for the export
