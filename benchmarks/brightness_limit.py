@@ -27,7 +27,7 @@ import argparse
 from pathlib import Path
 
 import numpy as np
-from scipy.ndimage import uniform_filter
+from scipy.ndimage import uniform_filter, uniform_filter1d
 
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import enhance_array
@@ -76,8 +76,6 @@ def affine_apply(img: np.ndarray, w: np.ndarray) -> np.ndarray:
 def tone_curves(x: np.ndarray, y: np.ndarray, min_count: int = 20) -> np.ndarray:
     """(256,3): the reference's mean for each 8-bit output level, channel by channel, smoothed
     over 9 levels; levels seen fewer than ``min_count`` times map to themselves."""
-    from scipy.ndimage import uniform_filter1d
-
     lut = np.zeros((256, 3))
     for c in range(3):
         level = np.clip(np.round(x[:, c] * 255), 0, 255).astype(int)

@@ -50,10 +50,14 @@ class LowlightLoss(torch.nn.Module):
 
     def __init__(self, w_ssim: float = 0.2, w_grad: float = 0.5, ssim_window: str = "gauss11"):
         super().__init__()
+        if ssim_window not in ("gauss11", "box7"):
+            raise ValueError(f"ssim_window must be 'gauss11' or 'box7', got {ssim_window!r}")
         self.w_ssim, self.w_grad = w_ssim, w_grad
         box = ssim_window == "box7"
         self.register_buffer("window", _box_window() if box else _gauss_window())
-        self.cov_norm = 49 / 48 if box else 1.0
+        # scikit-image's sample covariance over its window of n pixels: n / (n - 1)
+        n = self.window[0].numel()
+        self.cov_norm = n / (n - 1) if box else 1.0
 
     def forward(self, pred: torch.Tensor, target: torch.Tensor) -> torch.Tensor:
         loss = (pred - target).abs().mean()

@@ -295,13 +295,14 @@ def main(argv: list[str] | None = None) -> None:
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
     if hasattr(model, "exposure_head"):
-        groups = [{"params": list(model.unet.parameters()), "mult": 1.0}]
         if args.train_colour:
             groups = [{"params": colour_only(model), "mult": 1.0, "weight_decay": 0.0}]
-        elif args.freeze_head:
-            model.exposure_head.requires_grad_(False)
         else:
-            groups.append({"params": list(model.exposure_head.parameters()), "mult": args.head_lr_mult})
+            groups = [{"params": list(model.unet.parameters()), "mult": 1.0}]
+            if args.freeze_head:
+                model.exposure_head.requires_grad_(False)
+            else:
+                groups.append({"params": list(model.exposure_head.parameters()), "mult": args.head_lr_mult})
         if args.camera:
             share, a0, a1, s0, s1 = args.mottle
             sampler = CameraSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,

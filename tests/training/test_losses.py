@@ -32,3 +32,5 @@ def test_box7_ssim_is_scikit_images_and_the_loss_uses_it():
     box = LowlightLoss(w_ssim=1.0, w_grad=0.0, ssim_window="box7")
     l1 = (t(a) - t(b)).abs().mean().item()
     assert box(t(a), t(b)).item() == pytest.approx(l1 + 1 - expected, abs=1e-5)
+    with pytest.raises(ValueError, match="ssim_window"):
+        LowlightLoss(ssim_window="box9")
