@@ -163,6 +163,23 @@ def raw_thumbnail(path: str | os.PathLike[str], max_side: int) -> np.ndarray:
     return _shrink(image, max_side)
 
 
+def raw_metadata(path: str | os.PathLike[str]) -> tuple[bytes | None, int, int]:
+    """(EXIF block as ``decode_raw`` gives it, developed width, height) without developing: what
+    the window's photo info shows."""
+    path = Path(path)
+    with _opened(path) as raw:
+        s = raw.sizes
+        w, h, aspect = s.width, s.height, s.pixel_aspect or 1.0
+        if aspect > 1:  # LibRaw stretches non-square pixels to square ones
+            w = round(w * aspect)
+        elif aspect < 1:
+            h = round(h / aspect)
+        if s.flip in (5, 6):
+            w, h = h, w
+        exif, _camera = _exif_block(_metadata(path, raw))
+    return exif, w, h
+
+
 @contextmanager
 def _opened(path: Path) -> Iterator[rawpy.RawPy]:
     """Open ``path`` with LibRaw; every failure inside the block becomes a LowlightError."""
