@@ -118,6 +118,27 @@ def read_photo_info(path: str | os.PathLike[str]) -> PhotoInfo:
     return PhotoInfo(path.name, file_size, width, height, **fields)  # type: ignore[arg-type]
 
 
+def megapixels(path: str | os.PathLike[str]) -> float | None:
+    """The photo's size in megapixels from its header (a RAW's through LibRaw, without its
+    metadata: a few ms); None when the file cannot be read."""
+    path = Path(path)
+    try:
+        if formats.is_raw_name(path):
+            import rawpy
+
+            with rawpy.imread(os.fspath(path)) as raw:
+                return raw.sizes.width * raw.sizes.height / 1e6
+        from PIL import Image
+
+        from lowlight_gui.core import imageio  # registers the HEIF opener
+
+        del imageio
+        with Image.open(path) as im:
+            return im.width * im.height / 1e6
+    except Exception:  # noqa: BLE001 - any reader's failure: the size is unknown, not an error
+        return None
+
+
 def _raw_header(path: Path) -> tuple[object, int, int]:
     from PIL import Image
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import sys
 from pathlib import Path
 
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
-from lowlight_gui.qt.files import is_image, name_filters, scan
+from lowlight_gui.qt.files import is_image, name_filters, photos_below, scan
 from lowlight_gui.qt.thumbnails import ThumbnailCache
 
 THUMB_SIZE = 128  # thumbnails are made at this size and shown at most at it
@@ -218,6 +219,9 @@ class FolderBrowser(QWidget):
         self.info.setObjectName("hint")
         self.info.setWordWrap(True)
         self.info.setContentsMargins(4, 2, 4, 2)
+        self.info.setTextFormat(Qt.TextFormat.RichText)
+        self.info.linkActivated.connect(lambda href: self.open_folder(Path(href)))
+        self._below: list[tuple[Path, int]] = []  # photos in subfolders of an empty folder
         grid_box = QWidget(self)
         grid_layout = QVBoxLayout(grid_box)
         grid_layout.setContentsMargins(0, 0, 0, 0)
@@ -259,13 +263,32 @@ class FolderBrowser(QWidget):
         n = len(left)
         return f"{n} other file{'s' if n != 1 else ''} not shown: {summarize_left_out(left)}"
 
+    def photos_below_text(self, *, links: bool = False) -> str:
+        """ "No photos here — 38 in 3 subfolders: Night, Street, Snow" for a folder without
+        photos whose subfolders hold some ("" otherwise); ``links``: each name a link there."""
+        if not self._below or self.thumb_model.rowCount():
+            return ""
+        total = sum(n for _, n in self._below)
+        shown = self._below[:4]
+        names = [
+            f"<a href='{html.escape(str(p))}'>{html.escape(p.name)}</a>" if links else p.name
+            for p, _ in shown
+        ]
+        more = ", …" if len(self._below) > len(shown) else ""
+        n = len(self._below)
+        return (f"No photos here — {total} in {n} subfolder{'s' if n != 1 else ''}: "
+                + ", ".join(names) + more)
+
     def _update_info(self) -> None:
         photos = self.thumb_model.rowCount()
-        others = self.left_out_text()
+        others = html.escape(self.left_out_text())
+        self._below = photos_below(self._folder) if self._folder and not photos else []
         if self._folder is None:
             text = ""
         elif photos:
             text = f"{photos} photo{'s' if photos != 1 else ''}" + (f"; {others}" if others else "")
+        elif self._below:
+            text = self.photos_below_text(links=True) + "."
         else:
             text = ("No photos in this folder" + (f" ({others})" if others else "")
                     + ". Choose another folder above, or File ▸ Open folder.")
@@ -280,6 +303,7 @@ class FolderBrowser(QWidget):
         idx = self.fs_model.index(str(folder))
         if idx.isValid():
             self.tree.setCurrentIndex(idx)  # calls _on_tree_current
+            self.tree.expand(idx)  # its subfolders in view: where the photos often are
             self._scroll_tree_to_current()
         if self._folder != folder:
             self._set_grid_folder(folder)

@@ -6,6 +6,8 @@ batch list a folder's photos the same way.
 
 from __future__ import annotations
 
+import os
+import time
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from lowlight_gui.core.folders import (
     FolderScan,
     LeftOut,
     is_photo_name,
+    natural_key,
     scan_folder,
     scan_folder_report,
     why_not_photo,
@@ -22,6 +25,28 @@ from lowlight_gui.core.folders import (
 
 def is_image(path: Path) -> bool:
     return is_photo_name(path)
+
+
+def content_problem(path: Path) -> str | None:
+    """Why a file with a photo's name is plainly not one (empty, or text: a "broken.jpg" that is
+    a note), from its first bytes; None when it may be a photo (the readers tell the rest)."""
+    try:
+        with open(path, "rb") as fp:
+            head = fp.read(4096)
+    except OSError:
+        return None  # the batch says why it cannot be read
+    if not head:
+        return "the file is empty"
+    if b"\0" in head:
+        return None  # binary: a photo, or for the reader to refuse
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 4:  # not just a character cut at the end of the head
+            return None
+    if formats.is_raw_name(path) or head[:4] in (b"II*\0", b"MM\0*"):
+        return None
+    return "it is a text file, not a photo"
 
 
 def images_in(folder: Path, recursive: bool = False) -> list[Path]:
@@ -53,11 +78,17 @@ def expand_inputs(
                 found = scan_folder_report(path, recursive)
             except OSError:
                 found = FolderScan()
-            candidates = found.photos
+            candidates = []
+            for photo in found.photos:
+                problem = content_problem(photo)
+                if problem is None:
+                    candidates.append(photo)
+                else:
+                    found.left_out.append(LeftOut(photo, problem))
             if left_out is not None:
                 left_out += found.left_out
         else:
-            reason = why_not_photo(path)
+            reason = why_not_photo(path) or content_problem(path)
             candidates = [path] if reason is None else []
             if reason is not None and left_out is not None:
                 left_out.append(LeftOut(path, reason))
@@ -72,3 +103,30 @@ def expand_inputs(
 def name_filters() -> list[str]:
     """Glob patterns of every readable suffix, both cases (Linux is case-sensitive)."""
     return formats.glob_patterns()
+
+
+def photos_below(folder: Path, *, budget_s: float = 0.25) -> list[tuple[Path, int]]:
+    """(subfolder, how many photos it and its own subfolders hold) for each subfolder of
+    ``folder`` that holds any, most first. Names only, hidden ones skipped; the walk stops after
+    ``budget_s`` seconds (a home folder can hold a lot), giving what it counted so far."""
+    deadline = time.monotonic() + budget_s
+    try:
+        subs = sorted(
+            (e for e in os.scandir(folder) if e.is_dir() and not e.name.startswith(".")),
+            key=lambda e: natural_key(e.name),
+        )
+    except OSError:
+        return []
+    found: list[tuple[Path, int]] = []
+    for sub in subs:
+        count = 0
+        for _root, dirs, files in os.walk(sub.path):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            count += sum(1 for f in files if not f.startswith(".") and is_photo_name(Path(f)))
+            if time.monotonic() > deadline:
+                break
+        if count:
+            found.append((Path(sub.path), count))
+        if time.monotonic() > deadline:
+            break
+    return sorted(found, key=lambda item: -item[1])

@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from lowlight_gui.core.batch import BatchOptions
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
@@ -21,12 +21,24 @@ from lowlight_gui.qt.batch_runner import BatchRunner
 from lowlight_gui.qt.browser import FolderBrowser
 from lowlight_gui.qt.controls import ControlsPanel
 from lowlight_gui.qt.drops import PathDrops
+from lowlight_gui.qt.histogram import HistogramPanel
+from lowlight_gui.qt.info_panel import InfoPanel
+from lowlight_gui.qt.menus import build_menus
 from lowlight_gui.qt.preview import PreviewController
 from lowlight_gui.qt.preview_state import PreviewState
-from lowlight_gui.qt.queue import QueueModel, QueuePanel, State, open_path
+from lowlight_gui.qt.queue import (
+    QueueModel,
+    QueuePanel,
+    State,
+    added_text,
+    open_path,
+    restore_unfinished,
+    save_unfinished,
+)
 from lowlight_gui.qt.settings import Settings
 from lowlight_gui.qt.status import StatusLine
 from lowlight_gui.qt.viewer import CompareViewer
+from lowlight_gui.qt.window_layout import MIN_SIZE, SaveFolder, SidePanels
 from lowlight_gui.qt.worker import BatchController
 
 APP_NAME = "Lowlight"
@@ -70,6 +82,8 @@ class MainWindow(QMainWindow):
         side.setObjectName("sidePanel")
         side_layout = QVBoxLayout(side)
         side_layout.setContentsMargins(6, 6, 6, 6)
+        self.histogram = HistogramPanel(self.viewer, side)
+        side_layout.addWidget(self.histogram)
         side_layout.addWidget(self.controls)
         queue_title = QLabel("Batch queue")
         queue_title.setObjectName("sectionTitle")
@@ -87,6 +101,8 @@ class MainWindow(QMainWindow):
         self.splitter.setChildrenCollapsible(False)
         self.splitter.setSizes([260, 900, 360])
         self.setCentralWidget(self.splitter)
+        self.setMinimumSize(*MIN_SIZE)
+        self.side_panels = SidePanels(self.splitter, self.browser, side, self.viewer)
 
         self.status = StatusLine(self.statusBar(), self.controls, problem)
         self.provider_label = self.status.provider_label
@@ -108,10 +124,12 @@ class MainWindow(QMainWindow):
             lambda title, text: self.alert(title, text), self,
         )
         self.drops = PathDrops(self)
+        self.info_panel = InfoPanel(self.viewer, lambda: self.preview.generation)
         self.queue_panel.start_folder = self._start_folder  # its dialogs open where we browse
 
         # -- connections ----------------------------------------------------------------
-        self.preview.worker.events.connect(self.preview_state.apply)
+        self.preview.worker.events.connect(self._on_preview_event)
+        self.preview.worker.events.connect(self.info_panel.apply)
         self.batch.worker.events.connect(self.batch_runner.apply)
         self.preview_state.saveReadyChanged.connect(self._on_save_ready)
         self.viewer.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))
@@ -135,143 +153,9 @@ class MainWindow(QMainWindow):
             slider.sliderReleased.connect(self.preview_state.slider_released)
         self.drops.dropped.connect(self._on_dropped)
 
-        self._build_actions()
+        build_menus(self)
         self._set_enhancement_enabled(problem is None)
         self._restore_state()
-
-    # -- menus ----------------------------------------------------------------------------
-    def _action(
-        self, text: str, slot: object, shortcut: QKeySequence | str | None = None
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        return action
-
-    def _photo_step_action(self, text: str, delta: int, *keys: str) -> QAction:
-        """Next/previous photo of the folder, from the keyboard while the viewer or the
-        browser has focus (elsewhere Page Up/Down keep their usual meaning, e.g. sliders)."""
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(lambda: self.step_photo(delta))
-        self.viewer.addAction(action)
-        self.browser.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        std = QKeySequence.StandardKey
-        self.open_action = self._action("&Open photo…", self.open_file_dialog, std.Open)
-        self.open_folder_action = self._action(
-            "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O"
-        )
-        self.save_action = self._action("&Save enhanced as…", self.save_as_dialog, std.Save)
-        self.save_action.setEnabled(False)
-        self.open_output_action = self._action("Open o&utput folder", self.open_output_folder)
-        self.quit_action = self._action("&Quit", self.close, std.Quit)
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-
-        file_menu = self.menuBar().addMenu("&File")
-        for a in (
-            self.open_action,
-            self.open_folder_action,
-            None,
-            self.save_action,
-            self.open_output_action,
-            None,
-            self.quit_action,
-        ):
-            file_menu.addSeparator() if a is None else file_menu.addAction(a)
-
-        # Single keys (S, B, F, arrows) belong to the viewer when it has focus; the text after
-        # the tab only shows them in the menu without stealing them from text fields.
-        v = self.viewer
-        self.fit_action = self._action("Fit to window\tF", v.zoom_fit, "Ctrl+0")
-        self.actual_action = self._action("Actual pixels (100 %)\t1", v.zoom_100, "Ctrl+1")
-        self.zoom_in_action = self._action("Zoom in", lambda: v.zoom_by(1.25), std.ZoomIn)
-        self.zoom_out_action = self._action("Zoom out", lambda: v.zoom_by(0.8), std.ZoomOut)
-        self.split_action = self._action("Split view", lambda: v.set_mode("split"))
-        self.side_action = self._action("Side by side\tS", v.toggle_side_by_side)
-        self.before_action = self._action("Show original\tB / Space", v.toggle_before)
-        self.rotate_left_action = self._action("Rotate left", lambda: self.rotate(-1), "Ctrl+L")
-        self.rotate_right_action = self._action("Rotate right", lambda: self.rotate(+1), "Ctrl+R")
-        for a in (self.rotate_left_action, self.rotate_right_action):
-            a.setToolTip(f"{a.text()}: for a photo shown sideways; the enhanced photo is saved "
-                         "turned too (batch and Save enhanced as)")
-        self.next_action = self._photo_step_action("Next photo", +1, "PgDown", "Alt+Right")
-        self.previous_action = self._photo_step_action("Previous photo", -1, "PgUp", "Alt+Left")
-        view_menu = self.menuBar().addMenu("&View")
-        for a in (
-            self.fit_action,
-            self.actual_action,
-            self.zoom_in_action,
-            self.zoom_out_action,
-            None,
-            self.split_action,
-            self.side_action,
-            self.before_action,
-            None,
-            self.rotate_left_action,
-            self.rotate_right_action,
-            None,
-            self.next_action,
-            self.previous_action,
-        ):
-            view_menu.addSeparator() if a is None else view_menu.addAction(a)
-
-        self.add_files_action = self._action("Add photos…", self.queue_panel.add_files_dialog)
-        self.add_folder_action = self._action("Add folder…", self.queue_panel.add_folder_dialog)
-        self.add_current_action = self._action("Add current photo", self._add_current, "Ctrl+E")
-        self.start_action = self._action("Start", self.start_batch, "Ctrl+Return")
-        self.cancel_action = self._action("Cancel", self.cancel_batch)
-        self.retry_action = self._action("Retry failed", self.queue_model.retry_failed)
-        self.clear_action = self._action("Clear done", self.queue_model.clear_done)
-        batch_menu = self.menuBar().addMenu("&Batch")
-        for a in (
-            self.add_files_action,
-            self.add_folder_action,
-            self.add_current_action,
-            None,
-            self.start_action,
-            self.cancel_action,
-            self.retry_action,
-            self.clear_action,
-        ):
-            batch_menu.addSeparator() if a is None else batch_menu.addAction(a)
-
-        self.about_action = self._action("&About Lowlight", self.show_about)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.menuBar().addMenu("&Help").addAction(self.about_action)
-
-        tb = QToolBar("Main", self)
-        tb.setObjectName("mainToolbar")
-        tb.setMovable(False)
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (
-            self.open_action,
-            self.open_folder_action,
-            self.save_action,
-            None,
-            self.fit_action,
-            self.actual_action,
-            None,
-            self.split_action,
-            self.side_action,
-            self.before_action,
-            None,
-            self.rotate_left_action,
-            self.rotate_right_action,
-        ):
-            if a is None:
-                tb.addSeparator()
-            else:
-                tb.addAction(a)
-        self.addToolBar(tb)
-        # Toolbar buttons show the bare names (no shortcut hints, no mnemonics).
-        for a in tb.actions():
-            if not a.isSeparator():
-                tb.widgetForAction(a).setText(a.text().split("\t")[0].replace("&", "").rstrip("…"))
 
     # -- state persistence ----------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -292,15 +176,11 @@ class MainWindow(QMainWindow):
         self._restore_queue()
 
     def _restore_queue(self) -> None:
-        """Queue again what was left unfinished at the last close, minus files now gone."""
-        saved = self.settings.unfinished_queue
-        present = [p for p in saved if p.is_file()]
-        added = self.queue_model.add_paths(present) if present else 0
-        gone = len(saved) - len(present)
-        if added:
-            note = f" ({gone} no longer exist{'s' if gone == 1 else ''})" if gone else ""
-            plural = "s" if added != 1 else ""
-            self.notify(f"Queued {added} unfinished photo{plural} from the last session{note}.")
+        """Queue again what was left unfinished at the last close (failed ones with their
+        errors), minus files now gone."""
+        message = restore_unfinished(self.settings, self.queue_model)
+        if message:
+            self.notify(message)
 
     def _splitters(self) -> dict[str, QSplitter]:
         return {"main": self.splitter, "browser": self.browser.splitter}
@@ -310,10 +190,7 @@ class MainWindow(QMainWindow):
         self.settings.window_state = QByteArray(self.saveState())
         for name, splitter in self._splitters().items():
             self.settings.set_splitter_state(name, QByteArray(splitter.saveState()))
-        unfinished = (State.QUEUED, State.RUNNING, State.FAILED)
-        self.settings.unfinished_queue = [
-            i.path for i in self.queue_model.items() if i.state in unfinished
-        ]
+        save_unfinished(self.settings, self.queue_model)
         self.settings.sync()
 
     # -- notifications and questions -------------------------------------------------------
@@ -369,6 +246,7 @@ class MainWindow(QMainWindow):
         if self.preview_state.show(path):
             self.viewer.set_turns(self.turns.get(path.resolve(), 0))
             self.setWindowTitle(f"{path.name} — {APP_NAME}")
+            self.info_panel.set_path(path)
 
     def rotate(self, delta: int) -> int:
         """Turn the photo shown by ``delta`` quarter turns (clockwise +1); its outputs are
@@ -388,6 +266,10 @@ class MainWindow(QMainWindow):
                     if turns else f"{path.name} back as stored.")
         return turns
 
+    def _on_preview_event(self, event: object) -> None:
+        if self.current_path is not None or not hasattr(event, "generation"):
+            self.preview_state.apply(event)
+
     def _on_save_ready(self, ready: bool) -> None:
         self.save_action.setEnabled(ready)
 
@@ -400,12 +282,37 @@ class MainWindow(QMainWindow):
             self.show_image(path)
         return path
 
+    def toggle_side_panels(self) -> None:
+        """Tab: the photo gets the whole width, or the panels come back."""
+        self.side_panels.toggle()
+        self.panels_action.setText(
+            "Show side panels" if self.side_panels.hidden() else "Hide side panels"
+        )
+
+    def show_shortcuts(self) -> None:
+        from lowlight_gui.qt.shortcuts import ShortcutsDialog
+
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
     def _on_folder_selected(self, folder: Path) -> None:
         self.settings.last_folder = folder
+        current = self.current_path
+        if current is not None and current.parent != folder:  # not the old folder's photo
+            self.preview.cancel()  # and the events already on their way are dropped
+            self.preview_state.current_path = None
+            self._on_save_ready(False)
+            self.viewer.clear()
+            self.info_panel.set_path(None)
+            self.setWindowTitle(APP_NAME)
         if self.problem:  # the placeholder says why enhancing is off
             return
         photos = self.browser.thumb_model.rowCount()
-        if photos:
+        below = self.browser.photos_below_text()
+        if below:
+            self.viewer.set_placeholder_text(f"{below}\nChoose one in the folder tree.")
+        elif photos:
             self.viewer.set_placeholder_text(
                 f"Choose one of the {photos} photo{'s' if photos != 1 else ''} on the left to "
                 "see it enhanced beside the original.\nDouble-click a thumbnail (or drop files "
@@ -444,8 +351,9 @@ class MainWindow(QMainWindow):
         if src is None or not self.preview_state.full_ready:
             self.notify("Wait for the full-resolution result, then save.")
             return
-        folder = self.settings.output_dir or src.parent
-        target = dialogs.choose_save_target(self, src, folder, self.confirm, self.alert)
+        start = SaveFolder(self.settings.output_dir, src)
+        target = dialogs.choose_save_target(self, src, start.folder, self.confirm, self.alert)
+        start.done(target)
         if target is not None:
             self.preview.save(self.controls.strength_value(), target, "", self.settings.quality,
                               self.turns.get(src.resolve(), 0))
@@ -477,18 +385,13 @@ class MainWindow(QMainWindow):
 
     # -- queue ----------------------------------------------------------------------------
     def add_to_queue(self, paths: list[Path]) -> int:
-        before = len(self.queue_model.left_out)
+        before = list(self.queue_model.left_out)
         added = self.queue_model.add_paths([Path(p) for p in paths])
-        skipped = len(self.queue_model.left_out) - before
-        others = f" {skipped} other file{'s' if skipped != 1 else ''} left out (not photos)." \
-            if skipped > 0 else ""
-        if added:
-            self.notify(f"Queued {added} photo{'s' if added != 1 else ''}.{others}")
-        else:
-            self.notify(f"Nothing new to queue (already queued, or not a photo).{others}")
+        left = [i for p, i in self.queue_model.left_out.items() if p not in before]
+        self.notify(added_text(added, left))
         return added
 
-    def _add_current(self) -> None:
+    def add_current(self) -> None:
         if self.current_path is not None:
             self.add_to_queue([self.current_path])
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -56,8 +57,10 @@ from lowlight_gui.core.events import (
     TileDone,
 )
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
+from lowlight_gui.core.photo_info import megapixels
 from lowlight_gui.qt.controls import format_ev
 from lowlight_gui.qt.files import expand_inputs, name_filters
+from lowlight_gui.qt.settings import Settings
 
 
 class State(str, Enum):
@@ -199,6 +202,10 @@ class QueueModel(QAbstractListModel):
 
     def paths(self, state: State | None = None) -> list[Path]:
         return [i.path for i in self._items if state is None or i.state is state]
+
+    def keys(self, state: State) -> list[Path]:
+        """The resolved paths (what a batch job's source is) of the items in ``state``."""
+        return [k for k, row in self._keys.items() if self._items[row].state is state]
 
     def count(self, state: State) -> int:
         return sum(1 for i in self._items if i.state is state)
@@ -499,24 +506,55 @@ class QueueDelegate(QStyledItemDelegate):
 
 
 class BatchProgress:
-    """Overall progress and a time-remaining estimate from the pace so far."""
+    """Overall progress, and the time left from the pace so far in megapixels, not photos: a
+    12.7 MP photo takes about as long as ten 1.3 MP ones. A photo whose size cannot be read
+    counts as the batch's average."""
 
     def __init__(self) -> None:
         self.total = 0
         self.finished = 0
         self.current = 0.0  # fraction of the running photo
         self._t0 = 0.0
+        self._sizes: dict[Path, float] = {}  # megapixels of each photo of the batch
+        self._total_mp = 0.0
+        self._done_mp = 0.0
+        self._current_mp = 0.0
+        self._average = 1.0
 
-    def start(self, total: int) -> None:
+    def start(self, total: int, sources: list[Path] | None = None) -> None:
         self.total, self.finished, self.current = total, 0, 0.0
+        known = {p: megapixels(p) for p in sources or []}
+        sizes = [mp for mp in known.values() if mp]
+        average = sum(sizes) / len(sizes) if sizes else 1.0
+        self._sizes = {p: mp or average for p, mp in known.items()}
+        # Photos the batch found that were not given (none, as the window starts it): average.
+        self._total_mp = sum(self._sizes.values()) + max(0, total - len(self._sizes)) * average
+        self._average = average
+        self._done_mp = self._current_mp = 0.0
         self._t0 = time.monotonic()
 
+    def started(self, source: Path) -> None:
+        """The batch took ``source``: its size weighs the progress until it is finished."""
+        self._current_mp = self._sizes.get(Path(source), self._average)
+        self.current = 0.0
+
+    def finished_one(self) -> None:
+        self.finished += 1
+        self._done_mp += self._current_mp or self._average
+        self._current_mp = 0.0
+        self.current = 0.0
+
+    def fraction(self) -> float:
+        if self._total_mp <= 0:
+            return 0.0
+        return min(1.0, (self._done_mp + self.current * self._current_mp) / self._total_mp)
+
     def seconds_left(self) -> float | None:
-        done = self.finished + self.current
-        if done <= 0.05 or self.total <= 0:
+        done = self._done_mp + self.current * self._current_mp
+        if self._total_mp <= 0 or done <= 0.01 * self._total_mp:
             return None
         elapsed = time.monotonic() - self._t0
-        return max(0.0, elapsed / done * (self.total - done))
+        return max(0.0, elapsed / done * (self._total_mp - done))
 
 
 def format_duration(seconds: float) -> str:
@@ -648,8 +686,7 @@ class QueuePanel(QWidget):
     def _update_bar(self) -> None:
         p = self.progress
         if self._running and p.total:
-            fraction = (p.finished + p.current) / p.total
-            self.bar.setValue(int(fraction * 1000))
+            self.bar.setValue(int(p.fraction() * 1000))
             self.bar.setFormat(f"{p.finished} / {p.total} photos")
             left = p.seconds_left()
             eta = (
@@ -675,6 +712,8 @@ class QueuePanel(QWidget):
         """Overall progress from a batch event (the rows follow the model's ``apply``)."""
         if isinstance(event, BatchStarted):
             self.on_batch_started(event.total)
+        elif isinstance(event, ImageStarted):
+            self.progress.started(event.job.source)
         elif isinstance(event, TileDone):
             self.on_item_progress(event.done / event.total if event.total else 0.0)
         elif isinstance(event, (ImageDone, ImageFailed, ImageSkipped)):
@@ -683,7 +722,9 @@ class QueuePanel(QWidget):
             self.set_running(False)
 
     def on_batch_started(self, total: int) -> None:
-        self.progress.start(total)
+        # The queued rows are the batch's photos (keyed by resolved path, as its jobs' sources).
+        sources = self.model.keys(State.QUEUED)
+        self.progress.start(total, sources)
         self.set_running(True)
 
     def on_item_progress(self, fraction: float) -> None:
@@ -691,8 +732,7 @@ class QueuePanel(QWidget):
         self._update_bar()
 
     def on_item_finished(self) -> None:
-        self.progress.finished += 1
-        self.progress.current = 0.0
+        self.progress.finished_one()
         self._update_bar()
 
     # -- adding ---------------------------------------------------------------------------
@@ -748,6 +788,75 @@ class QueuePanel(QWidget):
             menu.addAction("Remove from queue", lambda: self.model.remove_rows(rows))
         if not menu.isEmpty():
             menu.exec(self.view.viewport().mapToGlobal(pos))
+
+
+# -- the queue across sessions ----------------------------------------------------------------
+_FAILED_KEY = "queue/failed"  # {path: error} of the unfinished photos that had failed
+
+
+def save_unfinished(settings: Settings, model: QueueModel) -> None:
+    """Remember the photos not enhanced yet (queued, running, failed) for the next start, and
+    the failed ones' errors, so they come back failed, not as plain "Queued"."""
+    unfinished = (State.QUEUED, State.RUNNING, State.FAILED)
+    settings.unfinished_queue = [
+        i.path for i in model.items() if i.state in unfinished
+    ]
+    failed = {str(i.path): i.message for i in model.items() if i.state is State.FAILED}
+    # Settings has no field for this yet: its own key, through its plumbing.
+    settings._set(_FAILED_KEY, json.dumps(failed))
+
+
+def restore_unfinished(settings: Settings, model: QueueModel) -> str:
+    """Queue again what ``save_unfinished`` kept, minus files now gone; returns what to tell
+    the person ("" when nothing came back)."""
+    saved = settings.unfinished_queue
+    present = [p for p in saved if p.is_file()]
+    before = set(model.left_out)
+    added = model.add_paths(present) if present else 0
+    try:
+        failed = json.loads(settings._get(_FAILED_KEY, "{}", str))
+    except ValueError:
+        failed = {}
+    refailed = 0
+    for path, message in failed.items() if isinstance(failed, dict) else ():
+        if isinstance(message, str) and model.find(path) >= 0:
+            model.mark_failed(path, message)
+            refailed += 1
+    left = [item for p, item in model.left_out.items() if p not in before]
+    gone = len(saved) - len(present)
+    if not added and not left:
+        return ""
+    parts = []
+    if added:
+        queued = added - refailed
+        text = f"Queued {queued} unfinished photo{'s' if queued != 1 else ''} from the last session"
+        if refailed:
+            text += (f"; {refailed} that failed {'are' if refailed != 1 else 'is'} back with "
+                     "the error (Retry failed to try again)")
+        parts.append(text)
+    if gone:
+        parts.append(f"{gone} no longer exist{'s' if gone == 1 else ''}")
+    if left:
+        parts.append(_left_text(left))
+    return "; ".join(parts) + "."
+
+
+def _left_text(left: list[LeftOut]) -> str:
+    if len(left) == 1:
+        return f"{left[0].path.name} was not queued: {left[0].reason}"
+    return f"{len(left)} files were not queued: {summarize_left_out(left)}"
+
+
+def added_text(added: int, left: list[LeftOut]) -> str:
+    """What adding did: "Queued 3 photos." and what was not queued, and why ("broken.jpg was
+    not queued: it is a text file, not a photo")."""
+    if added:
+        text = f"Queued {added} photo{'s' if added != 1 else ''}."
+    elif not left:
+        return "Nothing new to queue (already queued)."
+    else:
+        text = "Nothing queued."
+    return f"{text} {_left_text(left)}." if left else text
 
 
 def open_path(path: Path) -> bool:

@@ -3,6 +3,9 @@ on the right; zoom and pan apply to both halves together.
 
 Image coordinates are those of the original ("before") image; an enhanced image of another size
 (the fast downscaled preview) is stretched onto the same rectangle, so both halves always line up.
+A photo smaller than the view stays centred; a larger one pans only as far as its edges. With
+the clipping overlay on (J), what the enhancing newly clipped is painted red on the enhanced
+photo, what it crushed blue (``core/histogram.py``).
 """
 
 from __future__ import annotations
@@ -26,12 +29,26 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from lowlight_gui.core.histogram import overlay_rgba
+
 MODES: tuple[str, ...] = ("split", "side", "before", "after")
 MIN_SCALE, MAX_SCALE = 0.02, 32.0
 _HANDLE_GRAB_PX = 10  # how close to the handle a press must be to grab it
-_KEY_STEP, _KEY_STEP_BIG = 0.02, 0.10  # split moves per arrow key press (fraction of width)
+# Split moves per Shift+arrow press (fraction of width): plain arrows change photo (window keys).
+_KEY_STEP, _KEY_STEP_BIG = 0.02, 0.10
+OVERLAY_MAX_PIXELS = 4_000_000  # the clipping overlay's resolution: ~40 ms for a 12 MP photo
 _WHEEL_STEP = 1.25
 ERROR_COLOR = QColor(220, 68, 55)  # the queue's "failed" red
+# What the viewer does itself with the focus on it (Help > Keyboard shortcuts lists these after
+# the window's actions); keep in step with keyPressEvent and the mouse handlers.
+VIEWER_KEYS: tuple[tuple[str, str], ...] = (
+    ("Show original", "Space"),
+    ("Enhanced photo alone", "A"),
+    ("Move the split handle", "Shift+Left, Shift+Right (Ctrl+Shift: bigger steps)"),
+    ("Zoom in, out", "+, -, mouse wheel"),
+    ("100 % here, or back to fit", "double-click"),
+    ("Pan", "drag"),
+)
 
 
 class CompareViewer(QWidget):
@@ -40,6 +57,8 @@ class CompareViewer(QWidget):
     splitChanged = Signal(float)
     zoomChanged = Signal(float)  # scale in device pixels per image pixel (1.0 = 100 %)
     modeChanged = Signal(str)
+    imagesChanged = Signal()  # the before or after image changed (the histogram follows)
+    clippingOverlayChanged = Signal(bool)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,6 +85,8 @@ class CompareViewer(QWidget):
         # Pre-scaled copies for zoomed-out painting: smooth-scaling a 12 MP image on every
         # paint would make handle dragging stutter.
         self._scaled_cache: dict[tuple[int, int, int], QPixmap] = {}
+        self._clip_overlay = False
+        self._clip_image: tuple[tuple[int, int], QImage] | None = None  # (cache keys, overlay)
 
     # -- images ---------------------------------------------------------------------------
     # -- quarter turns (Rotate left / right): the images are shown turned ------------------
@@ -84,6 +105,7 @@ class CompareViewer(QWidget):
         self._scaled_cache.clear()
         self.zoom_fit()
         self.update()
+        self.imagesChanged.emit()
 
     def _turned(self, image: QImage | None) -> QImage | None:
         if image is None or not self._turns:
@@ -92,19 +114,23 @@ class CompareViewer(QWidget):
 
     # -- images ---------------------------------------------------------------------------
     def set_images(self, before: QImage | None, after: QImage | None = None) -> None:
-        """Show a new photo; the view fits it unless the size is the same as before."""
+        """Show a new photo. Fitted stays fitted; a zoom (100 %, 200 %...) is kept, looking at
+        the same relative place of the new photo, so that photos of a series compare alike."""
         self._stored = [before, after]
         before, after = self._turned(before), self._turned(after)
-        same_size = (
-            before is not None and self._before is not None and before.size() == self._before.size()
-        )
+        old = self._before
         self._before = before
         self._after = after
         self._error = None
         self._scaled_cache.clear()
-        if not same_size:
+        if self._fit or before is None or old is None or old.width() <= 0 or old.height() <= 0:
             self.zoom_fit()
+        elif before.size() != old.size():
+            fx, fy = self._center.x() / old.width(), self._center.y() / old.height()
+            self._center = self._clamped(QPointF(fx * before.width(), fy * before.height()))
+            self.zoomChanged.emit(self.scale())
         self.update()
+        self.imagesChanged.emit()
 
     def set_before(self, before: QImage) -> None:
         """Replace the original by another resolution of the same photo (a RAW's full-size
@@ -123,6 +149,7 @@ class CompareViewer(QWidget):
             else:
                 self.zoomChanged.emit(self.scale())
         self.update()
+        self.imagesChanged.emit()
 
     def set_after(self, after: QImage | None) -> None:
         """Replace the enhanced image only (new strength, full-resolution pass)."""
@@ -130,6 +157,7 @@ class CompareViewer(QWidget):
         self._after = self._turned(after)
         self._scaled_cache = {k: v for k, v in self._scaled_cache.items() if k[0] != 1}
         self.update()
+        self.imagesChanged.emit()
 
     def before_image(self) -> QImage | None:
         return self._before
@@ -150,6 +178,17 @@ class CompareViewer(QWidget):
         self._scaled_cache.clear()
         self._error = (title, message)
         self.update()
+        self.imagesChanged.emit()
+
+    def clear(self) -> None:
+        """Show no photo (the placeholder), e.g. when another folder is opened."""
+        self._before = self._after = None
+        self._stored = [None, None]
+        self._overlay = ""
+        self._error = None
+        self._scaled_cache.clear()
+        self.update()
+        self.imagesChanged.emit()
 
     def error(self) -> tuple[str, str] | None:
         return self._error
@@ -165,6 +204,55 @@ class CompareViewer(QWidget):
 
     def image_size(self) -> QSize:
         return self._before.size() if self._before is not None else QSize(0, 0)
+
+    # -- clipping overlay (J) --------------------------------------------------------------
+    def clipping_overlay(self) -> bool:
+        return self._clip_overlay
+
+    def set_clipping_overlay(self, on: bool) -> None:
+        """Paint newly clipped highlights red and crushed shadows blue on the enhanced photo."""
+        if on != self._clip_overlay:
+            self._clip_overlay = on
+            if not on:
+                self._clip_image = None  # its memory back
+            self.clippingOverlayChanged.emit(on)
+            self.update()
+
+    def toggle_clipping_overlay(self) -> None:
+        self.set_clipping_overlay(not self._clip_overlay)
+
+    def clipping_image(self) -> QImage | None:
+        """The overlay for the images on show (RGBA, transparent where nothing clipped), made
+        when first asked for after an image changes; None without an enhanced image."""
+        if self._before is None or self._after is None:
+            return None
+        keys = (self._before.cacheKey(), self._after.cacheKey())
+        if self._clip_image is None or self._clip_image[0] != keys:
+            from lowlight_gui.qt.histogram import qimage_to_array  # it imports this module
+
+            rgba = overlay_rgba(
+                qimage_to_array(self._before),
+                qimage_to_array(self._after),
+                max_pixels=OVERLAY_MAX_PIXELS,
+            )
+            h, w = rgba.shape[:2]
+            image = QImage(rgba.data, w, h, rgba.strides[0], QImage.Format.Format_RGBA8888)
+            image._buffer = rgba  # type: ignore[attr-defined]  # keep the pixels alive
+            self._clip_image = (keys, image)
+        return self._clip_image[1]
+
+    def _draw_clipping(self, p: QPainter, clip: QRectF, side: str) -> None:
+        if not self._clip_overlay or self._before is None:
+            return
+        image = self.clipping_image()
+        if image is None:
+            return
+        p.save()
+        p.setClipRect(clip)
+        p.setTransform(self.transform_for(side))
+        p.scale(self._before.width() / image.width(), self._before.height() / image.height())
+        p.drawImage(0, 0, image)
+        p.restore()
 
     # -- split and mode -------------------------------------------------------------------
     def split(self) -> float:
@@ -251,11 +339,34 @@ class CompareViewer(QWidget):
         """Move the image by (dx, dy) widget pixels, in both halves."""
         if self._before is None:
             return
-        self._fit = False
-        self._center = QPointF(
-            self._center.x() - dx / self._scale, self._center.y() - dy / self._scale
+        self._pan_to(
+            QPointF(self._center.x() - dx / self._scale, self._center.y() - dy / self._scale)
         )
-        self.update()
+
+    def _pan_to(self, center: QPointF) -> None:
+        center = self._clamped(center)
+        if center != self._center:
+            self._fit = False
+            self._center = center
+            self.update()
+
+    def _clamped(self, center: QPointF) -> QPointF:
+        """``center`` kept so that the photo does not leave the view: an axis on which the
+        photo is smaller than the view stays centred, a larger one stops at the photo's edge."""
+        if self._before is None:
+            return center
+        rect = self.view_rects()[0][1]
+        out = []
+        for c, size, room in (
+            (center.x(), self._before.width(), rect.width()),
+            (center.y(), self._before.height(), rect.height()),
+        ):
+            half_view = room / 2 / self._scale
+            if size <= 2 * half_view:
+                out.append(size / 2)
+            else:
+                out.append(min(size - half_view, max(half_view, c)))
+        return QPointF(out[0], out[1])
 
     def center(self) -> QPointF:
         return QPointF(self._center)
@@ -287,6 +398,7 @@ class CompareViewer(QWidget):
             )
         self._scale = scale
         self._fit = False
+        self._center = self._clamped(self._center)
         self.zoomChanged.emit(self.scale())
         self.update()
 
@@ -328,12 +440,12 @@ class CompareViewer(QWidget):
             self.set_split(pos.x() / max(1, self.width()))
         elif self._drag == "pan" and self._before is not None:
             d = pos - self._drag_origin
-            self._fit = False
-            self._center = QPointF(
-                self._drag_center.x() - d.x() / self._scale,
-                self._drag_center.y() - d.y() / self._scale,
+            self._pan_to(
+                QPointF(
+                    self._drag_center.x() - d.x() / self._scale,
+                    self._drag_center.y() - d.y() / self._scale,
+                )
             )
-            self.update()
         elif self._near_handle(pos):
             self.setCursor(Qt.CursorShape.SplitHCursor)
         else:
@@ -361,11 +473,15 @@ class CompareViewer(QWidget):
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         key = event.key()
-        big = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+        shift_only = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier in (
+            Qt.KeyboardModifier.ShiftModifier,
+            Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.ControlModifier,
+        )
+        big = bool(event.modifiers() & Qt.KeyboardModifier.ControlModifier)
         step = _KEY_STEP_BIG if big else _KEY_STEP
-        if key == Qt.Key.Key_Left:
+        if key == Qt.Key.Key_Left and shift_only:
             self.set_split(self._split - step)
-        elif key == Qt.Key.Key_Right:
+        elif key == Qt.Key.Key_Right and shift_only:
             self.set_split(self._split + step)
         elif key in (Qt.Key.Key_Space, Qt.Key.Key_B):
             self.toggle_before()
@@ -375,6 +491,8 @@ class CompareViewer(QWidget):
             self.set_mode("split" if self._mode == "after" else "after")
         elif key == Qt.Key.Key_F:
             self.zoom_fit()
+        elif key == Qt.Key.Key_J:
+            self.toggle_clipping_overlay()
         elif key == Qt.Key.Key_1:
             self.zoom_100()
         elif key in (Qt.Key.Key_Plus, Qt.Key.Key_Equal):
@@ -458,6 +576,7 @@ class CompareViewer(QWidget):
             self._draw_image(p, 0, self._before, rects["before"], "before")
             if after is not None:
                 self._draw_image(p, 1, after, rects["after"], "after")
+                self._draw_clipping(p, rects["after"], "after")
             p.setPen(QPen(self.palette().color(self.backgroundRole()), 2))
             p.drawLine(
                 QPointF(rects["after"].left(), 0), QPointF(rects["after"].left(), full.height())
@@ -471,11 +590,14 @@ class CompareViewer(QWidget):
             self._draw_label(p, "Before", full, right=False)
         elif self._mode == "after":
             self._draw_image(p, 1, after, full, "after")
+            self._draw_clipping(p, full, "after")
             self._draw_label(p, "After", full, right=True)
         else:
             x = self.split_x()
             self._draw_image(p, 0, self._before, QRectF(0, 0, x, full.height()), "before")
-            self._draw_image(p, 1, after, QRectF(x, 0, full.width() - x, full.height()), "after")
+            right = QRectF(x, 0, full.width() - x, full.height())
+            self._draw_image(p, 1, after, right, "after")
+            self._draw_clipping(p, right, "after")
             self._draw_handle(p, x, full.height())
             if x > 80:
                 self._draw_label(p, "Before", full, right=False)

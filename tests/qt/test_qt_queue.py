@@ -94,11 +94,36 @@ def test_unfinished_queue_comes_back_after_a_restart(make_window, photo_dir, tmp
 
     second = make_window(s=Settings(path))
     assert second.queue_model.paths() == [img2, img3]
-    assert all(i.state is State.QUEUED for i in second.queue_model.items())
+    # The failed photo comes back failed, with its error (issue 28), not as plain "Queued".
+    failed, queued = second.queue_model.items()
+    assert (failed.state, queued.state) == (State.FAILED, State.QUEUED)
+    assert failed.status_text() == "Failed: cannot read 'img2.jpg': the file is empty"
     assert second.statusBar().currentMessage() == (
-        "Queued 2 unfinished photos from the last session (1 no longer exists)."
+        "Queued 1 unfinished photo from the last session; 1 that failed is back with the error "
+        "(Retry failed to try again); 1 no longer exists."
     )
     assert second.queue_panel.start_button.isEnabled()
+    assert second.queue_panel.retry_button.isEnabled()
+
+
+def test_a_text_file_named_like_a_photo_is_not_queued(make_window, photo_dir, tmp_path):
+    """Issue 28: a note saved as broken.jpg said nothing when added; now it says what it is."""
+    window = make_window()
+    broken = tmp_path / "broken.jpg"
+    broken.write_text("this is not a photo\n")
+    empty = photo_dir / "empty.jpg"
+    empty.write_bytes(b"")
+    assert window.add_to_queue([broken]) == 0
+    assert window.statusBar().currentMessage() == (
+        "Nothing queued. broken.jpg was not queued: it is a text file, not a photo."
+    )
+    assert window.add_to_queue([photo_dir]) == 3  # the three photos, not the empty one
+    assert window.statusBar().currentMessage() == (
+        "Queued 3 photos. 2 files were not queued: 1 not a photo format Lowlight reads (.txt), "
+        "1 the file is empty."
+    )
+    assert "3 other files were left out" in window.queue_panel.left_out_label.text()
+    assert "broken.jpg: it is a text file" in window.queue_panel.left_out_label.toolTip()
 
 
 def test_queue_row_shows_conversion_notes(qtbot, photo_dir, tmp_path):

@@ -59,9 +59,12 @@ def test_drag_handle_moves_split(viewer, qtbot):
 
 def test_keyboard_moves_split_and_switches_modes(viewer):
     viewer.setFocus()
-    QTest.keyClick(viewer, Qt.Key.Key_Right)
+    shift, ctrl = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
+    QTest.keyClick(viewer, Qt.Key.Key_Right)  # plain arrows change photo (the window's keys)
+    assert viewer.split() == 0.5
+    QTest.keyClick(viewer, Qt.Key.Key_Right, shift)
     assert viewer.split() == pytest.approx(0.52)
-    QTest.keyClick(viewer, Qt.Key.Key_Left, Qt.KeyboardModifier.ShiftModifier)
+    QTest.keyClick(viewer, Qt.Key.Key_Left, shift | ctrl)
     assert viewer.split() == pytest.approx(0.42)
     QTest.keyClick(viewer, Qt.Key.Key_Space)
     assert viewer.mode() == "before"
@@ -72,7 +75,7 @@ def test_keyboard_moves_split_and_switches_modes(viewer):
     QTest.keyClick(viewer, Qt.Key.Key_S)
     assert viewer.mode() == "split"
     for _ in range(60):  # the handle stops at the edge
-        QTest.keyClick(viewer, Qt.Key.Key_Left)
+        QTest.keyClick(viewer, Qt.Key.Key_Left, shift)
     assert viewer.split() == 0.0
 
 
@@ -218,12 +221,30 @@ def test_page_keys_and_alt_arrows_step_through_the_folder(make_window, photo_dir
     QTest.keyClick(grid, Qt.Key.Key_PageDown)
     assert window.current_path == img2
     assert grid.currentIndex().row() == 1
-    # Elsewhere (the strength slider) Page Down keeps its own meaning.
+    # Whatever has focus (the strength slider after a drag), Page Down and the arrows change
+    # the photo; the slider keeps Up and Down.
     slider = window.controls.strength
     slider.setFocus()
     value = slider.value()
     QTest.keyClick(slider, Qt.Key.Key_PageDown)
+    assert window.current_path == img3 and slider.value() == value
+    QTest.keyClick(slider, Qt.Key.Key_Left)
+    assert window.current_path == img2 and slider.value() == value
+    QTest.keyClick(slider, Qt.Key.Key_Down)
     assert window.current_path == img2 and slider.value() != value
+    # Text fields keep their keys: the arrows move the cursor, letters are typed.
+    field = window.controls.output_dir
+    field.setFocus()
+    field.setText("abc")
+    QTest.keyClick(field, Qt.Key.Key_Left)
+    QTest.keyClick(field, Qt.Key.Key_F)
+    QTest.keyClick(field, Qt.Key.Key_Backslash)
+    assert field.text() == "abf\\c" and window.current_path == img2
+    assert window.viewer.mode() == "split"
+    spin = window.controls.quality
+    spin.setFocus()
+    QTest.keyClick(spin, Qt.Key.Key_PageDown)
+    assert window.current_path == img2
 
 
 def test_a_larger_before_keeps_the_part_of_the_photo_in_view(viewer):

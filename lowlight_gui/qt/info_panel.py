@@ -1,0 +1,133 @@
+"""Photo info (I): the shot's data and the model's decisions, over the photo's lower left corner.
+
+The file's data (``core/photo_info.py``) is read when the panel is shown, or when another photo
+comes while it is; the model's decisions (the exposure it ran with, the shadow lift chosen) come
+with each preview result.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from pathlib import Path
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
+
+from lowlight_gui.core.enhance import stops_for_lift
+from lowlight_gui.core.events import PreviewResult
+from lowlight_gui.core.photo_info import PhotoInfo, read_photo_info
+
+_MARGIN = 12
+
+
+def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
+    """What the model did with this photo, as (label, text) rows."""
+    ev = result.exposure
+    exposure = "the model's own" if abs(ev) < 0.05 else f"{ev:+.1f} EV from the model's"
+    rows = [("Exposure", exposure)]
+    if result.lift_available:
+        stops = stops_for_lift(result.lift)
+        how = "Auto" if result.shadows is None else "set by hand"
+        rows.append(("Shadow lift", f"{stops:+.1f} stops ({how})" if stops else f"none ({how})"))
+    if result.denoise < 1.0:
+        rows.append(("Noise reduction", f"{round(result.denoise * 100)} %"))
+    if result.colour_noise:
+        rows.append(("Colour noise", f"{round(result.colour_noise * 100)} %"))
+    if result.stage == "full":
+        rows.append(("Enhanced in", f"{result.seconds:.1f} s on {result.provider}"))
+    return rows
+
+
+def rows_html(title: str, rows: list[tuple[str, str]]) -> str:
+    cells = "".join(
+        f"<tr><td style='color:#aaa; padding-right:8px'>{html.escape(label)}</td>"
+        f"<td>{html.escape(text)}</td></tr>"
+        for label, text in rows
+    )
+    return f"<b>{html.escape(title)}</b><table cellspacing='0' cellpadding='1'>{cells}</table>"
+
+
+class InfoPanel(QFrame):
+    """A translucent card over the viewer; ``toggle`` shows or hides it."""
+
+    shownChanged = Signal(bool)
+
+    def __init__(
+        self, viewer: QWidget, generation: Callable[[], int], parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent or viewer)
+        self.setObjectName("infoPanel")
+        self.viewer = viewer
+        self._generation = generation  # the preview request on show: older results are stale
+        self.setStyleSheet(
+            "#infoPanel { background: rgba(0, 0, 0, 175); border-radius: 8px; }"
+            "#infoPanel QLabel { color: white; background: transparent; }"
+        )
+        self.label = QLabel(self)
+        self.label.setTextFormat(Qt.TextFormat.RichText)
+        self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(10, 8, 10, 8)
+        layout.addWidget(self.label)
+        self.path: Path | None = None
+        self.info: PhotoInfo | None = None
+        self.decisions: list[tuple[str, str]] = []
+        self.hide()
+        viewer.installEventFilter(self)
+
+    def set_path(self, path: Path | None) -> None:
+        """Another photo is on show."""
+        if path == self.path:
+            return
+        self.path, self.info, self.decisions = path, None, []
+        if self.isVisible():
+            self.refresh()
+
+    def apply(self, event: object) -> None:
+        """A preview worker event: a result of the photo on show carries the model's choices."""
+        if isinstance(event, PreviewResult) and event.generation == self._generation():
+            self.decisions = decisions_rows(event)
+            if self.isVisible():
+                self.refresh()
+
+    def toggle(self) -> None:
+        self.set_shown(not self.isVisible())
+
+    def set_shown(self, shown: bool) -> None:
+        if shown == self.isVisible():
+            return
+        self.setVisible(shown)
+        if shown:
+            self.refresh()
+            self.raise_()
+        self.shownChanged.emit(shown)
+
+    def text(self) -> str:
+        return self.label.text()
+
+    def refresh(self) -> None:
+        if self.path is None:
+            self.label.setText("No photo on show.")
+        else:
+            if self.info is None:
+                self.info = read_photo_info(self.path)
+            info = self.info
+            rows = info.rows()
+            if info.problem and not info.width:
+                rows.append(("Note", info.problem))
+            text = rows_html(info.name, rows)
+            if self.decisions:
+                text += "<br>" + rows_html("Lowlight", self.decisions)
+            self.label.setText(text)
+        self._place()
+
+    def _place(self) -> None:
+        self.adjustSize()
+        room = self.viewer.height() - self.height() - _MARGIN
+        self.move(_MARGIN, max(_MARGIN, room - 36))  # above the viewer's status pill
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.viewer and event.type() == QEvent.Type.Resize and self.isVisible():
+            self._place()
+        return False

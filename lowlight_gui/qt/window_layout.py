@@ -1,0 +1,60 @@
+"""The window's layout rules: its smallest size, the side panels that Tab hides, and where
+"Save enhanced as" starts."""
+
+from __future__ import annotations
+
+import contextlib
+from pathlib import Path
+
+from PySide6.QtWidgets import QSplitter, QWidget
+
+# The smallest window at which nothing overlaps (looked at in a screenshot at this size): the
+# controls' column and the browser keep their minimum widths, the photo gets the rest.
+MIN_SIZE = (1000, 640)
+
+
+class SidePanels:
+    """Hides the browser and the controls' column so the photo gets the width, and brings them
+    back with the splitter sizes they had."""
+
+    def __init__(self, splitter: QSplitter, *panels: QWidget) -> None:
+        self.splitter = splitter
+        self.panels = panels[:-1]
+        self.photo = panels[-1]
+        self._sizes: list[int] | None = None
+
+    def hidden(self) -> bool:
+        return self._sizes is not None
+
+    def toggle(self) -> None:
+        if self._sizes is None:
+            self._sizes = self.splitter.sizes()
+            for panel in self.panels:
+                panel.hide()
+        else:
+            for panel in self.panels:
+                panel.show()
+            self.splitter.setSizes(self._sizes)
+            self._sizes = None
+
+
+class SaveFolder:
+    """The folder "Save enhanced as" starts in: the chosen output folder, else ``enhanced/``
+    beside the photo (the batch's default). That one is made for the dialog to open in, and
+    removed again (``done``) unless the photo is saved into it."""
+
+    def __init__(self, output_dir: Path | None, source: Path) -> None:
+        self.folder = output_dir or source.parent / "enhanced"
+        self.made = False
+        if not self.folder.exists():
+            try:
+                self.folder.mkdir()
+                self.made = True
+            except OSError:  # a read-only folder: the dialog starts beside the photo
+                self.folder = source.parent
+
+    def done(self, target: Path | None) -> None:
+        """The dialog closed: ``target`` is where the photo will be saved (None: cancelled)."""
+        if self.made and (target is None or target.parent != self.folder):
+            with contextlib.suppress(OSError):  # not empty, or gone: leave it
+                self.folder.rmdir()
