@@ -27,7 +27,8 @@ CREDITS: tuple[tuple[str, str, str], ...] = (
     ("LibRaw, through rawpy", "develops camera RAW files", "LGPL v2.1 or CDDL v1.0; rawpy: MIT"),
     ("Pillow and pillow-heif", "read and write photos, HEIC",
      "MIT-CMU; BSD 3-clause (libheif: LGPL v3)"),
-    ("OpenCV", "16-bit PNG and TIFF", "Apache 2.0"),
+    ("libvips, through pyvips", "16-bit PNG and TIFF; writes JPEG, PNG, TIFF, WebP",
+     "LGPL v2.1+; pyvips: MIT"),
     ("NumPy", "pixels", "BSD 3-clause"),
 )
 

@@ -11,12 +11,22 @@ from PySide6.QtCore import (
     QDir,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     QTimer,
     Signal,
 )
-from PySide6.QtGui import QAction, QColor, QFontMetrics, QIcon, QPainter, QPixmap, QResizeEvent
+from PySide6.QtGui import (
+    QAction,
+    QColor,
+    QFontMetrics,
+    QIcon,
+    QPainter,
+    QPalette,
+    QPixmap,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QFileSystemModel,
@@ -24,6 +34,7 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QSplitter,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeView,
@@ -53,19 +64,82 @@ def elide_name(name: str, fm: QFontMetrics, width: int) -> str:
     return head + tail
 
 
-class NameDelegate(QStyledItemDelegate):
-    """Draws each thumbnail's name end-elided with its extension kept (``elide_name``)."""
+_PAD = 4  # around the thumbnail and the name, inside a cell
 
-    def initStyleOption(
+
+def label_height(fm: QFontMetrics) -> int:
+    """The name's line: the font's whole line (descenders of "jpg" included) and a margin, so
+    the selection's highlight never cuts the letters."""
+    return fm.lineSpacing() + 2 * _PAD
+
+
+def cell_height(icon: int, fm: QFontMetrics) -> int:
+    return _PAD + icon + _PAD + label_height(fm)
+
+
+class NameDelegate(QStyledItemDelegate):
+    """Paints a cell: the thumbnail at the top, then the name end-elided with its extension kept
+    (``elide_name``) on a line of its own, the selection as a highlight around the name that
+    fits the text, never over it."""
+
+    def sizeHint(
         self, option: QStyleOptionViewItem, index: QModelIndex | QPersistentModelIndex
+    ) -> QSize:
+        view = option.widget
+        if isinstance(view, QListView) and view.gridSize().isValid():
+            return view.gridSize()
+        icon = option.decorationSize.height()
+        return QSize(icon + 2 * _PAD, cell_height(icon, option.fontMetrics))
+
+    def paint(
+        self,
+        painter: QPainter,
+        option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
     ) -> None:
-        super().initStyleOption(option, index)
-        option.textElideMode = Qt.TextElideMode.ElideNone  # already elided here
-        option.text = elide_name(option.text, option.fontMetrics, option.rect.width() - 8)
+        painter.save()
+        rect = option.rect
+        view = option.widget
+        icon = view.iconSize().width() if isinstance(view, QListView) else THUMB_SIZE
+        selected = bool(option.state & QStyle.StateFlag.State_Selected)
+        pal = option.palette
+        target = QRect(rect.left() + (rect.width() - icon) // 2, rect.top() + _PAD, icon, icon)
+        pix = index.data(Qt.ItemDataRole.DecorationRole)
+        if isinstance(pix, QPixmap) and not pix.isNull():
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
+            painter.drawPixmap(target, pix)
+        fm = option.fontMetrics
+        line = QRect(rect.left() + 1, target.bottom() + 1 + _PAD, rect.width() - 2,
+                     label_height(fm))
+        text = elide_name(str(index.data(Qt.ItemDataRole.DisplayRole) or ""), fm,
+                          line.width() - 2 * _PAD)
+        if selected:
+            w = min(line.width(), fm.horizontalAdvance(text) + 2 * _PAD)
+            box = QRect(line.left() + (line.width() - w) // 2, line.top(), w, line.height())
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(pal.color(QPalette.ColorRole.Highlight))
+            painter.drawRoundedRect(box, 4, 4)
+            painter.setPen(pal.color(QPalette.ColorRole.HighlightedText))
+        else:
+            painter.setPen(pal.color(QPalette.ColorRole.Text))
+        painter.setFont(option.font)
+        painter.drawText(line, Qt.AlignmentFlag.AlignCenter, text)
+        painter.restore()
 
 
 class ThumbnailGrid(QListView):
-    """An icon grid whose columns share the whole width (no ragged empty strip on the right)."""
+    """An icon grid whose columns share the whole width (no ragged empty strip on the right).
+
+    The vertical scroll bar is always there: a bar that comes and goes changes the width, and
+    so the columns, and so whether the bar is needed: with four RAW thumbnails that was a
+    re-layout a few milliseconds apart, forever (issue 28).
+    """
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setVerticalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOn)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         self.fit_columns()
@@ -75,9 +149,11 @@ class ThumbnailGrid(QListView):
         width = max(MIN_CELL, self.viewport().width() - 2 * self.spacing() - 1)
         columns = max(1, width // MIN_CELL)
         cell = width // columns
-        icon = min(THUMB_SIZE, cell - 16)
-        self.setIconSize(QSize(icon, icon))
-        self.setGridSize(QSize(cell, icon + 8 + self.fontMetrics().height() * 2))
+        icon = min(THUMB_SIZE, cell - 2 * _PAD)
+        grid = QSize(cell, cell_height(icon, self.fontMetrics()))
+        if grid != self.gridSize() or self.iconSize() != QSize(icon, icon):  # no needless pass
+            self.setIconSize(QSize(icon, icon))
+            self.setGridSize(grid)
 
 
 class ThumbnailModel(QAbstractListModel):

@@ -38,7 +38,7 @@ from lowlight_gui.qt.queue import (
 from lowlight_gui.qt.settings import Settings
 from lowlight_gui.qt.status import StatusLine
 from lowlight_gui.qt.viewer import CompareViewer
-from lowlight_gui.qt.window_layout import MIN_SIZE, SaveFolder, SidePanels
+from lowlight_gui.qt.window_layout import MIN_SIZE, SaveFolder, SidePanels, scrolling
 from lowlight_gui.qt.worker import BatchController
 
 APP_NAME = "Lowlight"
@@ -94,7 +94,7 @@ class MainWindow(QMainWindow):
         self.splitter.setObjectName("mainSplitter")
         self.splitter.addWidget(self.browser)
         self.splitter.addWidget(self.viewer)
-        self.splitter.addWidget(side)
+        self.splitter.addWidget(scrolling(side))
         self.splitter.setStretchFactor(0, 0)
         self.splitter.setStretchFactor(1, 1)
         self.splitter.setStretchFactor(2, 0)
@@ -102,7 +102,8 @@ class MainWindow(QMainWindow):
         self.splitter.setSizes([260, 900, 360])
         self.setCentralWidget(self.splitter)
         self.setMinimumSize(*MIN_SIZE)
-        self.side_panels = SidePanels(self.splitter, self.browser, side, self.viewer)
+        self.side_panels = SidePanels(self.splitter, self.browser, self.splitter.widget(2),
+                                      self.viewer)
 
         self.status = StatusLine(self.statusBar(), self.controls, problem)
         self.provider_label = self.status.provider_label

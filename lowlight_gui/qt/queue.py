@@ -551,7 +551,7 @@ class BatchProgress:
 
     def seconds_left(self) -> float | None:
         done = self._done_mp + self.current * self._current_mp
-        if self._total_mp <= 0 or done <= 0.01 * self._total_mp:
+        if self._total_mp <= 0 or done <= 0.001 * self._total_mp:
             return None
         elapsed = time.monotonic() - self._t0
         return max(0.0, elapsed / done * (self._total_mp - done))

@@ -6,11 +6,26 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtWidgets import QSplitter, QWidget
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QStyle, QWidget
 
 # The smallest window at which nothing overlaps (looked at in a screenshot at this size): the
 # controls' column and the browser keep their minimum widths, the photo gets the rest.
-MIN_SIZE = (1000, 640)
+MIN_SIZE = (1040, 640)
+
+
+def scrolling(panel: QWidget) -> QScrollArea:
+    """``panel`` in a vertical scroll area: on a short screen the column scrolls, its controls
+    keep their sizes rather than being squeezed over each other."""
+    area = QScrollArea(panel.parentWidget())
+    area.setObjectName(panel.objectName() + "Scroll")
+    area.setFrameShape(QFrame.Shape.NoFrame)
+    area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    area.setWidget(panel)
+    bar = area.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
+    area.setMinimumWidth(panel.minimumSizeHint().width() + bar)
+    return area
 
 
 class SidePanels:
