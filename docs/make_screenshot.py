@@ -21,6 +21,15 @@ folder):
     HOME=/tmp/shothome ... docs/make_screenshot.py --folder /tmp/shothome/Pictures/ISO51200 --photo city_night_iso51200_single_vs_merged.jpg \
         --queue 0 --colour-noise 1 --actual-pixels 1300,520 --out docs/screenshot_colour_noise.png
 
+The histogram with the clipping overlay (J) and the photo info panel (I), on the real phone
+photo (docs/screenshot_histogram.png, docs/screenshot_info.png; the photo copied alone into a
+folder):
+
+    ... docs/make_screenshot.py --folder /tmp/shothome/Pictures/Street \
+        --photo phone_night_street_iso1200.jpg --queue 0 --clipping --out docs/screenshot_histogram.png
+    ... docs/make_screenshot.py --folder /tmp/shothome/Pictures/Street \
+        --photo phone_night_street_iso1200.jpg --queue 0 --info --out docs/screenshot_info.png
+
 Re-run it whenever the model or the window changes. The user's own settings are not touched
 (a temporary settings file is used).
 """
@@ -77,6 +86,10 @@ def main() -> int:
                         help="show the photo at 100 %% centred on this pixel (default: fit)")
     parser.add_argument("--shadows", default="auto",
                         help="the Shadows control: auto, or a lift in stops 0..2 (default auto)")
+    parser.add_argument("--clipping", action="store_true",
+                        help="paint what enhancing clipped on the photo (J)")
+    parser.add_argument("--info", action="store_true", help="show the photo info panel (I)")
+    parser.add_argument("--mode", default="split", help="viewer mode: split, side, after, before")
     args = parser.parse_args()
 
     from PySide6.QtCore import Qt
@@ -121,6 +134,10 @@ def main() -> int:
         if window.problem is None and not wait(app, lambda: window.save_action.isEnabled()):
             print("the preview did not finish in time", file=sys.stderr)
         window.viewer.set_split(0.5)
+        window.viewer.set_mode(args.mode)
+        window.viewer.set_clipping_overlay(args.clipping)
+        if args.info:
+            window.info_panel.set_shown(True)
         if args.actual_pixels:
             x, y = (float(v) for v in args.actual_pixels.split(","))
             window.viewer.zoom_100()

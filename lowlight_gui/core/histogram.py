@@ -60,7 +60,8 @@ def sample(image: np.ndarray, rows: int, cols: int) -> np.ndarray:
     h, w = image.shape[:2]
     ys = (np.arange(rows) * h) // rows
     xs = (np.arange(cols) * w) // cols
-    return as_rgb(image)[ys[:, None], xs[None, :]]
+    # Rows first, then columns: two takes are several times faster than one fancy index.
+    return np.take(np.take(as_rgb(image), ys, axis=0), xs, axis=1)
 
 
 def grid_for(shape: tuple[int, ...], max_samples: int = MAX_SAMPLES) -> tuple[int, int]:
@@ -91,9 +92,15 @@ def clipping_masks(before: np.ndarray, after: np.ndarray) -> tuple[np.ndarray, n
     if before.shape[:2] != after.shape[:2]:
         before = sample(before, *after.shape[:2])
     before = as_rgb(before)
-    clipped = (after == 255).any(axis=2) & ~(before == 255).any(axis=2)
-    crushed = (after == 0).any(axis=2) & ~(before == 0).any(axis=2)
+    clipped = _any_channel(after, 255) & ~_any_channel(before, 255)
+    crushed = _any_channel(after, 0) & ~_any_channel(before, 0)
     return clipped, crushed
+
+
+def _any_channel(rgb: np.ndarray, level: int) -> np.ndarray:
+    """Pixels with a channel at ``level``; three comparisons, far faster than ``.any(axis=2)``
+    over an axis of three."""
+    return (rgb[..., 0] == level) | (rgb[..., 1] == level) | (rgb[..., 2] == level)
 
 
 def compute_histogram(
@@ -121,6 +128,9 @@ def overlay_rgba(before: np.ndarray, after: np.ndarray, *, max_pixels: int = 0) 
         after = sample(after, rows, cols)
     clipped, crushed = clipping_masks(before, after)
     out = np.zeros((*clipped.shape, 4), np.uint8)
-    out[clipped] = (255, 0, 0, 255)
-    out[crushed] = (0, 90, 255, 255)
+    # Channel by channel: boolean-mask assignment of a colour is several times slower.
+    np.multiply(clipped, 255, out=out[..., 0], casting="unsafe")
+    np.multiply(crushed, 90, out=out[..., 1], casting="unsafe")
+    np.multiply(crushed, 255, out=out[..., 2], casting="unsafe")
+    np.multiply(clipped | crushed, 255, out=out[..., 3], casting="unsafe")
     return out

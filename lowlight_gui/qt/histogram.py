@@ -166,7 +166,8 @@ class HistogramPanel(QWidget):
 
 
 def clipping_text(h: Histogram, *, enhanced: bool) -> str:
-    """ "Clipped highlights 0.8 % · crushed shadows 0 %" (newly, by the enhancing)."""
+    """ "Newly clipped 0.8 % · crushed 0 % (J shows where)": highlights clipped and shadows
+    crushed by the enhancing, as a share of the photo."""
     if not enhanced:
         return "The original (enhancing…)."
     if not h.clipped and not h.crushed:
@@ -176,6 +177,6 @@ def clipping_text(h: Histogram, *, enhanced: bool) -> str:
         return f"{value:.1f} %" if value >= 0.1 else ("< 0.1 %" if value > 0 else "0 %")
 
     return (
-        f"Newly clipped highlights {pct(h.clipped_percent)} · crushed shadows "
-        f"{pct(h.crushed_percent)} (J shows where)"
+        f"Newly clipped {pct(h.clipped_percent)} · crushed {pct(h.crushed_percent)} "
+        "(J shows where)"
     )

@@ -40,9 +40,10 @@ def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
 
 
 def rows_html(title: str, rows: list[tuple[str, str]]) -> str:
+    # QLabel's rich text ignores CSS padding: the gap after the label is made of spaces.
     cells = "".join(
-        f"<tr><td style='color:#aaa; padding-right:8px'>{html.escape(label)}</td>"
-        f"<td>{html.escape(text)}</td></tr>"
+        f"<tr><td style='color:#aaa'>{html.escape(label)}&nbsp;&nbsp;&nbsp;</td>"
+        f"<td>{html.escape(text).replace('  ', '&nbsp;&nbsp;')}</td></tr>"
         for label, text in rows
     )
     return f"<b>{html.escape(title)}</b><table cellspacing='0' cellpadding='1'>{cells}</table>"

@@ -82,7 +82,7 @@ def test_batch_runs_to_completion_in_order(make_window, settings, photo_dir, tmp
 def test_failed_item_shows_message(make_window, settings, tmp_path, qtbot):
     bad = tmp_path / "in" / "broken.jpg"
     bad.parent.mkdir()
-    bad.write_bytes(b"")
+    bad.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200))  # a JPEG cut short
     settings.output_dir = tmp_path / "out"
     window = make_window()
     window.queue_model.add_paths([bad])

@@ -44,7 +44,7 @@ def test_the_histogram_follows_the_photo_and_counts_new_clipping(make_window, qt
     h = panel.histogram()
     assert h.clipped_percent == pytest.approx(25.0) and h.crushed_percent == pytest.approx(5.0)
     assert h.luma_before[100] == 2000 and h.luma_after[255] == 500
-    assert panel.label.text().startswith("Newly clipped highlights 25.0 % · crushed shadows 5.0 %")
+    assert panel.label.text().startswith("Newly clipped 25.0 % · crushed 5.0 % (J shows where)")
     # J paints them on the photo: red on the clipped rows, blue on the crushed ones.
     _active(window, qtbot)
     window.viewer.set_mode("after")
@@ -91,7 +91,7 @@ def test_i_shows_the_shot_and_the_models_choices(make_window, qtbot, tmp_path):
     QTest.keyClick(window.viewer, Qt.Key.Key_I)
     assert window.info_panel.isVisible() and window.info_action.isChecked()
     text = window.info_panel.text()
-    assert "Test Camera 1" in text and "1/30 s  ISO 3200" in text and "40 × 30" in text
+    assert "Test Camera 1" in text and "1/30 s&nbsp;&nbsp;ISO 3200" in text and "40 × 30" in text
     assert "Exposure" in text and "the model&#x27;s own" in text  # the decisions, escaped
     QTest.keyClick(window.viewer, Qt.Key.Key_I)
     assert not window.info_panel.isVisible()
