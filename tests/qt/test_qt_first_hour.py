@@ -89,7 +89,10 @@ def test_the_browser_and_the_queue_say_what_they_left_out(make_window, photo_dir
     assert window.queue_model.rowCount() == 3
     label = window.queue_panel.left_out_label
     assert label.isVisible() and label.text().startswith("2 other files were left out: ")
-    assert "2 other files left out" in window.statusBar().currentMessage()
+    assert window.statusBar().currentMessage() == (  # what they are, not only how many
+        "Queued 3 photos. 2 files were not queued: 1 a hidden file, 1 not a photo format "
+        "Lowlight reads (.txt)."
+    )
     # an empty folder says so, and what to do
     empty = photo_dir / "empty"
     empty.mkdir()
