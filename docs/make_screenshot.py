@@ -71,7 +71,8 @@ def main() -> int:
     parser.add_argument("--folder", type=Path, default=DATA, help="folder of photos to browse")
     parser.add_argument("--photo", default="13.jpg", help="photo (in --folder) to show")
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "screenshot.png")
-    parser.add_argument("--size", default="1600x1000", help="window size, WxH")
+    parser.add_argument("--size", default="1600x1000",
+                        help="window size, WxH, or min: the window's minimum size")
     parser.add_argument("--dark", action="store_true", help="ask Qt for the dark colour scheme")
     parser.add_argument("--first-start", action="store_true",
                         help="the window as a new user first sees it: a home folder whose "
@@ -117,9 +118,15 @@ def main() -> int:
         if args.shadows != "auto":
             settings.shadows = float(args.shadows)
         window = create_window(sys.argv[:1], settings=settings, model_path=args.model)
-        w, h = (int(v) for v in args.size.split("x"))
-        window.setGeometry(0, 0, w, h)
-        window.splitter.setSizes([300, w - 300 - 400, 400])
+        if args.size == "min":  # the smallest window, laid out as the window itself does
+            from lowlight_gui.qt.window_layout import MIN_SIZE
+
+            w, h = MIN_SIZE
+            window.setGeometry(0, 0, w, h)
+        else:
+            w, h = (int(v) for v in args.size.split("x"))
+            window.setGeometry(0, 0, w, h)
+            window.splitter.setSizes([300, w - 300 - 400, 400])
         window.browser.open_folder(args.folder)
         photos = scan_folder(args.folder)
 
