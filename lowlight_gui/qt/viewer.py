@@ -76,6 +76,10 @@ class CompareViewer(QWidget):
         self._scale = 1.0  # logical widget pixels per image pixel
         self._center = QPointF(0, 0)  # image point shown at the centre of each view rect
         self._fit = True
+        # The zoom the person chose (None: fit): a new photo is shown at it, even after a RAW's
+        # half-size first development is replaced by its full one (see set_before).
+        self._chosen_scale: float | None = None
+        self._kept_zoom = False  # the photo on show got the chosen zoom, not a zoom of its own
         self._drag: str | None = None  # "handle" | "pan"
         self._drag_origin = QPointF()
         self._drag_center = QPointF()
@@ -125,8 +129,10 @@ class CompareViewer(QWidget):
         self._scaled_cache.clear()
         if self._fit or before is None or old is None or old.width() <= 0 or old.height() <= 0:
             self.zoom_fit()
-        elif before.size() != old.size():
+        else:
             fx, fy = self._center.x() / old.width(), self._center.y() / old.height()
+            self._scale = self._chosen_scale or self._scale
+            self._kept_zoom = True
             self._center = self._clamped(QPointF(fx * before.width(), fy * before.height()))
             self.zoomChanged.emit(self.scale())
         self.update()
@@ -143,7 +149,11 @@ class CompareViewer(QWidget):
         if old is not None and old.width() > 0 and old.size() != before.size():
             ratio = before.width() / old.width()
             self._center = QPointF(self._center.x() * ratio, self._center.y() * ratio)
-            self._scale /= ratio
+            if self._kept_zoom and self._chosen_scale:  # the zoom chosen for every photo
+                self._scale = self._chosen_scale
+                self._center = self._clamped(self._center)
+            else:  # a zoom chosen on this photo: the same part, the same size on screen
+                self._scale /= ratio
             if self._fit:
                 self._apply_fit()
             else:
@@ -325,6 +335,7 @@ class CompareViewer(QWidget):
 
     def zoom_fit(self) -> None:
         self._fit = True
+        self._chosen_scale = None
         self._apply_fit()
         self.update()
 
@@ -347,6 +358,7 @@ class CompareViewer(QWidget):
         center = self._clamped(center)
         if center != self._center:
             self._fit = False
+            self._kept_zoom = False
             self._center = center
             self.update()
 
@@ -396,8 +408,9 @@ class CompareViewer(QWidget):
             self._center = QPointF(
                 p.x() - (anchor.x() - c.x()) / scale, p.y() - (anchor.y() - c.y()) / scale
             )
-        self._scale = scale
+        self._scale = self._chosen_scale = scale
         self._fit = False
+        self._kept_zoom = False
         self._center = self._clamped(self._center)
         self.zoomChanged.emit(self.scale())
         self.update()

@@ -149,6 +149,22 @@ def test_the_viewer_keeps_zoom_and_place_across_sizes(qtbot):
     assert viewer.center().x() == pytest.approx(center.x() / 2, abs=1)
 
 
+def test_a_kept_zoom_does_not_drift_through_raw_half_size_previews(qtbot):
+    """A RAW is shown developed at half size first, then in full (set_before): the zoom the
+    person chose applies to the full one, photo after photo (not 100 %, 50 %, 25 %...)."""
+    from lowlight_gui.qt.viewer import CompareViewer
+
+    viewer = CompareViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(200, 150)
+    viewer.set_images(array_to_qimage(gradient_image(400, 300)))
+    viewer.zoom_100()
+    for _ in range(3):
+        viewer.set_images(array_to_qimage(gradient_image(200, 150)))  # the half-size one
+        viewer.set_before(array_to_qimage(gradient_image(400, 300)))  # the full one
+        assert viewer.scale() == pytest.approx(1.0)
+
+
 def test_help_lists_every_key_from_the_actions(make_window):
     from lowlight_gui.qt.shortcuts import shortcut_rows, shortcuts_html
 
