@@ -1,7 +1,7 @@
 """Photo info (I): the shot's data and the model's decisions, over the photo's lower left corner.
 
 The file's data (``core/photo_info.py``) is read when the panel is shown, or when another photo
-comes while it is; the model's decisions (the exposure it ran with, the shadow lift chosen) come
+comes while it is, on a pool thread (a RAW's header takes up to 0.1 s); the model's decisions (the exposure it ran with, the shadow lift chosen) come
 with each preview result.
 """
 
@@ -11,7 +11,7 @@ import html
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from lowlight_gui.core.enhance import stops_for_lift
@@ -49,6 +49,19 @@ def rows_html(title: str, rows: list[tuple[str, str]]) -> str:
     return f"<b>{html.escape(title)}</b><table cellspacing='0' cellpadding='1'>{cells}</table>"
 
 
+class _Read(QObject):
+    done = Signal(object, object)  # path, PhotoInfo
+
+
+class _ReadJob(QRunnable):
+    def __init__(self, path: Path, signals: _Read) -> None:
+        super().__init__()
+        self.path, self.signals = path, signals
+
+    def run(self) -> None:
+        self.signals.done.emit(self.path, read_photo_info(self.path))
+
+
 class InfoPanel(QFrame):
     """A translucent card over the viewer; ``toggle`` shows or hides it."""
 
@@ -74,6 +87,11 @@ class InfoPanel(QFrame):
         self.path: Path | None = None
         self.info: PhotoInfo | None = None
         self.decisions: list[tuple[str, str]] = []
+        self._reading: Path | None = None
+        self._pool = QThreadPool(self)
+        self._pool.setMaxThreadCount(1)
+        self._read = _Read(self)
+        self._read.done.connect(self._on_read)
         self.hide()
         viewer.installEventFilter(self)
 
@@ -110,9 +128,12 @@ class InfoPanel(QFrame):
     def refresh(self) -> None:
         if self.path is None:
             self.label.setText("No photo on show.")
+        elif self.info is None:
+            self.label.setText(f"<b>{html.escape(self.path.name)}</b><br>Reading…")
+            if self._reading != self.path:
+                self._reading = self.path
+                self._pool.start(_ReadJob(self.path, self._read))
         else:
-            if self.info is None:
-                self.info = read_photo_info(self.path)
             info = self.info
             rows = info.rows()
             if info.problem and not info.width:
@@ -122,6 +143,19 @@ class InfoPanel(QFrame):
                 text += "<br>" + rows_html("Lowlight", self.decisions)
             self.label.setText(text)
         self._place()
+
+    @Slot(object, object)
+    def _on_read(self, path: Path, info: PhotoInfo) -> None:
+        self._reading = None
+        if path == self.path:
+            self.info = info
+            if self.isVisible():
+                self.refresh()
+        elif self.isVisible() and self.info is None:
+            self.refresh()  # another photo came meanwhile: read that one
+
+    def wait(self, msecs: int = 3000) -> bool:
+        return self._pool.waitForDone(msecs)
 
     def _place(self) -> None:
         self.adjustSize()

@@ -447,6 +447,7 @@ class MainWindow(QMainWindow):
         self.preview.shutdown()
         self.browser.cache.cancel_pending()
         self.browser.cache.wait(3000)
+        self.info_panel.wait()
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.batch.is_running() and not self._confirm_quit():

@@ -90,6 +90,7 @@ def test_i_shows_the_shot_and_the_models_choices(make_window, qtbot, tmp_path):
     window.viewer.setFocus()
     QTest.keyClick(window.viewer, Qt.Key.Key_I)
     assert window.info_panel.isVisible() and window.info_action.isChecked()
+    qtbot.waitUntil(lambda: "Reading" not in window.info_panel.text(), timeout=5000)
     text = window.info_panel.text()
     assert "Test Camera 1" in text and "1/30 s&nbsp;&nbsp;ISO 3200" in text and "40 × 30" in text
     assert "Exposure" in text and "the model&#x27;s own" in text  # the decisions, escaped
