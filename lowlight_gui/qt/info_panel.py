@@ -39,14 +39,21 @@ def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
     return rows
 
 
-def rows_html(title: str, rows: list[tuple[str, str]]) -> str:
-    # QLabel's rich text ignores CSS padding: the gap after the label is made of spaces.
-    cells = "".join(
-        f"<tr><td style='color:#aaa'>{html.escape(label)}&nbsp;&nbsp;&nbsp;</td>"
-        f"<td>{html.escape(text).replace('  ', '&nbsp;&nbsp;')}</td></tr>"
-        for label, text in rows
-    )
-    return f"<b>{html.escape(title)}</b><table cellspacing='0' cellpadding='1'>{cells}</table>"
+def rows_html(sections: list[tuple[str, list[tuple[str, str]]]]) -> str:
+    """The first section's title (the file name) as a heading, then one table for all sections
+    (one column width), each later title in bold in the label column."""
+    out = []
+    head = f"<b>{html.escape(sections[0][0])}</b>" if sections else ""
+    for n, (title, rows) in enumerate(sections):
+        if n:  # a title in the label column only: a long one would stretch the others
+            out.append(f"<tr><td><b>{html.escape(title)}</b></td><td></td><td></td></tr>")
+        # QLabel's rich text ignores CSS padding: an empty column keeps label and text apart.
+        out += [
+            f"<tr><td style='color:#aaa'>{html.escape(label)}</td><td>&nbsp;&nbsp;&nbsp;</td>"
+            f"<td>{html.escape(text).replace('  ', '&nbsp;&nbsp;')}</td></tr>"
+            for label, text in rows
+        ]
+    return f"{head}<table cellspacing='0' cellpadding='1'>{''.join(out)}</table>"
 
 
 class _Read(QObject):
@@ -138,10 +145,10 @@ class InfoPanel(QFrame):
             rows = info.rows()
             if info.problem and not info.width:
                 rows.append(("Note", info.problem))
-            text = rows_html(info.name, rows)
+            sections = [(info.name, rows)]
             if self.decisions:
-                text += "<br>" + rows_html("Lowlight", self.decisions)
-            self.label.setText(text)
+                sections.append(("Lowlight", self.decisions))
+            self.label.setText(rows_html(sections))
         self._place()
 
     @Slot(object, object)
