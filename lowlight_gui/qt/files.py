@@ -78,17 +78,11 @@ def expand_inputs(
                 found = scan_folder_report(path, recursive)
             except OSError:
                 found = FolderScan()
-            candidates = []
-            for photo in found.photos:
-                problem = content_problem(photo)
-                if problem is None:
-                    candidates.append(photo)
-                else:
-                    found.left_out.append(LeftOut(photo, problem))
+            candidates = found.photos
             if left_out is not None:
                 left_out += found.left_out
         else:
-            reason = why_not_photo(path) or content_problem(path)
+            reason = why_not_photo(path)
             candidates = [path] if reason is None else []
             if reason is not None and left_out is not None:
                 left_out.append(LeftOut(path, reason))

@@ -389,7 +389,7 @@ class MainWindow(QMainWindow):
         before = list(self.queue_model.left_out)
         added = self.queue_model.add_paths([Path(p) for p in paths])
         left = [i for p, i in self.queue_model.left_out.items() if p not in before]
-        self.notify(added_text(added, left))
+        self.notify(added_text(added, left, self.queue_model.refused))
         return added
 
     def add_current(self) -> None:

@@ -59,7 +59,7 @@ from lowlight_gui.core.events import (
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
 from lowlight_gui.core.photo_info import megapixels
 from lowlight_gui.qt.controls import format_ev
-from lowlight_gui.qt.files import expand_inputs, name_filters
+from lowlight_gui.qt.files import content_problem, expand_inputs, name_filters
 from lowlight_gui.qt.settings import Settings
 
 
@@ -175,6 +175,9 @@ class QueueModel(QAbstractListModel):
         self._keys: dict[Path, int] = {}  # resolved path -> row
         # Files that were dropped or added (or were in added folders) but are not photos.
         self.left_out: dict[Path, LeftOut] = {}
+        # The files of the last add_paths that are plainly not photos (a text file named
+        # broken.jpg, an empty file): queued failed, with why, as the CLI reports them.
+        self.refused: list[QueueItem] = []
 
     # -- reading --------------------------------------------------------------------------
     def rowCount(self, parent: QModelIndex | QPersistentModelIndex = QModelIndex()) -> int:  # noqa: B008
@@ -222,6 +225,7 @@ class QueueModel(QAbstractListModel):
         left: list[LeftOut] = []
         found = expand_inputs([Path(p) for p in paths], left_out=left)
         new = [p for p in found if _key(p) not in self._keys]
+        self.refused = []
         if left:
             self.left_out.update((item.path, item) for item in left)
             self.changed.emit()
@@ -231,7 +235,12 @@ class QueueModel(QAbstractListModel):
         self.beginInsertRows(QModelIndex(), first, first + len(new) - 1)
         for p in new:
             self._keys[_key(p)] = len(self._items)
-            self._items.append(QueueItem(p))
+            item = QueueItem(p)
+            problem = content_problem(p)
+            if problem is not None:
+                item.state, item.message = State.FAILED, f"cannot read '{p.name}': {problem}"
+                self.refused.append(item)
+            self._items.append(item)
         self.endInsertRows()
         self.changed.emit()
         return len(new)
@@ -847,15 +856,22 @@ def _left_text(left: list[LeftOut]) -> str:
     return f"{len(left)} files were not queued: {summarize_left_out(left)}"
 
 
-def added_text(added: int, left: list[LeftOut]) -> str:
-    """What adding did: "Queued 3 photos." and what was not queued, and why ("broken.jpg was
-    not queued: it is a text file, not a photo")."""
-    if added:
-        text = f"Queued {added} photo{'s' if added != 1 else ''}."
-    elif not left:
+def added_text(added: int, left: list[LeftOut], refused: list[QueueItem] | None = None) -> str:
+    """What adding did: "Queued 3 photos.", what was refused at once and why ("broken.jpg
+    failed: cannot read 'broken.jpg': it is a text file, not a photo") and what was not
+    queued."""
+    refused = refused or []
+    queued = added - len(refused)
+    if queued:
+        text = f"Queued {queued} photo{'s' if queued != 1 else ''}."
+    elif not left and not refused:
         return "Nothing new to queue (already queued)."
     else:
         text = "Nothing queued."
+    if len(refused) == 1:
+        text += f" {refused[0].message[0].upper()}{refused[0].message[1:]}."
+    elif refused:
+        text += f" {len(refused)} files are not photos (see the queue)."
     return f"{text} {_left_text(left)}." if left else text
 
 

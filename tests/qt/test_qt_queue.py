@@ -106,25 +106,31 @@ def test_unfinished_queue_comes_back_after_a_restart(make_window, photo_dir, tmp
     assert second.queue_panel.retry_button.isEnabled()
 
 
-def test_a_text_file_named_like_a_photo_is_not_queued(make_window, photo_dir, tmp_path):
-    """Issue 28: a note saved as broken.jpg said nothing when added; now it says what it is."""
+def test_a_text_file_named_like_a_photo_says_what_it_is(make_window, photo_dir, tmp_path):
+    """Issue 28: a note saved as broken.jpg was queued as a photo; now it is failed at once,
+    with why, as the CLI reports it."""
     window = make_window()
     broken = tmp_path / "broken.jpg"
     broken.write_text("this is not a photo\n")
+    assert window.add_to_queue([broken]) == 1
+    item = window.queue_model.item(0)
+    assert item.state is State.FAILED
+    assert item.message == "cannot read 'broken.jpg': it is a text file, not a photo"
+    assert window.statusBar().currentMessage() == (
+        "Nothing queued. Cannot read 'broken.jpg': it is a text file, not a photo."
+    )
     empty = photo_dir / "empty.jpg"
     empty.write_bytes(b"")
-    assert window.add_to_queue([broken]) == 0
+    assert window.add_to_queue([photo_dir]) == 4
+    assert window.queue_model.count(State.QUEUED) == 3
     assert window.statusBar().currentMessage() == (
-        "Nothing queued. broken.jpg was not queued: it is a text file, not a photo."
+        "Queued 3 photos. Cannot read 'empty.jpg': the file is empty. notes.txt was not "
+        "queued: not a photo format Lowlight reads (.txt)."
     )
-    assert window.add_to_queue([photo_dir]) == 3  # the three photos, not the empty one
-    assert window.statusBar().currentMessage() == (
-        "Queued 3 photos. 2 files were not queued: 1 not a photo format Lowlight reads (.txt), "
-        "1 the file is empty."
-    )
-    assert "3 other files were left out" in window.queue_panel.left_out_label.text()
-    assert "broken.jpg: it is a text file" in window.queue_panel.left_out_label.toolTip()
-
+    # A photo, a cut one or a binary that only the reader can judge, is queued as usual.
+    cut = tmp_path / "cut.jpg"
+    cut.write_bytes(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(50))
+    assert window.add_to_queue([cut]) == 1 and window.queue_model.count(State.QUEUED) == 4
 
 def test_queue_row_shows_conversion_notes(qtbot, photo_dir, tmp_path):
     from PySide6.QtCore import Qt
