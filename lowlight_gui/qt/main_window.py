@@ -187,6 +187,8 @@ class MainWindow(QMainWindow):
         return {"main": self.splitter, "browser": self.browser.splitter}
 
     def save_state(self) -> None:
+        if self.side_panels.hidden():  # saved as they were before Tab hid them
+            self.toggle_side_panels()
         self.settings.window_geometry = QByteArray(self.saveGeometry())
         self.settings.window_state = QByteArray(self.saveState())
         for name, splitter in self._splitters().items():

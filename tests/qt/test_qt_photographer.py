@@ -217,6 +217,15 @@ def test_tab_hides_the_side_panels_and_brings_them_back(make_window, qtbot):
     qtbot.waitUntil(lambda: window.browser.isVisible(), timeout=2000)
     QApplication.processEvents()
     assert abs(window.viewer.width() - width) <= 2
+    # Closed with the panels hidden, the next start shows them.
+    QTest.keyClick(window.viewer, Qt.Key.Key_Tab)
+    window.save_state()
+    assert window.browser.isVisible() and not window.side_panels.hidden()
+    # In a text field Tab moves on, as usual.
+    field = window.controls.output_dir
+    field.setFocus()
+    QTest.keyClick(field, Qt.Key.Key_Tab)
+    assert window.browser.isVisible() and QApplication.focusWidget() is not field
 
 
 def test_at_the_minimum_size_nothing_overlaps(make_window, qtbot):
