@@ -53,7 +53,7 @@ class HistogramView(QWidget):
         self.overlay_on = False
         self.setMinimumHeight(72)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-        self.setFixedHeight(96)
+        self.setFixedHeight(80)
         self.setToolTip(
             "Histogram of the photo on show: grey the original, colours and the white line the "
             "enhanced photo.\nThe triangles light up when enhancing clipped highlights (red) "
@@ -139,6 +139,10 @@ class HistogramPanel(QWidget):
         viewer.imagesChanged.connect(self._timer.start)
         viewer.clippingOverlayChanged.connect(self._on_overlay)
         self.refresh()
+
+    def hasHeightForWidth(self) -> bool:
+        """No, as QueuePanel: the side column is laid out by minimum sizes."""
+        return False
 
     def histogram(self) -> Histogram | None:
         return self.view.histogram

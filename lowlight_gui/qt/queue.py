@@ -605,7 +605,7 @@ class QueuePanel(QWidget):
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self._context_menu)
         self.view.doubleClicked.connect(self._on_double_clicked)
-        self.view.setMinimumHeight(120)
+        self.view.setMinimumHeight(64)  # two rows: the column fits a 768-pixel-high screen
 
         self.empty_hint = QLabel(
             "The queue is empty. Drop photos or folders anywhere on the window, use Add "
@@ -661,6 +661,11 @@ class QueuePanel(QWidget):
         self.enhancement_enabled = True
         model.changed.connect(self.refresh)
         self.refresh()
+
+    def hasHeightForWidth(self) -> bool:
+        """No: its wrapped hints would make the window's side column lay out by height for
+        width, where Qt squeezes the controls above below their minimum (rows over rows)."""
+        return False
 
     # -- state ----------------------------------------------------------------------------
     def is_running(self) -> bool:

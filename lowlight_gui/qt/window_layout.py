@@ -6,7 +6,7 @@ from __future__ import annotations
 import contextlib
 from pathlib import Path
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, QObject, QSize, Qt
 from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QStyle, QWidget
 
 # The smallest window at which nothing overlaps (looked at in a screenshot at this size): the
@@ -14,15 +14,41 @@ from PySide6.QtWidgets import QFrame, QScrollArea, QSplitter, QStyle, QWidget
 MIN_SIZE = (1040, 640)
 
 
+class _FitPanel(QObject):
+    """Keeps the scrolled panel as large as the view, and no smaller than its layout's minimum:
+    QScrollArea's own resizing (widgetResizable) keeps it at its size hint, taller than needed,
+    which hid the Start button on a 768-pixel-high screen."""
+
+    def __init__(self, area: QScrollArea, panel: QWidget) -> None:
+        super().__init__(area)
+        self.area, self.panel = area, panel
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() in (QEvent.Type.Resize, QEvent.Type.LayoutRequest):
+            self.fit()
+        return False
+
+    def fit(self) -> None:
+        view = self.area.viewport().size()
+        least = self.panel.minimumSizeHint()
+        size = QSize(view.width(), max(view.height(), least.height()))
+        if size != self.panel.size():
+            self.panel.resize(size)
+        elif self.panel.layout() is not None:  # same size, new minimums: lay out again
+            self.panel.layout().setGeometry(self.panel.rect())
+
+
 def scrolling(panel: QWidget) -> QScrollArea:
     """``panel`` in a vertical scroll area: on a short screen the column scrolls, its controls
-    keep their sizes rather than being squeezed over each other."""
+    keep their minimum sizes rather than being squeezed over each other."""
     area = QScrollArea(panel.parentWidget())
     area.setObjectName(panel.objectName() + "Scroll")
     area.setFrameShape(QFrame.Shape.NoFrame)
-    area.setWidgetResizable(True)
     area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(panel)
+    fit = _FitPanel(area, panel)
+    area.viewport().installEventFilter(fit)
+    panel.installEventFilter(fit)
     bar = area.style().pixelMetric(QStyle.PixelMetric.PM_ScrollBarExtent)
     area.setMinimumWidth(panel.minimumSizeHint().width() + bar)
     return area

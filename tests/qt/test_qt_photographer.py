@@ -254,6 +254,12 @@ def test_at_the_minimum_size_nothing_overlaps(make_window, qtbot):
     for (a, ra), (b, rb) in itertools.pairwise(boxes):
         assert a.parentWidget() is side and not ra.intersects(rb), (a, b)
     assert window.viewer.width() >= 400  # the photo gets room
+    # On a 1366 x 768 laptop the whole column fits, Start included, the controls unsqueezed.
+    window.resize(1366, 740)
+    qtbot.waitUntil(lambda: window.height() == 740, timeout=2000)
+    QApplication.processEvents()
+    assert window.controls.height() >= window.controls.minimumSizeHint().height()
+    assert not window.queue_panel.start_button.visibleRegion().isEmpty()
 
 
 # -- 5. time left, Save enhanced as, fit stays centred -------------------------------------------
