@@ -81,6 +81,13 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from . import formats
 from .errors import LowlightError, OutputExists
 from .filelock import try_lock
+from .read_checks import (
+    captured_warnings,
+    icc_problem,
+    known_image_signature,
+    png_without_bad_chunks,
+    warning_notes,
+)
 
 try:  # HEIC/HEIF support is optional at run time; without it such files get a clear message.
     import pillow_heif
@@ -346,10 +353,21 @@ def _libraw_opens(path: Path) -> bool:
 def _read(
     fp: BinaryIO, path: Path, max_pixels: int, fail: Callable[[str], LowlightError]
 ) -> Photo:
+    """Pillow's (and libvips') reading, its warnings turned into notes (``read_checks``)."""
+    with captured_warnings() as caught:
+        photo = _read_image(fp, path, max_pixels, fail)
+    for note in warning_notes(caught, path.name):
+        _note(photo, note)
+    return photo
+
+
+def _open_image(fp: BinaryIO, path: Path, fail: Callable[[str], LowlightError]) -> Image.Image:
+    """``Image.open``, its refusals in words; a PNG with a bad ancillary chunk raises
+    ``_RepairedPng`` and a camera RAW ``_CameraRawContent``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(fp)
+            return Image.open(fp)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise fail(f"the image is too large (the limit is {MAX_PIXELS:,} pixels, "
                    "set by this computer's memory)") from exc
@@ -359,7 +377,38 @@ def _read(
             raise fail("HEIC support (pillow-heif) is not installed") from exc
         if _libraw_opens(path):
             raise _CameraRawContent(preview=False) from exc
+        repaired = png_without_bad_chunks(fp)
+        if repaired is not None:
+            raise _RepairedPng(*repaired) from exc
+        fp.seek(0)
+        if known_image_signature(fp.read(16)):  # a PNG, JPEG, TIFF... Pillow cannot parse
+            raise fail("the file is truncated or damaged") from exc
         raise fail("it is not an image, or not one in a format Lowlight can read") from exc
+    except OSError as exc:
+        text = str(exc)
+        if exc.errno is None and text.startswith("Unsupported BMP"):  # bitfields, compression 6
+            detail = re.sub(r"\((\w+)\)", r"\1", text.removeprefix("Unsupported BMP ").strip())
+            raise fail(f"it is a BMP variant Lowlight cannot read ({detail})") from exc
+        raise
+
+
+class _RepairedPng(Exception):
+    """A PNG that Pillow refused for a bad ancillary chunk: its bytes without it, and notes."""
+
+    def __init__(self, data: bytes, notes: list[str]) -> None:
+        super().__init__()
+        self.data, self.notes = data, notes
+
+
+def _read_image(
+    fp: BinaryIO, path: Path, max_pixels: int, fail: Callable[[str], LowlightError]
+) -> Photo:
+    try:
+        im = _open_image(fp, path, fail)
+    except _RepairedPng as repaired:
+        photo = _read_image(io.BytesIO(repaired.data), path, max_pixels, fail)
+        photo.notes[:0] = repaired.notes
+        return photo
 
     with im:
         if im.format == "TIFF" and _is_raw_tiff(im):
@@ -375,12 +424,15 @@ def _read(
                        f"{max_pixels:,} pixels" + (", set by this computer's memory"
                                                     if max_pixels == MAX_PIXELS else ""))
         notes: list[str] = []
-        frames = getattr(im, "n_frames", 1)
+        frames = _frames(im, notes)
         if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
             notes.append(f"only the first of its {frames} images was read")
 
         sixteen = _sixteen_bit(im, fp, fmt)
-        array = _decode_vips(fp) if sixteen else None
+        try:
+            array = _decode_vips(fp) if sixteen else None
+        except ValueError:  # libvips cannot (planar tiled 16-bit TIFF...): Pillow may
+            array = None
         if sixteen and array is None:
             notes.append("its 16-bit pixels were read with 8-bit precision")
         if array is None:
@@ -389,21 +441,47 @@ def _read(
             notes += mode_notes
         else:
             icc_ok = True
+        notes += _lost_channels(im, array)
         exif_obj = im.getexif()  # after load: PNG may keep eXIf after the pixel data
         orientation = exif_obj.get(_ORIENTATION, 1)
         if not isinstance(orientation, int) or not 1 <= orientation <= 8:
             orientation = 1
-        exif = _exif_bytes(exif_obj, fmt)
+        exif = _exif_bytes(exif_obj, fmt, notes)
         icc = im.info.get("icc_profile") or None
         xmp = _xmp_bytes(im)
 
-    if icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
+    if icc is not None and icc_problem(icc):
+        notes.append("its colour profile is damaged and was left out")
+        icc = None
+    elif icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
         notes.append("its colour profile does not describe RGB pixels and was left out")
         icc = None
     bit_depth = 8 if array.dtype == np.uint8 else 16
     data, alpha = _split_alpha(_orient(array, orientation))  # views: no copy
     del array
     return Photo(data, alpha, exif, icc, bit_depth, fmt, path, notes, xmp)
+
+
+def _frames(im: Image.Image, notes: list[str]) -> int:
+    """How many images the file holds; 1 with a note when a later one is damaged (Pillow's
+    TIFF raises ``TypeError: Missing dimensions`` while counting)."""
+    try:
+        return int(getattr(im, "n_frames", 1))
+    except (TypeError, ValueError, OSError, EOFError, SyntaxError, struct.error, KeyError):
+        im.seek(0)  # counting stopped on a damaged image: back to the first, which opened
+        notes.append("it holds more images, which are damaged; only the first was read")
+        return 1
+
+
+def _lost_channels(im: Image.Image, array: np.ndarray) -> list[str]:
+    """A note when a TIFF holds more channels than were read (Pillow keeps at most four)."""
+    samples = getattr(im, "tag_v2", {}).get(277, 0) if im.format == "TIFF" else 0
+    read = 1 if array.ndim == 2 else array.shape[2]
+    if isinstance(samples, int) and samples > read and not im.mode.startswith(("P", "CMYK")):
+        lost, kept = samples - read, "RGB and alpha" if read >= 3 else "grey and alpha"
+        verb = "was" if lost == 1 else "were"
+        return [f"{lost} of its {samples} channels {verb} left out (Lowlight reads at most {kept})"]
+    return []
 
 
 def _sixteen_bit(im: Image.Image, fp: BinaryIO, fmt: str) -> bool:
@@ -562,7 +640,7 @@ def _float_rgb(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def _exif_bytes(exif_obj: Image.Exif, fmt: str) -> bytes | None:
+def _exif_bytes(exif_obj: Image.Exif, fmt: str, notes: list[str] | None = None) -> bytes | None:
     """The source's EXIF as ``Exif\\0\\0`` + TIFF bytes with orientation 1, or None.
 
     Pillow re-serialises it: IFD0 with the EXIF and GPS sub-IFDs (maker notes included); the
@@ -585,6 +663,8 @@ def _exif_bytes(exif_obj: Image.Exif, fmt: str) -> bytes | None:
             exif[_ORIENTATION] = 1
         return exif.tobytes() if len(exif) else None
     except _EXIF_ERRORS:  # damaged EXIF: losing it is better than failing the photo
+        if notes is not None:
+            notes.append("its EXIF data is damaged and was left out")
         return None
 
 
