@@ -40,7 +40,8 @@ Writing (``write_photo``)
     (with orientation 1), the ICC profile and the XMP packet. libvips writes no EXIF into TIFF,
     so a TIFF gets its EXIF as a rewritten first IFD (the one container step left here); what
     TIFF output loses: the EXIF thumbnail (IFD1), the Interop sub-IFD, and IFD0 tags other than
-    the descriptive ones (make, model, date, ...). BMP goes through Pillow.
+    the descriptive ones (make, model, date, ...); that IFD is added in the temp file itself,
+    so a TIFF needs no more free space than its own size. BMP goes through Pillow.
   * JPEG and BMP cannot keep alpha and BMP cannot keep EXIF/ICC/XMP: they are left out with a
     note appended to ``photo.notes``.
   * The write is atomic: a hidden temp file ``.NAME.<8 hex>.tmp`` in the target folder (locked
@@ -70,7 +71,7 @@ import sys
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -904,12 +905,9 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
             if blob:
                 im.set_type(pyvips.GValue.blob_type, field_name, blob)
         im.set_type(pyvips.GValue.gint_type, "orientation", 1)
+        _vips_save(im, fp, name, quality)
         if name == "TIFF" and meta.exif:
-            with _scratch_file(tmp, ".tif") as scratch, open(scratch, "w+b") as scratch_fp:
-                _vips_save(im, scratch_fp, name, quality)
-                _copy_tiff_with_exif(fp, scratch_fp, meta.exif)
-        else:
-            _vips_save(im, fp, name, quality)
+            _add_tiff_exif(fp, meta.exif)  # in the temp file itself: no second copy on disk
 
     return write
 
@@ -935,18 +933,6 @@ def _vips_save(im: Any, fp: BinaryIO, name: str, quality: int) -> None:
         raise ValueError(f"no libvips encoder for {name}")
 
 
-@contextlib.contextmanager
-def _scratch_file(tmp: Path, suffix: str) -> Iterator[Path]:
-    """A second temp path beside ``tmp`` (same naming, so a killed run's is cleaned up too) for
-    the TIFF written before its EXIF is added; removed afterwards."""
-    scratch = tmp.with_name(tmp.name + suffix)
-    try:
-        yield scratch
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(scratch)
-
-
 _COPY_CHUNK = 1 << 20
 
 
@@ -963,26 +949,26 @@ def _tiff_exif(exif: bytes) -> bytes | None:
         return None
 
 
-def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
-    """Copy the TIFF libvips wrote (ICC and XMP in its IFD already), adding the EXIF tags in a
-    new first IFD after the header.
+def _add_tiff_exif(fp: BinaryIO, exif: bytes) -> None:
+    """Add the EXIF tags to the TIFF libvips wrote into ``fp`` (ICC and XMP in its IFD already)
+    in a new first IFD after the header, in place: the rest of the file moves on by the IFD's
+    length, a chunk at a time from the end, so the disk holds one copy (a scratch copy needed
+    twice the output's size free).
 
-    Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips move on by
-    the IFD's length and their offsets are shifted to match. Tiled TIFFs are left as they are.
+    Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips' offsets
+    are shifted to match. Tiled TIFFs are left as they are.
     """
     from PIL import TiffImagePlugin, TiffTags
 
-    src.seek(0)
-    header = src.read(8)
-    src.seek(0)
-    with Image.open(src) as im:  # reads the IFD only
+    fp.seek(0)
+    header = fp.read(8)
+    fp.seek(0)
+    with Image.open(fp) as im:  # reads the IFD only
         if not isinstance(im, TiffImagePlugin.TiffImageFile):
             raise TypeError(f"the encoder wrote {im.format}, not TIFF")
         tags = im.tag_v2
         clean = _tiff_exif(exif)
         if 273 not in tags or 324 in tags or not clean:  # no strips, tiles, or nothing to add
-            src.seek(0)
-            shutil.copyfileobj(src, fp, _COPY_CHUNK)
             return
         ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=header)
         for tag, value in tags.items():
@@ -1004,10 +990,18 @@ def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
     ifd[273] = tuple(s - 8 for s in strips)
     ifd.tagtype[273] = TiffTags.LONG
     block = ifd.tobytes(8)
+    end = fp.seek(0, os.SEEK_END)
+    at = end
+    while at > 8:  # from the end backwards, so no byte is overwritten before it is moved
+        n = min(_COPY_CHUNK, at - 8)
+        at -= n
+        fp.seek(at)
+        chunk = fp.read(n)
+        fp.seek(at + len(block))
+        fp.write(chunk)
     e = "<" if header[:2] == b"II" else ">"
+    fp.seek(0)
     fp.write(header[:4] + struct.pack(e + "I", 8) + block)
-    src.seek(8)
-    shutil.copyfileobj(src, fp, _COPY_CHUNK)  # the pixel strips, a chunk at a time
 
 
 #: How a temp file of ``_atomic_write`` is named: ``.`` + the target's name (cut to 80 characters)
@@ -1028,7 +1022,7 @@ def _temp_key(name: str) -> str:
 def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> str | None:
     """Write through a hidden temp file in the target folder; remove it on any failure.
     Returns a note when publishing had to fall back (``_publish``)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # TIFF reads back
     for _ in range(10):
         tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
         try:

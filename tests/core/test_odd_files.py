@@ -189,9 +189,31 @@ def test_another_threads_warnings_pass_through_while_one_reads():
     assert mine == ["this thread's"] and seen == ["another's"]
 
 
-def test_the_tiff_written_with_exif_keeps_the_notes_honest(corpus, tmp_path: Path):
-    """An odd file written back out keeps its notes (the CLI and the window show them)."""
-    folder, _ = corpus
-    photo = read_photo(folder / "tiff_5_channels.tif")
-    out = write_photo(photo, photo.data, tmp_path / "o.tif")
-    assert read_photo(out).width == photo.width and photo.notes
+def test_a_tiff_with_exif_is_written_in_place_without_a_scratch_copy(tmp_path: Path, monkeypatch):
+    """The EXIF IFD is added inside the temp file (the data moved on in chunks from the end):
+    no second file is opened, so a TIFF needs its own size free, not twice that."""
+    from lowlight_gui.core import imageio
+
+    rng = np.random.default_rng(3)
+    pixels = rng.integers(0, 65535, (700, 900, 3), dtype=np.uint16)  # several MB: many chunks
+    exif = Image.Exif()
+    exif[0x010F] = "TestCam"
+    exif[0x0132] = "2024:05:06 07:08:09"
+    photo = imageio.Photo(pixels, exif=exif.tobytes(), bit_depth=16, format="TIFF")
+    opened: list[str] = []
+    real_open = open
+
+    def recording_open(file, mode="r", *args, **kwargs):
+        opened.append(f"{file} {mode}")
+        return real_open(file, mode, *args, **kwargs)
+
+    monkeypatch.setattr(imageio, "open", recording_open, raising=False)
+    out = write_photo(photo, pixels, tmp_path / "big.tif")
+    monkeypatch.undo()
+    assert not [o for o in opened if "w" in o.split()[-1]], opened  # no scratch file written
+    back = read_photo(out)
+    assert np.array_equal(back.data, pixels)
+    assert back.exif is not None and b"TestCam" in back.exif
+    with Image.open(out) as im:
+        assert im.tag_v2[0x010F] == "TestCam"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tif"]
