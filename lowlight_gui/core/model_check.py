@@ -106,6 +106,12 @@ def _check_contract(engine: _Checked) -> None:
         raise _refuse(
             engine, f"its input '{image.name}' has shape {_shape(image.shape)}, not (N, 3, H, W)"
         )
+    if isinstance(image.shape[2], int) and isinstance(image.shape[3], int):
+        raise _refuse(
+            engine,
+            f"its input '{image.name}' has a fixed size ({image.shape[3]}x{image.shape[2]}); a "
+            "Lowlight model takes pictures of any size",
+        )
     out = outputs[engine.output_name]
     if out.type != "tensor(float)" or not _is_image(out.shape):
         raise _refuse(

@@ -177,3 +177,22 @@ def test_the_window_says_why_the_model_is_refused(tmp_path: Path):
     assert problem is not None
     assert "'same.onnx' cannot be used as a Lowlight model: it does not brighten" in problem
     assert "Enhancing is turned off" in problem
+
+
+def test_a_fixed_size_input_or_an_integer_input_is_refused_in_words(tmp_path: Path):
+    def graph(name: str, elem: int, shape: list) -> Path:
+        g = helper.make_graph(
+            [helper.make_node("Identity", ["input"], ["output"])],
+            "g",
+            [helper.make_tensor_value_info("input", elem, shape)],
+            [helper.make_tensor_value_info("output", elem, shape)],
+        )
+        model = helper.make_model(g, opset_imports=[helper.make_opsetid("", OPSET)])
+        model.ir_version = IR_VERSION
+        onnx.save(model, str(tmp_path / name))
+        return tmp_path / name
+
+    with pytest.raises(LowlightError, match=r"has a fixed size \(224x224\)"):
+        Engine(graph("fixed.onnx", TensorProto.FLOAT, [1, 3, 224, 224]), threads=1)
+    with pytest.raises(LowlightError, match=r"its input 'input' is tensor\(int64\), not float32"):
+        Engine(graph("ints.onnx", TensorProto.INT64, ["N", 3, "H", "W"]), threads=1)
