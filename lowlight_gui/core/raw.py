@@ -62,7 +62,7 @@ from PIL import Image, TiffImagePlugin, UnidentifiedImageError
 
 from . import formats
 from .errors import LowlightError
-from .raw_check import declared_end, filled_tail, has_raw_signature
+from .raw_check import filled_tail, is_cut
 
 try:  # rawpy is a dependency; without it RAW files get a clear message instead of a crash
     import rawpy
@@ -175,9 +175,7 @@ def _opened(path: Path) -> Iterator[rawpy.RawPy]:
         with open(path, "rb") as fp:  # the OS's reason (missing, permission) before LibRaw's
             if not fp.read(1):
                 raise _fail(path, "the file is empty")
-            cut = _declares_past_end(fp)
-            fp.seek(0)
-            signed = has_raw_signature(fp.read(16))
+            cut = is_cut(fp, os.fstat(fp.fileno()).st_size)
     except OSError as exc:
         raise _fail(path, _os_reason(exc)) from exc
     try:
@@ -190,7 +188,7 @@ def _opened(path: Path) -> Iterator[rawpy.RawPy]:
     except MemoryError as exc:
         raise _fail(path, "there is not enough memory to open it") from exc
     except rawpy.LibRawFileUnsupportedError as exc:
-        if cut or signed:  # a RAW cut short: LibRaw no longer finds what it needs to know it
+        if cut:  # a RAW cut short: LibRaw no longer finds what it needs to know it
             raise _fail(path, _TRUNCATED) from exc
         raise _fail(path, "it is not a camera RAW file LibRaw can read") from exc
     except (rawpy.LibRawIOError, rawpy.LibRawDataError, rawpy.LibRawBadCropError) as exc:
@@ -213,13 +211,6 @@ _TRUNCATED = "the RAW file is truncated or damaged"
 
 class _Filled(Exception):
     """LibRaw filled the raw data where the file ended (``raw_check.filled_tail``)."""
-
-
-def _declares_past_end(fp: BinaryIO) -> bool:
-    """True if the file's own structure declares data past its end (``raw_check``)."""
-    size = os.fstat(fp.fileno()).st_size
-    end = declared_end(fp, size)
-    return end is not None and end > size
 
 
 def _develop(raw: rawpy.RawPy, half_size: bool, bps: int, notes: list[str]) -> np.ndarray:

@@ -2,17 +2,17 @@
 
 LibRaw fills the data a cut file lacks without a word (grey fields, a band of colour): it reads
 past the end as zeros or as the last row again, and rawpy does not expose its warnings. So a RAW
-is checked three ways, each cheap:
+is checked two ways, each cheap:
 
-* **Declared extent** (before decoding): a TIFF-based RAW (DNG, CR2, NEF, ARW, PEF, ORF, RW2,
-  KDC, ...) lists where its image data lies (strip and tile offsets and byte counts, in every
-  IFD and sub-IFD); an ISO-media RAW (CR3) lists its boxes' sizes. Data declared past the end
-  of the file means the file was cut.
-* **Signature**: a file whose first bytes are a camera RAW's (Canon CRW, Fujifilm RAF, CR3,
-  Minolta MRW, Sigma X3F, Olympus ORF, Panasonic RW2) but which LibRaw refuses as "not a RAW" is
-  damaged (a cut CRW loses the directory at its end), not some other kind of file.
-* **Filled tail** (after unpacking): the last rows of the raw data all identical, which the
-  sensor's noise never gives, but LibRaw's filling does.
+* **Its structure** (before decoding, ``is_cut``): a TIFF-based RAW (DNG, CR2, NEF, ARW, PEF,
+  ORF, RW2, KDC, ...) lists where its image data lies (strip and tile offsets and byte counts,
+  in every image IFD and sub-IFD); an ISO-media RAW (CR3) lists its boxes' sizes; a Fujifilm
+  RAF's header its preview's and its sensor data's. Data declared past the end of the file
+  means the file was cut. A Canon CRW keeps its directory at the very end, pointed to by its
+  last four bytes: a cut one no longer ends with that directory (LibRaw then calls it "not a
+  RAW").
+* **Its filled tail** (after unpacking, ``filled_tail``): the last rows of the raw data all
+  identical, which the sensor's noise never gives, but LibRaw's filling does.
 """
 
 from __future__ import annotations
@@ -22,43 +22,60 @@ from typing import BinaryIO
 
 import numpy as np
 
-# (offset, bytes) of non-TIFF camera RAW signatures.
-_SIGNATURES = (
-    (6, b"HEAPCCDR"),  # Canon CRW (CIFF)
-    (0, b"FUJIFILMCCD-RAW"),  # Fujifilm RAF
-    (4, b"ftypcrx "),  # Canon CR3
-    (0, b"\0MRM"),  # Minolta MRW
-    (0, b"FOVb"),  # Sigma X3F
-    (0, b"IIRO"),
-    (0, b"IIRS"),
-    (0, b"MMOR"),  # Olympus ORF
-    (0, b"IIU\0"),  # Panasonic RW2
-)
 # TIFF tags of image data: (offsets, byte counts) for strips and for tiles; sub-IFDs.
 _DATA_TAGS = ((273, 279), (324, 325))
-_SUB_IFDS, _EXIF_IFD = 330, 0x8769
+_SUB_IFDS, _EXIF_IFD, _WIDTH, _HEIGHT = 330, 0x8769, 256, 257
 _MAX_IFDS = 64  # a loop of IFDs, or a damaged chain, stops here
 _TAIL_ROWS = 8  # identical rows at the end of the raw data that mean "filled by LibRaw"
 
 
-def has_raw_signature(head: bytes) -> bool:
-    """True if ``head`` (a file's first 16 bytes or more) starts like a non-TIFF camera RAW."""
-    return any(head[at : at + len(sig)] == sig for at, sig in _SIGNATURES)
-
-
-def declared_end(fp: BinaryIO, size: int) -> int | None:
-    """The furthest byte the file's own structure says it holds (TIFF image data, or ISO-media
-    boxes), or None when it has neither structure or it cannot be read."""
+def is_cut(fp: BinaryIO, size: int) -> bool:
+    """True if the RAW in ``fp`` (``size`` bytes) is shorter than its own structure says."""
     fp.seek(0)
     head = fp.read(16)
     try:
-        if head[:2] in (b"II", b"MM"):
-            return _tiff_end(fp, size, "<" if head[:2] == b"II" else ">")
-        if head[4:8] == b"ftyp":
-            return _boxes_end(fp, size)
+        if head[6:14] == b"HEAPCCDR":
+            return not _ciff_whole(fp, size, head)
+        end = declared_end(fp, size)
     except (OSError, struct.error, ValueError):
-        return None
+        return False  # a structure we cannot follow: LibRaw and the tail check decide
+    return end is not None and end > size
+
+
+def declared_end(fp: BinaryIO, size: int) -> int | None:
+    """The furthest byte the file's own structure says it holds (TIFF image data, ISO-media
+    boxes, a RAF's parts), or None when it has none of these structures."""
+    fp.seek(0)
+    head = fp.read(16)
+    if head.startswith(b"FUJIFILMCCD-RAW"):
+        return _raf_end(fp)
+    if head[:2] in (b"II", b"MM"):
+        return _tiff_end(fp, size, "<" if head[:2] == b"II" else ">")
+    if head[4:8] == b"ftyp":
+        return _boxes_end(fp, size)
     return None
+
+
+def _ciff_whole(fp: BinaryIO, size: int, head: bytes) -> bool:
+    """A CRW's root directory (a count, 10-byte entries, a 4-byte pointer) ends the file."""
+    (heap,) = struct.unpack("<I", head[2:6])
+    fp.seek(size - 4)
+    (offset,) = struct.unpack("<I", fp.read(4))
+    at = heap + offset
+    if at + 2 > size - 4:
+        return False
+    fp.seek(at)
+    (count,) = struct.unpack("<H", fp.read(2))
+    return at + 2 + 10 * count + 4 == size
+
+
+def _raf_end(fp: BinaryIO) -> int:
+    """A RAF header: preview (JPEG) offset and length at 84, sensor data's at 100, big-endian."""
+    fp.seek(84)
+    jpeg_at, jpeg_len = struct.unpack(">II", fp.read(8))
+    fp.seek(100)
+    cfa_at, cfa_len = struct.unpack(">II", fp.read(8))
+    return max(jpeg_at + jpeg_len, cfa_at + cfa_len)
 
 
 def _tiff_end(fp: BinaryIO, size: int, e: str) -> int | None:
@@ -72,7 +89,8 @@ def _tiff_end(fp: BinaryIO, size: int, e: str) -> int | None:
             continue
         seen.add(offset)
         tags, following = _ifd(fp, size, e, offset)
-        for offsets_tag, counts_tag in _DATA_TAGS:
+        image = _WIDTH in tags and _HEIGHT in tags  # an image's IFD, not stray bytes
+        for offsets_tag, counts_tag in _DATA_TAGS if image else ():
             offsets, counts = tags.get(offsets_tag, ()), tags.get(counts_tag, ())
             if offsets and len(offsets) == len(counts):
                 end = max(end, max(o + c for o, c in zip(offsets, counts, strict=True)))
@@ -91,7 +109,7 @@ def _ifd(fp: BinaryIO, size: int, e: str, offset: int) -> tuple[dict[int, tuple[
     (count,) = struct.unpack(e + "H", fp.read(2))
     entries = fp.read(12 * min(count, 4096))
     tags: dict[int, tuple[int, ...]] = {}
-    wanted = {t for pair in _DATA_TAGS for t in pair} | {_SUB_IFDS, _EXIF_IFD}
+    wanted = {t for pair in _DATA_TAGS for t in pair} | {_SUB_IFDS, _EXIF_IFD, _WIDTH, _HEIGHT}
     for i in range(len(entries) // 12):
         tag, typ, n, inline = struct.unpack_from(e + "HHI4s", entries, 12 * i)
         if tag not in wanted or typ not in _INT_TYPES or not 0 < n <= 1 << 20:

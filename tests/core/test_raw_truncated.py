@@ -20,7 +20,7 @@ from lowlight_gui import cli
 from lowlight_gui.core import imageio
 from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.core.raw import decode_raw
-from lowlight_gui.core.raw_check import declared_end, filled_tail, has_raw_signature
+from lowlight_gui.core.raw_check import declared_end, filled_tail, is_cut
 from tests.rawfixtures import ROOT, synthetic_image, write_dng
 
 SAMPLES = ROOT.parent / "shared" / "data" / "raw-samples"
@@ -113,13 +113,27 @@ def test_filled_tail_spares_photos_with_clipped_or_noisy_bottom_rows():
     assert not filled_tail(noisy[:10])  # too few rows to tell
 
 
-def test_raw_signatures_and_declared_ends():
-    assert has_raw_signature(b"II\x1a\0\0\0HEAPCCDR\x01\0")  # CRW
-    assert has_raw_signature(b"FUJIFILMCCD-RAW 0201")
-    assert has_raw_signature(b"\0\0\0\x18ftypcrx \0\0\0\x01")
-    assert not has_raw_signature(b"\xff\xd8\xff\xe0\0\x10JFIF\0")
-    assert not has_raw_signature(b"II*\0\x08\0\0\0")  # TIFF: told by its data, not its magic
+def test_declared_ends_of_iso_media_and_raf_headers():
     # an ISO-media file whose last box claims more than the file holds
     boxes = b"\0\0\0\x10ftypcrx \0\0\0\x01" + b"\0\0\x10\0mdat" + b"\0" * 100
     assert declared_end(io.BytesIO(boxes), len(boxes)) == 16 + 4096
+    assert is_cut(io.BytesIO(boxes), len(boxes))
+    # a RAF header: preview at 84 (offset, length), sensor data at 100, big-endian
+    raf = bytearray(b"FUJIFILMCCD-RAW 0201FF383501" + b"\0" * 200)
+    raf[84:92] = (148).to_bytes(4, "big") + (20).to_bytes(4, "big")
+    raf[100:108] = (168).to_bytes(4, "big") + (60).to_bytes(4, "big")
+    assert declared_end(io.BytesIO(bytes(raf)), len(raf)) == 228
+    assert not is_cut(io.BytesIO(bytes(raf)), len(raf))
+    assert is_cut(io.BytesIO(bytes(raf[:200])), 200)
     assert declared_end(io.BytesIO(b"not a raw at all"), 16) is None
+    assert not is_cut(io.BytesIO(b"not a raw at all"), 16)
+
+
+@needs_samples
+def test_a_crw_is_whole_only_while_its_directory_ends_the_file(tmp_path: Path):
+    data = (SAMPLES / "canon_powershot_s40.crw").read_bytes()
+    assert not is_cut(io.BytesIO(data), len(data))
+    for keep in (len(data) - 1, len(data) - 4096, len(data) // 2, 64):
+        assert is_cut(io.BytesIO(data[:keep]), keep), keep
+    longer = data + b"\0" * 16  # bytes added after the directory: damaged as well
+    assert is_cut(io.BytesIO(longer), len(longer))
