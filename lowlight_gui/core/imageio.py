@@ -466,10 +466,14 @@ def _read_image(
 def _frames(im: Image.Image, notes: list[str]) -> int:
     """How many images the file holds; 1 with a note when a later one is damaged (Pillow's
     TIFF raises ``TypeError: Missing dimensions`` while counting)."""
+    errors = (TypeError, ValueError, OSError, EOFError, SyntaxError, struct.error, KeyError)
     try:
         return int(getattr(im, "n_frames", 1))
-    except (TypeError, ValueError, OSError, EOFError, SyntaxError, struct.error, KeyError):
-        im.seek(0)  # counting stopped on a damaged image: back to the first, which opened
+    except errors:
+        try:
+            im.seek(0)  # counting stopped on a damaged image: back to the first, which opened
+        except errors as exc:
+            raise ValueError("the first image cannot be read again") from exc  # "damaged"
         notes.append("it holds more images, which are damaged; only the first was read")
         return 1
 
@@ -554,7 +558,11 @@ def _pillow_array(
     elif mode in ("I", "F"):
         array = np.asarray(im)
         scale = 1.0 if mode == "I" else 65535.0  # "I" holds 16-bit grey values; "F" holds 0..1
-        return np.clip(array * scale, 0, 65535).round().astype(np.uint16), notes, icc_ok
+        scaled = array * scale
+        if array.size and not (0 <= float(np.nanmin(scaled)) and float(np.nanmax(scaled)) <= 65535):
+            top = "0 to 65535" if mode == "I" else "0 to 1"
+            notes.append(f"its values outside {top} were clipped to the 16-bit range")
+        return np.clip(np.nan_to_num(scaled), 0, 65535).round().astype(np.uint16), notes, icc_ok
     elif mode.startswith("I;16"):
         return _to_numpy(im).astype(np.uint16, copy=False), notes, icc_ok  # native byte order
     elif mode not in ("L", "LA", "RGB", "RGBA"):

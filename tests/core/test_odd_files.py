@@ -217,3 +217,19 @@ def test_a_tiff_with_exif_is_written_in_place_without_a_scratch_copy(tmp_path: P
     with Image.open(out) as im:
         assert im.tag_v2[0x010F] == "TestCam"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["big.tif"]
+
+
+def test_32_bit_and_float_values_outside_16_bits_are_clipped_with_a_note(tmp_path: Path):
+    wide = np.arange(20 * 24, dtype=np.int32).reshape(20, 24) * 300 - 5000  # -5000..138700
+    Image.fromarray(wide).save(tmp_path / "wide.tif")
+    photo = read_photo(tmp_path / "wide.tif")
+    assert photo.data.max() == 65535 and photo.data.min() == 0
+    assert "its values outside 0 to 65535 were clipped to the 16-bit range" in photo.notes
+    hdr = np.linspace(0, 4, 20 * 24, dtype=np.float32).reshape(20, 24)  # an HDR float TIFF
+    Image.fromarray(hdr).save(tmp_path / "hdr.tif")
+    assert (
+        "its values outside 0 to 1 were clipped to the 16-bit range"
+        in read_photo(tmp_path / "hdr.tif").notes
+    )
+    Image.fromarray(np.clip(hdr, 0, 1)).save(tmp_path / "ok.tif")
+    assert not read_photo(tmp_path / "ok.tif").notes
