@@ -354,9 +354,11 @@ def _libraw_opens(path: Path) -> bool:
 def _read(
     fp: BinaryIO, path: Path, max_pixels: int, fail: Callable[[str], LowlightError]
 ) -> Photo:
-    """Pillow's (and libvips') reading, its warnings turned into notes (``read_checks``)."""
-    with captured_warnings() as caught:
-        photo = _read_image(fp, path, max_pixels, fail)
+    """Pillow's (and libvips') reading, its warnings turned into notes (``read_checks``): they
+    are captured while the header and the metadata are read, not while pixels are decoded (the
+    capture is one thread at a time)."""
+    caught: list[str] = []
+    photo = _read_image(fp, path, max_pixels, fail, caught)
     for note in warning_notes(caught, path.name):
         _note(photo, note)
     return photo
@@ -402,34 +404,25 @@ class _RepairedPng(Exception):
 
 
 def _read_image(
-    fp: BinaryIO, path: Path, max_pixels: int, fail: Callable[[str], LowlightError]
+    fp: BinaryIO,
+    path: Path,
+    max_pixels: int,
+    fail: Callable[[str], LowlightError],
+    caught: list[str],
 ) -> Photo:
     try:
-        im = _open_image(fp, path, fail)
+        with captured_warnings() as warned:
+            im = _open_image(fp, path, fail)
     except _RepairedPng as repaired:
-        photo = _read_image(io.BytesIO(repaired.data), path, max_pixels, fail)
+        caught += warned
+        photo = _read_image(io.BytesIO(repaired.data), path, max_pixels, fail, caught)
         photo.notes[:0] = repaired.notes
         return photo
-
+    caught += warned
     with im:
-        if im.format == "TIFF" and _is_raw_tiff(im):
-            raise _CameraRawContent(preview=True)
-        found = formats.by_name(im.format or "")
-        if found is None or not found.read or found is formats.RAW:
-            raise fail(f"{im.format or 'this'} images are not supported "
-                       f"(use {formats.read_names()})")
-        fmt = found.name
-        w, h = im.size
-        if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
-            raise fail(f"the image is {w} x {h} pixels, more than the limit of "
-                       f"{max_pixels:,} pixels" + (", set by this computer's memory"
-                                                    if max_pixels == MAX_PIXELS else ""))
-        notes: list[str] = []
-        frames = _frames(im, notes)
-        if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
-            notes.append(f"only the first of its {frames} images was read")
-
-        sixteen = _sixteen_bit(im, fp, fmt)
+        with captured_warnings() as warned:
+            fmt, notes, sixteen = _header(im, fp, max_pixels, fail)
+        caught += warned
         try:
             array = _decode_vips(fp) if sixteen else None
         except ValueError:  # libvips cannot (planar tiled 16-bit TIFF...): Pillow may
@@ -438,18 +431,21 @@ def _read_image(
             notes.append("its 16-bit pixels were read with 8-bit precision")
         if array is None:
             im.load()  # raises on truncated data (LOAD_TRUNCATED_IMAGES is False)
-            array, mode_notes, icc_ok = _pillow_array(im, fail)
-            notes += mode_notes
-        else:
-            icc_ok = True
-        notes += _lost_channels(im, array)
-        exif_obj = im.getexif()  # after load: PNG may keep eXIf after the pixel data
-        orientation = exif_obj.get(_ORIENTATION, 1)
-        if not isinstance(orientation, int) or not 1 <= orientation <= 8:
-            orientation = 1
-        exif = _exif_bytes(exif_obj, fmt, notes)
-        icc = im.info.get("icc_profile") or None
-        xmp = _xmp_bytes(im)
+        with captured_warnings() as warned:
+            if array is None:
+                array, mode_notes, icc_ok = _pillow_array(im, fail)
+                notes += mode_notes
+            else:
+                icc_ok = True
+            notes += _lost_channels(im, array)
+            exif_obj = im.getexif()  # after load: PNG may keep eXIf after the pixel data
+            orientation = exif_obj.get(_ORIENTATION, 1)
+            if not isinstance(orientation, int) or not 1 <= orientation <= 8:
+                orientation = 1
+            exif = _exif_bytes(exif_obj, fmt, notes)
+            icc = im.info.get("icc_profile") or None
+            xmp = _xmp_bytes(im)
+        caught += warned
 
     if icc is not None and icc_problem(icc):
         notes.append("its colour profile is damaged and was left out")
@@ -461,6 +457,26 @@ def _read_image(
     data, alpha = _split_alpha(_orient(array, orientation))  # views: no copy
     del array
     return Photo(data, alpha, exif, icc, bit_depth, fmt, path, notes, xmp)
+
+
+def _header(
+    im: Image.Image, fp: BinaryIO, max_pixels: int, fail: Callable[[str], LowlightError]
+) -> tuple[str, list[str], bool]:
+    """What the header says, before any pixel is decoded: the format's name, notes, 16 bits."""
+    if im.format == "TIFF" and _is_raw_tiff(im):
+        raise _CameraRawContent(preview=True)
+    found = formats.by_name(im.format or "")
+    if found is None or not found.read or found is formats.RAW:
+        raise fail(f"{im.format or 'this'} images are not supported (use {formats.read_names()})")
+    w, h = im.size
+    if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
+        raise fail(f"the image is {w} x {h} pixels, more than the limit of {max_pixels:,} pixels"
+                   + (", set by this computer's memory" if max_pixels == MAX_PIXELS else ""))
+    notes: list[str] = []
+    frames = _frames(im, notes)
+    if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
+        notes.append(f"only the first of its {frames} images was read")
+    return found.name, notes, _sixteen_bit(im, fp, found.name)
 
 
 def _frames(im: Image.Image, notes: list[str]) -> int:
