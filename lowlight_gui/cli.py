@@ -544,6 +544,7 @@ def main(argv: list[str] | None = None) -> int:
         level=logging.INFO if getattr(args, "verbose", False) else logging.ERROR,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("pyvips").setLevel(logging.WARNING)  # "threadpool completed", per photo
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

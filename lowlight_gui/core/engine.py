@@ -24,6 +24,7 @@ from . import contract
 from .brightness import THUMB_SIDE, GainModel, estimate_gain, thumbnail
 from .cancel import CancelToken
 from .errors import Cancelled, LowlightError
+from .model_check import check_model, invalid_values
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +158,7 @@ class Engine:
             shape = next(i.shape for i in inputs if i.name == contract.THUMB)
             if isinstance(shape[-1], int):
                 self.thumb_side = shape[-1]
+        check_model(self)  # once, before any photo: a model that cannot be right is refused
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -358,6 +360,10 @@ class Engine:
                 raise LowlightError(f"the model failed to run: {_first_line(exc)}") from exc
         if options.terminate:  # cancelled as the run finished
             raise Cancelled("cancelled")
+        for values in out:  # NaN would be written as black, Inf as white: never written
+            bad = invalid_values(np.asarray(values))
+            if bad:
+                raise LowlightError(f"the model gave invalid values ({bad}) for this photo")
         return out
 
     def __repr__(self) -> str:

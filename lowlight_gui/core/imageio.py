@@ -40,7 +40,8 @@ Writing (``write_photo``)
     (with orientation 1), the ICC profile and the XMP packet. libvips writes no EXIF into TIFF,
     so a TIFF gets its EXIF as a rewritten first IFD (the one container step left here); what
     TIFF output loses: the EXIF thumbnail (IFD1), the Interop sub-IFD, and IFD0 tags other than
-    the descriptive ones (make, model, date, ...). BMP goes through Pillow.
+    the descriptive ones (make, model, date, ...); that IFD is added in the temp file itself,
+    so a TIFF needs no more free space than its own size. BMP goes through Pillow.
   * JPEG and BMP cannot keep alpha and BMP cannot keep EXIF/ICC/XMP: they are left out with a
     note appended to ``photo.notes``.
   * The write is atomic: a hidden temp file ``.NAME.<8 hex>.tmp`` in the target folder (locked
@@ -70,7 +71,7 @@ import sys
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -81,6 +82,13 @@ from PIL import Image, ImageCms, UnidentifiedImageError
 from . import formats
 from .errors import LowlightError, OutputExists
 from .filelock import try_lock
+from .read_checks import (
+    captured_warnings,
+    icc_problem,
+    known_image_signature,
+    png_without_bad_chunks,
+    warning_notes,
+)
 
 try:  # HEIC/HEIF support is optional at run time; without it such files get a clear message.
     import pillow_heif
@@ -346,10 +354,23 @@ def _libraw_opens(path: Path) -> bool:
 def _read(
     fp: BinaryIO, path: Path, max_pixels: int, fail: Callable[[str], LowlightError]
 ) -> Photo:
+    """Pillow's (and libvips') reading, its warnings turned into notes (``read_checks``): they
+    are captured while the header and the metadata are read, not while pixels are decoded (the
+    capture is one thread at a time)."""
+    caught: list[str] = []
+    photo = _read_image(fp, path, max_pixels, fail, caught)
+    for note in warning_notes(caught, path.name):
+        _note(photo, note)
+    return photo
+
+
+def _open_image(fp: BinaryIO, path: Path, fail: Callable[[str], LowlightError]) -> Image.Image:
+    """``Image.open``, its refusals in words; a PNG with a bad ancillary chunk raises
+    ``_RepairedPng`` and a camera RAW ``_CameraRawContent``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(fp)
+            return Image.open(fp)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise fail(f"the image is too large (the limit is {MAX_PIXELS:,} pixels, "
                    "set by this computer's memory)") from exc
@@ -359,51 +380,129 @@ def _read(
             raise fail("HEIC support (pillow-heif) is not installed") from exc
         if _libraw_opens(path):
             raise _CameraRawContent(preview=False) from exc
+        repaired = png_without_bad_chunks(fp)
+        if repaired is not None:
+            raise _RepairedPng(*repaired) from exc
+        fp.seek(0)
+        if known_image_signature(fp.read(16)):  # a PNG, JPEG, TIFF... Pillow cannot parse
+            raise fail("the file is truncated or damaged") from exc
         raise fail("it is not an image, or not one in a format Lowlight can read") from exc
+    except OSError as exc:
+        text = str(exc)
+        if exc.errno is None and text.startswith("Unsupported BMP"):  # bitfields, compression 6
+            detail = re.sub(r"\((\w+)\)", r"\1", text.removeprefix("Unsupported BMP ").strip())
+            raise fail(f"it is a BMP variant Lowlight cannot read ({detail})") from exc
+        raise
 
+
+class _RepairedPng(Exception):
+    """A PNG that Pillow refused for a bad ancillary chunk: its bytes without it, and notes."""
+
+    def __init__(self, data: bytes, notes: list[str]) -> None:
+        super().__init__()
+        self.data, self.notes = data, notes
+
+
+def _read_image(
+    fp: BinaryIO,
+    path: Path,
+    max_pixels: int,
+    fail: Callable[[str], LowlightError],
+    caught: list[str],
+) -> Photo:
+    try:
+        with captured_warnings() as warned:
+            im = _open_image(fp, path, fail)
+    except _RepairedPng as repaired:
+        caught += warned
+        photo = _read_image(io.BytesIO(repaired.data), path, max_pixels, fail, caught)
+        photo.notes[:0] = repaired.notes
+        return photo
+    caught += warned
     with im:
-        if im.format == "TIFF" and _is_raw_tiff(im):
-            raise _CameraRawContent(preview=True)
-        found = formats.by_name(im.format or "")
-        if found is None or not found.read or found is formats.RAW:
-            raise fail(f"{im.format or 'this'} images are not supported "
-                       f"(use {formats.read_names()})")
-        fmt = found.name
-        w, h = im.size
-        if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
-            raise fail(f"the image is {w} x {h} pixels, more than the limit of "
-                       f"{max_pixels:,} pixels" + (", set by this computer's memory"
-                                                    if max_pixels == MAX_PIXELS else ""))
-        notes: list[str] = []
-        frames = getattr(im, "n_frames", 1)
-        if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
-            notes.append(f"only the first of its {frames} images was read")
-
-        sixteen = _sixteen_bit(im, fp, fmt)
-        array = _decode_vips(fp) if sixteen else None
+        with captured_warnings() as warned:
+            fmt, notes, sixteen = _header(im, fp, max_pixels, fail)
+        caught += warned
+        try:
+            array = _decode_vips(fp) if sixteen else None
+        except ValueError:  # libvips cannot (planar tiled 16-bit TIFF...): Pillow may
+            array = None
         if sixteen and array is None:
             notes.append("its 16-bit pixels were read with 8-bit precision")
         if array is None:
             im.load()  # raises on truncated data (LOAD_TRUNCATED_IMAGES is False)
-            array, mode_notes, icc_ok = _pillow_array(im, fail)
-            notes += mode_notes
-        else:
-            icc_ok = True
-        exif_obj = im.getexif()  # after load: PNG may keep eXIf after the pixel data
-        orientation = exif_obj.get(_ORIENTATION, 1)
-        if not isinstance(orientation, int) or not 1 <= orientation <= 8:
-            orientation = 1
-        exif = _exif_bytes(exif_obj, fmt)
-        icc = im.info.get("icc_profile") or None
-        xmp = _xmp_bytes(im)
+        with captured_warnings() as warned:
+            if array is None:
+                array, mode_notes, icc_ok = _pillow_array(im, fail)
+                notes += mode_notes
+            else:
+                icc_ok = True
+            notes += _lost_channels(im, array)
+            exif_obj = im.getexif()  # after load: PNG may keep eXIf after the pixel data
+            orientation = exif_obj.get(_ORIENTATION, 1)
+            if not isinstance(orientation, int) or not 1 <= orientation <= 8:
+                orientation = 1
+            exif = _exif_bytes(exif_obj, fmt, notes)
+            icc = im.info.get("icc_profile") or None
+            xmp = _xmp_bytes(im)
+        caught += warned
 
-    if icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
+    if icc is not None and icc_problem(icc):
+        notes.append("its colour profile is damaged and was left out")
+        icc = None
+    elif icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
         notes.append("its colour profile does not describe RGB pixels and was left out")
         icc = None
     bit_depth = 8 if array.dtype == np.uint8 else 16
     data, alpha = _split_alpha(_orient(array, orientation))  # views: no copy
     del array
     return Photo(data, alpha, exif, icc, bit_depth, fmt, path, notes, xmp)
+
+
+def _header(
+    im: Image.Image, fp: BinaryIO, max_pixels: int, fail: Callable[[str], LowlightError]
+) -> tuple[str, list[str], bool]:
+    """What the header says, before any pixel is decoded: the format's name, notes, 16 bits."""
+    if im.format == "TIFF" and _is_raw_tiff(im):
+        raise _CameraRawContent(preview=True)
+    found = formats.by_name(im.format or "")
+    if found is None or not found.read or found is formats.RAW:
+        raise fail(f"{im.format or 'this'} images are not supported (use {formats.read_names()})")
+    w, h = im.size
+    if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
+        raise fail(f"the image is {w} x {h} pixels, more than the limit of {max_pixels:,} pixels"
+                   + (", set by this computer's memory" if max_pixels == MAX_PIXELS else ""))
+    notes: list[str] = []
+    frames = _frames(im, notes)
+    if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
+        notes.append(f"only the first of its {frames} images was read")
+    return found.name, notes, _sixteen_bit(im, fp, found.name)
+
+
+def _frames(im: Image.Image, notes: list[str]) -> int:
+    """How many images the file holds; 1 with a note when a later one is damaged (Pillow's
+    TIFF raises ``TypeError: Missing dimensions`` while counting)."""
+    errors = (TypeError, ValueError, OSError, EOFError, SyntaxError, struct.error, KeyError)
+    try:
+        return int(getattr(im, "n_frames", 1))
+    except errors:
+        try:
+            im.seek(0)  # counting stopped on a damaged image: back to the first, which opened
+        except errors as exc:
+            raise ValueError("the first image cannot be read again") from exc  # "damaged"
+        notes.append("it holds more images, which are damaged; only the first was read")
+        return 1
+
+
+def _lost_channels(im: Image.Image, array: np.ndarray) -> list[str]:
+    """A note when a TIFF holds more channels than were read (Pillow keeps at most four)."""
+    samples = getattr(im, "tag_v2", {}).get(277, 0) if im.format == "TIFF" else 0
+    read = 1 if array.ndim == 2 else array.shape[2]
+    if isinstance(samples, int) and samples > read and not im.mode.startswith(("P", "CMYK")):
+        lost, kept = samples - read, "RGB and alpha" if read >= 3 else "grey and alpha"
+        verb = "was" if lost == 1 else "were"
+        return [f"{lost} of its {samples} channels {verb} left out (Lowlight reads at most {kept})"]
+    return []
 
 
 def _sixteen_bit(im: Image.Image, fp: BinaryIO, fmt: str) -> bool:
@@ -475,7 +574,11 @@ def _pillow_array(
     elif mode in ("I", "F"):
         array = np.asarray(im)
         scale = 1.0 if mode == "I" else 65535.0  # "I" holds 16-bit grey values; "F" holds 0..1
-        return np.clip(array * scale, 0, 65535).round().astype(np.uint16), notes, icc_ok
+        scaled = array * scale
+        if array.size and not (0 <= float(np.nanmin(scaled)) and float(np.nanmax(scaled)) <= 65535):
+            top = "0 to 65535" if mode == "I" else "0 to 1"
+            notes.append(f"its values outside {top} were clipped to the 16-bit range")
+        return np.clip(np.nan_to_num(scaled), 0, 65535).round().astype(np.uint16), notes, icc_ok
     elif mode.startswith("I;16"):
         return _to_numpy(im).astype(np.uint16, copy=False), notes, icc_ok  # native byte order
     elif mode not in ("L", "LA", "RGB", "RGBA"):
@@ -562,7 +665,7 @@ def _float_rgb(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def _exif_bytes(exif_obj: Image.Exif, fmt: str) -> bytes | None:
+def _exif_bytes(exif_obj: Image.Exif, fmt: str, notes: list[str] | None = None) -> bytes | None:
     """The source's EXIF as ``Exif\\0\\0`` + TIFF bytes with orientation 1, or None.
 
     Pillow re-serialises it: IFD0 with the EXIF and GPS sub-IFDs (maker notes included); the
@@ -585,6 +688,8 @@ def _exif_bytes(exif_obj: Image.Exif, fmt: str) -> bytes | None:
             exif[_ORIENTATION] = 1
         return exif.tobytes() if len(exif) else None
     except _EXIF_ERRORS:  # damaged EXIF: losing it is better than failing the photo
+        if notes is not None:
+            notes.append("its EXIF data is damaged and was left out")
         return None
 
 
@@ -824,12 +929,9 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
             if blob:
                 im.set_type(pyvips.GValue.blob_type, field_name, blob)
         im.set_type(pyvips.GValue.gint_type, "orientation", 1)
+        _vips_save(im, fp, name, quality)
         if name == "TIFF" and meta.exif:
-            with _scratch_file(tmp, ".tif") as scratch, open(scratch, "w+b") as scratch_fp:
-                _vips_save(im, scratch_fp, name, quality)
-                _copy_tiff_with_exif(fp, scratch_fp, meta.exif)
-        else:
-            _vips_save(im, fp, name, quality)
+            _add_tiff_exif(fp, meta.exif)  # in the temp file itself: no second copy on disk
 
     return write
 
@@ -855,18 +957,6 @@ def _vips_save(im: Any, fp: BinaryIO, name: str, quality: int) -> None:
         raise ValueError(f"no libvips encoder for {name}")
 
 
-@contextlib.contextmanager
-def _scratch_file(tmp: Path, suffix: str) -> Iterator[Path]:
-    """A second temp path beside ``tmp`` (same naming, so a killed run's is cleaned up too) for
-    the TIFF written before its EXIF is added; removed afterwards."""
-    scratch = tmp.with_name(tmp.name + suffix)
-    try:
-        yield scratch
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(scratch)
-
-
 _COPY_CHUNK = 1 << 20
 
 
@@ -883,26 +973,26 @@ def _tiff_exif(exif: bytes) -> bytes | None:
         return None
 
 
-def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
-    """Copy the TIFF libvips wrote (ICC and XMP in its IFD already), adding the EXIF tags in a
-    new first IFD after the header.
+def _add_tiff_exif(fp: BinaryIO, exif: bytes) -> None:
+    """Add the EXIF tags to the TIFF libvips wrote into ``fp`` (ICC and XMP in its IFD already)
+    in a new first IFD after the header, in place: the rest of the file moves on by the IFD's
+    length, a chunk at a time from the end, so the disk holds one copy (a scratch copy needed
+    twice the output's size free).
 
-    Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips move on by
-    the IFD's length and their offsets are shifted to match. Tiled TIFFs are left as they are.
+    Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips' offsets
+    are shifted to match. Tiled TIFFs are left as they are.
     """
     from PIL import TiffImagePlugin, TiffTags
 
-    src.seek(0)
-    header = src.read(8)
-    src.seek(0)
-    with Image.open(src) as im:  # reads the IFD only
+    fp.seek(0)
+    header = fp.read(8)
+    fp.seek(0)
+    with Image.open(fp) as im:  # reads the IFD only
         if not isinstance(im, TiffImagePlugin.TiffImageFile):
             raise TypeError(f"the encoder wrote {im.format}, not TIFF")
         tags = im.tag_v2
         clean = _tiff_exif(exif)
         if 273 not in tags or 324 in tags or not clean:  # no strips, tiles, or nothing to add
-            src.seek(0)
-            shutil.copyfileobj(src, fp, _COPY_CHUNK)
             return
         ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=header)
         for tag, value in tags.items():
@@ -924,10 +1014,18 @@ def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
     ifd[273] = tuple(s - 8 for s in strips)
     ifd.tagtype[273] = TiffTags.LONG
     block = ifd.tobytes(8)
+    end = fp.seek(0, os.SEEK_END)
+    at = end
+    while at > 8:  # from the end backwards, so no byte is overwritten before it is moved
+        n = min(_COPY_CHUNK, at - 8)
+        at -= n
+        fp.seek(at)
+        chunk = fp.read(n)
+        fp.seek(at + len(block))
+        fp.write(chunk)
     e = "<" if header[:2] == b"II" else ">"
+    fp.seek(0)
     fp.write(header[:4] + struct.pack(e + "I", 8) + block)
-    src.seek(8)
-    shutil.copyfileobj(src, fp, _COPY_CHUNK)  # the pixel strips, a chunk at a time
 
 
 #: How a temp file of ``_atomic_write`` is named: ``.`` + the target's name (cut to 80 characters)
@@ -948,7 +1046,7 @@ def _temp_key(name: str) -> str:
 def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> str | None:
     """Write through a hidden temp file in the target folder; remove it on any failure.
     Returns a note when publishing had to fall back (``_publish``)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # TIFF reads back
     for _ in range(10):
         tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
         try:
