@@ -58,10 +58,12 @@ class BatchRunner(QObject):
             return False
         if not self.controller.start(sources, options, spec):
             return False
-        self.model.set_exposure(sources, options.exposure)
-        self.model.set_denoise(sources, options.denoise)
-        self.model.set_shadows(sources, options.shadows)
-        self.model.set_colour_noise(sources, options.colour_noise)
+        for source in sources:  # each row shows the settings its photo is developed with
+            taken = options.settings_for(source.resolve())
+            self.model.set_exposure([source], taken.exposure)
+            self.model.set_denoise([source], taken.denoise)
+            self.model.set_shadows([source], taken.shadows)
+            self.model.set_colour_noise([source], taken.colour_noise)
         self._sources = sources
         self._last_failure = ""
         self.panel.set_running(True)

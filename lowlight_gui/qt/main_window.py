@@ -15,6 +15,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLay
 
 from lowlight_gui.core.batch import BatchOptions
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
+from lowlight_gui.core.settings import Settings as EditSettings
 from lowlight_gui.qt import dialogs
 from lowlight_gui.qt.about import AboutDialog
 from lowlight_gui.qt.batch_runner import BatchRunner
@@ -506,13 +507,15 @@ class MainWindow(QMainWindow):
             fmt=s.fmt,
             quality=s.quality,
             overwrite=s.overwrite == "overwrite",
-            strength=self.controls.strength_value(),
             tile=self.controls.tile_value(),
-            exposure=self.controls.exposure_value(),
             turns=dict(self.turns),
-            denoise=self.controls.denoise_value(),
-            shadows=self.controls.shadows_value(),
-            colour_noise=self.controls.colour_noise_value(),
+            settings=EditSettings(
+                strength=self.controls.strength_value(),
+                exposure=self.controls.exposure_value(),
+                denoise=self.controls.denoise_value(),
+                shadows=self.controls.shadows_value(),
+                colour_noise=self.controls.colour_noise_value(),
+            ),
         )
 
     def start_batch(self) -> bool:

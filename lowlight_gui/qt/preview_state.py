@@ -16,7 +16,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from lowlight_gui.core.engine_cache import EngineSpec
-from lowlight_gui.core.enhance import stops_for_lift
 from lowlight_gui.core.events import (
     PreviewFailed,
     PreviewFinished,
@@ -26,6 +25,7 @@ from lowlight_gui.core.events import (
     PreviewSaved,
     PreviewSaveFailed,
 )
+from lowlight_gui.core.settings import Settings
 from lowlight_gui.qt.controls import ControlsPanel
 from lowlight_gui.qt.dialogs import sentence
 from lowlight_gui.qt.preview import PreviewController
@@ -116,9 +116,12 @@ class PreviewState(QObject):
         self._final = full
         self._fast_pass_running = not full
         self._change_pending = False
+        settings = Settings(
+            exposure=exposure, denoise=denoise, shadows=shadows, colour_noise=colour_noise
+        )
         self.controller.request(
-            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh, denoise,
-            shadows, colour_noise,
+            path, self.engine_spec(), self.controls.tile_value(), settings, full=full,
+            refresh=refresh,
         )
 
     def _set_full_ready(self, ready: bool) -> None:
@@ -205,13 +208,18 @@ class PreviewState(QObject):
             self.viewer.set_before(array_to_qimage(result.before))
         # What ran: a model without a base output runs at full noise removal whatever was asked,
         # one without a lift input with none.
-        self._params = (result.exposure, result.denoise, result.shadows, result.colour_noise)
+        ran, decided = result.settings, result.decisions
+        assert decided is not None  # (the worker always sends them)
+        self._params = (
+            ran.exposure, ran.denoise if decided.denoise_available else 1.0,
+            ran.shadows if decided.lift_available else None, ran.colour_noise,
+        )
         self.show_blend()
         self.status.engine_ready(
-            result.provider, result.warnings, result.denoise_available, result.lift_available
+            result.provider, result.warnings, decided.denoise_available, decided.lift_available
         )
-        auto = result.shadows is None and result.lift_available
-        self.controls.show_auto_shadows(stops_for_lift(result.lift) if auto else None)
+        auto = ran.shadows is None and decided.lift_available
+        self.controls.show_auto_shadows(decided.shadows if auto else None)
         if result.stage == "full":
             self._final = True  # a small photo's only pass is its full one
             self._set_full_ready(True)

@@ -68,7 +68,7 @@ def test_controls_and_window_state_persist_through_restart(make_window, tmp_path
     assert second.size() == size
     assert second.splitter.sizes() == sizes
     options = second.batch_options()
-    assert (options.strength, options.tile, options.fmt, options.quality, options.overwrite) == (
+    assert (options.settings.strength, options.tile, options.fmt, options.quality, options.overwrite) == (
         0.4,
         256,
         "tif",
@@ -76,7 +76,7 @@ def test_controls_and_window_state_persist_through_restart(make_window, tmp_path
         True,
     )
     assert options.output_dir == tmp_path / "exports"
-    assert options.exposure == -0.7
+    assert options.settings.exposure == -0.7
 
 
 @pytest.mark.parametrize(

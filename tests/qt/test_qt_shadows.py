@@ -124,7 +124,7 @@ def test_a_model_without_lift_turns_the_control_off_and_says_why(
     assert not c.shadows.isEnabled() and not c.shadows_auto.isEnabled()
     assert c.shadows.toolTip() == NO_SHADOWS_TIP == c.shadows_auto.toolTip()
     assert "no shadow lift" in NO_SHADOWS_TIP
-    assert c.shadows_value() is None and window.batch_options().shadows is None
+    assert c.shadows_value() is None and window.batch_options().settings.shadows is None
     assert (settings.shadows_auto, settings.shadows) == (False, 1.0)  # kept for another model
     generation = window.preview.generation
     c.exposure.setValue(0)  # nothing changed: no re-run for the ignored lift
@@ -183,7 +183,7 @@ def test_save_as_and_a_batch_at_a_set_lift_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().shadows == 2.0
+    assert window.batch_options().settings.shadows == 2.0
     events = record_engine_ready(window)
     window.queue_model.add_paths([photo])
     assert window.start_batch()
@@ -209,7 +209,7 @@ def test_a_batch_on_auto_lifts_each_photo_as_the_preview_did(
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     shown = after_pixels(window)
-    assert window.batch_options().shadows is None
+    assert window.batch_options().settings.shadows is None
     window.queue_model.add_paths([photo])
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
@@ -246,7 +246,7 @@ def test_a_batch_on_a_model_without_lift_shows_no_lift(
     settings.shadows_auto, settings.shadows = False, 1.0
     window = make_window()  # the tiny model: no lift input, not yet known to the window
     window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().shadows == 1.0
+    assert window.batch_options().settings.shadows == 1.0
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
