@@ -456,6 +456,7 @@ def run_batch(
     # the run in flight, and only this batch's (the engine may be shared with a preview).
     engine = with_cancel(engine, cancel)
     _remove_stale_temps(unique)
+    imageio.preload_codecs()
     emit(BatchStarted(len(unique)))
     for index, job in enumerate(unique):
         if cancel is not None and cancel.is_set():

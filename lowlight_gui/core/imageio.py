@@ -430,6 +430,16 @@ def _vips() -> Any:
     return pyvips
 
 
+def preload_codecs() -> None:
+    """Load libvips now, while memory is there: loaded lazily by the first write of a batch
+    under memory pressure, it failed with "cannot open shared object file". A failure here is
+    left to the first write, which says it."""
+    try:
+        _vips()
+    except (ImportError, OSError):
+        pass
+
+
 @contextlib.contextmanager
 def fewer_codec_threads() -> Iterator[None]:
     """libvips with one worker thread for a while: the second try of a photo that ran out of
