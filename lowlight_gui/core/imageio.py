@@ -845,6 +845,7 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
 
     def write(fp: BinaryIO, tmp: Path) -> None:
         pyvips = _vips()
+        failures.require_address_space(array.nbytes + failures.ENCODER_BYTES)
         channels = 1 if array.ndim == 2 else array.shape[2]
         im = pyvips.Image.new_from_array(array, interpretation=_INTERPRETATION[
             (channels, array.dtype == np.uint16)])

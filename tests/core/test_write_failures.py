@@ -270,3 +270,31 @@ def test_the_encoder_library_is_loaded_before_the_first_photo(one_photo, monkeyp
     opts = BatchOptions()
     run_batch(collect_jobs([one_photo], opts), FakeEngine(), opts)
     assert order[0] == "vips" and "read" in order
+
+
+def test_too_little_address_space_fails_before_the_encoder(one_photo, monkeypatch):
+    """Under ``ulimit -v`` libvips' encoder crashed (SIGSEGV in vips_sink_disc) when an
+    allocation failed: with too little address space left the photo fails before it."""
+    monkeypatch.setattr(failures, "address_space_left", lambda: 10_000_000)
+    photo = noisy(16, 16)
+    with pytest.raises(LowlightError, match="not enough memory to encode it"):
+        imageio.write_photo(photo, photo.data, one_photo / "out.jpg")
+    opts = BatchOptions()
+    result = run_batch(collect_jobs([one_photo], opts), FakeEngine(), opts)
+    assert len(result.failed) == 2 and "not enough memory to enhance" in result.failed[0].message
+    assert leftovers(one_photo) == []
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="RLIMIT_AS and /proc: Linux")
+def test_address_space_left_reads_the_limit():
+    script = ("import resource; from lowlight_gui.core import failures\n"
+              "print(failures.address_space_left())\n"
+              "resource.setrlimit(resource.RLIMIT_AS, (4_000_000_000, -1))\n"
+              "print(failures.address_space_left())\n")
+    from tests.conftest import ROOT
+
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          env={**os.environ, "PYTHONPATH": str(ROOT)}, check=True)
+    unlimited, limited = done.stdout.split()
+    assert unlimited == "None" or int(unlimited) > 0
+    assert 0 < int(limited) < 4_000_000_000
