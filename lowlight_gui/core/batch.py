@@ -119,10 +119,12 @@ def _scan(folder: Path, recursive: bool, skip_dirs: set[Path]) -> FolderScan:
     return scan_folder_report(folder, recursive, skip)
 
 
-def _claim_output(folder: Path, name: str, claimed: set[str], limit: int) -> Job:
+def _claim_output(
+    folder: Path, name: str, claimed: set[str], limit: int
+) -> tuple[Path, tuple[str, ...]]:
     """The output ``folder / name``, its name cut to ``limit`` when longer (keeping the suffix),
     and made unique ignoring case against ``claimed`` (``-2``, ``-3``... before the suffix);
-    claims it. A Job without a source: the output and its notes."""
+    claims it. Returns it and the notes to say with its result."""
     stem, suffix = Path(name).stem, Path(name).suffix
     candidate = names.fit_name(stem, suffix, limit)
     k = 1
@@ -132,7 +134,7 @@ def _claim_output(folder: Path, name: str, claimed: set[str], limit: int) -> Job
     claimed.add(names.case_key(folder / candidate))
     notes = (names.shortened_note(name, candidate, limit),) if candidate != name and (
         names.name_length(name) > limit) else ()
-    return Job(Path(), folder / candidate, notes)
+    return folder / candidate, notes
 
 
 def _is_dir(path: Path) -> bool:
@@ -169,9 +171,10 @@ def collect_jobs(
         seen.add(source)
         if out_dir not in limits:
             limits[out_dir] = names.name_max(out_dir)
-        claim = _claim_output(out_dir, output_name(source, options), claimed, limits[out_dir])
-        outputs.add(claim.output)
-        jobs.append(replace(claim, source=source))
+        output, notes = _claim_output(out_dir, output_name(source, options), claimed,
+                                      limits[out_dir])
+        outputs.add(output)
+        jobs.append(Job(source, output, notes))
 
     for item in inputs:
         path = Path(item).expanduser().resolve()
