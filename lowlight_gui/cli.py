@@ -2,23 +2,32 @@
 
 A thin caller of the same core functions as the GUI (collect_jobs, run_batch, Engine).
 Exit codes: 0 all good, 1 some file failed (or nothing to do), 2 usage error, 130 cancelled
-with Ctrl+C.
+(Ctrl+C, SIGTERM, SIGHUP). Everything printed goes through ``console.guarded``: a closed or
+full terminal ends the report, never the work.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import signal
 import sys
-import threading
-from pathlib import Path
 
-from . import __version__
-from .core import formats
-from .core.enhance import DEFAULT_TILE
-from .core.errors import LowlightError
-from .core.settings import DEFAULTS, SPECS, Settings, Spec
+try:  # Ctrl+C while the libraries load, before main() can catch it: no traceback (issue 28.10)
+    import argparse
+    import logging
+    import signal
+    import threading
+    from pathlib import Path
+
+    from . import __version__, console
+    from .core import formats
+    from .core.enhance import DEFAULT_TILE
+    from .core.errors import LowlightError
+    from .core.settings import DEFAULTS, SPECS, Settings, Spec
+except KeyboardInterrupt:  # pragma: no cover - timing; tests/test_cli_signals.py sends it
+    try:
+        sys.stderr.write("lowlight: cancelled\n")
+    except (AttributeError, OSError, ValueError):  # no stderr, or a closed one
+        pass
+    raise SystemExit(130) from None
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -299,6 +308,30 @@ def _tile_warning(requested: int, engine) -> str | None:
     return f"--tile {requested}: {why}; using {used} px tiles"
 
 
+#: Signals that cancel a batch as Ctrl+C does (SIGHUP: the terminal closed; not on Windows).
+CANCEL_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _cancel_on_signals(handler) -> dict:
+    """Install ``handler`` for ``CANCEL_SIGNALS`` (main thread only); returns what to restore."""
+    previous: dict = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for sig in CANCEL_SIGNALS:
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except (OSError, ValueError):  # not settable here
+            continue
+    return previous
+
+
+def _restore_signals(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
 def cmd_enhance(args: argparse.Namespace) -> int:
     from .core.batch import BatchOptions, check_output, collect_jobs, run_batch
     from .core.cancel import CancelToken
@@ -370,11 +403,10 @@ def cmd_enhance(args: argparse.Namespace) -> int:
             _err("cancelling...")
         cancel.set()
 
-    # Ctrl+C cancels the batch cleanly (between tiles, and the run in flight) instead of
-    # killing it; the batch runs in a worker thread so that the main thread stays responsive.
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGINT, interrupt)
+    # Ctrl+C, SIGTERM and SIGHUP cancel the batch cleanly (between tiles, and the run in
+    # flight; a file being written is finished, so no temp file is left) instead of killing it;
+    # the batch runs in a worker thread so that the main thread stays responsive.
+    previous = _cancel_on_signals(interrupt)
     worker = threading.Thread(target=work, name="lowlight-batch", daemon=True)
     worker.start()
     try:
@@ -384,8 +416,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:  # no handler installed (not the main thread)
                 interrupt()
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        _restore_signals(previous)
     worker.join()
     progress.close()
     if "error" in box:
@@ -548,6 +579,17 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; what it prints goes through ``console.guarded`` (a closed or full stdout
+    ends the report, not the work), and Ctrl+C at any point ends quietly with 130."""
+    try:
+        with console.guarded():
+            return _main(argv)
+    except KeyboardInterrupt:
+        _err("cancelled")
+        return EXIT_CANCELLED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(

@@ -389,10 +389,14 @@ def test_impossible_output_fails_once_before_any_work(case, folder, tmp_path, mo
     elif case == "read_only_folder":
         locked = (tmp_path / "locked").resolve()
         locked.mkdir()
-        real_access = os.access
-        # chmod does not stop root, so the permission check itself is made to say no
-        monkeypatch.setattr(os, "access", lambda p, mode, **kw: (
-            False if Path(p).resolve() == locked else real_access(p, mode, **kw)))
+        real_open = os.open
+
+        def refused(path, flags, *args, **kwargs):  # chmod does not stop root: a create says no
+            if Path(path).parent == locked and flags & os.O_CREAT:
+                raise PermissionError(13, "Permission denied", str(path))
+            return real_open(path, flags, *args, **kwargs)
+
+        monkeypatch.setattr(os, "open", refused)
         argv += ["-o", locked / "new"]
         expected = "permission denied"
     elif case == "pattern_without_suffix":

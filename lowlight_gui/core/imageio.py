@@ -44,9 +44,13 @@ Writing (``write_photo``)
     so a TIFF needs no more free space than its own size. BMP goes through Pillow.
   * JPEG and BMP cannot keep alpha and BMP cannot keep EXIF/ICC/XMP: they are left out with a
     note appended to ``photo.notes``.
-  * The write is atomic: a hidden temp file ``.NAME.<8 hex>.tmp`` in the target folder (locked
+  * The write is atomic: a hidden temp file ``.~ll<8 hex>.tmp`` in the target folder (locked
     while it is written: ``flock``, or ``msvcrt.locking`` on Windows), fsync, then a rename; the
-    temp file is removed on any failure, and the target is never the source photo. With
+    temp file is removed on any failure, and the target is never the source photo. Its name is
+    short and of a fixed length (16 characters), so that an output whose path fits Windows'
+    MAX_PATH is never refused for its temp file's. A target that another program holds open
+    (Windows: a viewer, a virus scanner) is retried for about a second before the failure
+    says so. With
     ``overwrite=False`` the file is published with a hard link, which fails if the target
     appeared meanwhile (another run): then ``OutputExists`` is raised and nothing is replaced.
     Where the disk has no hard links (FAT/exFAT, some network shares) the name is claimed by an
@@ -71,7 +75,7 @@ import sys
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -79,7 +83,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from . import formats
+from . import failures, formats
 from .errors import LowlightError, OutputExists
 from .filelock import try_lock
 from .read_checks import (
@@ -525,6 +529,30 @@ def _vips() -> Any:
     return pyvips
 
 
+def preload_codecs() -> None:
+    """Load libvips now, while memory is there: loaded lazily by the first write of a batch
+    under memory pressure, it failed with "cannot open shared object file". A failure here is
+    left to the first write, which says it."""
+    try:
+        _vips()
+    except (ImportError, OSError):
+        pass
+
+
+@contextlib.contextmanager
+def fewer_codec_threads() -> Iterator[None]:
+    """libvips with one worker thread for a while: the second try of a photo that ran out of
+    memory (each thread has its own buffers, and glib may fail to start one: "Error creating
+    thread")."""
+    pyvips = _vips()
+    before = pyvips.concurrency_get()
+    pyvips.concurrency_set(1)
+    try:
+        yield
+    finally:
+        pyvips.concurrency_set(before)
+
+
 def _decode_vips(fp: BinaryIO) -> np.ndarray | None:
     """Decode a 16-bit PNG/TIFF with libvips: uint16 grey, grey+alpha, RGB or RGBA (HxWxC), or
     None if it is not 16 bits after all. Rows are streamed into one array a band at a time, so
@@ -773,7 +801,7 @@ def write_photo(
     h, w = pixels.shape[:2]
     if photo.source is not None and _same_file(path, photo.source):
         raise fail("it is the original photo; choose another name or folder")
-    if path.is_dir():
+    if os.path.isdir(path):  # False for a name too long: the write below says so
         raise fail("a folder of that name exists")
     side = target.max_side
     if side is not None and max(h, w) > side:
@@ -808,12 +836,14 @@ def write_photo(
         path.parent.mkdir(parents=True, exist_ok=True)
         note = _atomic_write(path, write, overwrite)
     except OSError as exc:
-        raise fail(_os_reason(exc)) from exc
+        raise fail(_os_reason(exc, path=path)) from exc
     except LowlightError:
         raise
-    except MemoryError as exc:
-        raise fail("there is not enough memory to encode it") from exc
     except Exception as exc:  # an encoder's own complaint (libvips, Pillow)
+        if failures.is_out_of_memory(exc):  # MemoryError, libvips' "Error creating thread"
+            raise fail("there is not enough memory to encode it") from exc
+        if failures.disk_is_full(path.parent):  # whatever words the encoder found for it
+            raise fail(f"no space left on '{path.parent}'") from exc
         raise fail(f"the {name} encoder failed ({exc})") from exc
     if note:
         _note(photo, note)
@@ -842,7 +872,7 @@ def copy_original(
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(path, write, overwrite)
     except OSError as exc:
-        raise fail(_os_reason(exc)) from exc
+        raise fail(_os_reason(exc, path=path)) from exc
     return path
 
 
@@ -920,6 +950,7 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
 
     def write(fp: BinaryIO, tmp: Path) -> None:
         pyvips = _vips()
+        failures.require_address_space(array.nbytes + failures.ENCODER_BYTES)
         channels = 1 if array.ndim == 2 else array.shape[2]
         im = pyvips.Image.new_from_array(array, interpretation=_INTERPRETATION[
             (channels, array.dtype == np.uint16)])
@@ -939,22 +970,45 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
 def _vips_save(im: Any, fp: BinaryIO, name: str, quality: int) -> None:
     """Encode ``im`` into the open file ``fp`` (readable and seekable: TIFF goes back to fill in
     offsets), through a custom target: no second file name or descriptor that the encoder could
-    mishandle (non-ASCII names, another C runtime's descriptors on Windows)."""
+    mishandle (non-ASCII names, another C runtime's descriptors on Windows).
+
+    An OSError of the file (a full disk) is kept and raised in place of the encoder's error:
+    libvips turns it into words of its own ("Unknown error -1", "Connection timed out")."""
     pyvips = _vips()
     target = pyvips.TargetCustom()
-    target.on_write(fp.write)
-    target.on_read(fp.read)
-    target.on_seek(fp.seek)
-    if name == "JPEG":
-        im.jpegsave_target(target, Q=quality)
-    elif name == "WEBP":
-        im.webpsave_target(target, Q=quality)
-    elif name == "PNG":
-        im.pngsave_target(target, compression=6)
-    elif name == "TIFF":
-        im.tiffsave_target(target, compression="lzw", predictor="horizontal")
-    else:  # pragma: no cover - the table's write formats are the ones above and BMP
-        raise ValueError(f"no libvips encoder for {name}")
+    kept: list[OSError] = []
+    target.on_write(_keeping(fp.write, kept, -1))
+    target.on_read(_keeping(fp.read, kept, None))
+    target.on_seek(_keeping(fp.seek, kept, -1))
+    try:
+        if name == "JPEG":
+            im.jpegsave_target(target, Q=quality)
+        elif name == "WEBP":
+            im.webpsave_target(target, Q=quality)
+        elif name == "PNG":
+            im.pngsave_target(target, compression=6)
+        elif name == "TIFF":
+            im.tiffsave_target(target, compression="lzw", predictor="horizontal")
+        else:  # pragma: no cover - the table's write formats are the ones above and BMP
+            raise ValueError(f"no libvips encoder for {name}")
+    except pyvips.Error:
+        if kept:
+            raise kept[0] from None
+        raise
+
+
+def _keeping(call: Callable[..., Any], kept: list[OSError], failed: Any) -> Callable[..., Any]:
+    """``call`` for a libvips callback: an OSError is kept for ``_vips_save`` and ``failed``
+    returned (libvips' "error"), rather than printed by cffi as "Exception ignored"."""
+
+    def guarded(*args: Any) -> Any:
+        try:
+            return call(*args)
+        except OSError as exc:
+            kept.append(exc)
+            return failed
+
+    return guarded
 
 
 _COPY_CHUNK = 1 << 20
@@ -1028,9 +1082,14 @@ def _add_tiff_exif(fp: BinaryIO, exif: bytes) -> None:
     fp.write(header[:4] + struct.pack(e + "I", 8) + block)
 
 
-#: How a temp file of ``_atomic_write`` is named: ``.`` + the target's name (cut to 80 characters)
-#: + ``.`` + 8 random hex digits + ``.tmp`` (+ ``.png``/``.tif`` for an encoder's scratch file).
-TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
+#: How a temp file of ``_atomic_write`` is named: ``.~ll`` + 8 random hex digits + ``.tmp``
+#: (+ ``.png``/``.tif`` for an encoder's scratch file): 16 characters whatever the output's name,
+#: so that a temp file's path is never the one too long for Windows' MAX_PATH.
+TEMP_PREFIX = ".~ll"
+TEMP_NAME = re.compile(r"^\.~ll[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
+#: Before issue 32: ``.`` + the target's name (cut to 80 characters) + ``.`` + 8 hex + ``.tmp``;
+#: still cleaned up for the outputs of a batch.
+LEGACY_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
 #: Where locks cannot be checked, a temp file untouched for this long belongs to a run that was
 #: killed (elsewhere a live writer's lock says so, and an unlocked one is removed at once).
 STALE_TEMP_SECONDS = 300.0
@@ -1043,12 +1102,31 @@ def _temp_key(name: str) -> str:
     return name[:80]
 
 
+def _temp_path(folder: Path) -> Path:
+    return folder / f"{TEMP_PREFIX}{secrets.token_hex(4)}.tmp"
+
+
+def can_create_in(folder: str | os.PathLike[str]) -> OSError | None:
+    """Whether a file can be created in ``folder``, found by creating (and removing) a temp
+    file there: ``os.access`` says yes to any folder on Windows. None if it can, else the
+    error (``failures.os_reason`` says it)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    probe = _temp_path(Path(folder))
+    try:
+        os.close(os.open(probe, flags, 0o666))
+    except OSError as exc:
+        return exc
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return None
+
+
 def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> str | None:
     """Write through a hidden temp file in the target folder; remove it on any failure.
     Returns a note when publishing had to fall back (``_publish``)."""
     flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # TIFF reads back
     for _ in range(10):
-        tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
+        tmp = _temp_path(path.parent)
         try:
             fd = os.open(tmp, flags, 0o666)  # 0o666 & ~umask, like any new file
         except FileExistsError:
@@ -1102,7 +1180,7 @@ def _publish(tmp: Path, path: Path, overwrite: bool) -> str | None:
     instant between the two steps takes it for a broken file and may replace it, and then its
     result is replaced by this one (the same photo, computed twice)."""
     if overwrite:
-        os.replace(tmp, path)
+        _replace(tmp, path)
         return None
     try:
         os.link(tmp, path)
@@ -1124,7 +1202,7 @@ def _publish_without_link(tmp: Path, path: Path) -> str:
         _replace_unless_image(tmp, path)
         return NO_LINK_NOTE
     try:
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(path)  # our own empty placeholder
@@ -1136,7 +1214,25 @@ def _replace_unless_image(tmp: Path, path: Path) -> None:
     if is_complete_image(path):
         raise OutputExists(f"cannot write '{path.name}': it was written meanwhile, probably by "
                            "another run; it was left as it is")
-    os.replace(tmp, path)  # an empty or broken file is not a result: replace it
+    _replace(tmp, path)  # an empty or broken file is not a result: replace it
+
+
+#: Pauses between tries of a rename onto a file another program holds (about 1 s in all).
+REPLACE_PAUSES = (0.05, 0.1, 0.2, 0.25, 0.4)
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    """``os.replace``, tried again for about a second while another program holds ``path``
+    (Windows refuses with a sharing violation while a viewer or a virus scanner has it open);
+    then the PermissionError, which ``failures.os_reason`` words as "open in another program"."""
+    for pause in (*REPLACE_PAUSES, None):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError as exc:
+            if pause is None or not failures.is_locked(exc):
+                raise
+        time.sleep(pause)
 
 
 def is_complete_image(path: str | os.PathLike[str]) -> bool:
@@ -1165,10 +1261,11 @@ def remove_stale_temps(
     names: Iterable[str],
     older_than: float = STALE_TEMP_SECONDS,
 ) -> list[Path]:
-    """Remove this app's temp files for the outputs ``names`` in ``folder`` that a killed run
-    left. Where locks work, a temp file no live writer holds locked (an encoder's scratch file:
-    whose temp file none holds) is removed at once; where they cannot be checked (no flock, or
-    a disk without locks) only one older than ``older_than`` seconds. Returns them."""
+    """Remove this app's temp files in ``folder`` that a killed run left (``TEMP_NAME``; in the
+    older naming, those of the outputs ``names``). Where locks work, a temp file no live writer
+    holds locked (an encoder's scratch file: whose temp file none holds) is removed at once;
+    where they cannot be checked (no flock, or a disk without locks) only one older than
+    ``older_than`` seconds. Another program's files never match the names. Returns them."""
     keys = {_temp_key(n) for n in names}
     removed: list[Path] = []
     try:
@@ -1177,9 +1274,10 @@ def remove_stale_temps(
         return removed
     now = time.time()
     for entry in entries:
-        match = TEMP_NAME.match(entry.name)
-        if match is None or match["name"] not in keys:
-            continue
+        if TEMP_NAME.match(entry.name) is None:
+            legacy = LEGACY_TEMP_NAME.match(entry.name)
+            if legacy is None or legacy["name"] not in keys:
+                continue
         path = Path(entry.path)
         # an encoder's scratch file (".tmp.png", ".tmp.tif") belongs to the temp file before it
         owner = path if entry.name.endswith(".tmp") else path.with_name(entry.name[:-4])
@@ -1224,24 +1322,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
-_ERRNO_REASONS = {
-    errno.ENOSPC: "no space left on device",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the disk is read-only",
-    errno.ENOENT: "the folder does not exist",
-    errno.ENAMETOOLONG: "the file name is too long",
-    errno.EISDIR: "a folder of that name exists",
-    getattr(errno, "EDQUOT", -1): "the disk quota is exceeded",
-}
-
-
-def _os_reason(exc: OSError, reading: bool = False) -> str:
-    """An OSError as the end of a sentence: "no space left on device"."""
-    if reading and exc.errno == errno.ENOENT:
-        return "the file does not exist"
-    reason = _ERRNO_REASONS.get(exc.errno or 0)
-    if reason:
-        return reason
-    text = exc.strerror or str(exc) or type(exc).__name__
-    return text[:1].lower() + text[1:]
+def _os_reason(exc: OSError, reading: bool = False, path: Path | None = None) -> str:
+    """An OSError as the end of a sentence: "no space left on '/media/card'"."""
+    return failures.os_reason(exc, reading=reading, path=path)
