@@ -323,7 +323,6 @@ def test_model_path_from_environment(monkeypatch, tmp_path):
 
 def test_ctrl_c_cancels_cleanly(folder, monkeypatch, capsys):
     """SIGINT during a run: the run in flight is terminated, nothing is written, exit 130."""
-    import os
     import signal
     import threading
 
@@ -348,7 +347,9 @@ def test_ctrl_c_cancels_cleanly(folder, monkeypatch, capsys):
 
     def interrupt():
         if started.wait(20):
-            os.kill(os.getpid(), signal.SIGINT)
+            # raise_signal, not os.kill of our own pid: on Windows os.kill is
+            # TerminateProcess and would end pytest itself (tests/test_portability.py)
+            signal.raise_signal(signal.SIGINT)
 
     # the handler the CLI found, given back afterwards: Python's default, or SIG_IGN when the
     # tests run as a background job of a non-interactive shell (which starts with SIGINT ignored)
