@@ -24,7 +24,13 @@ def test_core_type_checks(platform):
     if platform == sys.platform:
         pytest.skip("the run without --platform checks this system")
     extra = [] if platform is None else ["--platform", platform]
-    proc = subprocess.run([sys.executable, "-m", "mypy", *extra], cwd=ROOT, capture_output=True,
-                          text=True, timeout=600, check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "mypy", *extra],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Success: no issues found" in proc.stdout, proc.stdout
