@@ -56,6 +56,18 @@ def test_coreml_runs_when_asked_by_name(monkeypatch) -> None:
     assert choose_provider("CoreMLExecutionProvider") == "CoreML"
 
 
+def _takes_whole_graph(model, provider: str) -> bool:
+    """Whether ``provider`` runs every node itself: with the CPU fallback off, ONNX Runtime
+    refuses a session it would have to split. (Otherwise the figures may be mostly the CPU's.)"""
+    options = ort.SessionOptions()
+    options.add_session_config_entry("session.disable_cpu_ep_fallback", "1")
+    try:
+        ort.InferenceSession(str(model), options, providers=[engine_mod.PROVIDERS[provider]])
+    except Exception:  # noqa: BLE001 - any refusal means: not all of it
+        return False
+    return True
+
+
 def compare(provider: str, reference: str = "CPU", *, scale: int = 4) -> dict[str, float]:
     """Enhance the bundled sample (400 x 300) on both providers: the difference, and the times
     of a load and of the sample blown up ``scale`` times (4: 1600 x 1200)."""
@@ -74,6 +86,8 @@ def compare(provider: str, reference: str = "CPU", *, scale: int = 4) -> dict[st
         start = time.perf_counter()
         enhance_pixels(big, engine)
         figures[f"{name} {mp:.2f} MP s"] = time.perf_counter() - start
+    if provider != reference:
+        figures[f"whole graph on {provider}"] = float(_takes_whole_graph(model, provider))
     diff = np.abs(results[0] - results[1])
     scale = 255.0 if photo.dtype == np.uint8 else 65535.0 if photo.dtype == np.uint16 else 1.0
     figures["mean abs diff"] = float(diff.mean()) / scale
