@@ -38,7 +38,8 @@ PROVIDERS: dict[str, str] = {
 _SHORT = {v: k for k, v in PROVIDERS.items()}
 # What "auto" tries, best first. Not CoreML: its output (fp16 on the Neural Engine, a model
 # compile at each start) has not been checked against the CPU's on a Mac yet, so it runs only
-# when asked for by name (docs/PACKAGING.md, "Execution providers"; tests/test_providers.py).
+# when asked for by name (docs/PACKAGING.md, issue 32, "Execution providers"; the comparison:
+# tests/test_providers.py).
 AUTO_ORDER = ("CUDA", "DirectML", "CPU")
 
 DEFAULT_FACTOR = 8
