@@ -33,15 +33,26 @@ COMMAND = Path("usr") / "bin" / "lowlight-gui"  # on PATH; the name the pip inst
 DESKTOP = ROOT / "packaging" / "linux" / "lowlight.desktop"
 ICONS = ROOT / "resources" / "icons"
 
-# What the bundle loads from the system (Qt's xcb, wayland and EGL plugins, fontconfig, D-Bus);
-# alternatives for the names Ubuntu 24.04 and Debian 13 gave them in the 64-bit time_t move.
+# What the bundle loads from the system: every library outside the bundle that its Qt libraries
+# and platform plugins (xcb, wayland) link, read with ldd from the installed package (the
+# transitive ones, such as libX11's, come with these), and the C/C++ runtimes. Alternatives for
+# the names Ubuntu 24.04 and Debian 13 gave some in the 64-bit time_t move. The libraries CI
+# installs before the self-test are among them (tests/test_packaging.py).
 DEPENDS = (
     "libc6 (>= 2.35)",  # the build machine's glibc (ubuntu-22.04): the bundle needs at least it
+    "libgcc-s1",
+    "libstdc++6",
+    "zlib1g",
     "libegl1",
     "libgl1",
     "libfontconfig1",
+    "libfreetype6",
     "libdbus-1-3",
     "libglib2.0-0t64 | libglib2.0-0",
+    "libwayland-client0",
+    "libx11-6",
+    "libx11-xcb1",
+    "libxcb1",
     "libxkbcommon0",
     "libxkbcommon-x11-0",
     "libxcb-cursor0",
@@ -49,8 +60,12 @@ DEPENDS = (
     "libxcb-image0",
     "libxcb-keysyms1",
     "libxcb-randr0",
+    "libxcb-render0",
     "libxcb-render-util0",
     "libxcb-shape0",
+    "libxcb-shm0",
+    "libxcb-sync1",
+    "libxcb-xfixes0",
     "libxcb-xinerama0",
     "libxcb-xkb1",
 )
