@@ -28,6 +28,10 @@ Checks, each reported as ``ok`` or ``FAILED`` with its time:
 Exits 0 only if every check passed. ``--offscreen`` forces the offscreen platform;
 ``--report FILE`` also writes the report to FILE. A windowed Windows build has no stdout: the
 report goes to the console the app was started from, or else to ``%TEMP%/lowlight-selftest.txt``.
+An interactive cmd.exe or PowerShell does not wait for a windowed program, so the exit code is
+lost unless it is waited for: ``start /wait Lowlight.exe --self-test --report r.txt`` then
+``echo %ERRORLEVEL%`` (cmd), or ``(Start-Process Lowlight.exe -ArgumentList '--self-test' -Wait
+-PassThru).ExitCode`` (PowerShell); docs/PACKAGING.md, "The self-test".
 """
 
 from __future__ import annotations

@@ -1,8 +1,9 @@
 """ONNX Runtime engine: one session per model, reused for every tile of every photo.
 
-The engine picks an execution provider (CUDA, DirectML, CoreML where present, else CPU), falls
-back to CPU with a warning when the chosen one fails to start, reads the model's metadata
-(factor, overlap, gain model; names and keys in ``contract.py``) and runs NCHW batches.
+The engine picks an execution provider (CUDA, DirectML where present, else CPU; CoreML only
+when asked by name), falls back to CPU with a warning when the chosen one fails to start, reads
+the model's metadata (factor, overlap, gain model; names and keys in ``contract.py``) and runs
+NCHW batches.
 
 One engine may serve several threads at once (the GUI's preview and batch share it: ONNX
 Runtime's ``InferenceSession.run`` is thread-safe). Each run gets its own RunOptions, registered
@@ -36,6 +37,11 @@ PROVIDERS: dict[str, str] = {
     "CPU": "CPUExecutionProvider",
 }
 _SHORT = {v: k for k, v in PROVIDERS.items()}
+# What "auto" tries, best first. Not CoreML: its output (fp16 on the Neural Engine, a model
+# compile at each start) has not been checked against the CPU's on a Mac yet, so it runs only
+# when asked for by name (docs/PACKAGING.md, issue 32, "Execution providers"; the comparison:
+# tests/test_providers.py).
+AUTO_ORDER = ("CUDA", "DirectML", "CPU")
 
 DEFAULT_FACTOR = 8
 DEFAULT_OVERLAP = 32
@@ -87,7 +93,7 @@ def choose_provider(requested: str = "auto") -> str:
     requested = normalize_provider(requested)
     available = available_providers()
     if requested == "auto":
-        return available[0] if available else "CPU"
+        return next((short for short in AUTO_ORDER if short in available), "CPU")
     return requested if requested in available else "CPU"
 
 

@@ -117,12 +117,13 @@ class ResetSlider(QSlider):
 # What each choice of "Run on" means, for its tooltip (short names: core.engine).
 PROVIDER_TIPS = {
     "auto": "Automatic: the fastest this computer offers (an NVIDIA GPU with CUDA, DirectML on "
-            "Windows, Core ML on a Mac), else the CPU; if it fails to start, the CPU is used "
-            "and the status bar says so.",
+            "Windows), else the CPU; if it fails to start, the CPU is used and the status bar "
+            "says so. Core ML on a Mac runs only when chosen by name.",
     "CPU": "CPU: works everywhere; the slowest for large photos.",
     "CUDA": "CUDA: an NVIDIA graphics card (needs its driver and ONNX Runtime's GPU build).",
     "DirectML": "DirectML: the graphics card on Windows (any vendor).",
-    "CoreML": "Core ML: Apple's Neural Engine and GPU on a Mac.",
+    "CoreML": "Core ML: Apple's Neural Engine and GPU on a Mac (not yet checked against the "
+              "CPU's results, so Automatic does not pick it).",
 }
 
 
