@@ -1,6 +1,6 @@
 """SIGTERM and SIGHUP are a cancel like Ctrl+C (issue 28.5): the batch ends cleanly with exit
 130 and no temp file; Ctrl+C while the libraries load ends quietly (28.10). Signals are raised
-with ``signal.raise_signal`` (``os.kill(os.getpid(), SIGINT)`` kills pytest on Windows)."""
+with ``signal.raise_signal`` (os.kill on our own pid kills pytest on Windows)."""
 
 from __future__ import annotations
 
