@@ -26,6 +26,8 @@ from lowlight_gui.core.events import (
     PreviewSaved,
     PreviewSaveFailed,
 )
+from lowlight_gui.core.settings import DEFAULTS
+from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt.controls import ControlsPanel
 from lowlight_gui.qt.dialogs import sentence
 from lowlight_gui.qt.preview import PreviewController
@@ -103,22 +105,20 @@ class PreviewState(QObject):
             path, self.current_path = self.current_path, None
             self.show(path)
 
-    def _slider_params(self) -> tuple[float, float, float | None, float]:
-        """What the network runs with, as the controls say: (exposure in EV, noise reduction,
-        shadow lift in stops or None for Auto, colour noise)."""
-        c = self.controls
-        return c.exposure_value(), c.denoise_value(), c.shadows_value(), c.colour_noise_value()
+    def _slider_params(self) -> PhotoSettings:
+        """What the network runs with, as the controls say (strength is blended afterwards, so
+        it is left at its default: a strength change is no new run)."""
+        return self.controls.effective_settings().replace(strength=DEFAULTS.strength)
 
     def _request(self, path: Path, full: bool, refresh: bool) -> None:
-        """Preview ``path`` at the controls' exposure, noise reduction, shadow lift and colour
-        noise (see PreviewRequest for full, refresh)."""
-        exposure, denoise, shadows, colour_noise = self._params = self._slider_params()
+        """Preview ``path`` at the controls' settings (see PreviewRequest for full, refresh)."""
+        s = self._params = self._slider_params()
         self._final = full
         self._fast_pass_running = not full
         self._change_pending = False
         self.controller.request(
-            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh, denoise,
-            shadows, colour_noise,
+            path, self.engine_spec(), self.controls.tile_value(), s.exposure, full, refresh,
+            s.denoise, s.shadows, s.colour_noise,
         )
 
     def _set_full_ready(self, ready: bool) -> None:
@@ -149,9 +149,8 @@ class PreviewState(QObject):
         results); after, the fast pass then full resolution, as for a new photo."""
         if self.current_path is None or self.engine_spec() is None:
             return
-        c = self.controls
         dragging = any(
-            s.isSliderDown() for s in (c.exposure, c.denoise, c.shadows, c.colour_noise)
+            r.slider.isSliderDown() for k, r in self.controls.rows.items() if k != "strength"
         )
         if self._slider_params() == self._params and (self._final or dragging):
             self.saveReadyChanged.emit(self.full_ready)  # back where it was
@@ -205,7 +204,10 @@ class PreviewState(QObject):
             self.viewer.set_before(array_to_qimage(result.before))
         # What ran: a model without a base output runs at full noise removal whatever was asked,
         # one without a lift input with none.
-        self._params = (result.exposure, result.denoise, result.shadows, result.colour_noise)
+        self._params = self._params.replace(
+            exposure=result.exposure, denoise=result.denoise, shadows=result.shadows,
+            colour_noise=result.colour_noise,
+        )
         self.show_blend()
         self.status.engine_ready(
             result.provider, result.warnings, result.denoise_available, result.lift_available

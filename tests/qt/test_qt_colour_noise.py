@@ -11,9 +11,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import COLOUR_NOISE_TIP, ControlsPanel
 from lowlight_gui.qt.queue import QueueModel, State
-from lowlight_gui.qt.settings import Settings
 from tests.conftest import write_image
 from tests.qt.conftest import (
     after_pixels,
@@ -59,64 +57,6 @@ def record_colour_noise(monkeypatch) -> list[tuple[tuple[int, ...], float, float
 
     monkeypatch.setattr(preview_mod, "enhance_pixels", recording)
     return calls
-
-
-def test_off_by_default_range_label_reset_and_setting(qtbot, settings):
-    assert settings.colour_noise == 0.0
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    slider = panel.colour_noise
-    assert (slider.minimum(), slider.maximum()) == (0, 100)
-    assert panel.colour_noise_value() == 0.0 and panel.colour_noise_label.text() == "Off"
-    assert slider.toolTip() == COLOUR_NOISE_TIP and not panel.colour_noise_reset.isEnabled()
-    for words in ("colour", "high-ISO", "time", "off"):
-        assert words in slider.toolTip()
-
-    with qtbot.waitSignal(panel.colourNoiseChanged) as blocker:
-        slider.setValue(40)
-    assert blocker.args == [0.4]
-    assert panel.colour_noise_label.text() == "40 %" and settings.colour_noise == 0.4
-    assert panel.colour_noise_reset.isEnabled()
-    panel.colour_noise_reset.click()  # reset: back to off
-    assert panel.colour_noise_value() == 0.0 and settings.colour_noise == 0.0
-    assert panel.colour_noise_label.text() == "Off" and not panel.colour_noise_reset.isEnabled()
-
-    slider.setValue(20)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)
-    assert slider.value() == 0 and not slider.isSliderDown() and settings.colour_noise == 0.0
-
-    slider.setValue(65)
-    settings.sync()
-    again = Settings(settings.file_name)  # a restart reads it back
-    assert again.colour_noise == 0.65
-    restarted = ControlsPanel(again, ["CPU"])
-    qtbot.addWidget(restarted)
-    assert restarted.colour_noise_value() == 0.65
-    assert restarted.colour_noise_label.text() == "65 %"
-    for stored, read in ((float("nan"), 0.0), (1.7, 1.0), (-3, 0.0), (0.333, 0.33)):
-        again.colour_noise = stored
-        assert again.colour_noise == read
-
-    panel.set_enhancement_enabled(False)
-    assert not slider.isEnabled() and not panel.colour_noise_reset.isEnabled()
-    panel.set_enhancement_enabled(True)
-    assert slider.isEnabled()
-
-
-def test_the_row_sits_below_noise_reduction(qtbot, settings):
-    from PySide6.QtWidgets import QFormLayout, QGroupBox
-
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    form = panel.findChild(QGroupBox).layout()
-    assert isinstance(form, QFormLayout)
-    labels = [
-        form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text()
-        for row in range(form.rowCount())
-    ]
-    assert labels.index("Colour noise") == labels.index("Noise reduction") + 1
 
 
 def test_the_slider_reaches_the_preview_and_the_fast_pass_is_told_its_scale(

@@ -8,9 +8,8 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import DENOISE_TIP, NO_DENOISE_TIP, ControlsPanel
+from lowlight_gui.qt.controls import NO_DENOISE_TIP
 from lowlight_gui.qt.queue import QueueModel, State
-from lowlight_gui.qt.settings import Settings
 from tests.conftest import write_image
 from tests.qt.conftest import (
     after_pixels,
@@ -20,45 +19,6 @@ from tests.qt.conftest import (
     record_previews,
     save_shown,
 )
-
-
-def test_slider_range_label_reset_and_setting(qtbot, settings, tmp_path):
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    slider = panel.denoise
-    assert (slider.minimum(), slider.maximum()) == (0, 100)
-    assert panel.denoise_value() == 1.0 and panel.denoise_label.text() == "100 %"
-    assert slider.toolTip() == DENOISE_TIP and not panel.denoise_reset.isEnabled()
-
-    with qtbot.waitSignal(panel.denoiseChanged) as blocker:
-        slider.setValue(35)
-    assert blocker.args == [0.35]
-    assert panel.denoise_label.text() == "35 %" and settings.denoise == 0.35
-    assert panel.denoise_reset.isEnabled()
-    panel.denoise_reset.click()
-    assert panel.denoise_value() == 1.0 and settings.denoise == 1.0
-
-    slider.setValue(20)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)
-    assert slider.value() == 100 and not slider.isSliderDown()
-
-    slider.setValue(45)
-    settings.sync()
-    again = Settings(settings.file_name)  # a restart reads it back
-    assert again.denoise == 0.45
-    restarted = ControlsPanel(again, ["CPU"])
-    qtbot.addWidget(restarted)
-    assert restarted.denoise_value() == 0.45 and restarted.denoise_label.text() == "45 %"
-    for stored, read in ((float("nan"), 1.0), (1.7, 1.0), (-3, 0.0), (0.333, 0.33)):
-        again.denoise = stored
-        assert again.denoise == read
-
-    panel.set_enhancement_enabled(False)
-    assert not slider.isEnabled() and not panel.denoise_reset.isEnabled()
-    panel.set_enhancement_enabled(True)
-    assert slider.isEnabled()
 
 
 def test_a_model_without_base_turns_the_slider_off_and_says_why(

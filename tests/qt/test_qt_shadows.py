@@ -14,9 +14,8 @@ from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import conditioning, stops_for_lift
 from lowlight_gui.core.imageio import read_photo
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import NO_SHADOWS_TIP, SHADOWS_TIP, ControlsPanel
+from lowlight_gui.qt.controls import NO_SHADOWS_TIP
 from lowlight_gui.qt.queue import QueueModel, State
-from lowlight_gui.qt.settings import Settings
 from tests.qt.conftest import (
     after_pixels,
     drag_then_release,
@@ -42,73 +41,6 @@ def night_photo(path: Path, h: int = 48, w: int = 64) -> Path:
 def auto_stops(model: Path, photo: Path) -> float:
     """The lift Auto chooses for ``photo``, in stops, as the core computes it."""
     return stops_for_lift(conditioning(read_photo(photo).pixels, Engine(model, "CPU")).lift)
-
-
-def test_auto_slider_label_reset_and_setting(qtbot, settings):
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    auto, slider = panel.shadows_auto, panel.shadows
-    assert (slider.minimum(), slider.maximum()) == (0, 20)
-    assert auto.isChecked() and panel.shadows_value() is None  # Auto by default
-    assert not slider.isEnabled() and not panel.shadows_reset.isEnabled()
-    assert panel.shadows_label.text() == "auto" and slider.toolTip() == SHADOWS_TIP
-    assert "white" in SHADOWS_TIP and "before" in SHADOWS_TIP and "lamps" in SHADOWS_TIP
-
-    with qtbot.waitSignal(panel.shadowsChanged) as blocker:
-        auto.setChecked(False)
-    assert blocker.args == [0.0] and settings.shadows_auto is False
-    assert slider.isEnabled() and panel.shadows_reset.isEnabled()
-    with qtbot.waitSignal(panel.shadowsChanged) as blocker:
-        slider.setValue(12)
-    assert blocker.args == [1.2] and panel.shadows_value() == 1.2
-    assert panel.shadows_label.text() == "+1.2 EV" and settings.shadows == 1.2
-    with qtbot.waitSignal(panel.shadowsChanged) as blocker:
-        panel.shadows_reset.click()
-    assert blocker.args == [None] and auto.isChecked() and settings.shadows_auto is True
-    assert settings.shadows == 0.0 and not slider.isEnabled()
-
-    panel.set_shadows(0.7)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)  # back to Auto
-    assert auto.isChecked() and panel.shadows_value() is None and not slider.isSliderDown()
-
-    panel.set_shadows(1.5)
-    settings.sync()
-    again = Settings(settings.file_name)  # a restart reads it back
-    assert (again.shadows_auto, again.shadows) == (False, 1.5)
-    restarted = ControlsPanel(again, ["CPU"])
-    qtbot.addWidget(restarted)
-    assert restarted.shadows_value() == 1.5 and restarted.shadows_label.text() == "+1.5 EV"
-    for stored, read in ((float("nan"), 0.0), (3.0, 2.0), (-1, 0.0), (0.33, 0.3)):
-        again.shadows = stored
-        assert again.shadows == read
-
-    panel.set_enhancement_enabled(False)
-    assert not slider.isEnabled() and not auto.isEnabled()
-    assert not panel.shadows_reset.isEnabled()
-    panel.set_enhancement_enabled(True)
-    assert slider.isEnabled() and auto.isEnabled()
-
-
-def test_auto_shows_its_choice_and_unticking_starts_from_it(qtbot, settings):
-    settings.shadows = 0.5
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    changes: list[object] = []
-    panel.shadowsChanged.connect(changes.append)
-    panel.show_auto_shadows(1.44)  # what a preview reported for the photo on show
-    assert panel.shadows.value() == 14 and panel.shadows_label.text() == "+1.4 EV"
-    assert "1.4 stops" in panel.shadows_label.toolTip()
-    assert not panel.shadows.isEnabled() and panel.shadows_value() is None
-    assert settings.shadows == 0.5 and changes == []  # shown, not set
-    panel.shadows_auto.setChecked(False)
-    assert panel.shadows_value() == 1.4 and settings.shadows == 1.4 and changes == [1.4]
-    panel.shadows_auto.setChecked(True)
-    panel.show_auto_shadows(None)  # another photo, not previewed yet
-    assert panel.shadows_label.text() == "auto" and panel.shadows.value() == 0
-    panel.shadows_auto.setChecked(False)  # nothing to start from: the lift set before
-    assert panel.shadows_value() == 1.4
 
 
 def test_a_model_without_lift_turns_the_control_off_and_says_why(
