@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
+from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.queue import QueueModel, State
 from tests.conftest import write_image
@@ -159,10 +160,10 @@ def test_a_grey_photo_is_shown_and_saved_without_colour_work(
     from PIL import Image
 
     calls = record_colour_noise(monkeypatch)
-    settings.colour_noise = 0.6
     path = tmp_path / "grey.png"
     Image.fromarray(np.linspace(0, 90, 40 * 56).reshape(40, 56).astype(np.uint8)).save(path)
     window = make_window(model=base_model)
+    window.edits.store.put(path, PhotoSettings(colour_noise=0.6))  # the photo's own amount
     log = record_previews(window, "colour_noise")
     window.show_image(path)
     qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=30000)

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import conditioning, stops_for_lift
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import NO_SHADOWS_TIP
 from lowlight_gui.qt.queue import QueueModel, State
@@ -46,18 +47,18 @@ def auto_stops(model: Path, photo: Path) -> float:
 def test_a_model_without_lift_turns_the_control_off_and_says_why(
     make_window, settings, head_model, tmp_path, qtbot
 ):
-    settings.shadows_auto, settings.shadows = False, 1.0
     photo = night_photo(tmp_path / "night.png")
     window = make_window(model=head_model)
-    assert window.controls.shadows.isEnabled()  # nothing known about the model yet
+    window.edits.store.put(photo, PhotoSettings(shadows=1.0))  # the photo's own lift
     window.show_image(photo)
+    assert window.controls.shadows.isEnabled()  # nothing known about the model yet
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     c = window.controls
     assert not c.shadows.isEnabled() and not c.shadows_auto.isEnabled()
     assert c.shadows.toolTip() == NO_SHADOWS_TIP == c.shadows_auto.toolTip()
     assert "no shadow lift" in NO_SHADOWS_TIP
-    assert c.shadows_value() is None and window.batch_options().shadows is None
-    assert (settings.shadows_auto, settings.shadows) == (False, 1.0)  # kept for another model
+    assert c.shadows_value() is None and c.effective_settings().shadows is None
+    assert window.edits.settings_for(photo).shadows == 1.0  # kept for another model
     generation = window.preview.generation
     c.exposure.setValue(0)  # nothing changed: no re-run for the ignored lift
     qtbot.wait(100)
@@ -75,7 +76,7 @@ def test_auto_shows_the_lift_it_chose_for_the_photo(make_window, lift_model, tmp
     c = window.controls
     assert [(s, v) for _g, s, v in log] == [("full", None)]  # Auto asked
     assert c.shadows_auto.isEnabled() and not c.shadows.isEnabled()
-    assert c.shadows_label.text() == f"+{expected:.1f} EV"
+    assert c.shadows_label.text() == f"{round(expected, 2):g} stops"
     assert c.shadows.value() == round(expected * 10)
 
 
