@@ -22,6 +22,7 @@ from lowlight_gui.qt.batch_runner import BatchRunner
 from lowlight_gui.qt.browser import FolderBrowser
 from lowlight_gui.qt.controls import ControlsPanel
 from lowlight_gui.qt.drops import PathDrops
+from lowlight_gui.qt.edit_commands import EditCommands
 from lowlight_gui.qt.edits import PhotoEditor
 from lowlight_gui.qt.menus import build_menus
 from lowlight_gui.qt.preferences import PreferencesDialog
@@ -137,11 +138,9 @@ class MainWindow(QMainWindow):
         self.queue_panel.cancelRequested.connect(self.cancel_batch)
         self.queue_panel.imageActivated.connect(self.show_image)
         self.queue_panel.openFailed.connect(self._on_open_failed)
-        self.edits.photoChanged.connect(self._on_photo_changed)
-        self.edits.gestureFinished.connect(self._on_gesture_finished)
+        self.commands = EditCommands(self.edits, self.browser, self.preview_state, self.notify)
         self.controls.activeProviderChanged.connect(self.preferences.set_active_provider)
         self.preferences.engineChanged.connect(self._on_engine_settings)
-        self.browser.thumb_model.is_edited = self.edits.store.is_edited
         self.drops.dropped.connect(self._on_dropped)
 
         build_menus(self)
@@ -266,65 +265,6 @@ class MainWindow(QMainWindow):
         self.notify(f"{path.name} turned {turns * 90}°: enhanced copies are saved this way up."
                     if turns else f"{path.name} back as stored.")
         return turns
-
-    # -- edits --------------------------------------------------------------------------
-    def _on_photo_changed(self, path: Path, key: str, _ongoing: bool) -> None:
-        """A photo's settings changed: its preview follows if on show, its thumbnail mark."""
-        self.browser.thumb_model.refresh_edited(path)
-        if path != self.edits.current:
-            return
-        if key == "strength":
-            self.preview_state.strength_changed()
-        else:
-            self.preview_state.network_changed()
-            if not key:  # a paste, an undo: no drag to wait for
-                self.preview_state.slider_released()
-
-    def _on_gesture_finished(self, key: str) -> None:
-        if key == "strength":
-            self.preview_state.strength_changed()
-        else:
-            self.preview_state.slider_released()
-
-    def _targets(self) -> list[Path]:
-        """The selected thumbnails, else the photo on show."""
-        selected = self.browser.selected_files()
-        return selected or ([self.current_path] if self.current_path else [])
-
-    def undo(self) -> None:
-        label = self.edits.undo()
-        self.notify(f"Undone: {label}." if label else "Nothing to undo for this photo.")
-
-    def redo(self) -> None:
-        label = self.edits.redo()
-        self.notify(f"Redone: {label}." if label else "Nothing to redo for this photo.")
-
-    def copy_settings(self) -> None:
-        copied = self.edits.copy()
-        self.notify("Settings copied: paste them onto other photos with Ctrl+Shift+V."
-                    if copied else "Open a photo first, then copy its settings.")
-        self._update_edit_actions()
-
-    def paste_settings(self) -> int:
-        """The copied settings onto the selected photos (or the one on show)."""
-        n = self.edits.paste(self._targets())
-        self.notify(f"Settings pasted onto {n} photo{'s' if n != 1 else ''}.")
-        return n
-
-    def apply_to_selected(self) -> int:
-        """The settings on show onto every other selected photo."""
-        n = self.edits.apply_to(self.browser.selected_files())
-        self.notify(f"Settings applied to {n} other photo{'s' if n != 1 else ''}.")
-        return n
-
-    def reset_photo(self) -> None:
-        if self.edits.reset():
-            self.notify("Photo back to the default settings (Undo takes it back).")
-
-    def _update_edit_actions(self) -> None:
-        from lowlight_gui.qt.menus import update_edit_actions
-
-        update_edit_actions(self)
 
     def show_preferences(self) -> None:
         self.preferences.show()

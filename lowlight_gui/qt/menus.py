@@ -112,19 +112,19 @@ def build_menus(w: MainWindow) -> None:
 
 def _build_edit_menu(w: MainWindow) -> None:
     std = QKeySequence.StandardKey
-    e = w.edits
-    w.undo_action = action(w, "&Undo", w.undo, std.Undo)
-    w.redo_action = action(w, "&Redo", w.redo, std.Redo)
+    e, c = w.edits, w.commands
+    w.undo_action = action(w, "&Undo", c.undo, std.Undo)
+    w.redo_action = action(w, "&Redo", c.redo, std.Redo)
     # Ctrl+Y too where Redo is Ctrl+Shift+Z (Linux, macOS): both are expected.
     keys = list(QKeySequence.keyBindings(std.Redo))
     for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
         if QKeySequence(extra) not in keys:
             keys.append(QKeySequence(extra))
     w.redo_action.setShortcuts(keys)
-    w.copy_settings_action = action(w, "&Copy settings", w.copy_settings, "Ctrl+Shift+C")
-    w.paste_settings_action = action(w, "&Paste settings", w.paste_settings, "Ctrl+Shift+V")
-    w.apply_selected_action = action(w, "&Apply settings to selected", w.apply_to_selected)
-    w.reset_photo_action = action(w, "R&eset photo", w.reset_photo)
+    w.copy_settings_action = action(w, "&Copy settings", c.copy, "Ctrl+Shift+C")
+    w.paste_settings_action = action(w, "&Paste settings", c.paste, "Ctrl+Shift+V")
+    w.apply_selected_action = action(w, "&Apply settings to selected", c.apply_to_selected)
+    w.reset_photo_action = action(w, "R&eset photo", c.reset)
     for a, tip in (
         (w.copy_settings_action, "Copy the photo's settings, to paste onto other photos"),
         (w.paste_settings_action,

@@ -51,10 +51,10 @@ def test_a_photo_keeps_its_own_settings_and_undo_redo_walk_them(make_window, pho
     window.show_image(a)
     assert window.controls.exposure_value() == 2.0 and window.controls.denoise_value() == 1.0
 
-    window.undo()  # ... is one step
+    window.commands.undo()  # ... is one step
     assert window.controls.exposure_value() == 0.0 and window.edits.settings_for(a) == DEFAULTS
     assert not edited_mark(window, a) and not window.undo_action.isEnabled()
-    window.redo()
+    window.commands.redo()
     assert window.controls.exposure_value() == 2.0 and window.edits.settings_for(a) == Settings(
         exposure=2.0
     )
@@ -76,28 +76,28 @@ def test_copy_paste_apply_to_selected_and_reset(make_window, photo_dir, qtbot):
     assert not window.paste_settings_action.isEnabled()
     window.controls.set_value("exposure", 1.0)
     window.controls.set_value("colour_noise", 0.5)
-    window.copy_settings()
+    window.commands.copy()
     assert window.paste_settings_action.isEnabled()
     select(window, b, c)
-    assert window.paste_settings() == 2
+    assert window.commands.paste() == 2
     look = Settings(exposure=1.0, colour_noise=0.5)
     assert [window.edits.settings_for(p) for p in (b, c)] == [look, look]
     assert edited_mark(window, b) and edited_mark(window, c)
 
     window.show_image(b)  # the paste is b's own undoable step
     assert window.controls.settings() == look and window.undo_action.text() == "&Undo Paste settings"
-    window.undo()
+    window.commands.undo()
     assert window.controls.settings() == DEFAULTS == window.edits.settings_for(b)
     assert window.edits.settings_for(c) == look  # c keeps its paste
 
     window.controls.set_value("strength", 0.5)
     select(window, a, b, c)
-    assert window.apply_to_selected() == 2  # b's settings onto a and c (b is on show)
+    assert window.commands.apply_to_selected() == 2  # b's settings onto a and c (b is on show)
     assert window.edits.settings_for(a) == Settings(strength=0.5) == window.edits.settings_for(c)
 
-    window.reset_photo()
+    window.commands.reset()
     assert window.controls.settings() == DEFAULTS and not edited_mark(window, b)
-    window.undo()
+    window.commands.undo()
     assert window.controls.settings() == Settings(strength=0.5)
 
 
@@ -139,7 +139,7 @@ def test_presets_save_apply_rename_delete(make_window, photo_dir, qtbot, tmp_pat
     next(x for x in menu.menu.actions() if x.text() == "Night").trigger()
     assert window.controls.settings() == Settings(exposure=1.5, denoise=0.6)
     assert window.undo_action.text() == "&Undo Preset Night"  # an undoable edit
-    window.undo()
+    window.commands.undo()
     assert window.controls.settings() == DEFAULTS
 
     assert menu.rename("Night")
