@@ -12,7 +12,7 @@ from PySide6.QtCore import Qt
 
 from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.queue import QueueModel, State
+from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 from tests.qt.conftest import (
     after_pixels,
@@ -170,26 +170,6 @@ def test_a_grey_photo_is_shown_and_saved_without_colour_work(
     assert [c for _shape, c, _d in calls] == [0.0]  # no colour to correct: not asked
     assert log[-1][1:] == ("full", 0.6)  # what was asked: the slider agrees, Save is on
     assert window.save_action.isEnabled()
-
-
-def test_queue_rows_show_the_amount_of_the_batch_that_took_them(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    assert model.item(0).colour_noise_text() == ""  # not taken by a batch yet
-    model.set_denoise([a, b, c], 0.3)
-    model.set_colour_noise([a, b, c], 0.25)
-    assert model.item(0).settings_text() == "NR 30 %, Colour NR 25 %"
-    assert "Colour noise: 25 %" in model.item(0).tooltip()
-    model.set_colour_noise([b], 0.0)  # off: the default, nothing to say
-    assert model.item(1).settings_text() == "NR 30 %"
-    assert "Colour noise" not in model.item(1).tooltip()
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.forget_queued_settings()  # the batch ended: b and c wait for the next Start
-    assert [i.colour_noise for i in model.items()] == [0.25, None, None]
-    model.requeue(a)
-    assert model.item(0).colour_noise is None and model.item(0).settings_text() == ""
 
 
 def test_a_batch_carries_the_slider_amount(make_window, settings, photo_dir, tmp_path, qtbot):

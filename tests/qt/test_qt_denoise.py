@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import NO_DENOISE_TIP
-from lowlight_gui.qt.queue import QueueModel, State
+from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 from tests.qt.conftest import (
     after_pixels,
@@ -88,24 +88,6 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     written = np.round(read_photo(item.output).pixels * 255)
     assert np.abs(written - shown).max() <= 1
     window.queue_panel.view.viewport().grab()  # the row paints with its amount
-
-
-def test_queue_rows_show_the_amount_of_the_batch_that_took_them(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    model.set_exposure([a, b, c], 0.7)
-    model.set_denoise([a, b, c], 0.3)
-    assert model.item(0).settings_text() == "+0.7 EV, NR 30 %"
-    model.set_denoise([b], 1.0)  # full noise removal: the default, nothing to say
-    assert model.item(1).settings_text() == "+0.7 EV"
-    assert "Noise reduction" not in model.item(1).tooltip()
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.forget_queued_settings()  # the batch ended: b and c wait for the next Start
-    assert [i.denoise for i in model.items()] == [0.3, None, None]
-    model.requeue(a)
-    assert model.item(0).denoise is None and model.item(0).settings_text() == ""
 
 
 def test_a_batch_on_a_model_without_base_shows_full_noise_removal(

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from lowlight_gui.core.events import PreviewSaved
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import ControlsPanel, format_ev
-from lowlight_gui.qt.queue import QueueModel, QueuePanel, State
+from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 from tests.qt.conftest import full_shown_and_logged, record_previews
 
@@ -214,28 +214,6 @@ def test_batch_runs_at_the_slider_exposure_and_rows_show_it(
         "−0.3 EV"
     ]
     window.queue_panel.view.viewport().grab()  # the rows paint with their EV
-
-
-def test_queue_model_keeps_exposure_only_for_the_batch_that_took_the_photo(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    model.set_exposure([a, b, c], 1.5)
-    assert model.item(0).exposure_text() == "+1.5 EV"
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.mark_failed(b, "broken")
-    model.forget_queued_settings()  # the batch ended (cancelled): c waits for the next Start
-    assert [i.exposure for i in model.items()] == [1.5, 1.5, None]
-    assert "Exposure: +1.5 EV" in model.item(1).tooltip()
-    model.requeue(b)  # a retry runs at the next Start's exposure
-    assert model.item(1).exposure is None and "Exposure" not in model.item(1).tooltip()
-    model.set_exposure([c], 0.0)  # the model's own exposure: nothing to say
-    assert model.item(2).exposure_text() == "" and "Exposure" not in model.item(2).tooltip()
-    panel = QueuePanel(model)
-    qtbot.addWidget(panel)
-    panel.resize(420, 300)
-    panel.view.viewport().grab()
 
 
 def test_exposure_is_off_without_enhancement(make_window):

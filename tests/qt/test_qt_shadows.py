@@ -16,7 +16,7 @@ from lowlight_gui.core.imageio import read_photo
 from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import NO_SHADOWS_TIP
-from lowlight_gui.qt.queue import QueueModel, State
+from lowlight_gui.qt.queue import State
 from tests.qt.conftest import (
     after_pixels,
     drag_then_release,
@@ -150,26 +150,6 @@ def test_a_batch_on_auto_lifts_each_photo_as_the_preview_did(
     assert item.state is State.DONE and item.settings_text() == ""  # Auto: nothing to say
     written = np.round(read_photo(item.output).pixels * 255)
     assert np.abs(written - shown).max() <= 1
-
-
-def test_queue_rows_show_the_lift_of_the_batch_that_took_them(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    model.set_exposure([a, b, c], 0.7)
-    model.set_shadows([a, b, c], 1.2)
-    assert model.item(0).settings_text() == "+0.7 EV, Shadows +1.2"
-    model.set_shadows([b], 0.0)  # no lift, set by hand: said
-    assert model.item(1).settings_text() == "+0.7 EV, Shadows 0.0"
-    model.set_shadows([c], None)  # Auto: nothing to say
-    assert model.item(2).settings_text() == "+0.7 EV"
-    assert "Shadows" not in model.item(2).tooltip()
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.forget_queued_settings()  # the batch ended: b and c wait for the next Start
-    assert [i.shadows for i in model.items()] == [1.2, None, None]
-    model.requeue(a)
-    assert model.item(0).shadows is None and model.item(0).settings_text() == ""
 
 
 def test_a_batch_on_a_model_without_lift_shows_no_lift(
