@@ -11,6 +11,7 @@ from PySide6.QtCore import (
     QDir,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     QTimer,
@@ -19,11 +20,13 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileSystemModel,
     QLabel,
     QListView,
     QMenu,
     QSplitter,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeView,
@@ -68,8 +71,16 @@ class NameDelegate(QStyledItemDelegate):
         index: QModelIndex | QPersistentModelIndex,
     ) -> None:
         super().paint(painter, option, index)
-        if index.data(EDITED_ROLE):  # the photo has its own settings
-            paint_edited_badge(painter, option.rect, option.decorationSize.width())
+        if index.data(EDITED_ROLE):  # the photo has its own settings: a mark on its picture
+            opt = QStyleOptionViewItem(option)
+            self.initStyleOption(opt, index)
+            style = opt.widget.style() if opt.widget else QApplication.style()
+            area = style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, opt,
+                                        opt.widget)
+            size = opt.icon.actualSize(area.size())
+            picture = QRect(0, 0, size.width(), size.height())
+            picture.moveCenter(area.center())
+            paint_edited_badge(painter, picture)
 
 
 class ThumbnailGrid(QListView):

@@ -22,11 +22,9 @@ EDITED_ROLE = Qt.ItemDataRole.UserRole + 7  # True: the photo has its own settin
 BADGE = 14  # the edited badge's diameter, px
 
 
-def paint_edited_badge(painter: QPainter, cell: QRect, icon_width: int) -> None:
-    """The "edited" mark: a dot in the top-right corner of the thumbnail in ``cell`` (a grid
-    cell whose icon, ``icon_width`` wide, is centred at its top)."""
-    right = cell.center().x() + icon_width // 2
-    badge = QRect(right - BADGE - 3, cell.top() + 5, BADGE, BADGE)
+def paint_edited_badge(painter: QPainter, picture: QRect) -> None:
+    """The "edited" mark: an amber dot on the top-right corner of the thumbnail's picture."""
+    badge = QRect(picture.right() - BADGE - 2, picture.top() + 3, BADGE, BADGE)
     painter.save()
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     painter.setPen(QPen(QColor(255, 255, 255), 2))
