@@ -425,6 +425,7 @@ class MainWindow(QMainWindow):
         self.preview.shutdown()
         self.browser.cache.cancel_pending()
         self.browser.cache.wait(3000)
+        self.edits.store.close()  # (every edit is written as it is made)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.batch.is_running() and not self._confirm_quit():

@@ -177,3 +177,32 @@ def test_a_damaged_store_is_said_not_a_crash(make_window, tmp_path, monkeypatch)
     (data / "photo_edits.sqlite3").write_bytes(b"SQLite format 3\x00" + b"\x00\xff" * 4000)
     window = make_window()
     assert "moved aside" in window.statusBar().currentMessage()
+
+
+def test_keyboard_steps_merge_while_the_key_is_held(make_window, photo_dir, qtbot):
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QKeyEvent
+    from PySide6.QtWidgets import QApplication
+
+    a = photo_dir / "img1.jpg"
+    window = make_window()
+    window.show()
+    window.show_image(a)
+    slider = window.controls.exposure
+    slider.setFocus()
+
+    def key(kind, repeat=False):
+        QApplication.sendEvent(slider, QKeyEvent(kind, Qt.Key.Key_Right,
+                                                 Qt.KeyboardModifier.NoModifier, "", repeat))
+
+    key(QEvent.Type.KeyPress)
+    for _ in range(4):
+        key(QEvent.Type.KeyPress, repeat=True)
+    key(QEvent.Type.KeyRelease)  # held, then let go: one step
+    key(QEvent.Type.KeyPress)
+    key(QEvent.Type.KeyRelease)  # a second press: a second step
+    assert window.controls.exposure_value() == 0.6
+    window.commands.undo()
+    assert window.controls.exposure_value() == 0.5
+    window.commands.undo()
+    assert window.controls.exposure_value() == 0.0 and not window.undo_action.isEnabled()
