@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidg
 from lowlight_gui.core.batch import BatchOptions
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.photo_edits import PhotoEdits
+from lowlight_gui.core.settings import DEFAULTS
 from lowlight_gui.qt import dialogs
 from lowlight_gui.qt.about import AboutDialog
 from lowlight_gui.qt.batch_runner import BatchRunner
@@ -382,19 +383,17 @@ class MainWindow(QMainWindow):
                 self.show_image(first[0])
 
     def batch_options(self) -> BatchOptions:
+        """The batch of the queued photos: each with its own settings, the rest the defaults."""
         s = self.settings
         return BatchOptions(
             output_dir=s.output_dir,
             fmt=s.fmt,
             quality=s.quality,
             overwrite=s.overwrite == "overwrite",
-            strength=self.controls.strength_value(),
             tile=self.controls.tile_value(),
-            exposure=self.controls.exposure_value(),
             turns=dict(self.turns),
-            denoise=self.controls.denoise_value(),
-            shadows=self.controls.shadows_value(),
-            colour_noise=self.controls.colour_noise_value(),
+            settings=DEFAULTS,
+            edits=self.edits.store.edits_for(self.queue_model.paths(State.QUEUED)),
         )
 
     def start_batch(self) -> bool:

@@ -75,6 +75,7 @@ def test_controls_and_window_state_persist_through_restart(
     assert c.output_dir.text() == str(tmp_path / "exports")
     assert second.size() == size
     assert second.splitter.sizes() == sizes
+    second.add_to_queue([photo_dir])
     options = second.batch_options()
     assert (options.tile, options.fmt, options.quality, options.overwrite) == (
         256,
