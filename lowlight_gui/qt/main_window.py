@@ -1,8 +1,9 @@
 """The main window: browser | before/after viewer | controls and batch queue.
 
-Layout, menus, window state and wiring only: the preview (PreviewState), the batch
-(BatchRunner), the status bar (StatusLine), drops (PathDrops) and dialogs (dialogs.py) live in
-their own modules; the two workers share one engine (EngineCache).
+Layout, window state and wiring only: the menus (menus.py), each photo's settings (PhotoEditor,
+EditCommands), the preview (PreviewState), the batch (BatchRunner), the status bar (StatusLine),
+drops (PathDrops), dialogs (dialogs.py) and Preferences live in their own modules; the two
+workers share one engine (EngineCache).
 """
 
 from __future__ import annotations
@@ -74,7 +75,7 @@ class MainWindow(QMainWindow):
         self.viewer.setObjectName("viewer")
         self.controls = ControlsPanel(settings, self)
         self.preferences = PreferencesDialog(settings, providers, self)
-        self.edits = PhotoEditor(self.controls, store or PhotoEdits(), self)
+        self.edits = PhotoEditor(self.controls, PhotoEdits() if store is None else store, self)
         # through the window: tests replace window.confirm and window.alert
         self.presets_menu = PresetsMenu(
             self.edits, self, lambda *a: self.confirm(*a), lambda *a: self.alert(*a),
