@@ -206,3 +206,26 @@ def test_keyboard_steps_merge_while_the_key_is_held(make_window, photo_dir, qtbo
     assert window.controls.exposure_value() == 0.5
     window.commands.undo()
     assert window.controls.exposure_value() == 0.0 and not window.undo_action.isEnabled()
+
+
+def test_the_edited_mark_is_painted_on_the_thumbnail(make_window, photo_dir, qtbot):
+    import numpy as np
+
+    window = make_window()
+    window.show()
+    window.browser.open_folder(photo_dir)
+    window.show_image(photo_dir / "img1.jpg")
+
+    def amber_pixels() -> int:
+        image = window.browser.grid.viewport().grab().toImage()
+        image = image.convertToFormat(image.Format.Format_RGB888)
+        w, h = image.width(), image.height()
+        rows = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes()).reshape(h, -1)
+        rgb = rows[:, : w * 3].reshape(h, w, 3).astype(int)
+        return int(((rgb[..., 0] > 230) & (abs(rgb[..., 1] - 170) < 20) & (rgb[..., 2] < 60)).sum())
+
+    assert amber_pixels() == 0
+    window.controls.set_value("exposure", 1.0)
+    qtbot.waitUntil(lambda: amber_pixels() > 20, timeout=5000)
+    window.commands.undo()
+    qtbot.waitUntil(lambda: amber_pixels() == 0, timeout=5000)
