@@ -208,13 +208,13 @@ class SelfTest:
     def check_enhance(self) -> str:
         import numpy as np
 
-        from lowlight_gui.core.enhance import enhance_photo
         from lowlight_gui.core.imageio import read_photo, write_photo
+        from lowlight_gui.core.pipeline import develop
 
         photo = read_photo(self.context["sample"])
         src = photo.pixels
         t0 = time.perf_counter()
-        out = enhance_photo(photo, self.context["engine"])
+        out = develop(src, self.context["engine"]).pixels  # the batch's pipeline, on floats
         run_s = time.perf_counter() - t0
         require(out.shape == src.shape, f"output shape {out.shape} != input shape {src.shape}")
         require(bool(np.isfinite(out).all()), "the output has NaN or infinite values")

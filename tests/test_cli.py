@@ -52,13 +52,13 @@ def test_enhance_exposure_reaches_the_core(folder, tiny_model, monkeypatch, caps
     from lowlight_gui.core import batch as batch_mod
 
     seen: list[float] = []
-    real = batch_mod.enhance_pixels
+    real = batch_mod.develop
 
-    def recording(*args, **kwargs):
-        seen.append(kwargs["exposure"])
-        return real(*args, **kwargs)
+    def recording(data, engine, plan, **kwargs):
+        seen.append(plan.settings.exposure)
+        return real(data, engine, plan, **kwargs)
 
-    monkeypatch.setattr(batch_mod, "enhance_pixels", recording)
+    monkeypatch.setattr(batch_mod, "develop", recording)
     code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
                          "--threads", "1", "--exposure", "1")
     assert code == 0, err
@@ -135,13 +135,13 @@ def test_enhance_shadows_reaches_the_batch(flag, expected, folder, tiny_model, m
     from lowlight_gui.core import batch as batch_mod
 
     seen: list = []
-    real = batch_mod.conditioning
+    real = batch_mod.plan
 
-    def recording(*args, **kwargs):
-        seen.append(args[3])
-        return real(*args, **kwargs)
+    def recording(data, engine, settings, **kwargs):
+        seen.append(settings.shadows)
+        return real(data, engine, settings, **kwargs)
 
-    monkeypatch.setattr(batch_mod, "conditioning", recording)
+    monkeypatch.setattr(batch_mod, "plan", recording)
     extra = [] if flag is None else ["--shadows", flag]
     code, out, err = run(capsys, "enhance", folder / "a.jpg", "--model", tiny_model,
                          "--threads", "1", *extra)
@@ -239,7 +239,8 @@ def test_eval_arguments():
     assert args.handler is cli.cmd_eval
     assert str(args.low_dir) == "low" and args.tile == 256 and args.plots is None
     assert args.provider is None and args.model is None
-    assert args.exposure == 0.0  # eval measures the model's own exposure unless asked
+    # eval measures the model's own exposure unless asked
+    assert cli.settings_from_args(args).exposure == 0.0
 
 
 def test_eval_prints_the_table_and_writes_the_report(tmp_path, tiny_model, capsys, monkeypatch):

@@ -22,14 +22,7 @@ from typing import Any
 from . import formats, imageio
 from .cancel import CancelToken
 from .engine import with_cancel
-from .enhance import (
-    DEFAULT_TILE,
-    check_exposure,
-    conditioning,
-    enhance_pixels,
-    stops_for_lift,
-    unchanged_reason,
-)
+from .enhance import DEFAULT_TILE
 from .errors import Cancelled, LowlightError, OutputExists
 from .events import (  # re-exported: the events were defined here before core/events.py
     BatchEvent,
@@ -42,6 +35,8 @@ from .events import (  # re-exported: the events were defined here before core/e
     TileDone,
 )
 from .folders import FolderScan, LeftOut, scan_folder_report
+from .pipeline import develop, plan
+from .settings import DEFAULTS, Settings
 from .turns import normalize, turn
 
 log = logging.getLogger(__name__)
@@ -58,15 +53,17 @@ class BatchOptions:
     quality: int = 95
     recursive: bool = False
     overwrite: bool = False
-    strength: float = 1.0
     tile: int = DEFAULT_TILE
-    exposure: float = 0.0  # EV offset of the model's exposure estimate (core.enhance)
     # Quarter turns clockwise for some sources (resolved paths), asked for in the viewer;
     # applied to their outputs (core/turns.py).
     turns: dict[Path, int] = field(default_factory=dict)
-    denoise: float = 1.0  # how much of the model's noise removal is kept, 0..1 (core.enhance)
-    shadows: float | None = None  # shadow lift in stops, 0..2; None: per photo (core.enhance)
-    colour_noise: float = 0.0  # colour-blotch reduction after the network, 0..1 (core.chroma)
+    settings: Settings = DEFAULTS  # how photos without settings of their own are developed
+    # each photo's own settings, by resolved source path (the window's per-photo edits)
+    edits: dict[Path, Settings] = field(default_factory=dict)
+
+    def settings_for(self, source: Path) -> Settings:
+        """The settings ``source`` (a resolved path, as in ``Job.source``) is developed with."""
+        return self.edits.get(source, self.settings)
 
 
 @dataclass(frozen=True)
@@ -237,30 +234,29 @@ def _process(
     t0 = time.perf_counter()
     photo = imageio.read_photo(job.source)
     quarter_turns = normalize(options.turns.get(job.source, 0))
+    settings = options.settings_for(job.source)
     # once per photo: the well-exposed rule and the highlight check run the model on a probe
-    cond = conditioning(photo.data, engine, check_exposure(options.exposure), options.shadows)
-    unchanged = unchanged_reason(
-        photo.data, engine, options.strength, options.exposure, conditioned=cond
-    )
-    if unchanged is not None and not quarter_turns and _copies_as_is(photo, job.output):
+    how = plan(photo.data, engine, settings)
+    decisions = how.decisions
+    if decisions.unchanged is not None and not quarter_turns and _copies_as_is(photo, job.output):
         _make_folder(job.output.parent)
         written = imageio.copy_original(job.source, job.output, overwrite=options.overwrite)
-        return ImageDone(index, job, written, time.perf_counter() - t0, [unchanged])
+        return ImageDone(
+            index, job, written, time.perf_counter() - t0, list(decisions.notes),
+            settings=settings, decisions=decisions,
+        )
 
     def on_tile(done: int, total: int) -> None:
         emit(TileDone(index, job, done, total))
 
     # A writable photo (what read_photo decodes) is enhanced in place: one full-size array, not two.
-    pixels = enhance_pixels(
-        photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
-        cancel=cancel, out=photo.data if photo.data.flags.writeable else None,
-        exposure=options.exposure, denoise=options.denoise, conditioned=cond,
-        colour_noise=options.colour_noise,
+    pixels, _ = develop(
+        photo.data, engine, how, tile=options.tile, on_tile=on_tile, cancel=cancel,
+        out=photo.data if photo.data.flags.writeable else None,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
     photo, pixels = turn(photo, pixels, quarter_turns)
-    if unchanged is not None:
-        photo.notes.insert(0, unchanged)
+    photo.notes[:0] = decisions.notes
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled")
     _make_folder(job.output.parent)
@@ -272,7 +268,7 @@ def _process(
         raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc
     return ImageDone(
         index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes),
-        exposure=cond.exposure if unchanged is None else None, shadows=stops_for_lift(cond.lift),
+        settings=settings, decisions=decisions,
     )
 
 

@@ -49,22 +49,29 @@ class Spec:
     def unit(self) -> str:
         return {"percent": "%", "ev": "EV", "stops": "stops"}[self.kind]
 
+    @property
+    def name(self) -> str:
+        """How messages name the setting: its label, with the key when the two differ
+        ("noise reduction (denoise)", "exposure")."""
+        label = self.label.lower()
+        return label if label == self.key else f"{label} ({self.key})"
+
     def check(self, value: Any) -> float | None:
         """``value`` as this setting's type within its range, or a ``LowlightError`` naming the
         setting (NaN, infinities and non-numbers are refused; None only for an Auto setting)."""
         if value is None:
             if self.auto:
                 return None
-            raise LowlightError(f"{self.label.lower()} ({self.key}) needs a number")
+            raise LowlightError(f"{self.name} needs a number")
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             raise LowlightError(
-                f"{self.label.lower()} ({self.key}) must be a number"
+                f"{self.name} must be a number"
                 f"{' or auto' if self.auto else ''}, got {value!r}"
             )
         v = float(value)
         if not (math.isfinite(v) and self.lo <= v <= self.hi):
             raise LowlightError(
-                f"{self.label.lower()} ({self.key}) must be between {self.bounds()}, got {v:g}"
+                f"{self.name} must be between {self.bounds()}, got {v:g}"
             )
         return v
 
@@ -118,11 +125,11 @@ def setting(
     kind: Kind,
     help: str,
     short: str,
-    auto: bool = False,
     cli_only_help: str = "",
 ) -> Any:
-    """A ``Settings`` field with its declaration (the key is filled in from the field name)."""
-    spec = Spec("", label, lo, hi, default, kind, help, short, auto, cli_only_help)
+    """A ``Settings`` field with its declaration (the key is filled in from the field name). A
+    default of None makes it an Auto setting (None allowed: "chosen per photo")."""
+    spec = Spec("", label, lo, hi, default, kind, help, short, default is None, cli_only_help)
     return field(default=default, metadata={"spec": spec})
 
 
@@ -137,7 +144,7 @@ class Settings:
         "network, so a brighter choice is denoised rather than amplified.",
     )
     shadows: float | None = setting(
-        label="Shadows", lo=0.0, hi=2.0, default=None, kind="stops", short="Shadows", auto=True,
+        label="Shadows", lo=0.0, hi=2.0, default=None, kind="stops", short="Shadows",
         help="Lift shadows and mid-tones by up to this many stops, white kept white, before "
         "the noise removal. Auto: lifted where lamps or a sky hold the exposure down and the "
         "photo stays dark, or its shadows stay black.",

@@ -16,7 +16,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from lowlight_gui.core.engine_cache import EngineSpec
-from lowlight_gui.core.enhance import stops_for_lift
 from lowlight_gui.core.events import (
     PreviewFailed,
     PreviewFinished,
@@ -26,7 +25,7 @@ from lowlight_gui.core.events import (
     PreviewSaved,
     PreviewSaveFailed,
 )
-from lowlight_gui.core.settings import DEFAULTS
+from lowlight_gui.core.settings import DEFAULTS, SPECS_BY_KEY
 from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt.controls import ControlsPanel
 from lowlight_gui.qt.dialogs import sentence
@@ -117,8 +116,7 @@ class PreviewState(QObject):
         self._fast_pass_running = not full
         self._change_pending = False
         self.controller.request(
-            path, self.engine_spec(), self.controls.tile_value(), s.exposure, full, refresh,
-            s.denoise, s.shadows, s.colour_noise,
+            path, self.engine_spec(), self.controls.tile_value(), s, full=full, refresh=refresh
         )
 
     def _set_full_ready(self, ready: bool) -> None:
@@ -204,16 +202,18 @@ class PreviewState(QObject):
             self.viewer.set_before(array_to_qimage(result.before))
         # What ran: a model without a base output runs at full noise removal whatever was asked,
         # one without a lift input with none.
-        self._params = self._params.replace(
-            exposure=result.exposure, denoise=result.denoise, shadows=result.shadows,
-            colour_noise=result.colour_noise,
-        )
+        ran, decided = result.settings, result.decisions
+        assert decided is not None  # (the worker always sends them)
+        off = {k: SPECS_BY_KEY[k].default for k, available in (
+            ("denoise", decided.denoise_available), ("shadows", decided.lift_available)
+        ) if not available}
+        self._params = ran.replace(strength=DEFAULTS.strength, **off)
         self.show_blend()
         self.status.engine_ready(
-            result.provider, result.warnings, result.denoise_available, result.lift_available
+            result.provider, result.warnings, decided.denoise_available, decided.lift_available
         )
-        auto = result.shadows is None and result.lift_available
-        self.controls.show_auto_shadows(stops_for_lift(result.lift) if auto else None)
+        auto = ran.shadows is None and decided.lift_available
+        self.controls.show_auto_shadows(decided.shadows if auto else None)
         if result.stage == "full":
             self._final = True  # a small photo's only pass is its full one
             self._set_full_ready(True)

@@ -25,6 +25,7 @@ from lowlight_gui.core.batch import (
 )
 from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.errors import LowlightError
+from lowlight_gui.core.settings import Settings
 from tests.conftest import write_image
 
 
@@ -161,11 +162,11 @@ def test_exposure_reaches_the_engine(album, tmp_path):
     gains = {}
     for ev in (0.0, 1.0):
         engine = GainRecorder()
-        opts = BatchOptions(output_dir=tmp_path / f"ev{ev}", tile=0, exposure=ev)
+        opts = BatchOptions(output_dir=tmp_path / f"ev{ev}", tile=0, settings=Settings(exposure=ev))
         result = run_batch(collect_jobs([album / "a.jpg"], opts), engine, opts)
         assert len(result.done) == 1
         [gains[ev]] = set(engine.gains)
-    assert BatchOptions().exposure == 0.0
+    assert BatchOptions().settings.exposure == 0.0
     assert gains[1.0] == pytest.approx(2 * gains[0.0])
 
 
@@ -640,13 +641,13 @@ def test_a_well_exposed_photo_is_reported_and_its_output_is_the_original(tmp_pat
     np.testing.assert_array_equal(imageio.read_photo(done.output).data,
                                   imageio.read_photo(source).data)
     # +2 EV asks for a brighter photo: the model's result is used, not the original
-    brighter = BatchOptions(tile=0, exposure=2.0, output_dir=tmp_path / "ev2")
+    brighter = BatchOptions(tile=0, settings=Settings(exposure=2.0), output_dir=tmp_path / "ev2")
     [done] = run_batch(collect_jobs([source], brighter), engine, brighter).done
     assert done.notes == [] and done.output.read_bytes() != source.read_bytes()
     # a dark photo is enhanced; at -2 EV it needs no brightening and is left as it is
     dark = write_image(tmp_path / "in" / "night.png", seed=3)
     for ev, notes in ((0.0, []), (-2.0, ["needs no brightening at -2 EV: left unchanged"])):
-        opts = BatchOptions(tile=0, exposure=ev, output_dir=tmp_path / f"dark{ev}")
+        opts = BatchOptions(tile=0, settings=Settings(exposure=ev), output_dir=tmp_path / f"dark{ev}")
         [done] = run_batch(collect_jobs([dark], opts), engine, opts).done
         assert done.notes == notes
         assert (done.output.read_bytes() == dark.read_bytes()) == bool(notes)
@@ -663,7 +664,7 @@ def test_quarter_turns_asked_for_a_photo_turn_its_output(tmp_path):
     rgba[0, 0, 3] = 7
     Image.fromarray(rgba, "RGBA").save(src)
     for turns, corner in ((1, (0, 19)), (-1, (29, 0)), (2, (19, 29)), (0, (0, 0))):
-        opts = BatchOptions(output_dir=tmp_path / f"t{turns}", strength=0.0,
+        opts = BatchOptions(output_dir=tmp_path / f"t{turns}", settings=Settings(strength=0.0),
                             turns={src.resolve(): turns})
         [done] = run_batch(collect_jobs([src], opts), FakeEngine(), opts).done
         with Image.open(done.output) as im:

@@ -45,18 +45,18 @@ def write_blotchy(path: Path, h: int, w: int, seed: int = 0) -> Path:
 
 
 def record_colour_noise(monkeypatch) -> list[tuple[tuple[int, ...], float, float]]:
-    """(input shape, colour_noise, downscaled) of every enhance_pixels call of the preview
-    worker (on its thread), which still runs the real one."""
+    """(input shape, colour_noise applied, downscaled) of every pass the preview worker plans
+    (on its thread), which still runs the real pipeline."""
     calls: list[tuple[tuple[int, ...], float, float]] = []
-    real = preview_mod.enhance_pixels
+    real = preview_mod.plan
 
-    def recording(data, *args, **kwargs):
-        calls.append(
-            (data.shape, kwargs.get("colour_noise", 0.0), kwargs.get("downscaled", 1.0))
-        )
-        return real(data, *args, **kwargs)
+    def recording(data, engine, settings, **kwargs):
+        how = real(data, engine, settings, **kwargs)
+        applied = 0.0 if "colour_noise" in how.decisions.ignored else settings.colour_noise
+        calls.append((data.shape, applied, kwargs.get("downscaled", 1.0)))
+        return how
 
-    monkeypatch.setattr(preview_mod, "enhance_pixels", recording)
+    monkeypatch.setattr(preview_mod, "plan", recording)
     return calls
 
 
@@ -138,7 +138,7 @@ def test_save_as_and_a_batch_at_40_percent_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().colour_noise == 0.4
+    assert window.batch_options().settings.colour_noise == 0.4
     window.queue_model.add_paths([photo])
     assert window.start_batch()
     assert window.queue_model.item(0).colour_noise_text() == "Colour NR 40 %"
@@ -167,7 +167,7 @@ def test_a_grey_photo_is_shown_and_saved_without_colour_work(
     log = record_previews(window, "colour_noise")
     window.show_image(path)
     qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=30000)
-    assert [c for _shape, c, _d in calls] == [0.0]  # no colour to correct: not asked
+    assert [c for _shape, c, _d in calls] == [0.0]  # no colour to correct: not applied
     assert log[-1][1:] == ("full", 0.6)  # what was asked: the slider agrees, Save is on
     assert window.save_action.isEnabled()
 
@@ -178,9 +178,9 @@ def test_a_batch_carries_the_slider_amount(make_window, settings, photo_dir, tmp
     window = make_window()  # the tiny model: every model takes colour noise
     assert window.controls.colour_noise_value() == 0.3
     window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().colour_noise == 0.3
+    assert window.batch_options().settings.colour_noise == 0.3
     window.controls.colour_noise.setValue(0)
-    assert window.batch_options().colour_noise == 0.0
+    assert window.batch_options().settings.colour_noise == 0.0
     window.controls.colour_noise.setValue(30)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)

@@ -33,7 +33,7 @@ def test_a_model_without_base_turns_the_slider_off_and_says_why(
     slider = window.controls.denoise
     assert not slider.isEnabled() and slider.toolTip() == NO_DENOISE_TIP
     assert "no separate noise reduction" in slider.toolTip()
-    assert window.controls.denoise_value() == 1.0 and window.batch_options().denoise == 1.0
+    assert window.controls.denoise_value() == 1.0 and window.batch_options().settings.denoise == 1.0
     assert settings.denoise == 0.4  # kept for a model that has the control
     generation = window.preview.generation
     window.controls.exposure.setValue(0)  # nothing changed: no re-run for the ignored amount
@@ -75,7 +75,7 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().denoise == 0.5
+    assert window.batch_options().settings.denoise == 0.5
     window.queue_model.add_paths([photo])
     assert window.start_batch()
     assert window.queue_model.item(0).denoise_text() == "NR 50 %"
@@ -97,7 +97,7 @@ def test_a_batch_on_a_model_without_base_shows_full_noise_removal(
     settings.denoise = 0.5
     window = make_window()  # the tiny model: no base output, not yet known to the window
     window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().denoise == 0.5
+    assert window.batch_options().settings.denoise == 0.5
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)

@@ -117,15 +117,15 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
     # The fast pass at +0.5 EV is held in flight until the later values have been set, so the
     # test does not depend on how fast this machine runs it.
     in_flight, release = threading.Event(), threading.Event()
-    real = preview_mod.enhance_pixels
+    real = preview_mod.develop
 
-    def gated(*args, **kwargs):
-        if kwargs.get("exposure") == 0.5:
+    def gated(data, engine, plan, **kwargs):
+        if plan.settings.exposure == 0.5:
             in_flight.set()
             release.wait(30)
-        return real(*args, **kwargs)
+        return real(data, engine, plan, **kwargs)
 
-    monkeypatch.setattr(preview_mod, "enhance_pixels", gated)
+    monkeypatch.setattr(preview_mod, "develop", gated)
     window = make_window(model=slow_model)
     log = record_previews(window, "exposure")
     window.show_image(photo)
@@ -183,17 +183,17 @@ def test_batch_runs_at_the_slider_exposure_and_rows_show_it(
     from lowlight_gui.core import batch as batch_mod
 
     seen: list[float] = []
-    real = batch_mod.enhance_pixels
+    real = batch_mod.develop
 
-    def recording(*args, **kwargs):
-        seen.append(kwargs["exposure"])
-        return real(*args, **kwargs)
+    def recording(data, engine, plan, **kwargs):
+        seen.append(plan.settings.exposure)
+        return real(data, engine, plan, **kwargs)
 
-    monkeypatch.setattr(batch_mod, "enhance_pixels", recording)
+    monkeypatch.setattr(batch_mod, "develop", recording)
     settings.output_dir = tmp_path / "out"
     window = make_window()
     window.controls.exposure.setValue(7)
-    assert window.batch_options().exposure == 0.7
+    assert window.batch_options().settings.exposure == 0.7
     window.queue_model.add_paths([photo_dir])
     assert [i.exposure_text() for i in window.queue_model.items()] == [""] * 3  # not started
     assert window.start_batch()
