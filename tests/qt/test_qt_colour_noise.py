@@ -138,10 +138,10 @@ def test_save_as_and_a_batch_at_40_percent_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().settings.colour_noise == 0.4
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).colour_noise == 0.4  # the photo's own
     assert window.start_batch()
-    assert window.queue_model.item(0).colour_noise_text() == "Colour NR 40 %"
+    assert window.queue_model.item(0).settings_text() == "Colour NR 40 %"
     window.controls.colour_noise.setValue(0)  # during the batch: the batch keeps its own value
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
@@ -172,19 +172,24 @@ def test_a_grey_photo_is_shown_and_saved_without_colour_work(
     assert window.save_action.isEnabled()
 
 
-def test_a_batch_carries_the_slider_amount(make_window, settings, photo_dir, tmp_path, qtbot):
+def test_a_batch_carries_each_photos_own_amount(
+    make_window, settings, photo_dir, tmp_path, qtbot
+):
     settings.output_dir = tmp_path / "out"
-    settings.colour_noise = 0.3
     window = make_window()  # the tiny model: every model takes colour noise
-    assert window.controls.colour_noise_value() == 0.3
-    window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().settings.colour_noise == 0.3
-    window.controls.colour_noise.setValue(0)
-    assert window.batch_options().settings.colour_noise == 0.0
+    first = photo_dir / "img1.jpg"
+    window.show_image(first)
     window.controls.colour_noise.setValue(30)
+    window.show_image(photo_dir / "img2.jpg")
+    assert window.controls.colour_noise_value() == 0.0  # another photo: its own (the default)
+    window.queue_model.add_paths([photo_dir])
+    options = window.batch_options()
+    assert [options.settings_for(p).colour_noise for p in window.queue_model.paths()] == [
+        0.3, 0.0, 0.0
+    ]
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     items = window.queue_model.items()
     assert [i.state for i in items] == [State.DONE] * 3
-    assert [i.colour_noise_text() for i in items] == ["Colour NR 30 %"] * 3
+    assert [i.settings_text() for i in items] == ["Colour NR 30 %", "", ""]
     assert window.controls.colour_noise.isEnabled()  # no model turns it off

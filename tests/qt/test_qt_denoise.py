@@ -7,6 +7,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
+from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import NO_DENOISE_TIP
 from lowlight_gui.qt.queue import State
@@ -66,8 +67,8 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     photo = write_image(tmp_path / "in" / "dark.png", h=50, w=70)
     settings.output_dir = tmp_path / "out"
     window = make_window(model=base_model)
-    window.controls.denoise.setValue(50)
     window.show_image(photo)
+    window.controls.denoise.setValue(50)  # the photo's own noise reduction
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     shown = after_pixels(window)
 
@@ -75,10 +76,10 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().settings.denoise == 0.5
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).denoise == 0.5
     assert window.start_batch()
-    assert window.queue_model.item(0).denoise_text() == "NR 50 %"
+    assert window.queue_model.item(0).settings_text() == "NR 50 %"
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
     assert item.state is State.DONE and item.settings_text() == "NR 50 %"
@@ -94,13 +95,15 @@ def test_a_batch_on_a_model_without_base_shows_full_noise_removal(
     make_window, settings, photo_dir, tmp_path, qtbot
 ):
     settings.output_dir = tmp_path / "out"
-    settings.denoise = 0.5
     window = make_window()  # the tiny model: no base output, not yet known to the window
+    for photo in photo_dir.glob("*.jpg"):  # each photo's own amount
+        window.edits.store.put(photo, PhotoSettings(denoise=0.5))
     window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().settings.denoise == 0.5
+    options = window.batch_options()
+    assert [options.settings_for(p).denoise for p in window.queue_model.paths()] == [0.5] * 3
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert events and not events[0].denoise_available
-    assert [i.denoise_text() for i in window.queue_model.items()] == [""] * 3
+    assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # as it ran
     assert not window.controls.denoise.isEnabled()

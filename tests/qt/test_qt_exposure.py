@@ -192,25 +192,33 @@ def test_batch_runs_at_the_slider_exposure_and_rows_show_it(
     monkeypatch.setattr(batch_mod, "develop", recording)
     settings.output_dir = tmp_path / "out"
     window = make_window()
+    photos = sorted(photo_dir.glob("*.jpg"))
+    window.show_image(photos[0])
     window.controls.exposure.setValue(7)
-    assert window.batch_options().settings.exposure == 0.7
+    window.commands.copy()
+    window.edits.paste(photos[1:])  # the same look for the other two
     window.queue_model.add_paths([photo_dir])
-    assert [i.exposure_text() for i in window.queue_model.items()] == [""] * 3  # not started
+    options = window.batch_options()
+    assert [options.settings_for(p).exposure for p in photos] == [0.7] * 3
+    assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # not started
     assert window.start_batch()
     window.controls.exposure.setValue(-3)  # during the batch: the batch keeps its own value
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert seen == [0.7, 0.7, 0.7]
     items = window.queue_model.items()
     assert [i.state for i in items] == [State.DONE] * 3
-    assert [i.exposure_text() for i in items] == ["+0.7 EV"] * 3
+    assert [i.settings_text() for i in items] == ["+0.7 EV"] * 3
     assert "Exposure: +0.7 EV" in window.queue_model.index(0).data(Qt.ItemDataRole.ToolTipRole)
 
     added = write_image(photo_dir / "img4.jpg", seed=9)
+    window.show_image(added)
+    assert window.controls.exposure_value() == 0.0  # a new photo: the defaults
+    window.controls.exposure.setValue(-3)
     window.queue_model.add_paths([added])
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert seen[-1] == -0.3
-    assert [i.exposure_text() for i in window.queue_model.items()] == ["+0.7 EV"] * 3 + [
+    assert [i.settings_text() for i in window.queue_model.items()] == ["+0.7 EV"] * 3 + [
         "−0.3 EV"
     ]
     window.queue_panel.view.viewport().grab()  # the rows paint with their EV

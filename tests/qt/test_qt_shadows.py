@@ -107,8 +107,8 @@ def test_save_as_and_a_batch_at_a_set_lift_write_what_the_preview_showed(
     photo = night_photo(tmp_path / "in" / "night.png")
     settings.output_dir = tmp_path / "out"
     window = make_window(model=lift_model)
-    window.controls.set_shadows(2.0)
     window.show_image(photo)
+    window.controls.set_shadows(2.0)  # the photo's own lift
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     shown = after_pixels(window)
 
@@ -116,16 +116,16 @@ def test_save_as_and_a_batch_at_a_set_lift_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().shadows == 2.0
     events = record_engine_ready(window)
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).shadows == 2.0
     assert window.start_batch()
-    assert window.queue_model.item(0).shadows_text() == "Shadows +2.0"
+    assert window.queue_model.item(0).settings_text() == "Shadows 2 stops"
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
     assert events and events[0].lift_available
-    assert item.state is State.DONE and item.settings_text() == "Shadows +2.0"
-    assert "Shadows: +2.0 stops" in window.queue_model.index(0).data(
+    assert item.state is State.DONE and item.settings_text() == "Shadows 2 stops"
+    assert "Shadows: 2 stops" in window.queue_model.index(0).data(
         Qt.ItemDataRole.ToolTipRole
     )
     written = np.round(read_photo(item.output).pixels * 255)
@@ -142,8 +142,8 @@ def test_a_batch_on_auto_lifts_each_photo_as_the_preview_did(
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     shown = after_pixels(window)
-    assert window.batch_options().shadows is None
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).shadows is None
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
@@ -156,14 +156,16 @@ def test_a_batch_on_a_model_without_lift_shows_no_lift(
     make_window, settings, photo_dir, tmp_path, qtbot
 ):
     settings.output_dir = tmp_path / "out"
-    settings.shadows_auto, settings.shadows = False, 1.0
     window = make_window()  # the tiny model: no lift input, not yet known to the window
+    for photo in photo_dir.glob("*.jpg"):  # each photo's own lift
+        window.edits.store.put(photo, PhotoSettings(shadows=1.0))
     window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().shadows == 1.0
+    options = window.batch_options()
+    assert [options.settings_for(p).shadows for p in window.queue_model.paths()] == [1.0] * 3
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert events and not events[0].lift_available
-    assert [i.shadows_text() for i in window.queue_model.items()] == [""] * 3
+    assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # as it ran
     assert not window.controls.shadows.isEnabled()
     assert not window.controls.shadows_auto.isEnabled()
