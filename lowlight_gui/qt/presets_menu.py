@@ -54,7 +54,7 @@ class PresetsMenu:
 
     def names(self) -> list[str]:
         try:
-            return list(presets.list_presets())
+            return [preset.name for preset in presets.list_presets()]
         except (OSError, LowlightError):
             return []
 
@@ -109,7 +109,7 @@ class PresetsMenu:
             self.notify("Open a photo first, then apply a preset to it.")
             return False
         try:
-            settings = presets.load_preset(name)
+            settings = presets.load_preset(name).settings
         except (OSError, LowlightError) as exc:
             self.alert("Cannot apply the preset", sentence(str(exc)))
             return False

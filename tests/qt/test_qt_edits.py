@@ -129,8 +129,8 @@ def test_presets_save_apply_rename_delete(make_window, photo_dir, qtbot, tmp_pat
     window.controls.set_value("exposure", 1.5)
     window.controls.set_value("denoise", 0.6)
     assert menu.save()
-    assert presets.list_presets() == ["Night"]
-    assert presets.load_preset("Night") == Settings(exposure=1.5, denoise=0.6)
+    assert [p.name for p in presets.list_presets()] == ["Night"]
+    assert presets.load_preset("Night").settings == Settings(exposure=1.5, denoise=0.6)
 
     window.show_image(b)
     menu.menu.aboutToShow.emit()
@@ -143,7 +143,7 @@ def test_presets_save_apply_rename_delete(make_window, photo_dir, qtbot, tmp_pat
     assert window.controls.settings() == DEFAULTS
 
     assert menu.rename("Night")
-    assert presets.list_presets() == ["City night"]
+    assert [p.name for p in presets.list_presets()] == ["City night"]
     window.dialogs.answer = False
     assert not menu.delete("City night")  # asked first; "Cancel" keeps it
     assert window.dialogs.questions[-1][0] == "Delete preset?"
