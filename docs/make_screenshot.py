@@ -138,6 +138,8 @@ def main() -> int:
             at = photos.index(args.folder / args.photo)
             window.edits.paste(photos[at + 1 : at + 1 + args.paste])
         if window.problem is None and not wait(app, lambda: window.save_action.isEnabled()):
+            print("the preview at the photo's settings did not finish in time", file=sys.stderr)
+        if window.problem is None and not wait(app, lambda: window.save_action.isEnabled()):
             print("the preview did not finish in time", file=sys.stderr)
         window.viewer.set_split(0.5)
         if args.actual_pixels:
