@@ -121,7 +121,9 @@ class PreviewState(QObject):
 
     def _set_full_ready(self, ready: bool) -> None:
         self.full_ready = ready
-        self.saveReadyChanged.emit(ready)
+        # A result that lands just after a change (before its request is sent) is not what the
+        # controls say: Save waits for the one that is.
+        self.saveReadyChanged.emit(ready and self._slider_params() == self._params)
 
     # -- sliders --------------------------------------------------------------------------
     def strength_changed(self) -> None:
