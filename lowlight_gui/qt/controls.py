@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from lowlight_gui.core import formats
-from lowlight_gui.core.settings import DEFAULTS, SPECS, Spec
+from lowlight_gui.core.pipeline import Decisions
+from lowlight_gui.core.settings import DEFAULTS, SPECS, SPECS_BY_KEY, Spec
 from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt.settings import (
     FORMAT_LABELS,
@@ -76,6 +77,17 @@ def value_text(spec: Spec, value: float | None) -> str:
     if spec.kind == "percent" and value == 0 and spec.default == 0:
         return "Off"  # an amount that is off by default (Colour noise)
     return spec.format(value)
+
+
+def as_run(settings: PhotoSettings, decisions: Decisions | None) -> PhotoSettings:
+    """What a photo was developed with: a setting its model lacks at its default (a model
+    without a base output removes noise in full, one without a lift input lifts nothing)."""
+    if decisions is None:
+        return settings
+    off = {k: SPECS_BY_KEY[k].default for k, available in (
+        ("denoise", decisions.denoise_available), ("shadows", decisions.lift_available)
+    ) if not available}
+    return settings.replace(**off) if off else settings
 
 
 def tooltip(spec: Spec) -> str:

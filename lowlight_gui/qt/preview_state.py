@@ -25,9 +25,9 @@ from lowlight_gui.core.events import (
     PreviewSaved,
     PreviewSaveFailed,
 )
-from lowlight_gui.core.settings import DEFAULTS, SPECS_BY_KEY
+from lowlight_gui.core.settings import DEFAULTS
 from lowlight_gui.core.settings import Settings as PhotoSettings
-from lowlight_gui.qt.controls import ControlsPanel
+from lowlight_gui.qt.controls import ControlsPanel, as_run
 from lowlight_gui.qt.dialogs import sentence
 from lowlight_gui.qt.preview import PreviewController
 from lowlight_gui.qt.qimage import array_to_qimage, blend_uint8
@@ -206,10 +206,7 @@ class PreviewState(QObject):
         # one without a lift input with none.
         ran, decided = result.settings, result.decisions
         assert decided is not None  # (the worker always sends them)
-        off = {k: SPECS_BY_KEY[k].default for k, available in (
-            ("denoise", decided.denoise_available), ("shadows", decided.lift_available)
-        ) if not available}
-        self._params = ran.replace(strength=DEFAULTS.strength, **off)
+        self._params = as_run(ran, decided).replace(strength=DEFAULTS.strength)
         self.show_blend()
         self.status.engine_ready(
             result.provider, result.warnings, decided.denoise_available, decided.lift_available

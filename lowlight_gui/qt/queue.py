@@ -58,7 +58,7 @@ from lowlight_gui.core.events import (
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
 from lowlight_gui.core.settings import SPECS_BY_KEY
 from lowlight_gui.core.settings import Settings as PhotoSettings
-from lowlight_gui.qt.controls import value_text
+from lowlight_gui.qt.controls import as_run, value_text
 from lowlight_gui.qt.files import expand_inputs, name_filters
 
 
@@ -220,6 +220,7 @@ class QueueModel(QAbstractListModel):
             self.set_progress(event.job.source, event.done, event.total)
         elif isinstance(event, ImageDone):
             self.mark_done(event.job.source, event.output, event.seconds, event.notes)
+            self._update(event.job.source, settings=as_run(event.settings, event.decisions))
         elif isinstance(event, ImageFailed):
             self.mark_failed(event.job.source, event.message)
         elif isinstance(event, ImageSkipped):
