@@ -229,3 +229,25 @@ def test_the_edited_mark_is_painted_on_the_thumbnail(make_window, photo_dir, qtb
     qtbot.waitUntil(lambda: amber_pixels() > 20, timeout=5000)
     window.commands.undo()
     qtbot.waitUntil(lambda: amber_pixels() == 0, timeout=5000)
+
+
+def test_a_bad_preset_name_is_said_and_an_existing_one_is_replaced_only_when_asked(
+    make_window, photo_dir
+):
+    from lowlight_gui.core import presets
+
+    window = make_window()
+    menu = window.presets_menu
+    window.show_image(photo_dir / "img1.jpg")
+    assert not menu.save("a/b")  # refused with the reason, nothing written
+    assert window.dialogs.alerts[-1][0] == "Cannot save the preset"
+    assert "/" in window.dialogs.alerts[-1][1] and presets.list_presets() == []
+    window.controls.set_value("exposure", 1.0)
+    assert menu.save("Dusk")
+    window.controls.set_value("exposure", -1.0)
+    window.dialogs.answer = False
+    assert not menu.save("Dusk")  # "Replace preset?" answered Cancel
+    assert presets.load_preset("Dusk").settings == Settings(exposure=1.0)
+    window.dialogs.answer = True
+    assert menu.save("Dusk")
+    assert presets.load_preset("Dusk").settings == Settings(exposure=-1.0)
