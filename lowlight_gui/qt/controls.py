@@ -169,6 +169,7 @@ class ControlsPanel(QWidget):
         self.rows: dict[str, Row] = {}
         self._held: str | None = None  # the setting whose slider a held key is moving
         self._active_provider = ""
+        self._enabled = True  # enhancement is possible (a model and a provider)
 
         enhance_box = QGroupBox("Photo")
         form = QFormLayout(enhance_box)
@@ -319,8 +320,6 @@ class ControlsPanel(QWidget):
         row.reset.setEnabled(on and self.value(row.spec.key) != row.spec.default)
 
     # -- the settings shown ---------------------------------------------------------------
-    _enabled = True
-
     def value(self, key: str) -> float | None:
         """The value the person set (None: Auto)."""
         row = self.rows[key]
