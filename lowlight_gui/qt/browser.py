@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -10,6 +11,7 @@ from PySide6.QtCore import (
     QDir,
     QModelIndex,
     QPersistentModelIndex,
+    QRect,
     QSize,
     Qt,
     QTimer,
@@ -18,11 +20,13 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QAction, QColor, QFontMetrics, QIcon, QPainter, QPixmap, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
     QFileSystemModel,
     QLabel,
     QListView,
     QMenu,
     QSplitter,
+    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QTreeView,
@@ -32,7 +36,7 @@ from PySide6.QtWidgets import (
 
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
 from lowlight_gui.qt.files import is_image, name_filters, scan
-from lowlight_gui.qt.thumbnails import ThumbnailCache
+from lowlight_gui.qt.thumbnails import EDITED_ROLE, ThumbnailCache, paint_edited_badge
 
 THUMB_SIZE = 128  # thumbnails are made at this size and shown at most at it
 MIN_CELL = 104  # the narrowest grid cell: columns are as many as fit, then share the width
@@ -61,6 +65,22 @@ class NameDelegate(QStyledItemDelegate):
         super().initStyleOption(option, index)
         option.textElideMode = Qt.TextElideMode.ElideNone  # already elided here
         option.text = elide_name(option.text, option.fontMetrics, option.rect.width() - 8)
+
+    def paint(
+        self, painter: QPainter, option: QStyleOptionViewItem,
+        index: QModelIndex | QPersistentModelIndex,
+    ) -> None:
+        super().paint(painter, option, index)
+        if index.data(EDITED_ROLE):  # the photo has its own settings: a mark on its picture
+            opt = QStyleOptionViewItem(option)
+            self.initStyleOption(opt, index)
+            style = opt.widget.style() if opt.widget else QApplication.style()
+            area = style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, opt,
+                                        opt.widget)
+            size = opt.icon.actualSize(area.size())
+            picture = QRect(0, 0, size.width(), size.height())
+            picture.moveCenter(area.center())
+            paint_edited_badge(painter, picture)
 
 
 class ThumbnailGrid(QListView):
@@ -92,6 +112,7 @@ class ThumbnailModel(QAbstractListModel):
         self.left_out: list[LeftOut] = []  # the folder's files that are not photos, with why
         self._row_of: dict[str, int] = {}
         self._placeholder = _placeholder_icon(THUMB_SIZE, dpr)
+        self.is_edited: Callable[[Path], bool] = lambda _path: False  # set by the window
         cache.ready.connect(self._on_ready)
 
     def set_folder(self, folder: Path | None) -> None:
@@ -134,7 +155,17 @@ class ThumbnailModel(QAbstractListModel):
             return str(path)
         if role == PathRole:
             return str(path)
+        if role == EDITED_ROLE:
+            return self.is_edited(path)
         return None
+
+    def refresh_edited(self, path: Path) -> None:
+        """The photo's edited mark may have changed."""
+        row = self._row_of.get(str(path))
+        if row is None:
+            row = next((i for i, p in enumerate(self._files) if p.resolve() == path), None)
+        if row is not None:
+            self.dataChanged.emit(self.index(row), self.index(row), [EDITED_ROLE])
 
     def _on_ready(self, path: str) -> None:
         row = self._row_of.get(path)

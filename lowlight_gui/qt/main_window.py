@@ -1,8 +1,9 @@
 """The main window: browser | before/after viewer | controls and batch queue.
 
-Layout, menus, window state and wiring only: the preview (PreviewState), the batch
-(BatchRunner), the status bar (StatusLine), drops (PathDrops) and dialogs (dialogs.py) live in
-their own modules; the two workers share one engine (EngineCache).
+Layout, window state and wiring only: the menus (menus.py), each photo's settings (PhotoEditor,
+EditCommands), the preview (PreviewState), the batch (BatchRunner), the status bar (StatusLine),
+drops (PathDrops), dialogs (dialogs.py) and Preferences live in their own modules; the two
+workers share one engine (EngineCache).
 """
 
 from __future__ import annotations
@@ -10,18 +11,24 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QByteArray, QStandardPaths, Qt
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QToolBar, QVBoxLayout, QWidget
+from PySide6.QtGui import QCloseEvent
+from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidget
 
 from lowlight_gui.core.batch import BatchOptions
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
-from lowlight_gui.core.settings import Settings as EditSettings
+from lowlight_gui.core.photo_edits import PhotoEdits
+from lowlight_gui.core.settings import DEFAULTS
 from lowlight_gui.qt import dialogs
 from lowlight_gui.qt.about import AboutDialog
 from lowlight_gui.qt.batch_runner import BatchRunner
 from lowlight_gui.qt.browser import FolderBrowser
 from lowlight_gui.qt.controls import ControlsPanel
 from lowlight_gui.qt.drops import PathDrops
+from lowlight_gui.qt.edit_commands import EditCommands
+from lowlight_gui.qt.edits import PhotoEditor
+from lowlight_gui.qt.menus import build_menus
+from lowlight_gui.qt.preferences import PreferencesDialog
+from lowlight_gui.qt.presets_menu import PresetsMenu
 from lowlight_gui.qt.preview import PreviewController
 from lowlight_gui.qt.preview_state import PreviewState
 from lowlight_gui.qt.queue import QueueModel, QueuePanel, State, open_path
@@ -49,8 +56,11 @@ class MainWindow(QMainWindow):
         providers: list[str],
         problem: str | None = None,
         parent: QWidget | None = None,
+        *,
+        store: PhotoEdits | None = None,
     ) -> None:
-        """``problem``: why enhancement cannot run (missing model, no provider); None if it can."""
+        """``problem``: why enhancement cannot run (missing model, no provider); None if it can.
+        ``store``: where each photo's own settings are kept (default: the app's data folder)."""
         super().__init__(parent)
         self.settings = settings
         self.model_path = model_path
@@ -63,7 +73,14 @@ class MainWindow(QMainWindow):
         self.browser = FolderBrowser(self)
         self.viewer = CompareViewer(self)
         self.viewer.setObjectName("viewer")
-        self.controls = ControlsPanel(settings, providers, self)
+        self.controls = ControlsPanel(settings, self)
+        self.preferences = PreferencesDialog(settings, providers, self)
+        self.edits = PhotoEditor(self.controls, PhotoEdits() if store is None else store, self)
+        # through the window: tests replace window.confirm and window.alert
+        self.presets_menu = PresetsMenu(
+            self.edits, self, lambda *a: self.confirm(*a), lambda *a: self.alert(*a),
+            lambda m: self.notify(m),
+        )
         self.queue_model = QueueModel(self)
         self.queue_panel = QueuePanel(self.queue_model, self)
 
@@ -123,156 +140,16 @@ class MainWindow(QMainWindow):
         self.queue_panel.cancelRequested.connect(self.cancel_batch)
         self.queue_panel.imageActivated.connect(self.show_image)
         self.queue_panel.openFailed.connect(self._on_open_failed)
-        self.controls.strengthChanged.connect(lambda _s: self.preview_state.strength_changed())
-        self.controls.strength.sliderReleased.connect(self.preview_state.strength_changed)
-        self.controls.engineChanged.connect(self._on_engine_settings)
-        for changed, slider in (
-            (self.controls.exposureChanged, self.controls.exposure),
-            (self.controls.denoiseChanged, self.controls.denoise),
-            (self.controls.colourNoiseChanged, self.controls.colour_noise),
-            (self.controls.shadowsChanged, self.controls.shadows),
-        ):
-            changed.connect(self.preview_state.network_changed)
-            slider.sliderReleased.connect(self.preview_state.slider_released)
+        self.commands = EditCommands(self.edits, self.browser, self.preview_state, self.notify)
+        self.controls.activeProviderChanged.connect(self.preferences.set_active_provider)
+        self.preferences.engineChanged.connect(self._on_engine_settings)
         self.drops.dropped.connect(self._on_dropped)
 
-        self._build_actions()
+        build_menus(self)
         self._set_enhancement_enabled(problem is None)
         self._restore_state()
-
-    # -- menus ----------------------------------------------------------------------------
-    def _action(
-        self, text: str, slot: object, shortcut: QKeySequence | str | None = None
-    ) -> QAction:
-        action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(slot)
-        return action
-
-    def _photo_step_action(self, text: str, delta: int, *keys: str) -> QAction:
-        """Next/previous photo of the folder, from the keyboard while the viewer or the
-        browser has focus (elsewhere Page Up/Down keep their usual meaning, e.g. sliders)."""
-        action = QAction(text, self)
-        action.setShortcuts([QKeySequence(k) for k in keys])
-        action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
-        action.triggered.connect(lambda: self.step_photo(delta))
-        self.viewer.addAction(action)
-        self.browser.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        std = QKeySequence.StandardKey
-        self.open_action = self._action("&Open photo…", self.open_file_dialog, std.Open)
-        self.open_folder_action = self._action(
-            "Open &folder…", self.open_folder_dialog, "Ctrl+Shift+O"
-        )
-        self.save_action = self._action("&Save enhanced as…", self.save_as_dialog, std.Save)
-        self.save_action.setEnabled(False)
-        self.open_output_action = self._action("Open o&utput folder", self.open_output_folder)
-        self.quit_action = self._action("&Quit", self.close, std.Quit)
-        self.quit_action.setMenuRole(QAction.MenuRole.QuitRole)
-
-        file_menu = self.menuBar().addMenu("&File")
-        for a in (
-            self.open_action,
-            self.open_folder_action,
-            None,
-            self.save_action,
-            self.open_output_action,
-            None,
-            self.quit_action,
-        ):
-            file_menu.addSeparator() if a is None else file_menu.addAction(a)
-
-        # Single keys (S, B, F, arrows) belong to the viewer when it has focus; the text after
-        # the tab only shows them in the menu without stealing them from text fields.
-        v = self.viewer
-        self.fit_action = self._action("Fit to window\tF", v.zoom_fit, "Ctrl+0")
-        self.actual_action = self._action("Actual pixels (100 %)\t1", v.zoom_100, "Ctrl+1")
-        self.zoom_in_action = self._action("Zoom in", lambda: v.zoom_by(1.25), std.ZoomIn)
-        self.zoom_out_action = self._action("Zoom out", lambda: v.zoom_by(0.8), std.ZoomOut)
-        self.split_action = self._action("Split view", lambda: v.set_mode("split"))
-        self.side_action = self._action("Side by side\tS", v.toggle_side_by_side)
-        self.before_action = self._action("Show original\tB / Space", v.toggle_before)
-        self.rotate_left_action = self._action("Rotate left", lambda: self.rotate(-1), "Ctrl+L")
-        self.rotate_right_action = self._action("Rotate right", lambda: self.rotate(+1), "Ctrl+R")
-        for a in (self.rotate_left_action, self.rotate_right_action):
-            a.setToolTip(f"{a.text()}: for a photo shown sideways; the enhanced photo is saved "
-                         "turned too (batch and Save enhanced as)")
-        self.next_action = self._photo_step_action("Next photo", +1, "PgDown", "Alt+Right")
-        self.previous_action = self._photo_step_action("Previous photo", -1, "PgUp", "Alt+Left")
-        view_menu = self.menuBar().addMenu("&View")
-        for a in (
-            self.fit_action,
-            self.actual_action,
-            self.zoom_in_action,
-            self.zoom_out_action,
-            None,
-            self.split_action,
-            self.side_action,
-            self.before_action,
-            None,
-            self.rotate_left_action,
-            self.rotate_right_action,
-            None,
-            self.next_action,
-            self.previous_action,
-        ):
-            view_menu.addSeparator() if a is None else view_menu.addAction(a)
-
-        self.add_files_action = self._action("Add photos…", self.queue_panel.add_files_dialog)
-        self.add_folder_action = self._action("Add folder…", self.queue_panel.add_folder_dialog)
-        self.add_current_action = self._action("Add current photo", self._add_current, "Ctrl+E")
-        self.start_action = self._action("Start", self.start_batch, "Ctrl+Return")
-        self.cancel_action = self._action("Cancel", self.cancel_batch)
-        self.retry_action = self._action("Retry failed", self.queue_model.retry_failed)
-        self.clear_action = self._action("Clear done", self.queue_model.clear_done)
-        batch_menu = self.menuBar().addMenu("&Batch")
-        for a in (
-            self.add_files_action,
-            self.add_folder_action,
-            self.add_current_action,
-            None,
-            self.start_action,
-            self.cancel_action,
-            self.retry_action,
-            self.clear_action,
-        ):
-            batch_menu.addSeparator() if a is None else batch_menu.addAction(a)
-
-        self.about_action = self._action("&About Lowlight", self.show_about)
-        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
-        self.menuBar().addMenu("&Help").addAction(self.about_action)
-
-        tb = QToolBar("Main", self)
-        tb.setObjectName("mainToolbar")
-        tb.setMovable(False)
-        tb.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
-        for a in (
-            self.open_action,
-            self.open_folder_action,
-            self.save_action,
-            None,
-            self.fit_action,
-            self.actual_action,
-            None,
-            self.split_action,
-            self.side_action,
-            self.before_action,
-            None,
-            self.rotate_left_action,
-            self.rotate_right_action,
-        ):
-            if a is None:
-                tb.addSeparator()
-            else:
-                tb.addAction(a)
-        self.addToolBar(tb)
-        # Toolbar buttons show the bare names (no shortcut hints, no mnemonics).
-        for a in tb.actions():
-            if not a.isSeparator():
-                tb.widgetForAction(a).setText(a.text().split("\t")[0].replace("&", "").rstrip("…"))
+        if self.edits.store.notice:
+            self.notify(self.edits.store.notice)
 
     # -- state persistence ----------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -367,6 +244,8 @@ class MainWindow(QMainWindow):
     def show_image(self, path: Path) -> None:
         """Show ``path`` in the viewer and start its preview (cancelling the previous one)."""
         path = Path(path)
+        if path.resolve() != self.edits.current:
+            self.edits.show(path)  # its own settings into the controls, before its preview
         if self.preview_state.show(path):
             self.viewer.set_turns(self.turns.get(path.resolve(), 0))
             self.setWindowTitle(f"{path.name} — {APP_NAME}")
@@ -388,6 +267,10 @@ class MainWindow(QMainWindow):
         self.notify(f"{path.name} turned {turns * 90}°: enhanced copies are saved this way up."
                     if turns else f"{path.name} back as stored.")
         return turns
+
+    def show_preferences(self) -> None:
+        self.preferences.show()
+        self.preferences.raise_()
 
     def _on_save_ready(self, ready: bool) -> None:
         self.save_action.setEnabled(ready)
@@ -489,7 +372,7 @@ class MainWindow(QMainWindow):
             self.notify(f"Nothing new to queue (already queued, or not a photo).{others}")
         return added
 
-    def _add_current(self) -> None:
+    def add_current(self) -> None:
         if self.current_path is not None:
             self.add_to_queue([self.current_path])
 
@@ -501,6 +384,7 @@ class MainWindow(QMainWindow):
                 self.show_image(first[0])
 
     def batch_options(self) -> BatchOptions:
+        """The batch of the queued photos: each with its own settings, the rest the defaults."""
         s = self.settings
         return BatchOptions(
             output_dir=s.output_dir,
@@ -509,13 +393,8 @@ class MainWindow(QMainWindow):
             overwrite=s.overwrite == "overwrite",
             tile=self.controls.tile_value(),
             turns=dict(self.turns),
-            settings=EditSettings(
-                strength=self.controls.strength_value(),
-                exposure=self.controls.exposure_value(),
-                denoise=self.controls.denoise_value(),
-                shadows=self.controls.shadows_value(),
-                colour_noise=self.controls.colour_noise_value(),
-            ),
+            settings=DEFAULTS,
+            edits=self.edits.store.edits_for(self.queue_model.paths(State.QUEUED)),
         )
 
     def start_batch(self) -> bool:
@@ -546,6 +425,7 @@ class MainWindow(QMainWindow):
         self.preview.shutdown()
         self.browser.cache.cancel_pending()
         self.browser.cache.wait(3000)
+        self.edits.store.close()  # (every edit is written as it is made)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.batch.is_running() and not self._confirm_quit():

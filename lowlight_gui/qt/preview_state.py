@@ -25,8 +25,9 @@ from lowlight_gui.core.events import (
     PreviewSaved,
     PreviewSaveFailed,
 )
-from lowlight_gui.core.settings import Settings
-from lowlight_gui.qt.controls import ControlsPanel
+from lowlight_gui.core.settings import DEFAULTS
+from lowlight_gui.core.settings import Settings as PhotoSettings
+from lowlight_gui.qt.controls import ControlsPanel, as_run
 from lowlight_gui.qt.dialogs import sentence
 from lowlight_gui.qt.preview import PreviewController
 from lowlight_gui.qt.qimage import array_to_qimage, blend_uint8
@@ -103,30 +104,26 @@ class PreviewState(QObject):
             path, self.current_path = self.current_path, None
             self.show(path)
 
-    def _slider_params(self) -> tuple[float, float, float | None, float]:
-        """What the network runs with, as the controls say: (exposure in EV, noise reduction,
-        shadow lift in stops or None for Auto, colour noise)."""
-        c = self.controls
-        return c.exposure_value(), c.denoise_value(), c.shadows_value(), c.colour_noise_value()
+    def _slider_params(self) -> PhotoSettings:
+        """What the network runs with, as the controls say (strength is blended afterwards, so
+        it is left at its default: a strength change is no new run)."""
+        return self.controls.effective_settings().replace(strength=DEFAULTS.strength)
 
     def _request(self, path: Path, full: bool, refresh: bool) -> None:
-        """Preview ``path`` at the controls' exposure, noise reduction, shadow lift and colour
-        noise (see PreviewRequest for full, refresh)."""
-        exposure, denoise, shadows, colour_noise = self._params = self._slider_params()
+        """Preview ``path`` at the controls' settings (see PreviewRequest for full, refresh)."""
+        s = self._params = self._slider_params()
         self._final = full
         self._fast_pass_running = not full
         self._change_pending = False
-        settings = Settings(
-            exposure=exposure, denoise=denoise, shadows=shadows, colour_noise=colour_noise
-        )
         self.controller.request(
-            path, self.engine_spec(), self.controls.tile_value(), settings, full=full,
-            refresh=refresh,
+            path, self.engine_spec(), self.controls.tile_value(), s, full=full, refresh=refresh
         )
 
     def _set_full_ready(self, ready: bool) -> None:
         self.full_ready = ready
-        self.saveReadyChanged.emit(ready)
+        # A result that lands just after a change (before its request is sent) is not what the
+        # controls say: Save waits for the one that is.
+        self.saveReadyChanged.emit(ready and self._slider_params() == self._params)
 
     # -- sliders --------------------------------------------------------------------------
     def strength_changed(self) -> None:
@@ -152,9 +149,8 @@ class PreviewState(QObject):
         results); after, the fast pass then full resolution, as for a new photo."""
         if self.current_path is None or self.engine_spec() is None:
             return
-        c = self.controls
         dragging = any(
-            s.isSliderDown() for s in (c.exposure, c.denoise, c.shadows, c.colour_noise)
+            r.slider.isSliderDown() for k, r in self.controls.rows.items() if k != "strength"
         )
         if self._slider_params() == self._params and (self._final or dragging):
             self.saveReadyChanged.emit(self.full_ready)  # back where it was
@@ -210,10 +206,7 @@ class PreviewState(QObject):
         # one without a lift input with none.
         ran, decided = result.settings, result.decisions
         assert decided is not None  # (the worker always sends them)
-        self._params = (
-            ran.exposure, ran.denoise if decided.denoise_available else 1.0,
-            ran.shadows if decided.lift_available else None, ran.colour_noise,
-        )
+        self._params = as_run(ran, decided).replace(strength=DEFAULTS.strength)
         self.show_blend()
         self.status.engine_ready(
             result.provider, result.warnings, decided.denoise_available, decided.lift_available

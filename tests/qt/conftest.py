@@ -25,8 +25,11 @@ def home(tmp_path: Path, monkeypatch) -> Path:
     folder = tmp_path / "home"
     folder.mkdir()
     monkeypatch.setenv("HOME", str(folder))
-    for var in ("XDG_CONFIG_HOME", "XDG_PICTURES_DIR"):
+    for var in ("XDG_CONFIG_HOME", "XDG_PICTURES_DIR", "XDG_DATA_HOME"):
         monkeypatch.delenv(var, raising=False)
+    # the photos' own settings and the presets of the test's own (core/photo_edits, presets)
+    monkeypatch.setenv("LOWLIGHT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("LOWLIGHT_CONFIG_DIR", str(tmp_path / "config"))
     return folder
 
 
