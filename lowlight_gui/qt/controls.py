@@ -110,7 +110,7 @@ PROVIDER_TIPS = {
     "CUDA": "CUDA: an NVIDIA graphics card (needs its driver and ONNX Runtime's GPU build).",
     "DirectML": "DirectML: the graphics card on Windows (any vendor).",
     "CoreML": "Core ML: Apple's Neural Engine and GPU on a Mac (not yet checked against the "
-    "CPU's results, so Automatic does not pick it).",,
+    "CPU's results, so Automatic does not pick it).",
 }
 
 
