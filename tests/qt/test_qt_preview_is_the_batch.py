@@ -16,6 +16,7 @@ from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.events import PreviewFailed, PreviewResult, PreviewSaved
 from lowlight_gui.core.imageio import read_photo
 from lowlight_gui.core.settings import Settings
+from lowlight_gui.core.xmp_record import read_record
 from lowlight_gui.qt.preview import PreviewRequest, PreviewWorker
 from lowlight_gui.resources import default_model_path
 from tests.conftest import write_image
@@ -52,6 +53,8 @@ def check_same(model: Path, photo: Path, settings: Settings, tmp_path: Path, til
     full, saved = preview_and_save(model, photo, settings, tmp_path / "saved.png", tile)
     written = batch_output(model, photo, settings, tmp_path / "batch", tile)
     np.testing.assert_array_equal(read_photo(saved).data, read_photo(written).data)
+    # both say how they were made, the same way (the app, the model, the settings, decisions)
+    assert read_record(read_photo(saved).xmp) == read_record(read_photo(written).xmp)
     assert full.settings == settings and full.decisions is not None
     assert full.after.shape[:2] == read_photo(photo).data.shape[:2]
 
@@ -87,6 +90,7 @@ def test_at_a_lower_strength_the_saved_file_is_within_one_level(qapp, base_model
     written = batch_output(base_model, photo, settings, tmp_path / "batch", tile=64)
     diff = read_photo(saved).data.astype(int) - read_photo(written).data.astype(int)
     assert np.abs(diff).max() <= 1
+    assert read_record(read_photo(saved).xmp)["strength"] == "0.6"
 
 
 @pytest.mark.skipif(not REAL_DEV.exists() and not os.environ.get("CI"), reason="needs ../shared")
