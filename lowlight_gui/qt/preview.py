@@ -200,7 +200,7 @@ class PreviewWorker(QObject):
             PreviewResult(
                 generation=req.generation,
                 stage=stage,
-                before=_display(data),
+                before=self._before(data),
                 after=_display(enhanced),
                 seconds=seconds,
                 megapixels=h * w / 1e6,
@@ -210,6 +210,14 @@ class PreviewWorker(QObject):
                 decisions=decisions,
             )
         )
+
+    def _before(self, data: np.ndarray) -> np.ndarray:
+        """``data`` to show as the original: the photo's float pixels, made once and kept, stand
+        in for its 16-bit data (no second full-size float copy)."""
+        photo = self._photo
+        if photo is not None and data is photo.data and data.dtype != np.uint8:
+            return to_uint8(photo.pixels)
+        return _display(data)
 
     @Slot(int, float, object, str, int, int)
     def save(

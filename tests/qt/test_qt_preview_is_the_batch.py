@@ -82,6 +82,24 @@ def test_with_a_lift_and_a_grey_photo(qapp, lift_model, tmp_path):
     check_same(lift_model, colour, Settings(shadows=1.2), tmp_path / "c", tile=64)
 
 
+def test_a_16_bit_photo_and_a_camera_raw(qapp, base_model, tmp_path):
+    """16-bit pixels are developed as stored (not through the preview's 8-bit display); a RAW,
+    shown at half size first, is saved from its full-size development, as the batch's."""
+    pytest.importorskip("rawpy")
+    from PIL import Image
+
+    from tests.rawfixtures import synthetic_image, write_dng
+
+    deep = tmp_path / "deep.png"
+    values = np.round(synthetic_image(70, 90, seed=1) * 0.3 * 65535).astype(np.uint16)
+    Image.fromarray(values[:, :, 0]).save(deep)  # (Pillow writes 16-bit grey, not RGB)
+    assert read_photo(deep).data.dtype == np.uint16
+    check_same(base_model, deep, Settings(exposure=0.5, denoise=0.6), tmp_path / "d", tile=64)
+    raw = tmp_path / "IMG_1.DNG"
+    write_dng(raw, synthetic_image(64, 96, seed=2) * 0.3, preview="jpeg", preview_side=48)
+    check_same(base_model, raw, Settings(colour_noise=0.4), tmp_path / "r", tile=64)
+
+
 def test_at_a_lower_strength_the_saved_file_is_within_one_level(qapp, base_model, tmp_path):
     """The batch mixes the strength before rounding, the preview mixes its rounded result."""
     photo = write_image(tmp_path / "dark.png", h=80, w=100, seed=2)
