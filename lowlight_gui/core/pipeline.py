@@ -158,6 +158,8 @@ def develop(
     width), equal to the same pixels of the whole result: the tiles that reach it are run with
     the whole photo's conditioning and tile grid.
     """
+    if not isinstance(settings, (Settings, Plan)):  # (e.g. a strength where settings go)
+        raise TypeError(f"settings must be a Settings or a Plan, not {type(settings).__name__}")
     if data.ndim == 2:
         out3 = None if out is None else out[:, :, None]
         flat = develop(

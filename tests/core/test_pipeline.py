@@ -176,3 +176,5 @@ def test_the_keyword_forms_are_the_pipeline(base_engine):
         enhance_pixels(data, base_engine, brightness=1.0)
     with pytest.raises(TypeError, match="Plan"):
         enhance_pixels(data, base_engine, plan(data, base_engine), denoise=0.5)
+    with pytest.raises(TypeError, match="Settings or a Plan, not float"):
+        enhance_pixels(data, base_engine, 0.5)  # the old positional strength
