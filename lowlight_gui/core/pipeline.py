@@ -105,7 +105,9 @@ def plan(
     """Decide ``data``'s development at ``settings`` (the whole photo, or a downscaled copy of it
     standing for ``downscaled`` of its pixels each): runs the model on a small probe of it
     (tens of milliseconds), so it is done once per photo and settings."""
-    grey = data.ndim == 2 or data.shape[2] == 1
+    if data.ndim == 2:  # HxW: grey
+        data = data[:, :, None]
+    grey = data.shape[2] == 1
     lift_available = bool(getattr(engine, "has_lift", False))
     ignored = ignored_settings(engine, settings, grey=grey)
     for why in ignored.values():
