@@ -37,12 +37,10 @@ examples:
   lowlight enhance ~/Photos/night -o ~/out       every photo in the folder into ~/out
   lowlight enhance ~/Photos -r --format png      subfolders too, mirrored under ~/Photos/enhanced
   lowlight enhance a.jpg --strength 0.6          a gentler result (0 = unchanged, 1 = full)
-  lowlight enhance a.jpg --exposure 0.7          brighter than the model's own choice (EV)
-  lowlight enhance a.jpg --denoise 0.5           keep some grain (0 = brightened, not denoised)
-  lowlight enhance a.jpg --shadows 0             no shadow lift (default auto: lamps keep
-                                                 the exposure down, the shadows come up)
-  lowlight enhance a.jpg --colour-noise 0.7      also clean the colour blotches of a very
-                                                 high-ISO photo (default 0: off; slower)
+  lowlight enhance a.jpg --exposure 0.7          brighter than the model's own choice (EV);
+                                                 every setting: lowlight enhance --help
+  lowlight enhance a.jpg --preset Night          a saved preset (or a preset FILE.json);
+                                                 settings given as flags override it
   lowlight enhance big.tif --tile 256            smaller tiles use less memory
   lowlight info                                  the model, its metadata and the providers
   lowlight eval data/low data/high --json r.json PSNR/SSIM of the model on photo pairs
@@ -89,7 +87,8 @@ def _setting_help(spec: Spec) -> str:
     else:
         span = spec.bounds().replace(" and ", "..", 1)
     extra = f"; {spec.cli_only_help}" if spec.cli_only_help else ""
-    return f"{spec.help} {span}{extra} (default {_cli_value(spec.default)})".replace("%", "%%")
+    text = f"{spec.help} Range {span}{extra}; default {_cli_value(spec.default)}."
+    return text.replace("%", "%%")  # (argparse formats help with %)
 
 
 def _add_settings(parser: argparse.ArgumentParser) -> None:

@@ -44,6 +44,7 @@ from .folders import FolderScan, LeftOut, scan_folder_report
 from .pipeline import develop, plan
 from .settings import DEFAULTS, Settings
 from .turns import normalize, turn
+from .xmp_record import record_for
 
 log = logging.getLogger(__name__)
 
@@ -304,7 +305,8 @@ def _process(
     _make_folder(job.output.parent)
     try:
         written = imageio.write_photo(
-            photo, pixels, job.output, quality=options.quality, overwrite=options.overwrite
+            photo, pixels, job.output, quality=options.quality, overwrite=options.overwrite,
+            record=record_for(settings, decisions, engine),
         )
     except OSError as exc:
         raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc

@@ -75,7 +75,7 @@ import sys
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -83,7 +83,7 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from . import failures, formats
+from . import failures, formats, xmp_record
 from .errors import LowlightError, OutputExists
 from .filelock import try_lock
 from .read_checks import (
@@ -759,6 +759,8 @@ def write_photo(
     fmt: str | None = None,
     quality: int = 95,
     overwrite: bool = True,
+    *,
+    record: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``pixels`` with ``photo``'s alpha, EXIF, ICC and bit depth.
 
@@ -771,7 +773,9 @@ def write_photo(
     JPEG/WebP/BMP) is left out with a note appended to ``photo.notes``. ``overwrite=False``
     never replaces an image that is already at ``path`` (``OutputExists``), even one that
     appears while this one is written; an empty or unreadable file there is replaced. EXIF,
-    ICC and XMP are embedded where the format holds them. Returns the path written.
+    ICC and XMP are embedded where the format holds them. ``record``: how the output was made
+    (``xmp_record.record_for``), added to its XMP beside the photo's own. Returns the path
+    written.
     """
     path = Path(path)
 
@@ -817,7 +821,8 @@ def write_photo(
     if sixteen and not target.sixteen_bit:
         _note(photo, f"{name} holds 8 bits per channel: the 16-bit photo was saved with 8 bits")
         sixteen = False
-    meta = Metadata(photo.exif, photo.icc, photo.xmp)
+    xmp = xmp_record.with_record(photo.xmp, record) if record else photo.xmp
+    meta = Metadata(photo.exif, photo.icc, xmp)
     if not target.metadata and (meta.exif or meta.icc or meta.xmp):
         _note(photo, f"{name} cannot store EXIF data, XMP or a colour profile: they were left out")
         meta = Metadata(None, None, None)

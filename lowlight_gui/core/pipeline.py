@@ -105,7 +105,9 @@ def plan(
     """Decide ``data``'s development at ``settings`` (the whole photo, or a downscaled copy of it
     standing for ``downscaled`` of its pixels each): runs the model on a small probe of it
     (tens of milliseconds), so it is done once per photo and settings."""
-    grey = data.ndim == 2 or data.shape[2] == 1
+    if data.ndim == 2:  # HxW: grey
+        data = data[:, :, None]
+    grey = data.shape[2] == 1
     lift_available = bool(getattr(engine, "has_lift", False))
     ignored = ignored_settings(engine, settings, grey=grey)
     for why in ignored.values():
@@ -158,6 +160,8 @@ def develop(
     width), equal to the same pixels of the whole result: the tiles that reach it are run with
     the whole photo's conditioning and tile grid.
     """
+    if not isinstance(settings, (Settings, Plan)):  # (e.g. a strength where settings go)
+        raise TypeError(f"settings must be a Settings or a Plan, not {type(settings).__name__}")
     if data.ndim == 2:
         out3 = None if out is None else out[:, :, None]
         flat = develop(

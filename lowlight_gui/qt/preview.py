@@ -45,6 +45,7 @@ from lowlight_gui.core.pipeline import Plan, develop, plan
 from lowlight_gui.core.resize import area_resize
 from lowlight_gui.core.settings import DEFAULTS, Settings
 from lowlight_gui.core.turns import turn
+from lowlight_gui.core.xmp_record import record_for
 from lowlight_gui.qt.qimage import to_uint8
 
 PREVIEW_LONG_SIDE = 1024
@@ -93,7 +94,9 @@ class PreviewWorker(QObject):
         self._small: np.ndarray | None = None
         self._enhanced: np.ndarray | None = None  # in the photo's stored type, at strength 1
         self._enhanced_generation = -1
-        self._enhanced_plan: Plan | None = None  # how it was made (for the saved file's record)
+        # how it was made, for the saved file's record (core/xmp_record.py)
+        self._enhanced_plan: Plan | None = None
+        self._enhanced_engine: Engine | None = None
 
     @Slot(object)
     def run(self, req: PreviewRequest) -> None:
@@ -191,13 +194,13 @@ class PreviewWorker(QObject):
         seconds = time.perf_counter() - t0
         if stage == "full":
             self._enhanced, self._enhanced_generation = enhanced, req.generation
-            self._enhanced_plan = how
+            self._enhanced_plan, self._enhanced_engine = how, engine
         h, w = data.shape[:2]
         self.events.emit(
             PreviewResult(
                 generation=req.generation,
                 stage=stage,
-                before=_display(data),
+                before=self._before(data),
                 after=_display(enhanced),
                 seconds=seconds,
                 megapixels=h * w / 1e6,
@@ -207,6 +210,14 @@ class PreviewWorker(QObject):
                 decisions=decisions,
             )
         )
+
+    def _before(self, data: np.ndarray) -> np.ndarray:
+        """``data`` to show as the original: the photo's float pixels, made once and kept, stand
+        in for its 16-bit data (no second full-size float copy)."""
+        photo = self._photo
+        if photo is not None and data is photo.data and data.dtype != np.uint8:
+            return to_uint8(photo.pixels)
+        return _display(data)
 
     @Slot(int, float, object, str, int, int)
     def save(
@@ -225,7 +236,14 @@ class PreviewWorker(QObject):
             if strength < 1.0:
                 pixels = apply_strength(self._photo.pixels, to_float_rgb(pixels), strength)
             photo, pixels = turn(self._photo, pixels, turns)
-            out = write_photo(photo, pixels, Path(path), fmt=fmt or None, quality=quality)
+            made = self._enhanced_plan
+            record = None
+            if made is not None:  # how it was made: the plan's settings at the save's strength
+                settings = made.settings.replace(strength=float(strength))
+                record = record_for(settings, made.decisions, self._enhanced_engine)
+            out = write_photo(
+                photo, pixels, Path(path), fmt=fmt or None, quality=quality, record=record
+            )
             self.events.emit(PreviewSaved(Path(out)))
         except LowlightError as exc:
             self.events.emit(PreviewSaveFailed(str(exc)))

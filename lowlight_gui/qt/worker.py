@@ -44,8 +44,8 @@ class BatchWorker(QObject):
             engine = self._engines.get(spec)
             self.events.emit(
                 EngineReady(
-                    provider=engine.active_provider, warnings=tuple(engine.warnings),
-                    denoise_available=engine.has_base, lift_available=engine.has_lift,
+                    engine.active_provider, tuple(engine.warnings), engine.has_base,
+                    engine.has_lift,
                 )
             )
             jobs = core_batch.collect_jobs(list(sources), options)

@@ -176,3 +176,36 @@ def test_the_keyword_forms_are_the_pipeline(base_engine):
         enhance_pixels(data, base_engine, brightness=1.0)
     with pytest.raises(TypeError, match="Plan"):
         enhance_pixels(data, base_engine, plan(data, base_engine), denoise=0.5)
+    with pytest.raises(TypeError, match="Settings or a Plan, not float"):
+        enhance_pixels(data, base_engine, 0.5)  # the old positional strength
+
+
+def test_a_batch_develops_each_photo_with_its_own_settings(tmp_path, base_engine):
+    """BatchOptions.edits: a photo with settings of its own is developed with them, the others
+    with BatchOptions.settings, each exactly as a batch of that photo alone at those settings."""
+    from PIL import Image
+
+    from lowlight_gui.core.batch import BatchOptions, collect_jobs, run_batch
+    from lowlight_gui.core.imageio import read_photo
+
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    Image.fromarray(stored(40, 56, seed=1)).save(a)
+    Image.fromarray(stored(40, 56, seed=2)).save(b)
+    own = Settings(exposure=2.0, denoise=0.5)
+    both = BatchOptions(output_dir=tmp_path / "both", tile=0, edits={a.resolve(): own})
+    assert both.settings_for(a.resolve()) == own and both.settings_for(b.resolve()) == DEFAULTS
+    done = run_batch(collect_jobs([a, b], both), base_engine, both).done
+    assert [d.settings for d in done] == [own, DEFAULTS]
+    for path, settings in ((a, own), (b, DEFAULTS)):
+        alone = BatchOptions(output_dir=tmp_path / path.stem, tile=0, settings=settings)
+        [single] = run_batch(collect_jobs([path], alone), base_engine, alone).done
+        np.testing.assert_array_equal(
+            read_photo(tmp_path / "both" / single.output.name).data, read_photo(single.output).data
+        )
+    brighter = read_photo(done[0].output).data.mean()
+    at_default = run_batch(
+        collect_jobs([a], BatchOptions(output_dir=tmp_path / "a0", tile=0)),
+        base_engine,
+        BatchOptions(output_dir=tmp_path / "a0", tile=0),
+    ).done[0]
+    assert brighter > read_photo(at_default.output).data.mean() + 5

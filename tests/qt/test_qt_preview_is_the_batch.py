@@ -16,6 +16,7 @@ from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.events import PreviewFailed, PreviewResult, PreviewSaved
 from lowlight_gui.core.imageio import read_photo
 from lowlight_gui.core.settings import Settings
+from lowlight_gui.core.xmp_record import read_record
 from lowlight_gui.qt.preview import PreviewRequest, PreviewWorker
 from lowlight_gui.resources import default_model_path
 from tests.conftest import write_image
@@ -52,6 +53,8 @@ def check_same(model: Path, photo: Path, settings: Settings, tmp_path: Path, til
     full, saved = preview_and_save(model, photo, settings, tmp_path / "saved.png", tile)
     written = batch_output(model, photo, settings, tmp_path / "batch", tile)
     np.testing.assert_array_equal(read_photo(saved).data, read_photo(written).data)
+    # both say how they were made, the same way (the app, the model, the settings, decisions)
+    assert read_record(read_photo(saved).xmp) == read_record(read_photo(written).xmp)
     assert full.settings == settings and full.decisions is not None
     assert full.after.shape[:2] == read_photo(photo).data.shape[:2]
 
@@ -79,6 +82,24 @@ def test_with_a_lift_and_a_grey_photo(qapp, lift_model, tmp_path):
     check_same(lift_model, colour, Settings(shadows=1.2), tmp_path / "c", tile=64)
 
 
+def test_a_16_bit_photo_and_a_camera_raw(qapp, base_model, tmp_path):
+    """16-bit pixels are developed as stored (not through the preview's 8-bit display); a RAW,
+    shown at half size first, is saved from its full-size development, as the batch's."""
+    pytest.importorskip("rawpy")
+    from PIL import Image
+
+    from tests.rawfixtures import synthetic_image, write_dng
+
+    deep = tmp_path / "deep.png"
+    values = np.round(synthetic_image(70, 90, seed=1) * 0.3 * 65535).astype(np.uint16)
+    Image.fromarray(values[:, :, 0]).save(deep)  # (Pillow writes 16-bit grey, not RGB)
+    assert read_photo(deep).data.dtype == np.uint16
+    check_same(base_model, deep, Settings(exposure=0.5, denoise=0.6), tmp_path / "d", tile=64)
+    raw = tmp_path / "IMG_1.DNG"
+    write_dng(raw, synthetic_image(64, 96, seed=2) * 0.3, preview="jpeg", preview_side=48)
+    check_same(base_model, raw, Settings(colour_noise=0.4), tmp_path / "r", tile=64)
+
+
 def test_at_a_lower_strength_the_saved_file_is_within_one_level(qapp, base_model, tmp_path):
     """The batch mixes the strength before rounding, the preview mixes its rounded result."""
     photo = write_image(tmp_path / "dark.png", h=80, w=100, seed=2)
@@ -87,6 +108,7 @@ def test_at_a_lower_strength_the_saved_file_is_within_one_level(qapp, base_model
     written = batch_output(base_model, photo, settings, tmp_path / "batch", tile=64)
     diff = read_photo(saved).data.astype(int) - read_photo(written).data.astype(int)
     assert np.abs(diff).max() <= 1
+    assert read_record(read_photo(saved).xmp)["strength"] == "0.6"
 
 
 @pytest.mark.skipif(not REAL_DEV.exists() and not os.environ.get("CI"), reason="needs ../shared")
