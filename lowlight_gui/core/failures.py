@@ -10,6 +10,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import sys
 import shutil
 from pathlib import Path
 
@@ -107,10 +108,10 @@ ENCODER_BYTES = 48_000_000
 def address_space_left() -> int | None:
     """Bytes this process may still map under an address-space limit (``ulimit -v``), or None
     where there is none (or it cannot be told: not Linux)."""
-    try:
-        import resource
-    except ImportError:  # Windows
+    if sys.platform == "win32":  # no resource module (and no ulimit)
         return None
+    import resource
+
     soft, _hard = resource.getrlimit(resource.RLIMIT_AS)
     if soft == resource.RLIM_INFINITY:
         return None
