@@ -10,8 +10,8 @@ from __future__ import annotations
 import errno
 import os
 import re
-import sys
 import shutil
+import sys
 from pathlib import Path
 
 #: Windows' MAX_PATH: a longer path fails unless long paths are turned on (with ENOENT, which
