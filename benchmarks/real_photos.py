@@ -50,8 +50,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lowlight_gui.core.engine import Engine
-from lowlight_gui.core.enhance import conditioning, enhance_pixels, stops_for_lift
+from lowlight_gui.core.enhance import stops_for_lift
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.pipeline import develop, plan
+from lowlight_gui.core.settings import Settings
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 BLOCK = 16
@@ -188,8 +190,9 @@ def run_model(
     rows = []
     for p, label, data in inputs(photos):
         t = time.perf_counter()
-        cond = conditioning(data, engine, 0.0, shadows)
-        out = enhance_pixels(data, engine, conditioned=cond, colour_noise=colour_noise)
+        how = plan(data, engine, Settings(shadows=shadows, colour_noise=colour_noise))
+        out, _ = develop(data, engine, how)
+        cond = how.conditioning
         secs = time.perf_counter() - t
         scale = 255.0 if data.dtype == np.uint8 else 65535.0
         x = data[..., :3].astype(np.float32) / scale

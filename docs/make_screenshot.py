@@ -30,6 +30,12 @@ folder):
     ... docs/make_screenshot.py --folder /tmp/shothome/Pictures/Street \
         --photo phone_night_street_iso1200.jpg --queue 0 --info --out docs/screenshot_info.png
 
+Per-photo settings (docs/screenshot_edits.png): the photo shown at +1 EV, its settings pasted
+onto two more photos (the thumbnails' edited mark), the Edit menu open:
+
+    ... docs/make_screenshot.py --exposure 1 --paste 2 --edit-menu --queue 0 \
+        --out docs/screenshot_edits.png
+
 Re-run it whenever the model or the window changes. The user's own settings are not touched
 (a temporary settings file is used).
 """
@@ -91,6 +97,11 @@ def main() -> int:
                         help="paint what enhancing clipped on the photo (J)")
     parser.add_argument("--info", action="store_true", help="show the photo info panel (I)")
     parser.add_argument("--mode", default="split", help="viewer mode: split, side, after, before")
+    parser.add_argument("--exposure", type=float, default=0.0,
+                        help="the photo's Exposure, EV -2..2 (default 0)")
+    parser.add_argument("--paste", type=int, default=0,
+                        help="paste the photo's settings onto the next N photos (edited marks)")
+    parser.add_argument("--edit-menu", action="store_true", help="the Edit menu open")
     args = parser.parse_args()
 
     from PySide6.QtCore import Qt
@@ -106,17 +117,16 @@ def main() -> int:
         app.styleHints().setColorScheme(Qt.ColorScheme.Dark)
         apply_palette(app, dark=True)
     tmp = Path(tempfile.mkdtemp(prefix="lowlight-shot-"))
+    import os
+
+    # the photos' own settings and the presets of this run only, never the user's
+    os.environ["LOWLIGHT_DATA_DIR"] = str(tmp / "data")
+    os.environ["LOWLIGHT_CONFIG_DIR"] = str(tmp / "config")
     try:
         if args.first_start:
             return first_start(app, args, tmp)
         settings = Settings(tmp / "settings.ini")
         settings.output_dir = tmp / "enhanced"
-        settings.strength = 1.0
-        settings.denoise = args.denoise
-        settings.colour_noise = args.colour_noise
-        settings.shadows_auto = args.shadows == "auto"
-        if args.shadows != "auto":
-            settings.shadows = float(args.shadows)
         window = create_window(sys.argv[:1], settings=settings, model_path=args.model)
         if args.size == "min":  # the smallest window, laid out as the window itself does
             from lowlight_gui.qt.window_layout import MIN_SIZE
@@ -138,6 +148,17 @@ def main() -> int:
 
         window.browser.select_file(args.folder / args.photo)
         window.show_image(args.folder / args.photo)
+        look = {"exposure": args.exposure, "denoise": args.denoise,
+                "colour_noise": args.colour_noise,
+                "shadows": None if args.shadows == "auto" else float(args.shadows)}
+        for key, value in look.items():  # the photo's own settings, as a person sets them
+            window.controls.set_value(key, value)
+        if args.paste:
+            window.commands.copy()
+            at = photos.index(args.folder / args.photo)
+            window.edits.paste(photos[at + 1 : at + 1 + args.paste])
+        if window.problem is None and not wait(app, lambda: window.save_action.isEnabled()):
+            print("the preview at the photo's settings did not finish in time", file=sys.stderr)
         if window.problem is None and not wait(app, lambda: window.save_action.isEnabled()):
             print("the preview did not finish in time", file=sys.stderr)
         window.viewer.set_split(0.5)
@@ -153,7 +174,7 @@ def main() -> int:
         window.raise_()
         window.activateWindow()
         wait(app, lambda: False, timeout=1.5)  # let thumbnails land and everything repaint
-        return save_shot(window, args.out, w, h)
+        return save_shot(window, args.out, w, h, menu="Edit" if args.edit_menu else None)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
@@ -183,11 +204,13 @@ def first_start(app, args: argparse.Namespace, tmp: Path) -> int:
     return save_shot(window, args.out, w, h)
 
 
-def save_shot(window, out: Path, w: int, h: int) -> int:
+def save_shot(window, out: Path, w: int, h: int, menu: str | None = None) -> int:
     screen = window.screen()
     shot = screen.grabWindow(0, 0, 0, w, h)
-    if shot.isNull() or shot.toImage().allGray():
-        shot = window.grab()  # no screen to grab from (offscreen platform)
+    if shot.isNull() or shot.toImage().allGray() or menu:
+        shot = window.grab()  # no screen to grab from (offscreen platform), or a menu to add
+    if menu:
+        draw_menu(window, shot, menu)
     out.parent.mkdir(parents=True, exist_ok=True)
     if not shot.save(str(out)):
         print(f"cannot write {out}", file=sys.stderr)
@@ -195,6 +218,28 @@ def save_shot(window, out: Path, w: int, h: int) -> int:
     print(f"saved {out} ({shot.width()}x{shot.height()})")
     window.close()
     return 0
+
+
+def draw_menu(window, shot, title: str) -> None:
+    """Open the menu bar's ``title`` menu and paint it onto ``shot`` where it opens (a popup is
+    a window of its own: grabbing the main window leaves it out)."""
+    from PySide6.QtCore import QPoint
+    from PySide6.QtGui import QPainter
+    from PySide6.QtWidgets import QApplication
+
+    bar = window.menuBar()
+    action = next(a for a in bar.actions() if a.text().replace("&", "") == title)
+    corner = bar.actionGeometry(action).bottomLeft()
+    menu = action.menu()
+    menu.popup(bar.mapToGlobal(corner))
+    for _ in range(20):
+        QApplication.processEvents()
+    pixmap = menu.grab()
+    menu.close()
+    at = window.mapFromGlobal(bar.mapToGlobal(corner)) + QPoint(0, 0)
+    painter = QPainter(shot)
+    painter.drawPixmap(at, pixmap)
+    painter.end()
 
 
 if __name__ == "__main__":

@@ -2,22 +2,32 @@
 
 A thin caller of the same core functions as the GUI (collect_jobs, run_batch, Engine).
 Exit codes: 0 all good, 1 some file failed (or nothing to do), 2 usage error, 130 cancelled
-with Ctrl+C.
+(Ctrl+C, SIGTERM, SIGHUP). Everything printed goes through ``console.guarded``: a closed or
+full terminal ends the report, never the work.
 """
 
 from __future__ import annotations
 
-import argparse
-import logging
-import signal
 import sys
-import threading
-from pathlib import Path
 
-from . import __version__
-from .core import formats
-from .core.chroma import COLOUR_NOISE_RANGE
-from .core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE, SHADOWS_MAX
+try:  # Ctrl+C while the libraries load, before main() can catch it: no traceback (issue 28.10)
+    import argparse
+    import logging
+    import signal
+    import threading
+    from pathlib import Path
+
+    from . import __version__, console
+    from .core import formats
+    from .core.enhance import DEFAULT_TILE
+    from .core.errors import LowlightError
+    from .core.settings import DEFAULTS, SPECS, Settings, Spec
+except KeyboardInterrupt:  # pragma: no cover - timing; tests/test_cli_signals.py sends it
+    try:
+        sys.stderr.write("lowlight: cancelled\n")
+    except (AttributeError, OSError, ValueError):  # no stderr, or a closed one
+        pass
+    raise SystemExit(130) from None
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_CANCELLED = 0, 1, 2, 130
 
@@ -27,12 +37,10 @@ examples:
   lowlight enhance ~/Photos/night -o ~/out       every photo in the folder into ~/out
   lowlight enhance ~/Photos -r --format png      subfolders too, mirrored under ~/Photos/enhanced
   lowlight enhance a.jpg --strength 0.6          a gentler result (0 = unchanged, 1 = full)
-  lowlight enhance a.jpg --exposure 0.7          brighter than the model's own choice (EV)
-  lowlight enhance a.jpg --denoise 0.5           keep some grain (0 = brightened, not denoised)
-  lowlight enhance a.jpg --shadows 0             no shadow lift (default auto: lamps keep
-                                                 the exposure down, the shadows come up)
-  lowlight enhance a.jpg --colour-noise 0.7      also clean the colour blotches of a very
-                                                 high-ISO photo (default 0: off; slower)
+  lowlight enhance a.jpg --exposure 0.7          brighter than the model's own choice (EV);
+                                                 every setting: lowlight enhance --help
+  lowlight enhance a.jpg --preset Night          a saved preset (or a preset FILE.json);
+                                                 settings given as flags override it
   lowlight enhance big.tif --tile 256            smaller tiles use less memory
   lowlight info                                  the model, its metadata and the providers
   lowlight eval data/low data/high --json r.json PSNR/SSIM of the model on photo pairs
@@ -48,45 +56,66 @@ examples:
 """
 
 
-def _float_within(text: str, lo: float, hi: float, bounds: str) -> float:
-    """``text`` as a number within lo..hi (nan refused: it compares false), else an argparse
-    error, so that a bad value is refused before any photo is read (exit code 2)."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not lo <= value <= hi:
-        raise argparse.ArgumentTypeError(f"must be between {bounds}, got {text}")
-    return value
+def _parser_for(spec: Spec):
+    """argparse's type for a setting: ``Spec.parse``, its refusal an argparse error, so that a
+    bad value is refused before any photo is read (exit code 2)."""
+
+    def parse(text: str) -> float | None:
+        try:
+            return spec.parse(text)
+        except LowlightError as exc:  # argparse names the option itself
+            raise argparse.ArgumentTypeError(
+                str(exc).removeprefix(f"{spec.flag}: ")
+            ) from None
+
+    parse.__name__ = spec.key  # (argparse names a failed type by it)
+    return parse
 
 
-def _strength(text: str) -> float:
-    return _float_within(text, 0.0, 1.0, "0 and 1")
+_METAVARS = {"ev": "EV", "stops": "STOPS", "percent": "AMOUNT"}
 
 
-def _exposure(text: str) -> float:
-    """EV within EXPOSURE_RANGE."""
-    lo, hi = EXPOSURE_RANGE
-    return _float_within(text, lo, hi, f"{lo:+g} and {hi:+g} EV")
+def _cli_value(value: float | None) -> str:
+    """A setting's value as typed on the command line: ``auto`` or a number."""
+    return "auto" if value is None else f"{value:g}"
 
 
-def _denoise(text: str) -> float:
-    """A noise-reduction amount within DENOISE_RANGE."""
-    lo, hi = DENOISE_RANGE
-    return _float_within(text, lo, hi, f"{lo:g} and {hi:g}")
+def _setting_help(spec: Spec) -> str:
+    """--help for a setting, from its declaration: what it does, its range, its default."""
+    if spec.kind == "percent":
+        span = f"{spec.lo:g}..{spec.hi:g} (0.5 = 50 %)"
+    else:
+        span = spec.bounds().replace(" and ", "..", 1)
+    extra = f"; {spec.cli_only_help}" if spec.cli_only_help else ""
+    text = f"{spec.help} Range {span}{extra}; default {_cli_value(spec.default)}."
+    return text.replace("%", "%%")  # (argparse formats help with %)
 
 
-def _colour_noise(text: str) -> float:
-    """A colour-noise reduction amount within COLOUR_NOISE_RANGE."""
-    lo, hi = COLOUR_NOISE_RANGE
-    return _float_within(text, lo, hi, f"{lo:g} and {hi:g}")
+def _add_settings(parser: argparse.ArgumentParser) -> None:
+    """One option per setting (``SPECS``) and ``--preset``. An option not given leaves no
+    attribute (SUPPRESS), so that a preset's value is only overridden by a flag given."""
+    group = parser.add_argument_group("settings (as in the window; a preset's, then the flags')")
+    group.add_argument("--preset", metavar="NAME|FILE.json", default=None,
+                       help="start from a saved preset (its name, or a preset file); settings "
+                       "given as flags override it, whatever their order")
+    for spec in SPECS:
+        group.add_argument(
+            spec.flag, dest=spec.key, metavar=_METAVARS[spec.kind], type=_parser_for(spec),
+            default=argparse.SUPPRESS, help=_setting_help(spec),
+        )
 
 
-def _shadows(text: str) -> float | None:
-    """``auto`` (None: chosen per photo) or a shadow lift in stops within 0..SHADOWS_MAX."""
-    if text.strip().lower() == "auto":
-        return None
-    return _float_within(text, 0.0, SHADOWS_MAX, f"0 and {SHADOWS_MAX:g} stops, or auto")
+def settings_from_args(args: argparse.Namespace) -> Settings:
+    """The settings a command line asks for: the preset's (``--preset``) or the defaults, with
+    each setting given as a flag on top. A bad preset is a ``LowlightError`` naming it."""
+    base = DEFAULTS
+    preset = getattr(args, "preset", None)
+    if preset:
+        from .core.presets import load_preset
+
+        base = load_preset(preset).settings
+    given = {spec.key: getattr(args, spec.key) for spec in SPECS if hasattr(args, spec.key)}
+    return base.replace(**given)
 
 
 def _int_range(lo: int, hi: int | None = None):
@@ -132,24 +161,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("inputs", nargs="+", metavar="INPUT", help="photo files and/or folders")
     p.add_argument("-o", "--output", metavar="OUT", type=Path,
                    help="output folder (default: <input folder>/enhanced/)")
-    p.add_argument("--strength", type=_strength, default=1.0,
-                   help="0 = unchanged .. 1 = full enhancement (default 1)")
-    p.add_argument("--exposure", metavar="EV", type=_exposure, default=0.0,
-                   help="brighter (+) or darker (-) than the model's own estimate, -2..+2 EV, "
-                   "applied before the network so a brighter choice is denoised (default 0)")
-    p.add_argument("--denoise", metavar="AMOUNT", type=_denoise, default=1.0,
-                   help="how much of the model's noise removal to keep, 0..1: 0 = brightened and "
-                   "colour-corrected but not denoised, 1 = full (default 1)")
-    p.add_argument("--shadows", metavar="STOPS", type=_shadows, default=None,
-                   help="lift shadows and mid-tones by up to this many stops, 0..2, white kept "
-                   "white, before the noise removal; auto = where lamps or a sky hold the "
-                   "exposure down and the photo stays dark, or its shadows stay black "
-                   "(default auto)")
-    p.add_argument("--colour-noise", metavar="AMOUNT", type=_colour_noise, default=0.0,
-                   help="reduce the colour blotches (tens of pixels wide) that very high-ISO "
-                   "photos keep after the noise removal, 0..1: how much of the correction to "
-                   "apply; edges and real colours are kept, luma is untouched; "
-                   "0 = off (default 0; about 0.6 s more for 24 MP)")
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
     p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,
@@ -167,6 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, help="ONNX model (default: the shipped model)")
     p.add_argument("--threads", type=_int_range(0), default=0,
                    help="CPU threads for the model; 0 = all cores (default)")
+    _add_settings(p)
     _add_verbose(p)
     p.set_defaults(handler=cmd_enhance)
 
@@ -187,14 +199,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", metavar="FILE", type=Path, help="write the results as JSON")
     p.add_argument("--plots", metavar="DIR", type=Path, help="write plots into this folder")
     p.add_argument("--tile", type=_int_range(0), default=None, help=f"tile size (default {DEFAULT_TILE})")
-    p.add_argument("--exposure", metavar="EV", type=_exposure, default=0.0,
-                   help="EV offset of the model's exposure estimate (default 0: the model's own)")
-    p.add_argument("--colour-noise", metavar="AMOUNT", type=_colour_noise, default=0.0,
-                   help="colour-noise reduction after the network, 0..1 (default 0: off)")
     p.add_argument("--provider", default=None, help="execution provider (default auto)")
     p.add_argument("--threads", type=_int_range(0), default=0, help="CPU threads (0 = all)")
     p.add_argument("--pairs", type=Path, default=None, help="pairs.tsv (columns low, high)")
     p.add_argument("--only", type=Path, default=None, help="file of low names to keep (a split)")
+    _add_settings(p)
     _add_verbose(p)
     p.set_defaults(handler=cmd_eval)
     return parser
@@ -272,12 +281,13 @@ def _decided(event) -> str:
     """A finished photo's time, the exposure its network got (after highlight protection) and
     its shadow lift."""
     parts = [f"{event.seconds:.1f} s"]
-    if event.exposure is None:
-        parts.append("copied unchanged")
+    decided = event.decisions
+    if decided is None or decided.unchanged is not None:
+        parts.append("left unchanged")
     else:
-        parts.append(f"exposure {event.exposure:+.2f} EV")
-        if event.shadows > 0.0:
-            parts.append(f"shadows +{event.shadows:.2f} stops")
+        parts.append(f"exposure {decided.exposure:+.2f} EV")
+        if decided.shadows > 0.0:
+            parts.append(f"shadows +{decided.shadows:.2f} stops")
     return ", ".join(parts)
 
 
@@ -297,18 +307,45 @@ def _tile_warning(requested: int, engine) -> str | None:
     return f"--tile {requested}: {why}; using {used} px tiles"
 
 
+#: Signals that cancel a batch as Ctrl+C does (SIGHUP: the terminal closed; not on Windows).
+CANCEL_SIGNALS = tuple(
+    getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name)
+)
+
+
+def _cancel_on_signals(handler) -> dict:
+    """Install ``handler`` for ``CANCEL_SIGNALS`` (main thread only); returns what to restore."""
+    previous: dict = {}
+    if threading.current_thread() is not threading.main_thread():
+        return previous
+    for sig in CANCEL_SIGNALS:
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except (OSError, ValueError):  # not settable here
+            continue
+    return previous
+
+
+def _restore_signals(previous: dict) -> None:
+    for sig, handler in previous.items():
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
+
+
 def cmd_enhance(args: argparse.Namespace) -> int:
     from .core.batch import BatchOptions, check_output, collect_jobs, run_batch
     from .core.cancel import CancelToken
     from .core.engine import Engine
-    from .core.enhance import denoise_ignored
-    from .core.errors import LowlightError
+    from .core.pipeline import ignored_settings
+    from .core.settings import SPECS_BY_KEY
 
+    try:  # a bad preset is refused before any photo is read
+        settings = settings_from_args(args)
+    except LowlightError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
     options = BatchOptions(
         output_dir=args.output, pattern=args.pattern, fmt=args.fmt, quality=args.quality,
-        recursive=args.recursive, overwrite=args.overwrite, strength=args.strength, tile=args.tile,
-        exposure=args.exposure, denoise=args.denoise, shadows=args.shadows,
-        colour_noise=args.colour_noise,
+        recursive=args.recursive, overwrite=args.overwrite, tile=args.tile, settings=settings,
     )
     from .core.folders import LeftOut, summarize_left_out
 
@@ -342,9 +379,10 @@ def cmd_enhance(args: argparse.Namespace) -> int:
     tile_warning = _tile_warning(args.tile, engine)
     if tile_warning:
         _err(f"warning: {tile_warning}")
-    ignored = denoise_ignored(engine, args.denoise)
-    if ignored:  # said once here; the photos are enhanced at full noise removal
-        _err(f"warning: --denoise {args.denoise:g}: {ignored}")
+    # said once here; the photos are developed without them (at full noise removal, ...)
+    for key, why in ignored_settings(engine, settings).items():
+        spec = SPECS_BY_KEY[key]
+        _err(f"warning: {spec.flag} {_cli_value(getattr(settings, key))}: {why}")
 
     cancel = CancelToken()  # also stops the run in flight
     progress = _Progress(len(jobs), verbose)
@@ -364,11 +402,10 @@ def cmd_enhance(args: argparse.Namespace) -> int:
             _err("cancelling...")
         cancel.set()
 
-    # Ctrl+C cancels the batch cleanly (between tiles, and the run in flight) instead of
-    # killing it; the batch runs in a worker thread so that the main thread stays responsive.
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGINT, interrupt)
+    # Ctrl+C, SIGTERM and SIGHUP cancel the batch cleanly (between tiles, and the run in
+    # flight; a file being written is finished, so no temp file is left) instead of killing it;
+    # the batch runs in a worker thread so that the main thread stays responsive.
+    previous = _cancel_on_signals(interrupt)
     worker = threading.Thread(target=work, name="lowlight-batch", daemon=True)
     worker.start()
     try:
@@ -378,8 +415,7 @@ def cmd_enhance(args: argparse.Namespace) -> int:
             except KeyboardInterrupt:  # no handler installed (not the main thread)
                 interrupt()
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+        _restore_signals(previous)
     worker.join()
     progress.close()
     if "error" in box:
@@ -404,7 +440,6 @@ def cmd_enhance(args: argparse.Namespace) -> int:
 
 def cmd_info(args: argparse.Namespace) -> int:
     from .core.engine import Engine, available_providers, choose_provider
-    from .core.errors import LowlightError
     from .core.modelcard import read_model_card
     from .resources import default_model_path, model_card_path
 
@@ -498,22 +533,27 @@ def cmd_eval(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     from .core import evaluate
     from .core.engine import Engine
-    from .core.enhance import enhance_array
     from .core.pairs import find_pairs
+    from .core.pipeline import develop
 
+    try:
+        settings = settings_from_args(args)
+    except LowlightError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
     pairs = find_pairs(args.low_dir, args.high_dir, args.pairs, evaluate.read_names(args.only))
     engine = Engine(args.model, provider=args.provider or "auto", threads=args.threads or 0)
     tile = args.tile if args.tile is not None else DEFAULT_TILE
-    exposure = float(args.exposure)  # 0: the model's own estimate (the default)
+    changed = ", ".join(
+        f"{spec.label.lower()} {spec.format(getattr(settings, spec.key))}"
+        for spec in SPECS if spec.key in settings.changed()
+    )
     print(f"model {engine.model_path} on {engine.active_provider}, {len(pairs)} pairs, tile {tile}"
-          + (f", exposure {exposure:+g} EV" if exposure else "")
-          + (f", colour noise {args.colour_noise:g}" if args.colour_noise else ""))
+          + (f", {changed}" if changed else ""))
     print(EVAL_HEADER)
     result = evaluate.evaluate_pairs(
         pairs,
-        lambda low: enhance_array(
-            low, engine, tile=tile, exposure=exposure, colour_noise=args.colour_noise
-        ),
+        lambda low: develop(low, engine, settings, tile=tile).pixels,
         keep=EVAL_KEPT_FOR_PLOTS if args.plots else 0,
         on_image=lambda score: print(_eval_row(score.name, score.metrics), flush=True),
     )
@@ -538,16 +578,28 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run a command; what it prints goes through ``console.guarded`` (a closed or full stdout
+    ends the report, not the work), and Ctrl+C at any point ends quietly with 130."""
+    try:
+        with console.guarded():
+            return _main(argv)
+    except KeyboardInterrupt:
+        _err("cancelled")
+        return EXIT_CANCELLED
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
         level=logging.INFO if getattr(args, "verbose", False) else logging.ERROR,
         format="%(levelname)s %(name)s: %(message)s",
     )
+    logging.getLogger("pyvips").setLevel(logging.WARNING)  # "threadpool completed", per photo
     if not getattr(args, "command", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    from .core.errors import Cancelled, LowlightError
+    from .core.errors import Cancelled
 
     try:
         return args.handler(args)

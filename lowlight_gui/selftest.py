@@ -28,6 +28,10 @@ Checks, each reported as ``ok`` or ``FAILED`` with its time:
 Exits 0 only if every check passed. ``--offscreen`` forces the offscreen platform;
 ``--report FILE`` also writes the report to FILE. A windowed Windows build has no stdout: the
 report goes to the console the app was started from, or else to ``%TEMP%/lowlight-selftest.txt``.
+An interactive cmd.exe or PowerShell does not wait for a windowed program, so the exit code is
+lost unless it is waited for: ``start /wait Lowlight.exe --self-test --report r.txt`` then
+``echo %ERRORLEVEL%`` (cmd), or ``(Start-Process Lowlight.exe -ArgumentList '--self-test' -Wait
+-PassThru).ExitCode`` (PowerShell); docs/PACKAGING.md, "The self-test".
 """
 
 from __future__ import annotations
@@ -208,13 +212,13 @@ class SelfTest:
     def check_enhance(self) -> str:
         import numpy as np
 
-        from lowlight_gui.core.enhance import enhance_photo
         from lowlight_gui.core.imageio import read_photo, write_photo
+        from lowlight_gui.core.pipeline import develop
 
         photo = read_photo(self.context["sample"])
         src = photo.pixels
         t0 = time.perf_counter()
-        out = enhance_photo(photo, self.context["engine"])
+        out = develop(src, self.context["engine"]).pixels  # the batch's pipeline, on floats
         run_s = time.perf_counter() - t0
         require(out.shape == src.shape, f"output shape {out.shape} != input shape {src.shape}")
         require(bool(np.isfinite(out).all()), "the output has NaN or infinite values")

@@ -7,29 +7,28 @@ meanwhile; one bad file never stops the batch; cancelling (a ``cancel.CancelToke
 tiles and also terminates the run in flight, leaving no partial file behind. Temp files that a
 killed run left in the output folders are removed when a batch starts. The events are defined in
 ``core/events.py``.
+
+Any OSError on one photo's paths (a name too long, a vanished folder) fails that photo, never the
+batch; an output name too long for the disk is shortened with a note; outputs are unique ignoring
+case (``core/names.py``); running out of memory anywhere in a photo is retried once with smaller
+tiles and fewer codec threads, then that photo fails with "not enough memory".
 """
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from . import formats, imageio
+from . import failures, formats, imageio, names
 from .cancel import CancelToken
 from .engine import with_cancel
-from .enhance import (
-    DEFAULT_TILE,
-    check_exposure,
-    conditioning,
-    enhance_pixels,
-    stops_for_lift,
-    unchanged_reason,
-)
+from .enhance import DEFAULT_TILE
 from .errors import Cancelled, LowlightError, OutputExists
 from .events import (  # re-exported: the events were defined here before core/events.py
     BatchEvent,
@@ -42,7 +41,10 @@ from .events import (  # re-exported: the events were defined here before core/e
     TileDone,
 )
 from .folders import FolderScan, LeftOut, scan_folder_report
+from .pipeline import develop, plan
+from .settings import DEFAULTS, Settings
 from .turns import normalize, turn
+from .xmp_record import record_for
 
 log = logging.getLogger(__name__)
 
@@ -58,21 +60,25 @@ class BatchOptions:
     quality: int = 95
     recursive: bool = False
     overwrite: bool = False
-    strength: float = 1.0
     tile: int = DEFAULT_TILE
-    exposure: float = 0.0  # EV offset of the model's exposure estimate (core.enhance)
     # Quarter turns clockwise for some sources (resolved paths), asked for in the viewer;
     # applied to their outputs (core/turns.py).
     turns: dict[Path, int] = field(default_factory=dict)
-    denoise: float = 1.0  # how much of the model's noise removal is kept, 0..1 (core.enhance)
-    shadows: float | None = None  # shadow lift in stops, 0..2; None: per photo (core.enhance)
-    colour_noise: float = 0.0  # colour-blotch reduction after the network, 0..1 (core.chroma)
+    settings: Settings = DEFAULTS  # how photos without settings of their own are developed
+    # each photo's own settings, by resolved source path (the window's per-photo edits)
+    edits: dict[Path, Settings] = field(default_factory=dict)
+
+    def settings_for(self, source: Path) -> Settings:
+        """The settings ``source`` (a resolved path, as in ``Job.source``) is developed with."""
+        return self.edits.get(source, self.settings)
 
 
 @dataclass(frozen=True)
 class Job:
     source: Path
     output: Path
+    # Said with the result (ImageDone.notes), e.g. that the output name had to be shortened.
+    notes: tuple[str, ...] = ()
 
 
 @dataclass
@@ -98,6 +104,7 @@ def output_name(source: Path, options: BatchOptions) -> str:
         ) from None
     if not name or "/" in name or "\\" in name or name in (".", ".."):
         raise LowlightError(f"invalid naming pattern '{options.pattern}': it must give a file name")
+    names.check_pattern(options.pattern)
     return name
 
 
@@ -110,15 +117,29 @@ def _scan(folder: Path, recursive: bool, skip_dirs: set[Path]) -> FolderScan:
     return scan_folder_report(folder, recursive, skip)
 
 
-def _unique(path: Path, claimed: set[Path]) -> Path:
-    if path not in claimed:
-        return path
-    k = 2
-    while True:
-        candidate = path.with_name(f"{path.stem}-{k}{path.suffix}")
-        if candidate not in claimed:
-            return candidate
+def _claim_output(
+    folder: Path, name: str, claimed: set[str], limit: int
+) -> tuple[Path, tuple[str, ...]]:
+    """The output ``folder / name``, its name cut to ``limit`` when longer (keeping the suffix),
+    and made unique ignoring case against ``claimed`` (``-2``, ``-3``... before the suffix);
+    claims it. Returns it and the notes to say with its result."""
+    stem, suffix = Path(name).stem, Path(name).suffix
+    candidate = names.fit_name(stem, suffix, limit)
+    k = 1
+    while names.case_key(folder / candidate) in claimed:
         k += 1
+        candidate = names.fit_name(stem, f"-{k}{suffix}", limit)
+    claimed.add(names.case_key(folder / candidate))
+    notes = (names.shortened_note(name, candidate, limit),) if candidate != name and (
+        names.name_length(name) > limit) else ()
+    return folder / candidate, notes
+
+
+def _is_dir(path: Path) -> bool:
+    try:
+        return path.is_dir()
+    except OSError:  # a name too long, a loop: a file job, which fails with the reason
+        return False
 
 
 def collect_jobs(
@@ -129,26 +150,33 @@ def collect_jobs(
     ``enhanced/`` and the output folder itself).
 
     A file given twice is listed once; a path that does not exist is kept, so that it is
-    reported as a failure. Outputs that would collide get ``-2``, ``-3``... appended.
-    ``left_out`` receives every file of the folders that is not taken as a photo, with why.
+    reported as a failure. Outputs that would collide, also only in case (one file on APFS and
+    NTFS), get ``-2``, ``-3``... appended; an output name too long for its disk is shortened
+    (``Job.notes`` says so). ``left_out`` receives every file of the folders that is not taken
+    as a photo, with why.
     """
     out_root = Path(options.output_dir).expanduser().resolve() if options.output_dir else None
     skip_dirs = {out_root} if out_root else set()
     jobs: list[Job] = []
     seen: set[Path] = set()
-    claimed: set[Path] = set()
+    claimed: set[str] = set()  # names.case_key of every output
+    outputs: set[Path] = set()
+    limits: dict[Path, int] = {}
 
     def add(source: Path, out_dir: Path) -> None:
         if source in seen:
             return
         seen.add(source)
-        output = _unique(out_dir / output_name(source, options), claimed)
-        claimed.add(output)
-        jobs.append(Job(source, output))
+        if out_dir not in limits:
+            limits[out_dir] = names.name_max(out_dir)
+        output, notes = _claim_output(out_dir, output_name(source, options), claimed,
+                                      limits[out_dir])
+        outputs.add(output)
+        jobs.append(Job(source, output, notes))
 
     for item in inputs:
         path = Path(item).expanduser().resolve()
-        if path.is_dir():
+        if _is_dir(path):
             try:
                 scan = _scan(path, options.recursive, skip_dirs)
             except OSError as exc:
@@ -164,7 +192,7 @@ def collect_jobs(
             add(path, out_root or path.parent / DEFAULT_OUTPUT_DIRNAME)
     # A photo that is another job's output (e.g. from an earlier run into the same folder) is
     # not itself a source. A job whose output is its own source stays: run_batch refuses it.
-    kept = [j for j in jobs if j.source not in claimed or j.output == j.source]
+    kept = [j for j in jobs if j.source not in outputs or j.output == j.source]
     if left_out is not None:
         left_out += [LeftOut(j.source, "the output of another photo of this batch")
                      for j in jobs if j not in kept]
@@ -177,7 +205,9 @@ def check_output(jobs: list[Job], options: BatchOptions) -> None:
     Raises ``LowlightError`` once (not once per photo after computing it) when the naming pattern
     does not give a suffix of a format this app writes (or gives one that contradicts
     ``options.fmt``), when an output folder (or a folder above it that would be created) is a
-    file, or when it cannot be written to. Folders that do not exist yet are not created.
+    file, or when it cannot be written to: found by creating a file there and removing it
+    (``os.access`` says yes to every folder on Windows). Folders that do not exist yet are not
+    created.
     """
     writable = set(formats.WRITE_SUFFIXES)
     wanted = None if options.fmt == "same" else imageio.output_format("PNG", options.fmt)
@@ -201,13 +231,23 @@ def check_output(jobs: list[Job], options: BatchOptions) -> None:
             continue
         checked.add(folder)
         existing = folder
-        while not existing.exists() and existing.parent != existing:
+        while not _exists(existing) and existing.parent != existing:
             existing = existing.parent
-        if existing.exists() and not existing.is_dir():
+        if _exists(existing) and not _is_dir(existing):
             raise LowlightError(f"the output folder '{existing}' is a file, not a folder")
-        if not os.access(existing, os.W_OK | os.X_OK):
+        refused = imageio.can_create_in(existing) if _is_dir(existing) else None
+        if refused is not None:
             what = "output folder" if existing == folder else "folder the output folder goes in"
-            raise LowlightError(f"cannot write to the {what} '{existing}': permission denied")
+            raise LowlightError(
+                f"cannot write to the {what} '{existing}': {failures.os_reason(refused)}"
+            )
+
+
+def _exists(path: Path) -> bool:
+    try:
+        return path.exists()
+    except OSError:
+        return False
 
 
 # -- running ----------------------------------------------------------------------------------
@@ -223,7 +263,7 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _os_message(exc: OSError) -> str:
-    return exc.strerror.lower() if exc.strerror else str(exc)
+    return failures.os_reason(exc)
 
 
 def _process(
@@ -237,42 +277,42 @@ def _process(
     t0 = time.perf_counter()
     photo = imageio.read_photo(job.source)
     quarter_turns = normalize(options.turns.get(job.source, 0))
+    settings = options.settings_for(job.source)
     # once per photo: the well-exposed rule and the highlight check run the model on a probe
-    cond = conditioning(photo.data, engine, check_exposure(options.exposure), options.shadows)
-    unchanged = unchanged_reason(
-        photo.data, engine, options.strength, options.exposure, conditioned=cond
-    )
-    if unchanged is not None and not quarter_turns and _copies_as_is(photo, job.output):
+    how = plan(photo.data, engine, settings)
+    decisions = how.decisions
+    if decisions.unchanged is not None and not quarter_turns and _copies_as_is(photo, job.output):
         _make_folder(job.output.parent)
         written = imageio.copy_original(job.source, job.output, overwrite=options.overwrite)
-        return ImageDone(index, job, written, time.perf_counter() - t0, [unchanged])
+        return ImageDone(
+            index, job, written, time.perf_counter() - t0, list(decisions.notes),
+            settings=settings, decisions=decisions,
+        )
 
     def on_tile(done: int, total: int) -> None:
         emit(TileDone(index, job, done, total))
 
     # A writable photo (what read_photo decodes) is enhanced in place: one full-size array, not two.
-    pixels = enhance_pixels(
-        photo.data, engine, strength=options.strength, tile=options.tile, on_tile=on_tile,
-        cancel=cancel, out=photo.data if photo.data.flags.writeable else None,
-        exposure=options.exposure, denoise=options.denoise, conditioned=cond,
-        colour_noise=options.colour_noise,
+    pixels, _ = develop(
+        photo.data, engine, how, tile=options.tile, on_tile=on_tile, cancel=cancel,
+        out=photo.data if photo.data.flags.writeable else None,
     )
     photo = photo.with_data(pixels)  # the original pixels are freed before encoding
     photo, pixels = turn(photo, pixels, quarter_turns)
-    if unchanged is not None:
-        photo.notes.insert(0, unchanged)
+    photo.notes[:0] = decisions.notes
     if cancel is not None and cancel.is_set():
         raise Cancelled("cancelled")
     _make_folder(job.output.parent)
     try:
         written = imageio.write_photo(
-            photo, pixels, job.output, quality=options.quality, overwrite=options.overwrite
+            photo, pixels, job.output, quality=options.quality, overwrite=options.overwrite,
+            record=record_for(settings, decisions, engine),
         )
     except OSError as exc:
         raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc
     return ImageDone(
         index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes),
-        exposure=cond.exposure if unchanged is None else None, shadows=stops_for_lift(cond.lift),
+        settings=settings, decisions=decisions,
     )
 
 
@@ -293,7 +333,8 @@ def _make_folder(folder: Path) -> None:
 
 
 def _is_done(output: Path, options: BatchOptions) -> bool:
-    """An earlier result that counts: not with overwrite; an empty or broken file is redone."""
+    """An earlier result that counts: not with overwrite; an empty or broken file is redone.
+    Raises the OSError of a path that cannot even be looked at (a name too long)."""
     if options.overwrite or not output.exists():
         return False
     if imageio.is_complete_image(output):
@@ -307,9 +348,88 @@ def _remove_stale_temps(jobs: list[Job]) -> None:
     by_folder: dict[Path, list[str]] = {}
     for job in jobs:
         by_folder.setdefault(job.output.parent, []).append(job.output.name)
-    for folder, names in by_folder.items():
-        for path in imageio.remove_stale_temps(folder, names):
+    for folder, outputs in by_folder.items():
+        for path in imageio.remove_stale_temps(folder, outputs):
             log.info("removed %s, left by an interrupted run", path)
+
+
+def _run_job(
+    index: int,
+    job: Job,
+    engine: Any,
+    options: BatchOptions,
+    emit: Callable[[BatchEvent], None],
+    cancel: CancelToken | None,
+) -> ImageDone | ImageSkipped | ImageFailed:
+    """One photo, whatever happens to it: done, skipped or failed (``Cancelled`` passes)."""
+    try:
+        if _same_file(job.source, job.output):
+            return ImageFailed(
+                index, job, f"refusing to overwrite the original '{job.source}': "
+                "choose another output folder or naming pattern",
+            )
+        if _is_done(job.output, options):
+            return ImageSkipped(index, job, f"'{job.output}' already exists")
+    except OSError as exc:  # e.g. a path too long to look at: this photo fails, not the batch
+        return ImageFailed(index, job, f"cannot write '{job.output}': "
+                           f"{failures.os_reason(exc, path=job.output)}")
+    emit(ImageStarted(index, job))
+    try:
+        done = _process_retrying(index, job, engine, options, emit, cancel)
+    except Cancelled:
+        raise
+    except OutputExists:
+        return ImageSkipped(index, job, f"'{job.output}' was written by another run meanwhile")
+    except LowlightError as exc:
+        return ImageFailed(index, job, str(exc))
+    except MemoryError:
+        return ImageFailed(index, job, f"not enough memory to enhance '{job.source}'")
+    except OSError as exc:  # a path of this photo that nothing above put in words
+        return ImageFailed(index, job, f"cannot enhance '{job.source}': "
+                           f"{failures.os_reason(exc)}")
+    except Exception as exc:  # one bad file never stops the batch
+        log.exception("unexpected error on %s", job.source)
+        return ImageFailed(
+            index, job,
+            f"unexpected error while enhancing '{job.source}': {type(exc).__name__}: {exc}",
+        )
+    done.notes[:0] = [n for n in job.notes if n not in done.notes]
+    return done
+
+
+#: The tile size of the second try of a photo that ran out of memory (or half the first's).
+RETRY_TILE = 512
+
+
+def _process_retrying(
+    index: int,
+    job: Job,
+    engine: Any,
+    options: BatchOptions,
+    emit: Callable[[BatchEvent], None],
+    cancel: CancelToken | None,
+) -> ImageDone:
+    """``_process``; out of memory anywhere (decode, model, encode) is tried once more with
+    smaller tiles and single-threaded codecs, then fails this photo with "not enough memory"."""
+    try:
+        return _process(index, job, engine, options, emit, cancel)
+    except (Cancelled, OutputExists):
+        raise
+    except Exception as exc:
+        if not failures.is_out_of_memory(exc):
+            raise
+        log.warning("out of memory on %s (%s): trying again with smaller tiles", job.source, exc)
+    gc.collect()
+    tile = RETRY_TILE if options.tile <= 0 else min(RETRY_TILE, max(1, options.tile // 2))
+    try:
+        with imageio.fewer_codec_threads():
+            return _process(index, job, engine, replace(options, tile=tile), emit, cancel)
+    except (Cancelled, OutputExists):
+        raise
+    except Exception as exc:
+        if failures.is_out_of_memory(exc):
+            raise LowlightError(f"not enough memory to enhance '{job.source}'") from exc
+        raise
 
 
 def run_batch(
@@ -337,52 +457,24 @@ def run_batch(
     # the run in flight, and only this batch's (the engine may be shared with a preview).
     engine = with_cancel(engine, cancel)
     _remove_stale_temps(unique)
+    imageio.preload_codecs()
     emit(BatchStarted(len(unique)))
     for index, job in enumerate(unique):
         if cancel is not None and cancel.is_set():
             result.cancelled = True
             break
-        if _same_file(job.source, job.output):
-            event = ImageFailed(
-                index, job, f"refusing to overwrite the original '{job.source}': "
-                "choose another output folder or naming pattern",
-            )
-            result.failed.append(event)
-            emit(event)
-            continue
-        if _is_done(job.output, options):
-            skip = ImageSkipped(index, job, f"'{job.output}' already exists")
-            result.skipped.append(skip)
-            emit(skip)
-            continue
-        emit(ImageStarted(index, job))
         try:
-            done = _process(index, job, engine, options, emit, cancel)
+            event = _run_job(index, job, engine, options, emit, cancel)
         except Cancelled:
             result.cancelled = True
             break
-        except OutputExists:
-            skip = ImageSkipped(index, job, f"'{job.output}' was written by another run meanwhile")
-            result.skipped.append(skip)
-            emit(skip)
-            continue
-        except LowlightError as exc:
-            failed = ImageFailed(index, job, str(exc))
-        except MemoryError:
-            failed = ImageFailed(index, job, f"not enough memory to enhance '{job.source}'")
-        except Exception as exc:  # one bad file never stops the batch
-            log.exception("unexpected error on %s", job.source)
-            failed = ImageFailed(
-                index, job,
-                f"unexpected error while enhancing '{job.source}': "
-                f"{type(exc).__name__}: {exc}",
-            )
+        if isinstance(event, ImageDone):
+            result.done.append(event)
+        elif isinstance(event, ImageSkipped):
+            result.skipped.append(event)
         else:
-            result.done.append(done)
-            emit(done)
-            continue
-        result.failed.append(failed)
-        emit(failed)
+            result.failed.append(event)
+        emit(event)
     if cancel is not None and cancel.is_set():
         result.cancelled = True
     emit(BatchFinished(len(result.done), len(result.skipped), len(result.failed), result.cancelled))

@@ -1,8 +1,9 @@
 """ONNX Runtime engine: one session per model, reused for every tile of every photo.
 
-The engine picks an execution provider (CUDA, DirectML, CoreML where present, else CPU), falls
-back to CPU with a warning when the chosen one fails to start, reads the model's metadata
-(factor, overlap, gain model; names and keys in ``contract.py``) and runs NCHW batches.
+The engine picks an execution provider (CUDA, DirectML where present, else CPU; CoreML only
+when asked by name), falls back to CPU with a warning when the chosen one fails to start, reads
+the model's metadata (factor, overlap, gain model; names and keys in ``contract.py``) and runs
+NCHW batches.
 
 One engine may serve several threads at once (the GUI's preview and batch share it: ONNX
 Runtime's ``InferenceSession.run`` is thread-safe). Each run gets its own RunOptions, registered
@@ -24,6 +25,7 @@ from . import contract
 from .brightness import THUMB_SIDE, GainModel, estimate_gain, thumbnail
 from .cancel import CancelToken
 from .errors import Cancelled, LowlightError
+from .model_check import check_model, invalid_values
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,11 @@ PROVIDERS: dict[str, str] = {
     "CPU": "CPUExecutionProvider",
 }
 _SHORT = {v: k for k, v in PROVIDERS.items()}
+# What "auto" tries, best first. Not CoreML: its output (fp16 on the Neural Engine, a model
+# compile at each start) has not been checked against the CPU's on a Mac yet, so it runs only
+# when asked for by name (docs/PACKAGING.md, issue 32, "Execution providers"; the comparison:
+# tests/test_providers.py).
+AUTO_ORDER = ("CUDA", "DirectML", "CPU")
 
 DEFAULT_FACTOR = 8
 DEFAULT_OVERLAP = 32
@@ -86,7 +93,7 @@ def choose_provider(requested: str = "auto") -> str:
     requested = normalize_provider(requested)
     available = available_providers()
     if requested == "auto":
-        return available[0] if available else "CPU"
+        return next((short for short in AUTO_ORDER if short in available), "CPU")
     return requested if requested in available else "CPU"
 
 
@@ -157,6 +164,7 @@ class Engine:
             shape = next(i.shape for i in inputs if i.name == contract.THUMB)
             if isinstance(shape[-1], int):
                 self.thumb_side = shape[-1]
+        check_model(self)  # once, before any photo: a model that cannot be right is refused
 
     # -- loading -----------------------------------------------------------------------------
 
@@ -358,6 +366,10 @@ class Engine:
                 raise LowlightError(f"the model failed to run: {_first_line(exc)}") from exc
         if options.terminate:  # cancelled as the run finished
             raise Cancelled("cancelled")
+        for values in out:  # NaN would be written as black, Inf as white: never written
+            bad = invalid_values(np.asarray(values))
+            if bad:
+                raise LowlightError(f"the model gave invalid values ({bad}) for this photo")
         return out
 
     def __repr__(self) -> str:

@@ -1,50 +1,36 @@
-"""Enhance a whole photo: global gain, tiles through the engine, feathered blend, strength.
+"""The photo's conditioning (the exposure, highlight protection, the shadow lift) and the
+forms of the development kept for scripts and tests.
 
-The one path used by the batch runner, the evaluation and the GUI preview.
-
-Memory: ``enhance_pixels`` keeps the photo in its stored type (uint8/uint16) and writes the result
-into a new array of that type; float32 exists only per tile and per band of rows (``tiling``).
-Greyscale (one channel) goes through the RGB model as three equal channels and comes back as
-their mean, so it stays grey.
+The pipeline itself, used by the batch, the CLI, the evaluation and the GUI preview, is
+``core/pipeline.py``: ``enhance_pixels``, ``enhance_array`` and ``enhance_photo`` here are its
+pixels, with the settings also given as keywords (``denoise=0.5``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from . import chroma
 from .brightness import GainModel, estimate_gain, thumbnail
-from .chroma import check_colour_noise
-from .engine import DEFAULT_FACTOR, DEFAULT_OVERLAP, is_out_of_memory
-from .errors import Cancelled, LowlightError
+from .engine import DEFAULT_FACTOR
 from .resize import area_resize
-from .tiling import OnTile, blend_tiled, min_tile, scale_for
+from .settings import DEFAULTS, SPECS_BY_KEY, Settings
+from .tiling import OnTile, scale_for
 
 if TYPE_CHECKING:
     from .engine import Engine
     from .imageio import Photo
+    from .pipeline import Plan
 
 log = logging.getLogger(__name__)
 
 DEFAULT_TILE = 1024  # fastest for 2-24 MP photos with the shipped model (README)
-FIRST_TILE_AFTER_WHOLE = 1024  # tile size tried when a whole-image run (tile=0) runs out of memory
-
-
-def _next_tile(tile: int, h: int, w: int, smallest: int) -> int | None:
-    """The tile size to retry with after an out-of-memory error, or None when there is none."""
-    if tile <= 0:
-        nxt = min(FIRST_TILE_AFTER_WHOLE, max(h, w) // 2)
-    else:
-        nxt = tile // 2
-    nxt = max(nxt, smallest)
-    if tile > 0 and nxt >= tile:
-        return None
-    return nxt
+# the ranges offered to the person, from the settings' declaration (core/settings.py)
+EXPOSURE_RANGE = (SPECS_BY_KEY["exposure"].lo, SPECS_BY_KEY["exposure"].hi)
+DENOISE_RANGE = (SPECS_BY_KEY["denoise"].lo, SPECS_BY_KEY["denoise"].hi)
 
 
 @dataclass(frozen=True)
@@ -177,13 +163,8 @@ def stops_for_lift(lift: float) -> float:
 
 
 def check_shadows(stops: float) -> float:
-    """``stops`` as a float within 0..SHADOWS_MAX, or a LowlightError that says so."""
-    value = float(stops)
-    if not 0.0 <= value <= SHADOWS_MAX:  # also refuses nan
-        raise LowlightError(
-            f"shadow lift must be between 0 and {SHADOWS_MAX:g} stops (or auto), got {value:g}"
-        )
-    return value
+    """``stops`` as a float within its declared range, or a LowlightError that says so."""
+    return _check("shadows", stops)
 
 
 def auto_lift(small: np.ndarray, result: np.ndarray) -> float:
@@ -301,197 +282,38 @@ def unchanged_reason(
 def enhance_pixels(
     data: np.ndarray,
     engine: Engine,
-    strength: float = 1.0,
+    settings: Settings | Plan = DEFAULTS,
+    *,
     tile: int = DEFAULT_TILE,
     on_tile: OnTile | None = None,
     cancel: Any = None,
     out: np.ndarray | None = None,
-    exposure: float = 0.0,
-    denoise: float = 1.0,
-    *,
-    conditioned: Conditioning | None = None,
-    shadows: float | None = None,
-    colour_noise: float = 0.0,
-    downscaled: float = 1.0,
+    **changes: Any,
 ) -> np.ndarray:
-    """Enhance pixels in their stored type and return a new array of the same shape and type.
+    """``pipeline.develop``'s pixels: ``data`` (HxWx3 / HxWx1 / HxW, uint8, uint16 or float in
+    0..1) developed at ``settings`` with ``changes`` (keys as in ``SPECS``: ``strength=0.5``,
+    ``denoise=0.3``), in its stored type (float comes back as float32). See ``develop`` for
+    ``tile``, ``on_tile``, ``cancel`` and ``out``."""
+    from .pipeline import develop, settings_from_keywords  # (the pipeline imports this module)
 
-    ``data``: HxWx3 (RGB) or HxWx1 / HxW (grey), uint8, uint16 or float in 0..1 (float comes back
-    as float32). ``strength`` blends the input (0) with the enhanced result (1). ``tile``: tile
-    size in pixels (0 = the whole image in one piece). ``on_tile(done, total)`` reports progress;
-    ``cancel`` (threading.Event or callable) is checked between tiles and raises ``Cancelled``.
-    When the provider runs out of memory the image is redone with tiles half the size, down to
-    the smallest tile the model allows. Peak extra memory: the output plus one band of rows.
-
-    ``out=data`` (a writable array) enhances in place: each band of rows is written over the
-    rows that no later tile reads, so no second full-size array is needed. ``data`` is then
-    garbage if this raises, and an out-of-memory error after the first band cannot be retried.
-
-    ``exposure`` (EV, -2..+2; 0 = the model's own estimate) offsets the brightness the model
-    aims for before the network runs, so a brighter choice is denoised accordingly. Models
-    without an exposure head (v1) get it as a factor of 2**EV on their gain.
-
-    ``denoise`` (0..1) is how much of the model's noise removal to keep: each tile is
-    ``base + denoise * (output - base)`` (``engine.mix_denoise``), blended before the tiles are,
-    so memory stays bounded; ``strength`` applies after it. A model without a ``base`` output
-    runs at full noise removal (``denoise_ignored`` says so).
-
-    ``shadows``: the shadow lift in stops (None: chosen per photo, ``auto_lift``) for models
-    with a lift input; others ignore it.
-
-    ``colour_noise`` (0..1, 0 = off): how much of the colour blotches of very high-ISO photos is
-    removed after the network (``core.chroma``, on each tile; grey photos have none).
-    ``downscaled``: how many pixels of the original photo one pixel of ``data`` stands for (the
-    GUI's fast preview), so that the same blotches are reduced.
-    """
-    strength = float(strength)
-    if not 0.0 <= strength <= 1.0:
-        raise LowlightError(f"strength must be between 0 and 1, got {strength:g}")
-    colour_noise = check_colour_noise(colour_noise)
-    if data.ndim == 2:
-        out3 = None if out is None else out[:, :, None]
-        return enhance_pixels(
-            data[:, :, None], engine, strength, tile, on_tile, cancel, out3, exposure, denoise,
-            conditioned=conditioned, shadows=shadows,
-        )[:, :, 0]
-    if data.ndim != 3 or data.shape[2] not in (1, 3):
-        raise ValueError(f"expected an HxWx3 or HxWx1 image, got shape {data.shape}")
-    out_dtype = data.dtype if data.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
-    if data.dtype.kind not in "fui":
-        raise ValueError(f"unsupported pixel type {data.dtype}")
-
-    factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
-    overlap = int(getattr(engine, "overlap", DEFAULT_OVERLAP))
-    exposure = check_exposure(exposure)
-    denoise = check_denoise(denoise)
-    ignored = denoise_ignored(engine, denoise)
-    if ignored:
-        log.warning(ignored)
-    # Only a model with a base output is asked for a mix, and only one with a lift input for a
-    # lift (engines of other kinds take no such arguments).
-    run_args: dict[str, Any] = {"denoise": denoise} if denoise < 1.0 and not ignored else {}
-    if not run_args:  # the output alone: it may need less context than output and base together
-        overlap = int(getattr(engine, "overlap_output", overlap))
-    # ``conditioned``: the caller's conditioning of this photo at this exposure (the batch's)
-    cond = conditioned or conditioning(data, engine, exposure, shadows)
-    gain, thumb, exposure = cond.gain, cond.thumb, cond.exposure
-    if cond.lift > 0.0:  # (engines without a lift input are never handed one)
-        run_args["lift"] = cond.lift
-    # A photo that needs little gain (already well exposed, or darkened on purpose with a
-    # negative EV) is mostly left as it is (GainModel.full); highlights may lower the exposure.
-    strength *= cond.weight
-    in_place = out is not None and np.shares_memory(out, data)
-    if out is not None and (out.shape != data.shape or out.dtype != out_dtype):
-        raise ValueError(f"out must be {data.shape} {out_dtype}, got {out.shape} {out.dtype}")
-    if strength == 0.0:
-        if in_place and out is not None:  # (in_place implies out; says so to the type checker)
-            return out
-        if out is None:
-            return np.array(data, dtype=out_dtype)
-        out[...] = data
-        return out
-
-    grey = data.shape[2] == 1
-    if grey:
-        colour_noise = 0.0
-    # The colour-noise filter reads up to chroma.REACH (64) px around a pixel, into the tile's
-    # margin; no extra overlap: what the network gives there differs from the whole photo's too
-    # little to move a colour averaged over 8x8 blocks (tiled = whole to 1/255 on a real ISO
-    # 51200 frame), and 64 px more overlap made a 24 MP photo 48 tiles instead of 35 (+4.9 s).
-
-    def fn(t: np.ndarray) -> np.ndarray:
-        batch = t.transpose(2, 0, 1)[None]
-        if grey:  # the model wants RGB: three equal channels in, their mean out
-            batch = np.repeat(batch, 3, axis=1)
-        if thumb is not None:
-            result = engine.run(batch, thumb=thumb, exposure=exposure, **run_args)[0]
-        else:
-            result = engine.run(batch, gain, **run_args)[0]
-        if grey:
-            result = result.mean(axis=0, keepdims=True, dtype=np.float32)
-        elif colour_noise > 0.0:
-            result = chroma.reduce_colour_noise_planes(
-                np.asarray(result, np.float32), colour_noise, downscaled
-            )
-        return result.transpose(1, 2, 0)
-
-    if out is None:
-        out = np.empty(data.shape, out_dtype)
-    if in_place and out is not data:
-        raise ValueError("out may be data itself or an array of its own, not a view of part of it")
-    written = [False]  # set once a band has been flushed (in place: data is no longer intact)
-    flush = _flusher(data, out, strength, written)
-    h, w = data.shape[:2]
-    smallest = min_tile(overlap, factor)
-    current = int(tile)
-    while True:
-        try:
-            blend_tiled(data, fn, current, overlap, factor, flush, on_tile=on_tile, cancel=cancel)
-            return out
-        except Cancelled:
-            raise
-        except Exception as exc:
-            if not is_out_of_memory(exc):
-                raise
-            nxt = _next_tile(current, h, w, smallest)
-            if in_place and written[0]:
-                nxt = None  # part of the photo is already overwritten: no second try
-            if nxt is None:
-                raise LowlightError(
-                    f"not enough memory to enhance a {w}x{h} photo, even in {current}-pixel tiles"
-                ) from exc
-            log.warning(
-                "out of memory with %s; retrying with %d-pixel tiles",
-                "the whole image" if current <= 0 else f"{current}-pixel tiles", nxt,
-            )
-            current = nxt
-
-
-def _flusher(
-    data: np.ndarray, out: np.ndarray, strength: float, written: list[bool]
-) -> Callable[[int, int, np.ndarray], None]:
-    """The tiling flush: clip a band of blended rows, mix in the original by ``strength`` and
-    store it in ``out``'s type (rounded), so that no full-size float array is ever made."""
-    scale = np.float32(scale_for(data.dtype))
-    out_scale = np.float32(scale_for(out.dtype))
-    s = np.float32(strength)
-
-    def flush(y0: int, y1: int, rows: np.ndarray) -> None:
-        written[0] = True
-        np.clip(rows, 0.0, 1.0, out=rows)
-        if strength < 1.0:
-            original = np.divide(data[y0:y1], scale, dtype=np.float32)
-            rows -= original
-            rows *= s
-            rows += original
-        if out.dtype.kind == "f":
-            out[y0:y1] = rows
-            return
-        rows *= out_scale
-        np.rint(rows, out=rows)
-        out[y0:y1] = rows
-
-    return flush
+    how = settings_from_keywords(settings, changes)
+    return develop(
+        data, engine, how, tile=tile, on_tile=on_tile, cancel=cancel, out=out
+    ).pixels
 
 
 def enhance_array(
     rgb: np.ndarray,
     engine: Engine,
-    strength: float = 1.0,
+    settings: Settings = DEFAULTS,
+    *,
     tile: int = DEFAULT_TILE,
     on_tile: OnTile | None = None,
     cancel: Any = None,
-    exposure: float = 0.0,
-    denoise: float = 1.0,
-    shadows: float | None = None,
-    colour_noise: float = 0.0,
-    downscaled: float = 1.0,
+    **changes: Any,
 ) -> np.ndarray:
-    """Enhance an HxWx3 float image in 0..1 and return a new HxWx3 float32 array.
-
-    The float form of ``enhance_pixels`` (for the evaluation and the GUI preview); channels past
-    the third are ignored.
-    """
+    """Enhance an HxWx3 float image in 0..1 and return a new HxWx3 float32 array (the float form
+    of ``enhance_pixels``); channels past the third are ignored."""
     if rgb.ndim != 3 or rgb.shape[2] < 3:
         raise ValueError(f"expected an HxWx3 image, got shape {rgb.shape}")
     if rgb.shape[2] > 3:
@@ -499,47 +321,34 @@ def enhance_array(
     if rgb.dtype.kind != "f":
         raise ValueError(f"expected a float image in 0..1, got {rgb.dtype}")
     return enhance_pixels(
-        rgb, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise,
-        shadows=shadows, colour_noise=colour_noise, downscaled=downscaled,
+        rgb, engine, settings, tile=tile, on_tile=on_tile, cancel=cancel, **changes
     )
 
 
-EXPOSURE_RANGE = (-2.0, 2.0)  # EV offered to the person (GUI slider, CLI --exposure)
-
-
 def check_exposure(exposure: float) -> float:
-    """``exposure`` as a float within EXPOSURE_RANGE, or a LowlightError that says so."""
-    ev = float(exposure)
-    lo, hi = EXPOSURE_RANGE
-    if not lo <= ev <= hi:
-        raise LowlightError(f"exposure must be between {lo:+g} and {hi:+g} EV, got {ev:+g}")
-    return ev
-
-
-DENOISE_RANGE = (0.0, 1.0)  # how much of the model's noise removal is kept (GUI, CLI --denoise)
-NO_BASE_MESSAGE = (
-    "this model has no separate noise reduction (no 'base' output: it was exported before "
-    "Lowlight had the control), so it always removes noise in full; the noise reduction "
-    "amount is ignored"
-)
+    """``exposure`` as a float within its declared range, or a LowlightError that says so."""
+    return _check("exposure", exposure)
 
 
 def check_denoise(amount: float) -> float:
-    """``amount`` as a float within DENOISE_RANGE, or a LowlightError that says so."""
-    value = float(amount)
-    lo, hi = DENOISE_RANGE
-    if not lo <= value <= hi:  # also refuses nan
-        raise LowlightError(f"noise reduction must be between {lo:g} and {hi:g}, got {value:g}")
-    return value
+    """``amount`` as a float within its declared range, or a LowlightError that says so."""
+    return _check("denoise", amount)
+
+
+def _check(key: str, value: float) -> float:
+    checked = SPECS_BY_KEY[key].check(value)
+    assert checked is not None  # (only Auto settings take None, and these are not)
+    return checked
 
 
 def denoise_ignored(engine: Any, amount: float) -> str | None:
     """Why ``amount`` (below 1) cannot be applied with ``engine``'s model, or None when it can
-    (or need not be): only models with a ``base`` output (contract.BASE) separate the noise
-    removal from the brightening."""
-    if amount >= 1.0 or getattr(engine, "has_base", False):
-        return None
-    return NO_BASE_MESSAGE
+    (or need not be): ``pipeline.ignored_settings`` for the noise reduction alone."""
+    from .pipeline import ignored_settings
+
+    return ignored_settings(engine, DEFAULTS.replace(denoise=check_denoise(amount))).get(
+        "denoise"
+    )
 
 
 def apply_strength(original: np.ndarray, enhanced: np.ndarray, strength: float) -> np.ndarray:
@@ -555,24 +364,23 @@ def apply_strength(original: np.ndarray, enhanced: np.ndarray, strength: float) 
 def enhance_photo(
     photo: Photo,
     engine: Engine,
-    strength: float = 1.0,
+    settings: Settings = DEFAULTS,
+    *,
     tile: int = DEFAULT_TILE,
     on_tile: OnTile | None = None,
     cancel: Any = None,
-    exposure: float = 0.0,
-    denoise: float = 1.0,
-    shadows: float | None = None,
+    **changes: Any,
 ) -> np.ndarray:
     """``enhance_pixels`` on a Photo, returned as HxWx3 float32 in 0..1 (a full-size float copy,
-    for code that wants floats; the batch uses ``enhance_pixels(photo.data)`` and writes that)."""
+    for code that wants floats; the batch develops ``photo.data`` and writes that). Anything
+    with float ``pixels`` (HxWx3) works too."""
     data = getattr(photo, "data", None)
-    if data is None:  # anything with float ``pixels`` (HxWx3) works too
+    if data is None:
         return enhance_array(
-            photo.pixels, engine, strength, tile, on_tile, cancel, exposure, denoise, shadows
+            photo.pixels, engine, settings, tile=tile, on_tile=on_tile, cancel=cancel, **changes
         )
     out = enhance_pixels(
-        data, engine, strength, tile, on_tile, cancel, exposure=exposure, denoise=denoise,
-        shadows=shadows,
+        data, engine, settings, tile=tile, on_tile=on_tile, cancel=cancel, **changes
     )
     return to_float_rgb(out)
 

@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from .settings import DEFAULTS, Settings
+
 if TYPE_CHECKING:  # annotations only: importing events stays cheap
     import numpy as np
 
     from .batch import Job
     from .imageio import Photo
+    from .pipeline import Decisions
 
 
 # -- batch --------------------------------------------------------------------------------------
@@ -48,11 +51,10 @@ class ImageDone:
     output: Path
     seconds: float
     notes: list[str] = field(default_factory=list)  # conversions and losses, for the person
-    # what the photo's conditioning decided (enhance.conditioning): the EV the network got
-    # (the one asked for, less highlight protection; None: the photo was copied unchanged) and
-    # the shadow lift in stops
-    exposure: float | None = None
-    shadows: float = 0.0
+    settings: Settings = DEFAULTS  # what the photo was developed with
+    # what the pipeline decided for it (the EV the network got, the shadow lift, why it was
+    # left as it is); None only for an ImageDone made without the pipeline
+    decisions: Decisions | None = None
 
 
 @dataclass
@@ -123,14 +125,9 @@ class PreviewResult:
     megapixels: float
     provider: str
     warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
-    exposure: float = 0.0  # EV the network ran with
-    denoise: float = 1.0  # the noise-reduction amount it ran with (1 when the model has no base)
-    denoise_available: bool = True  # the model has a base output (Engine.has_base)
-    # the shadow lift asked, in stops (None: Auto, and always for a model without a lift input)
-    shadows: float | None = None
-    lift: float = 0.0  # the shadow lift h it ran with (Auto's choice when ``shadows`` is None)
-    lift_available: bool = False  # the model has a shadow-lift input (Engine.has_lift)
-    colour_noise: float = 0.0  # the colour-blotch reduction it ran with (core.chroma)
+    settings: Settings = DEFAULTS  # what the pass was developed with (at strength 1: the
+    # window blends the strength for display and saving)
+    decisions: Decisions | None = None  # what the pipeline decided for the photo
 
 
 @dataclass

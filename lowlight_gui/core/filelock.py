@@ -17,32 +17,20 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import sys
 
-try:
-    import fcntl
-except ImportError:  # Windows
-    fcntl = None  # type: ignore[assignment]
-
-try:
+# Chosen with ``sys.platform`` at the branch (not a try/except import or a runtime variable) so
+# that mypy, run with ``--platform win32`` or ``darwin``, types each system's branch where it
+# runs and skips the other (tests/test_typing.py checks all three).
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows (CI)
     import msvcrt
-except ImportError:  # POSIX
-    msvcrt = None  # type: ignore[assignment]
 
-_LOCKED = {errno.EACCES, getattr(errno, "EDEADLOCK", errno.EDEADLK), errno.EDEADLK}
+    fcntl = None  # no flock here (tests skip their flock cases on it)
+    _LOCKED = {errno.EACCES, errno.EDEADLOCK, errno.EDEADLK}
 
-
-def try_lock(fd: int) -> bool | None:
-    """Lock ``fd`` exclusively without waiting: True if locked, False if another process holds
-    a lock on it, None if this system or disk has no locks."""
-    if fcntl is not None:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            return False
-        except OSError:
-            return None
-        return True
-    if msvcrt is not None:  # pragma: no cover - exercised on Windows (CI)
+    def try_lock(fd: int) -> bool | None:
+        """Lock ``fd`` exclusively without waiting: True if locked, False if another process
+        holds a lock on it, None if this disk has no locks."""
         position = os.lseek(fd, 0, os.SEEK_CUR)
         try:
             os.lseek(fd, 0, os.SEEK_SET)
@@ -53,4 +41,17 @@ def try_lock(fd: int) -> bool | None:
             with contextlib.suppress(OSError):
                 os.lseek(fd, position, os.SEEK_SET)
         return True
-    return None  # pragma: no cover - neither POSIX nor Windows
+
+else:
+    import fcntl
+
+    def try_lock(fd: int) -> bool | None:
+        """Lock ``fd`` exclusively without waiting: True if locked, False if another process
+        holds a lock on it, None if this disk has no locks."""
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        except OSError:
+            return None
+        return True

@@ -40,12 +40,17 @@ Writing (``write_photo``)
     (with orientation 1), the ICC profile and the XMP packet. libvips writes no EXIF into TIFF,
     so a TIFF gets its EXIF as a rewritten first IFD (the one container step left here); what
     TIFF output loses: the EXIF thumbnail (IFD1), the Interop sub-IFD, and IFD0 tags other than
-    the descriptive ones (make, model, date, ...). BMP goes through Pillow.
+    the descriptive ones (make, model, date, ...); that IFD is added in the temp file itself,
+    so a TIFF needs no more free space than its own size. BMP goes through Pillow.
   * JPEG and BMP cannot keep alpha and BMP cannot keep EXIF/ICC/XMP: they are left out with a
     note appended to ``photo.notes``.
-  * The write is atomic: a hidden temp file ``.NAME.<8 hex>.tmp`` in the target folder (locked
+  * The write is atomic: a hidden temp file ``.~ll<8 hex>.tmp`` in the target folder (locked
     while it is written: ``flock``, or ``msvcrt.locking`` on Windows), fsync, then a rename; the
-    temp file is removed on any failure, and the target is never the source photo. With
+    temp file is removed on any failure, and the target is never the source photo. Its name is
+    short and of a fixed length (16 characters), so that an output whose path fits Windows'
+    MAX_PATH is never refused for its temp file's. A target that another program holds open
+    (Windows: a viewer, a virus scanner) is retried for about a second before the failure
+    says so. With
     ``overwrite=False`` the file is published with a hard link, which fails if the target
     appeared meanwhile (another run): then ``OutputExists`` is raised and nothing is replaced.
     Where the disk has no hard links (FAT/exFAT, some network shares) the name is claimed by an
@@ -70,7 +75,7 @@ import sys
 import time
 import warnings
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -78,9 +83,16 @@ from typing import Any, BinaryIO
 import numpy as np
 from PIL import Image, ImageCms, UnidentifiedImageError
 
-from . import formats
+from . import failures, formats, xmp_record
 from .errors import LowlightError, OutputExists
 from .filelock import try_lock
+from .read_checks import (
+    captured_warnings,
+    icc_problem,
+    known_image_signature,
+    png_without_bad_chunks,
+    warning_notes,
+)
 
 try:  # HEIC/HEIF support is optional at run time; without it such files get a clear message.
     import pillow_heif
@@ -346,10 +358,23 @@ def _libraw_opens(path: Path) -> bool:
 def _read(
     fp: BinaryIO, path: Path, max_pixels: int, fail: Callable[[str], LowlightError]
 ) -> Photo:
+    """Pillow's (and libvips') reading, its warnings turned into notes (``read_checks``): they
+    are captured while the header and the metadata are read, not while pixels are decoded (the
+    capture is one thread at a time)."""
+    caught: list[str] = []
+    photo = _read_image(fp, path, max_pixels, fail, caught)
+    for note in warning_notes(caught, path.name):
+        _note(photo, note)
+    return photo
+
+
+def _open_image(fp: BinaryIO, path: Path, fail: Callable[[str], LowlightError]) -> Image.Image:
+    """``Image.open``, its refusals in words; a PNG with a bad ancillary chunk raises
+    ``_RepairedPng`` and a camera RAW ``_CameraRawContent``."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            im = Image.open(fp)
+            return Image.open(fp)
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         raise fail(f"the image is too large (the limit is {MAX_PIXELS:,} pixels, "
                    "set by this computer's memory)") from exc
@@ -359,51 +384,129 @@ def _read(
             raise fail("HEIC support (pillow-heif) is not installed") from exc
         if _libraw_opens(path):
             raise _CameraRawContent(preview=False) from exc
+        repaired = png_without_bad_chunks(fp)
+        if repaired is not None:
+            raise _RepairedPng(*repaired) from exc
+        fp.seek(0)
+        if known_image_signature(fp.read(16)):  # a PNG, JPEG, TIFF... Pillow cannot parse
+            raise fail("the file is truncated or damaged") from exc
         raise fail("it is not an image, or not one in a format Lowlight can read") from exc
+    except OSError as exc:
+        text = str(exc)
+        if exc.errno is None and text.startswith("Unsupported BMP"):  # bitfields, compression 6
+            detail = re.sub(r"\((\w+)\)", r"\1", text.removeprefix("Unsupported BMP ").strip())
+            raise fail(f"it is a BMP variant Lowlight cannot read ({detail})") from exc
+        raise
 
+
+class _RepairedPng(Exception):
+    """A PNG that Pillow refused for a bad ancillary chunk: its bytes without it, and notes."""
+
+    def __init__(self, data: bytes, notes: list[str]) -> None:
+        super().__init__()
+        self.data, self.notes = data, notes
+
+
+def _read_image(
+    fp: BinaryIO,
+    path: Path,
+    max_pixels: int,
+    fail: Callable[[str], LowlightError],
+    caught: list[str],
+) -> Photo:
+    try:
+        with captured_warnings() as warned:
+            im = _open_image(fp, path, fail)
+    except _RepairedPng as repaired:
+        caught += warned
+        photo = _read_image(io.BytesIO(repaired.data), path, max_pixels, fail, caught)
+        photo.notes[:0] = repaired.notes
+        return photo
+    caught += warned
     with im:
-        if im.format == "TIFF" and _is_raw_tiff(im):
-            raise _CameraRawContent(preview=True)
-        found = formats.by_name(im.format or "")
-        if found is None or not found.read or found is formats.RAW:
-            raise fail(f"{im.format or 'this'} images are not supported "
-                       f"(use {formats.read_names()})")
-        fmt = found.name
-        w, h = im.size
-        if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
-            raise fail(f"the image is {w} x {h} pixels, more than the limit of "
-                       f"{max_pixels:,} pixels" + (", set by this computer's memory"
-                                                    if max_pixels == MAX_PIXELS else ""))
-        notes: list[str] = []
-        frames = getattr(im, "n_frames", 1)
-        if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
-            notes.append(f"only the first of its {frames} images was read")
-
-        sixteen = _sixteen_bit(im, fp, fmt)
-        array = _decode_vips(fp) if sixteen else None
+        with captured_warnings() as warned:
+            fmt, notes, sixteen = _header(im, fp, max_pixels, fail)
+        caught += warned
+        try:
+            array = _decode_vips(fp) if sixteen else None
+        except ValueError:  # libvips cannot (planar tiled 16-bit TIFF...): Pillow may
+            array = None
         if sixteen and array is None:
             notes.append("its 16-bit pixels were read with 8-bit precision")
         if array is None:
             im.load()  # raises on truncated data (LOAD_TRUNCATED_IMAGES is False)
-            array, mode_notes, icc_ok = _pillow_array(im, fail)
-            notes += mode_notes
-        else:
-            icc_ok = True
-        exif_obj = im.getexif()  # after load: PNG may keep eXIf after the pixel data
-        orientation = exif_obj.get(_ORIENTATION, 1)
-        if not isinstance(orientation, int) or not 1 <= orientation <= 8:
-            orientation = 1
-        exif = _exif_bytes(exif_obj, fmt)
-        icc = im.info.get("icc_profile") or None
-        xmp = _xmp_bytes(im)
+        with captured_warnings() as warned:
+            if array is None:
+                array, mode_notes, icc_ok = _pillow_array(im, fail)
+                notes += mode_notes
+            else:
+                icc_ok = True
+            notes += _lost_channels(im, array)
+            exif_obj = im.getexif()  # after load: PNG may keep eXIf after the pixel data
+            orientation = exif_obj.get(_ORIENTATION, 1)
+            if not isinstance(orientation, int) or not 1 <= orientation <= 8:
+                orientation = 1
+            exif = _exif_bytes(exif_obj, fmt, notes)
+            icc = im.info.get("icc_profile") or None
+            xmp = _xmp_bytes(im)
+        caught += warned
 
-    if icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
+    if icc is not None and icc_problem(icc):
+        notes.append("its colour profile is damaged and was left out")
+        icc = None
+    elif icc is not None and (not icc_ok or icc[16:20] != b"RGB "):
         notes.append("its colour profile does not describe RGB pixels and was left out")
         icc = None
     bit_depth = 8 if array.dtype == np.uint8 else 16
     data, alpha = _split_alpha(_orient(array, orientation))  # views: no copy
     del array
     return Photo(data, alpha, exif, icc, bit_depth, fmt, path, notes, xmp)
+
+
+def _header(
+    im: Image.Image, fp: BinaryIO, max_pixels: int, fail: Callable[[str], LowlightError]
+) -> tuple[str, list[str], bool]:
+    """What the header says, before any pixel is decoded: the format's name, notes, 16 bits."""
+    if im.format == "TIFF" and _is_raw_tiff(im):
+        raise _CameraRawContent(preview=True)
+    found = formats.by_name(im.format or "")
+    if found is None or not found.read or found is formats.RAW:
+        raise fail(f"{im.format or 'this'} images are not supported (use {formats.read_names()})")
+    w, h = im.size
+    if w * h > max_pixels:  # checked on the header, before a single pixel is decoded
+        raise fail(f"the image is {w} x {h} pixels, more than the limit of {max_pixels:,} pixels"
+                   + (", set by this computer's memory" if max_pixels == MAX_PIXELS else ""))
+    notes: list[str] = []
+    frames = _frames(im, notes)
+    if frames > 1 and im.format != "MPO":  # MPO's extra frame is the camera's own preview
+        notes.append(f"only the first of its {frames} images was read")
+    return found.name, notes, _sixteen_bit(im, fp, found.name)
+
+
+def _frames(im: Image.Image, notes: list[str]) -> int:
+    """How many images the file holds; 1 with a note when a later one is damaged (Pillow's
+    TIFF raises ``TypeError: Missing dimensions`` while counting)."""
+    errors = (TypeError, ValueError, OSError, EOFError, SyntaxError, struct.error, KeyError)
+    try:
+        return int(getattr(im, "n_frames", 1))
+    except errors:
+        try:
+            im.seek(0)  # counting stopped on a damaged image: back to the first, which opened
+        except errors as exc:
+            raise ValueError("the first image cannot be read again") from exc  # "damaged"
+        notes.append("it holds more images, which are damaged; only the first was read")
+        return 1
+
+
+def _lost_channels(im: Image.Image, array: np.ndarray) -> list[str]:
+    """A note when a TIFF holds more channels than were read (Pillow keeps at most four)."""
+    samples = getattr(im, "tag_v2", {}).get(277, 0) if im.format == "TIFF" else 0
+    read = 1 if array.ndim == 2 else array.shape[2]
+    if isinstance(samples, int) and samples > read and not im.mode.startswith(("P", "CMYK")):
+        lost, kept = samples - read, "RGB and alpha" if read >= 3 else "grey and alpha"
+        verb = "was" if lost == 1 else "were"
+        return [f"{lost} of its {samples} channels {verb} left out (Lowlight reads at most {kept})"]
+    return []
 
 
 def _sixteen_bit(im: Image.Image, fp: BinaryIO, fmt: str) -> bool:
@@ -424,6 +527,30 @@ def _vips() -> Any:
     import pyvips
 
     return pyvips
+
+
+def preload_codecs() -> None:
+    """Load libvips now, while memory is there: loaded lazily by the first write of a batch
+    under memory pressure, it failed with "cannot open shared object file". A failure here is
+    left to the first write, which says it."""
+    try:
+        _vips()
+    except (ImportError, OSError):
+        pass
+
+
+@contextlib.contextmanager
+def fewer_codec_threads() -> Iterator[None]:
+    """libvips with one worker thread for a while: the second try of a photo that ran out of
+    memory (each thread has its own buffers, and glib may fail to start one: "Error creating
+    thread")."""
+    pyvips = _vips()
+    before = pyvips.concurrency_get()
+    pyvips.concurrency_set(1)
+    try:
+        yield
+    finally:
+        pyvips.concurrency_set(before)
 
 
 def _decode_vips(fp: BinaryIO) -> np.ndarray | None:
@@ -475,7 +602,11 @@ def _pillow_array(
     elif mode in ("I", "F"):
         array = np.asarray(im)
         scale = 1.0 if mode == "I" else 65535.0  # "I" holds 16-bit grey values; "F" holds 0..1
-        return np.clip(array * scale, 0, 65535).round().astype(np.uint16), notes, icc_ok
+        scaled = array * scale
+        if array.size and not (0 <= float(np.nanmin(scaled)) and float(np.nanmax(scaled)) <= 65535):
+            top = "0 to 65535" if mode == "I" else "0 to 1"
+            notes.append(f"its values outside {top} were clipped to the 16-bit range")
+        return np.clip(np.nan_to_num(scaled), 0, 65535).round().astype(np.uint16), notes, icc_ok
     elif mode.startswith("I;16"):
         return _to_numpy(im).astype(np.uint16, copy=False), notes, icc_ok  # native byte order
     elif mode not in ("L", "LA", "RGB", "RGBA"):
@@ -562,7 +693,7 @@ def _float_rgb(d: np.ndarray) -> np.ndarray:
     return out
 
 
-def _exif_bytes(exif_obj: Image.Exif, fmt: str) -> bytes | None:
+def _exif_bytes(exif_obj: Image.Exif, fmt: str, notes: list[str] | None = None) -> bytes | None:
     """The source's EXIF as ``Exif\\0\\0`` + TIFF bytes with orientation 1, or None.
 
     Pillow re-serialises it: IFD0 with the EXIF and GPS sub-IFDs (maker notes included); the
@@ -585,6 +716,8 @@ def _exif_bytes(exif_obj: Image.Exif, fmt: str) -> bytes | None:
             exif[_ORIENTATION] = 1
         return exif.tobytes() if len(exif) else None
     except _EXIF_ERRORS:  # damaged EXIF: losing it is better than failing the photo
+        if notes is not None:
+            notes.append("its EXIF data is damaged and was left out")
         return None
 
 
@@ -626,6 +759,8 @@ def write_photo(
     fmt: str | None = None,
     quality: int = 95,
     overwrite: bool = True,
+    *,
+    record: Mapping[str, str] | None = None,
 ) -> Path:
     """Write ``pixels`` with ``photo``'s alpha, EXIF, ICC and bit depth.
 
@@ -638,7 +773,9 @@ def write_photo(
     JPEG/WebP/BMP) is left out with a note appended to ``photo.notes``. ``overwrite=False``
     never replaces an image that is already at ``path`` (``OutputExists``), even one that
     appears while this one is written; an empty or unreadable file there is replaced. EXIF,
-    ICC and XMP are embedded where the format holds them. Returns the path written.
+    ICC and XMP are embedded where the format holds them. ``record``: how the output was made
+    (``xmp_record.record_for``), added to its XMP beside the photo's own. Returns the path
+    written.
     """
     path = Path(path)
 
@@ -668,7 +805,7 @@ def write_photo(
     h, w = pixels.shape[:2]
     if photo.source is not None and _same_file(path, photo.source):
         raise fail("it is the original photo; choose another name or folder")
-    if path.is_dir():
+    if os.path.isdir(path):  # False for a name too long: the write below says so
         raise fail("a folder of that name exists")
     side = target.max_side
     if side is not None and max(h, w) > side:
@@ -684,7 +821,8 @@ def write_photo(
     if sixteen and not target.sixteen_bit:
         _note(photo, f"{name} holds 8 bits per channel: the 16-bit photo was saved with 8 bits")
         sixteen = False
-    meta = Metadata(photo.exif, photo.icc, photo.xmp)
+    xmp = xmp_record.with_record(photo.xmp, record) if record else photo.xmp
+    meta = Metadata(photo.exif, photo.icc, xmp)
     if not target.metadata and (meta.exif or meta.icc or meta.xmp):
         _note(photo, f"{name} cannot store EXIF data, XMP or a colour profile: they were left out")
         meta = Metadata(None, None, None)
@@ -703,12 +841,14 @@ def write_photo(
         path.parent.mkdir(parents=True, exist_ok=True)
         note = _atomic_write(path, write, overwrite)
     except OSError as exc:
-        raise fail(_os_reason(exc)) from exc
+        raise fail(_os_reason(exc, path=path)) from exc
     except LowlightError:
         raise
-    except MemoryError as exc:
-        raise fail("there is not enough memory to encode it") from exc
     except Exception as exc:  # an encoder's own complaint (libvips, Pillow)
+        if failures.is_out_of_memory(exc):  # MemoryError, libvips' "Error creating thread"
+            raise fail("there is not enough memory to encode it") from exc
+        if failures.disk_is_full(path.parent):  # whatever words the encoder found for it
+            raise fail(f"no space left on '{path.parent}'") from exc
         raise fail(f"the {name} encoder failed ({exc})") from exc
     if note:
         _note(photo, note)
@@ -737,7 +877,7 @@ def copy_original(
         path.parent.mkdir(parents=True, exist_ok=True)
         _atomic_write(path, write, overwrite)
     except OSError as exc:
-        raise fail(_os_reason(exc)) from exc
+        raise fail(_os_reason(exc, path=path)) from exc
     return path
 
 
@@ -815,6 +955,7 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
 
     def write(fp: BinaryIO, tmp: Path) -> None:
         pyvips = _vips()
+        failures.require_address_space(array.nbytes + failures.ENCODER_BYTES)
         channels = 1 if array.ndim == 2 else array.shape[2]
         im = pyvips.Image.new_from_array(array, interpretation=_INTERPRETATION[
             (channels, array.dtype == np.uint16)])
@@ -824,12 +965,9 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
             if blob:
                 im.set_type(pyvips.GValue.blob_type, field_name, blob)
         im.set_type(pyvips.GValue.gint_type, "orientation", 1)
+        _vips_save(im, fp, name, quality)
         if name == "TIFF" and meta.exif:
-            with _scratch_file(tmp, ".tif") as scratch, open(scratch, "w+b") as scratch_fp:
-                _vips_save(im, scratch_fp, name, quality)
-                _copy_tiff_with_exif(fp, scratch_fp, meta.exif)
-        else:
-            _vips_save(im, fp, name, quality)
+            _add_tiff_exif(fp, meta.exif)  # in the temp file itself: no second copy on disk
 
     return write
 
@@ -837,34 +975,45 @@ def _vips_writer(array: np.ndarray, name: str, meta: Metadata, quality: int) -> 
 def _vips_save(im: Any, fp: BinaryIO, name: str, quality: int) -> None:
     """Encode ``im`` into the open file ``fp`` (readable and seekable: TIFF goes back to fill in
     offsets), through a custom target: no second file name or descriptor that the encoder could
-    mishandle (non-ASCII names, another C runtime's descriptors on Windows)."""
+    mishandle (non-ASCII names, another C runtime's descriptors on Windows).
+
+    An OSError of the file (a full disk) is kept and raised in place of the encoder's error:
+    libvips turns it into words of its own ("Unknown error -1", "Connection timed out")."""
     pyvips = _vips()
     target = pyvips.TargetCustom()
-    target.on_write(fp.write)
-    target.on_read(fp.read)
-    target.on_seek(fp.seek)
-    if name == "JPEG":
-        im.jpegsave_target(target, Q=quality)
-    elif name == "WEBP":
-        im.webpsave_target(target, Q=quality)
-    elif name == "PNG":
-        im.pngsave_target(target, compression=6)
-    elif name == "TIFF":
-        im.tiffsave_target(target, compression="lzw", predictor="horizontal")
-    else:  # pragma: no cover - the table's write formats are the ones above and BMP
-        raise ValueError(f"no libvips encoder for {name}")
-
-
-@contextlib.contextmanager
-def _scratch_file(tmp: Path, suffix: str) -> Iterator[Path]:
-    """A second temp path beside ``tmp`` (same naming, so a killed run's is cleaned up too) for
-    the TIFF written before its EXIF is added; removed afterwards."""
-    scratch = tmp.with_name(tmp.name + suffix)
+    kept: list[OSError] = []
+    target.on_write(_keeping(fp.write, kept, -1))
+    target.on_read(_keeping(fp.read, kept, None))
+    target.on_seek(_keeping(fp.seek, kept, -1))
     try:
-        yield scratch
-    finally:
-        with contextlib.suppress(OSError):
-            os.unlink(scratch)
+        if name == "JPEG":
+            im.jpegsave_target(target, Q=quality)
+        elif name == "WEBP":
+            im.webpsave_target(target, Q=quality)
+        elif name == "PNG":
+            im.pngsave_target(target, compression=6)
+        elif name == "TIFF":
+            im.tiffsave_target(target, compression="lzw", predictor="horizontal")
+        else:  # pragma: no cover - the table's write formats are the ones above and BMP
+            raise ValueError(f"no libvips encoder for {name}")
+    except pyvips.Error:
+        if kept:
+            raise kept[0] from None
+        raise
+
+
+def _keeping(call: Callable[..., Any], kept: list[OSError], failed: Any) -> Callable[..., Any]:
+    """``call`` for a libvips callback: an OSError is kept for ``_vips_save`` and ``failed``
+    returned (libvips' "error"), rather than printed by cffi as "Exception ignored"."""
+
+    def guarded(*args: Any) -> Any:
+        try:
+            return call(*args)
+        except OSError as exc:
+            kept.append(exc)
+            return failed
+
+    return guarded
 
 
 _COPY_CHUNK = 1 << 20
@@ -883,26 +1032,26 @@ def _tiff_exif(exif: bytes) -> bytes | None:
         return None
 
 
-def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
-    """Copy the TIFF libvips wrote (ICC and XMP in its IFD already), adding the EXIF tags in a
-    new first IFD after the header.
+def _add_tiff_exif(fp: BinaryIO, exif: bytes) -> None:
+    """Add the EXIF tags to the TIFF libvips wrote into ``fp`` (ICC and XMP in its IFD already)
+    in a new first IFD after the header, in place: the rest of the file moves on by the IFD's
+    length, a chunk at a time from the end, so the disk holds one copy (a scratch copy needed
+    twice the output's size free).
 
-    Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips move on by
-    the IFD's length and their offsets are shifted to match. Tiled TIFFs are left as they are.
+    Pillow serialises the IFD (including the EXIF and GPS sub-IFDs); the pixel strips' offsets
+    are shifted to match. Tiled TIFFs are left as they are.
     """
     from PIL import TiffImagePlugin, TiffTags
 
-    src.seek(0)
-    header = src.read(8)
-    src.seek(0)
-    with Image.open(src) as im:  # reads the IFD only
+    fp.seek(0)
+    header = fp.read(8)
+    fp.seek(0)
+    with Image.open(fp) as im:  # reads the IFD only
         if not isinstance(im, TiffImagePlugin.TiffImageFile):
             raise TypeError(f"the encoder wrote {im.format}, not TIFF")
         tags = im.tag_v2
         clean = _tiff_exif(exif)
         if 273 not in tags or 324 in tags or not clean:  # no strips, tiles, or nothing to add
-            src.seek(0)
-            shutil.copyfileobj(src, fp, _COPY_CHUNK)
             return
         ifd = TiffImagePlugin.ImageFileDirectory_v2(ifh=header)
         for tag, value in tags.items():
@@ -924,15 +1073,28 @@ def _copy_tiff_with_exif(fp: BinaryIO, src: BinaryIO, exif: bytes) -> None:
     ifd[273] = tuple(s - 8 for s in strips)
     ifd.tagtype[273] = TiffTags.LONG
     block = ifd.tobytes(8)
+    end = fp.seek(0, os.SEEK_END)
+    at = end
+    while at > 8:  # from the end backwards, so no byte is overwritten before it is moved
+        n = min(_COPY_CHUNK, at - 8)
+        at -= n
+        fp.seek(at)
+        chunk = fp.read(n)
+        fp.seek(at + len(block))
+        fp.write(chunk)
     e = "<" if header[:2] == b"II" else ">"
+    fp.seek(0)
     fp.write(header[:4] + struct.pack(e + "I", 8) + block)
-    src.seek(8)
-    shutil.copyfileobj(src, fp, _COPY_CHUNK)  # the pixel strips, a chunk at a time
 
 
-#: How a temp file of ``_atomic_write`` is named: ``.`` + the target's name (cut to 80 characters)
-#: + ``.`` + 8 random hex digits + ``.tmp`` (+ ``.png``/``.tif`` for an encoder's scratch file).
-TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
+#: How a temp file of ``_atomic_write`` is named: ``.~ll`` + 8 random hex digits + ``.tmp``
+#: (+ ``.png``/``.tif`` for an encoder's scratch file): 16 characters whatever the output's name,
+#: so that a temp file's path is never the one too long for Windows' MAX_PATH.
+TEMP_PREFIX = ".~ll"
+TEMP_NAME = re.compile(r"^\.~ll[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
+#: Before issue 32: ``.`` + the target's name (cut to 80 characters) + ``.`` + 8 hex + ``.tmp``;
+#: still cleaned up for the outputs of a batch.
+LEGACY_TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.[0-9a-f]{8}\.tmp(?:\.png|\.tif)?$")
 #: Where locks cannot be checked, a temp file untouched for this long belongs to a run that was
 #: killed (elsewhere a live writer's lock says so, and an unlocked one is removed at once).
 STALE_TEMP_SECONDS = 300.0
@@ -945,12 +1107,31 @@ def _temp_key(name: str) -> str:
     return name[:80]
 
 
+def _temp_path(folder: Path) -> Path:
+    return folder / f"{TEMP_PREFIX}{secrets.token_hex(4)}.tmp"
+
+
+def can_create_in(folder: str | os.PathLike[str]) -> OSError | None:
+    """Whether a file can be created in ``folder``, found by creating (and removing) a temp
+    file there: ``os.access`` says yes to any folder on Windows. None if it can, else the
+    error (``failures.os_reason`` says it)."""
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    probe = _temp_path(Path(folder))
+    try:
+        os.close(os.open(probe, flags, 0o666))
+    except OSError as exc:
+        return exc
+    with contextlib.suppress(OSError):
+        os.unlink(probe)
+    return None
+
+
 def _atomic_write(path: Path, write: Writer, overwrite: bool = True) -> str | None:
     """Write through a hidden temp file in the target folder; remove it on any failure.
     Returns a note when publishing had to fall back (``_publish``)."""
-    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)
+    flags = os.O_RDWR | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0)  # TIFF reads back
     for _ in range(10):
-        tmp = path.with_name(f".{_temp_key(path.name)}.{secrets.token_hex(4)}.tmp")
+        tmp = _temp_path(path.parent)
         try:
             fd = os.open(tmp, flags, 0o666)  # 0o666 & ~umask, like any new file
         except FileExistsError:
@@ -1004,7 +1185,7 @@ def _publish(tmp: Path, path: Path, overwrite: bool) -> str | None:
     instant between the two steps takes it for a broken file and may replace it, and then its
     result is replaced by this one (the same photo, computed twice)."""
     if overwrite:
-        os.replace(tmp, path)
+        _replace(tmp, path)
         return None
     try:
         os.link(tmp, path)
@@ -1026,7 +1207,7 @@ def _publish_without_link(tmp: Path, path: Path) -> str:
         _replace_unless_image(tmp, path)
         return NO_LINK_NOTE
     try:
-        os.replace(tmp, path)
+        _replace(tmp, path)
     except BaseException:
         with contextlib.suppress(OSError):
             os.unlink(path)  # our own empty placeholder
@@ -1038,7 +1219,25 @@ def _replace_unless_image(tmp: Path, path: Path) -> None:
     if is_complete_image(path):
         raise OutputExists(f"cannot write '{path.name}': it was written meanwhile, probably by "
                            "another run; it was left as it is")
-    os.replace(tmp, path)  # an empty or broken file is not a result: replace it
+    _replace(tmp, path)  # an empty or broken file is not a result: replace it
+
+
+#: Pauses between tries of a rename onto a file another program holds (about 1 s in all).
+REPLACE_PAUSES = (0.05, 0.1, 0.2, 0.25, 0.4)
+
+
+def _replace(tmp: Path, path: Path) -> None:
+    """``os.replace``, tried again for about a second while another program holds ``path``
+    (Windows refuses with a sharing violation while a viewer or a virus scanner has it open);
+    then the PermissionError, which ``failures.os_reason`` words as "open in another program"."""
+    for pause in (*REPLACE_PAUSES, None):
+        try:
+            os.replace(tmp, path)
+            return
+        except PermissionError as exc:
+            if pause is None or not failures.is_locked(exc):
+                raise
+        time.sleep(pause)
 
 
 def is_complete_image(path: str | os.PathLike[str]) -> bool:
@@ -1067,10 +1266,11 @@ def remove_stale_temps(
     names: Iterable[str],
     older_than: float = STALE_TEMP_SECONDS,
 ) -> list[Path]:
-    """Remove this app's temp files for the outputs ``names`` in ``folder`` that a killed run
-    left. Where locks work, a temp file no live writer holds locked (an encoder's scratch file:
-    whose temp file none holds) is removed at once; where they cannot be checked (no flock, or
-    a disk without locks) only one older than ``older_than`` seconds. Returns them."""
+    """Remove this app's temp files in ``folder`` that a killed run left (``TEMP_NAME``; in the
+    older naming, those of the outputs ``names``). Where locks work, a temp file no live writer
+    holds locked (an encoder's scratch file: whose temp file none holds) is removed at once;
+    where they cannot be checked (no flock, or a disk without locks) only one older than
+    ``older_than`` seconds. Another program's files never match the names. Returns them."""
     keys = {_temp_key(n) for n in names}
     removed: list[Path] = []
     try:
@@ -1079,9 +1279,10 @@ def remove_stale_temps(
         return removed
     now = time.time()
     for entry in entries:
-        match = TEMP_NAME.match(entry.name)
-        if match is None or match["name"] not in keys:
-            continue
+        if TEMP_NAME.match(entry.name) is None:
+            legacy = LEGACY_TEMP_NAME.match(entry.name)
+            if legacy is None or legacy["name"] not in keys:
+                continue
         path = Path(entry.path)
         # an encoder's scratch file (".tmp.png", ".tmp.tif") belongs to the temp file before it
         owner = path if entry.name.endswith(".tmp") else path.with_name(entry.name[:-4])
@@ -1126,24 +1327,6 @@ def _same_file(a: Path, b: Path) -> bool:
         return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
-_ERRNO_REASONS = {
-    errno.ENOSPC: "no space left on device",
-    errno.EACCES: "permission denied",
-    errno.EPERM: "permission denied",
-    errno.EROFS: "the disk is read-only",
-    errno.ENOENT: "the folder does not exist",
-    errno.ENAMETOOLONG: "the file name is too long",
-    errno.EISDIR: "a folder of that name exists",
-    getattr(errno, "EDQUOT", -1): "the disk quota is exceeded",
-}
-
-
-def _os_reason(exc: OSError, reading: bool = False) -> str:
-    """An OSError as the end of a sentence: "no space left on device"."""
-    if reading and exc.errno == errno.ENOENT:
-        return "the file does not exist"
-    reason = _ERRNO_REASONS.get(exc.errno or 0)
-    if reason:
-        return reason
-    text = exc.strerror or str(exc) or type(exc).__name__
-    return text[:1].lower() + text[1:]
+def _os_reason(exc: OSError, reading: bool = False, path: Path | None = None) -> str:
+    """An OSError as the end of a sentence: "no space left on '/media/card'"."""
+    return failures.os_reason(exc, reading=reading, path=path)

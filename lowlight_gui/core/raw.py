@@ -62,6 +62,7 @@ from PIL import Image, TiffImagePlugin, UnidentifiedImageError
 
 from . import formats
 from .errors import LowlightError
+from .raw_check import filled_tail, is_cut
 
 try:  # rawpy is a dependency; without it RAW files get a clear message instead of a crash
     import rawpy
@@ -191,20 +192,27 @@ def _opened(path: Path) -> Iterator[rawpy.RawPy]:
         with open(path, "rb") as fp:  # the OS's reason (missing, permission) before LibRaw's
             if not fp.read(1):
                 raise _fail(path, "the file is empty")
+            cut = is_cut(fp, os.fstat(fp.fileno()).st_size)
     except OSError as exc:
         raise _fail(path, _os_reason(exc)) from exc
     try:
         with rawpy.imread(os.fspath(path)) as raw:
+            if cut:  # refused before LibRaw fills the missing data with grey
+                raise _fail(path, _TRUNCATED)
             yield raw
     except LowlightError:
         raise
     except MemoryError as exc:
         raise _fail(path, "there is not enough memory to open it") from exc
     except rawpy.LibRawFileUnsupportedError as exc:
+        if cut:  # a RAW cut short: LibRaw no longer finds what it needs to know it
+            raise _fail(path, _TRUNCATED) from exc
         raise _fail(path, "it is not a camera RAW file LibRaw can read") from exc
     except (rawpy.LibRawIOError, rawpy.LibRawDataError, rawpy.LibRawBadCropError) as exc:
         # LibRaw reports a file that ends early as an I/O error, bad data as a data error
-        raise _fail(path, "the RAW file is truncated or damaged") from exc
+        raise _fail(path, _TRUNCATED) from exc
+    except _Filled as exc:
+        raise _fail(path, _TRUNCATED) from exc
     except rawpy.LibRawTooBigError as exc:
         raise _fail(path, "the image is too large for LibRaw") from exc
     except rawpy.LibRawUnsufficientMemoryError as exc:
@@ -215,8 +223,17 @@ def _opened(path: Path) -> Iterator[rawpy.RawPy]:
         raise _fail(path, _os_reason(exc)) from exc
 
 
+_TRUNCATED = "the RAW file is truncated or damaged"
+
+
+class _Filled(Exception):
+    """LibRaw filled the raw data where the file ended (``raw_check.filled_tail``)."""
+
+
 def _develop(raw: rawpy.RawPy, half_size: bool, bps: int, notes: list[str]) -> np.ndarray:
     """Demosaic, white-balance, convert to sRGB; HxWx3 uint8/uint16, upright, exposure kept."""
+    if filled_tail(raw.raw_image_visible):  # LibRaw filled where the file ended: not a photo
+        raise _Filled
     cam = [float(v) for v in raw.camera_whitebalance]
     camera_wb = all(math.isfinite(v) and v > 0 for v in cam[:3])
     if not camera_wb:

@@ -208,18 +208,67 @@ def _weight_sum(n: int, starts: list[int], profiles: list[np.ndarray]) -> np.nda
     return np.maximum(total, np.float32(1e-12))
 
 
+@dataclass(frozen=True)
+class Grid:
+    """How an image is cut into tiles: the tile size asked for (0: the whole image in one
+    piece), the model's overlap (context on each side) and its factor (tile origins and sizes are
+    multiples of it)."""
+
+    tile: int
+    overlap: int
+    factor: int
+
+
+@dataclass(frozen=True)
+class Box:
+    """A rectangle of an image in pixels (Qt's order: x, y, width, height)."""
+
+    x: int
+    y: int
+    width: int
+    height: int
+
+    @property
+    def right(self) -> int:
+        return self.x + self.width
+
+    @property
+    def bottom(self) -> int:
+        return self.y + self.height
+
+    def check_inside(self, height: int, width: int) -> Box:
+        """This box, or a ValueError when it is empty or not inside a ``width`` x ``height``
+        image."""
+        if self.width <= 0 or self.height <= 0 or self.x < 0 or self.y < 0 or (
+            self.right > width or self.bottom > height
+        ):
+            raise ValueError(f"region {self} is empty or not inside the {width}x{height} image")
+        return self
+
+
+def _reaching(starts: list[int], profiles: list[np.ndarray], lo: int, hi: int) -> set[int]:
+    """The starts of the tiles whose weight is not 0 somewhere in lo..hi (along one axis)."""
+    kept = set()
+    for s, profile in zip(starts, profiles, strict=True):
+        a, b = max(lo - s, 0), min(hi - s, len(profile))
+        if a < b and profile[a:b].any():
+            kept.add(s)
+    return kept
+
+
 def blend_tiled(
     image: np.ndarray,
     fn: TileFn,
-    tile: int,
-    overlap: int,
-    factor: int,
+    grid: Grid,
     flush: Flush,
+    *,
+    region: Box | None = None,
     on_tile: OnTile | None = None,
     cancel: Any = None,
 ) -> None:
     """Apply ``fn`` (float32 tile HxWxC in 0..1 -> same shape) over ``image`` (HxWxC, float or
-    uint8/uint16) and hand the blended result to ``flush(y0, y1, rows)`` in row bands.
+    uint8/uint16) cut as ``grid`` says and hand the blended result to ``flush(y0, y1, rows)`` in
+    row bands.
 
     Every image row is flushed exactly once, top to bottom; ``rows`` is a float32 (y1-y0, W, C)
     view into a reused buffer that the callee may modify but must not keep. When ``flush`` is
@@ -228,34 +277,45 @@ def blend_tiled(
     ``flush`` may write its result over them in ``image`` itself. ``on_tile(done,
     total)`` is called after each tile; ``cancel`` (a ``threading.Event`` or a callable returning
     True to stop) is checked before each tile and raises ``Cancelled``.
+
+    ``region``: only this box of the image is computed and flushed (rows and columns counted
+    from the box's corner, ``rows`` (y1-y0, box width, C)). It is cut as the whole image is and
+    only the tiles that give its pixels weight are run, so its pixels are the same pixels of the
+    whole image's result, bit for bit (the tiles left out add weight 0 there).
     """
     if image.ndim != 3:
         raise ValueError(f"expected an HxWxC image, got shape {image.shape}")
     h, w, channels = image.shape
-    factor = max(int(factor), 1)
-    tiles = plan_tiles(h, w, tile, overlap, factor)
-    m, f = margin_for(overlap, factor), feather_for(overlap, factor)
+    factor = max(int(grid.factor), 1)
+    tiles = plan_tiles(h, w, grid.tile, grid.overlap, factor)
+    m, f = margin_for(grid.overlap, factor), feather_for(grid.overlap, factor)
     th, tw = tiles[0].h, tiles[0].w
     ys, xs = sorted({t.y for t in tiles}), sorted({t.x for t in tiles})
     wys, wxs = _profiles(ys, th, m, f), _profiles(xs, tw, m, f)
-    weight_y = _weight_sum(h, ys, wys)
-    weight_x = _weight_sum(w, xs, wxs)[None, :, None]
+    box = (region or Box(0, 0, w, h)).check_inside(h, w)
+    weight_y = _weight_sum(h, ys, wys)[box.y : box.bottom]
+    weight_x = _weight_sum(w, xs, wxs)[None, box.x : box.right, None]
     row_of, col_of = {y: i for i, y in enumerate(ys)}, {x: j for j, x in enumerate(xs)}
+    if region is not None:
+        rows_in = _reaching(ys, wys, box.y, box.bottom)
+        cols_in = _reaching(xs, wxs, box.x, box.right)
+        tiles = [t for t in tiles if t.y in rows_in and t.x in cols_in]
 
-    band = np.zeros((min(th, h), w, channels), np.float32)  # image rows base .. base+len(band)
-    base = 0  # first image row held in the band (every row above it has been flushed)
+    band = np.zeros((min(th, box.height), box.width, channels), np.float32)
+    base = box.y  # first image row held in the band (every row above it has been flushed)
     used = 0  # rows of the band that hold contributions
     scratch = np.empty((th, tw, channels), np.float32)  # weighted tile, reused
 
     def emit(upto: int) -> None:
         nonlocal base, used
+        upto = min(upto, box.bottom)
         if upto <= base:
             return
         k = upto - base
         rows = band[:k]
-        rows /= weight_y[base:upto, None, None]
+        rows /= weight_y[base - box.y : upto - box.y, None, None]
         rows /= weight_x
-        flush(base, upto, rows)
+        flush(base - box.y, upto - box.y, rows)
         keep = used - k
         if keep > 0:  # rows still open move to the top of the band
             band[:keep] = band[k:used]
@@ -270,17 +330,19 @@ def blend_tiled(
         result = np.asarray(fn(extract_tile(image, t)), dtype=np.float32)
         if result.shape != (t.h, t.w, channels):
             raise ValueError(f"tile function returned shape {result.shape} for a {t.h}x{t.w} tile")
-        iy, ix, ty, tx = t.crop(h, w)
-        buf = scratch[ty, tx]
+        y0, y1 = max(t.y, box.y), min(t.y + t.h, box.bottom)
+        x0, x1 = max(t.x, box.x), min(t.x + t.w, box.right)
+        ty, tx = slice(y0 - t.y, y1 - t.y), slice(x0 - t.x, x1 - t.x)
+        buf = scratch[: y1 - y0, : x1 - x0]
         # The blending weight is separable: this tile's row profile times its column profile.
         np.multiply(result[ty, tx], wys[row_of[t.y]][ty, None, None], out=buf)
         buf *= wxs[col_of[t.x]][None, tx, None]
-        band[iy.start - base : iy.stop - base, ix] += buf
-        used = max(used, iy.stop - base)
+        band[y0 - base : y1 - base, x0 - box.x : x1 - box.x] += buf
+        used = max(used, y1 - base)
         del result
         if on_tile is not None:
             on_tile(done, total)
-    emit(h)
+    emit(box.bottom)
 
 
 def run_tiled(
@@ -301,5 +363,5 @@ def run_tiled(
     def keep(y0: int, y1: int, rows: np.ndarray) -> None:
         out[y0:y1] = rows
 
-    blend_tiled(image, fn, tile, overlap, factor, keep, on_tile=on_tile, cancel=cancel)
+    blend_tiled(image, fn, Grid(tile, overlap, factor), keep, on_tile=on_tile, cancel=cancel)
     return out

@@ -10,6 +10,7 @@ from lowlight_gui.core.batch import BatchOptions, check_output, collect_jobs
 from lowlight_gui.core.engine_cache import EngineSpec
 from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.core.events import BatchError, BatchFinished, EngineReady, ImageDone, ImageFailed
+from lowlight_gui.core.settings import SPECS_BY_KEY
 from lowlight_gui.qt.dialogs import Alert, sentence
 from lowlight_gui.qt.queue import QueueModel, QueuePanel, State
 from lowlight_gui.qt.status import StatusLine
@@ -58,10 +59,7 @@ class BatchRunner(QObject):
             return False
         if not self.controller.start(sources, options, spec):
             return False
-        self.model.set_exposure(sources, options.exposure)
-        self.model.set_denoise(sources, options.denoise)
-        self.model.set_shadows(sources, options.shadows)
-        self.model.set_colour_noise(sources, options.colour_noise)
+        self.model.set_settings({p: options.settings_for(p) for p in sources})
         self._sources = sources
         self._last_failure = ""
         self.panel.set_running(True)
@@ -72,6 +70,21 @@ class BatchRunner(QObject):
         if self.controller.is_running():
             self.controller.cancel()
             self.status.notify("Cancelling…")
+
+    def _show_what_runs(self, denoise_available: bool, lift_available: bool) -> None:
+        """The rows say what the model does: full noise removal without a base output, no
+        shadow lift without a lift input."""
+        off: dict[str, object] = {}
+        if not denoise_available:
+            off["denoise"] = SPECS_BY_KEY["denoise"].default
+        if not lift_available:
+            off["shadows"] = SPECS_BY_KEY["shadows"].default
+        if off:
+            sources = set(self._sources)
+            self.model.set_settings({
+                i.path: i.settings.replace(**off)
+                for i in self.model.items() if i.path in sources and i.settings is not None
+            })
 
     def apply(self, event: object) -> None:
         self.model.apply(event)
@@ -86,10 +99,7 @@ class BatchRunner(QObject):
             self.status.engine_ready(
                 event.provider, event.warnings, event.denoise_available, event.lift_available
             )
-            if not event.denoise_available:  # the core runs it at full noise removal
-                self.model.set_denoise(self._sources, 1.0)
-            if not event.lift_available:  # ... and without a shadow lift
-                self.model.set_shadows(self._sources, None)
+            self._show_what_runs(event.denoise_available, event.lift_available)
         elif isinstance(event, BatchError):
             self.status.notify(event.message)
         elif isinstance(event, BatchFinished) and not self.closing:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import html
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import (
@@ -44,7 +45,7 @@ from PySide6.QtWidgets import (
 
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
 from lowlight_gui.qt.files import is_image, name_filters, photos_below, scan
-from lowlight_gui.qt.thumbnails import ThumbnailCache
+from lowlight_gui.qt.thumbnails import EDITED_ROLE, ThumbnailCache, paint_edited_badge
 
 THUMB_SIZE = 128  # thumbnails are made at this size and shown at most at it
 MIN_CELL = 104  # the narrowest grid cell: columns are as many as fit, then share the width
@@ -108,6 +109,8 @@ class NameDelegate(QStyledItemDelegate):
         if isinstance(pix, QPixmap) and not pix.isNull():
             painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, True)
             painter.drawPixmap(target, pix)
+        if index.data(EDITED_ROLE):  # the photo has its own settings: a mark on its picture
+            paint_edited_badge(painter, target)
         fm = option.fontMetrics
         line = QRect(rect.left() + 1, target.bottom() + 1 + _PAD, rect.width() - 2,
                      label_height(fm))
@@ -169,6 +172,7 @@ class ThumbnailModel(QAbstractListModel):
         self.left_out: list[LeftOut] = []  # the folder's files that are not photos, with why
         self._row_of: dict[str, int] = {}
         self._placeholder = _placeholder_icon(THUMB_SIZE, dpr)
+        self.is_edited: Callable[[Path], bool] = lambda _path: False  # set by the window
         cache.ready.connect(self._on_ready)
 
     def set_folder(self, folder: Path | None) -> None:
@@ -211,7 +215,17 @@ class ThumbnailModel(QAbstractListModel):
             return str(path)
         if role == PathRole:
             return str(path)
+        if role == EDITED_ROLE:
+            return self.is_edited(path)
         return None
+
+    def refresh_edited(self, path: Path) -> None:
+        """The photo's edited mark may have changed."""
+        row = self._row_of.get(str(path))
+        if row is None:
+            row = next((i for i, p in enumerate(self._files) if p.resolve() == path), None)
+        if row is not None:
+            self.dataChanged.emit(self.index(row), self.index(row), [EDITED_ROLE])
 
     def _on_ready(self, path: str) -> None:
         row = self._row_of.get(path)
@@ -354,6 +368,25 @@ class FolderBrowser(QWidget):
         n = len(self._below)
         return (f"No photos here — {total} in {n} subfolder{'s' if n != 1 else ''}: "
                 + ", ".join(names) + more)
+
+    def viewer_hint(self) -> str:
+        """What the viewer says while no photo of this folder is on show."""
+        photos = self.thumb_model.rowCount()
+        below = self.photos_below_text()
+        if below:
+            return f"{below}\nChoose one in the folder tree."
+        if photos:
+            return (
+                f"Choose one of the {photos} photo{'s' if photos != 1 else ''} on the left to "
+                "see it enhanced beside the original.\nDouble-click a thumbnail (or drop files "
+                "here) to queue it for the batch."
+            )
+        folder = self._folder
+        name = (folder.name or str(folder)) if folder else "this folder"
+        return (
+            f"No photos in {name}.\nChoose another folder on the left, or open one with "
+            "Ctrl+Shift+O."
+        )
 
     def _update_info(self) -> None:
         photos = self.thumb_model.rowCount()

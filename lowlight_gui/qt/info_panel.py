@@ -1,8 +1,8 @@
 """Photo info (I): the shot's data and the model's decisions, over the photo's lower left corner.
 
 The file's data (``core/photo_info.py``) is read when the panel is shown, or when another photo
-comes while it is, on a pool thread (a RAW's header takes up to 0.1 s); the model's decisions (the exposure it ran with, the shadow lift chosen) come
-with each preview result.
+comes while it is, on a pool thread (a RAW's header takes up to 0.1 s); the model's decisions
+(the exposure it ran with, the shadow lift chosen) come with each preview result.
 """
 
 from __future__ import annotations
@@ -14,26 +14,33 @@ from pathlib import Path
 from PySide6.QtCore import QEvent, QObject, QRunnable, Qt, QThreadPool, Signal, Slot
 from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
-from lowlight_gui.core.enhance import stops_for_lift
 from lowlight_gui.core.events import PreviewResult
 from lowlight_gui.core.photo_info import PhotoInfo, read_photo_info
+from lowlight_gui.qt.controls import as_run
 
 _MARGIN = 12
 
 
 def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
-    """What the model did with this photo, as (label, text) rows."""
-    ev = result.exposure
+    """What the model did with this photo, as (label, text) rows: the pipeline's decisions, and
+    the settings the pass ran with (a setting the model lacks at its default)."""
+    decided = result.decisions
+    if decided is None:  # (the worker always sends them)
+        return []
+    ran = as_run(result.settings, decided)
+    ev = decided.exposure
     exposure = "the model's own" if abs(ev) < 0.05 else f"{ev:+.1f} EV from the model's"
     rows = [("Exposure", exposure)]
-    if result.lift_available:
-        stops = stops_for_lift(result.lift)
-        how = "Auto" if result.shadows is None else "set by hand"
+    if decided.lift_available:
+        how = "Auto" if ran.shadows is None else "set by hand"
+        stops = decided.shadows
         rows.append(("Shadow lift", f"{stops:+.1f} stops ({how})" if stops else f"none ({how})"))
-    if result.denoise < 1.0:
-        rows.append(("Noise reduction", f"{round(result.denoise * 100)} %"))
-    if result.colour_noise:
-        rows.append(("Colour noise", f"{round(result.colour_noise * 100)} %"))
+    if ran.denoise < 1.0:
+        rows.append(("Noise reduction", f"{round(ran.denoise * 100)} %"))
+    if ran.colour_noise:
+        rows.append(("Colour noise", f"{round(ran.colour_noise * 100)} %"))
+    if decided.unchanged:
+        rows.append(("Left as it is", decided.unchanged))
     if result.stage == "full":
         rows.append(("Enhanced in", f"{result.seconds:.1f} s on {result.provider}"))
     return rows

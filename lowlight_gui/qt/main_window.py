@@ -1,8 +1,10 @@
 """The main window: browser | before/after viewer | controls and batch queue.
 
-Layout, menus, window state and wiring only: the preview (PreviewState), the batch
-(BatchRunner), the status bar (StatusLine), drops (PathDrops) and dialogs (dialogs.py) live in
-their own modules; the two workers share one engine (EngineCache).
+Layout, window state and wiring only: the menus and keys (menus.py), each photo's settings
+(PhotoEditor, EditCommands), the preview (PreviewState), the histogram and photo info panels,
+the batch (BatchRunner), the status bar (StatusLine), drops (PathDrops), layout rules
+(window_layout.py), dialogs (dialogs.py) and Preferences live in their own modules; the two
+workers share one engine (EngineCache).
 """
 
 from __future__ import annotations
@@ -15,15 +17,21 @@ from PySide6.QtWidgets import QLabel, QMainWindow, QSplitter, QVBoxLayout, QWidg
 
 from lowlight_gui.core.batch import BatchOptions
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
+from lowlight_gui.core.photo_edits import PhotoEdits
+from lowlight_gui.core.settings import DEFAULTS
 from lowlight_gui.qt import dialogs
 from lowlight_gui.qt.about import AboutDialog
 from lowlight_gui.qt.batch_runner import BatchRunner
 from lowlight_gui.qt.browser import FolderBrowser
 from lowlight_gui.qt.controls import ControlsPanel
 from lowlight_gui.qt.drops import PathDrops
+from lowlight_gui.qt.edit_commands import EditCommands
+from lowlight_gui.qt.edits import PhotoEditor
 from lowlight_gui.qt.histogram import HistogramPanel
 from lowlight_gui.qt.info_panel import InfoPanel
 from lowlight_gui.qt.menus import build_menus
+from lowlight_gui.qt.preferences import PreferencesDialog
+from lowlight_gui.qt.presets_menu import PresetsMenu
 from lowlight_gui.qt.preview import PreviewController
 from lowlight_gui.qt.preview_state import PreviewState
 from lowlight_gui.qt.queue import (
@@ -60,8 +68,11 @@ class MainWindow(QMainWindow):
         providers: list[str],
         problem: str | None = None,
         parent: QWidget | None = None,
+        *,
+        store: PhotoEdits | None = None,
     ) -> None:
-        """``problem``: why enhancement cannot run (missing model, no provider); None if it can."""
+        """``problem``: why enhancement cannot run (missing model, no provider); None if it can.
+        ``store``: where each photo's own settings are kept (default: the app's data folder)."""
         super().__init__(parent)
         self.settings = settings
         self.model_path = model_path
@@ -74,7 +85,14 @@ class MainWindow(QMainWindow):
         self.browser = FolderBrowser(self)
         self.viewer = CompareViewer(self)
         self.viewer.setObjectName("viewer")
-        self.controls = ControlsPanel(settings, providers, self)
+        self.controls = ControlsPanel(settings, self)
+        self.preferences = PreferencesDialog(settings, providers, self)
+        self.edits = PhotoEditor(self.controls, PhotoEdits() if store is None else store, self)
+        # through the window: tests replace window.confirm and window.alert
+        self.presets_menu = PresetsMenu(
+            self.edits, self, lambda *a: self.confirm(*a), lambda *a: self.alert(*a),
+            lambda m: self.notify(m),
+        )
         self.queue_model = QueueModel(self)
         self.queue_panel = QueuePanel(self.queue_model, self)
 
@@ -129,7 +147,7 @@ class MainWindow(QMainWindow):
         self.queue_panel.start_folder = self._start_folder  # its dialogs open where we browse
 
         # -- connections ----------------------------------------------------------------
-        self.preview.worker.events.connect(self._on_preview_event)
+        self.preview.worker.events.connect(self.preview_state.apply)
         self.preview.worker.events.connect(self.info_panel.apply)
         self.batch.worker.events.connect(self.batch_runner.apply)
         self.preview_state.saveReadyChanged.connect(self._on_save_ready)
@@ -141,22 +159,16 @@ class MainWindow(QMainWindow):
         self.queue_panel.cancelRequested.connect(self.cancel_batch)
         self.queue_panel.imageActivated.connect(self.show_image)
         self.queue_panel.openFailed.connect(self._on_open_failed)
-        self.controls.strengthChanged.connect(lambda _s: self.preview_state.strength_changed())
-        self.controls.strength.sliderReleased.connect(self.preview_state.strength_changed)
-        self.controls.engineChanged.connect(self._on_engine_settings)
-        for changed, slider in (
-            (self.controls.exposureChanged, self.controls.exposure),
-            (self.controls.denoiseChanged, self.controls.denoise),
-            (self.controls.colourNoiseChanged, self.controls.colour_noise),
-            (self.controls.shadowsChanged, self.controls.shadows),
-        ):
-            changed.connect(self.preview_state.network_changed)
-            slider.sliderReleased.connect(self.preview_state.slider_released)
+        self.commands = EditCommands(self.edits, self.browser, self.preview_state, self.notify)
+        self.controls.activeProviderChanged.connect(self.preferences.set_active_provider)
+        self.preferences.engineChanged.connect(self._on_engine_settings)
         self.drops.dropped.connect(self._on_dropped)
 
         build_menus(self)
         self._set_enhancement_enabled(problem is None)
         self._restore_state()
+        if self.edits.store.notice:
+            self.notify(self.edits.store.notice)
 
     # -- state persistence ----------------------------------------------------------------
     def _restore_state(self) -> None:
@@ -246,6 +258,8 @@ class MainWindow(QMainWindow):
     def show_image(self, path: Path) -> None:
         """Show ``path`` in the viewer and start its preview (cancelling the previous one)."""
         path = Path(path)
+        if path.resolve() != self.edits.current:
+            self.edits.show(path)  # its own settings into the controls, before its preview
         if self.preview_state.show(path):
             self.viewer.set_turns(self.turns.get(path.resolve(), 0))
             self.setWindowTitle(f"{path.name} — {APP_NAME}")
@@ -269,9 +283,9 @@ class MainWindow(QMainWindow):
                     if turns else f"{path.name} back as stored.")
         return turns
 
-    def _on_preview_event(self, event: object) -> None:
-        if self.current_path is not None or not hasattr(event, "generation"):
-            self.preview_state.apply(event)
+    def show_preferences(self) -> None:
+        self.preferences.show()
+        self.preferences.raise_()
 
     def _on_save_ready(self, ready: bool) -> None:
         self.save_action.setEnabled(ready)
@@ -303,29 +317,12 @@ class MainWindow(QMainWindow):
         self.settings.last_folder = folder
         current = self.current_path
         if current is not None and current.parent != folder:  # not the old folder's photo
-            self.preview.cancel()  # and the events already on their way are dropped
-            self.preview_state.current_path = None
-            self._on_save_ready(False)
-            self.viewer.clear()
+            self.preview_state.clear()  # (the events already on their way are dropped)
+            self.edits.show(None)
             self.info_panel.set_path(None)
             self.setWindowTitle(APP_NAME)
-        if self.problem:  # the placeholder says why enhancing is off
-            return
-        photos = self.browser.thumb_model.rowCount()
-        below = self.browser.photos_below_text()
-        if below:
-            self.viewer.set_placeholder_text(f"{below}\nChoose one in the folder tree.")
-        elif photos:
-            self.viewer.set_placeholder_text(
-                f"Choose one of the {photos} photo{'s' if photos != 1 else ''} on the left to "
-                "see it enhanced beside the original.\nDouble-click a thumbnail (or drop files "
-                "here) to queue it for the batch."
-            )
-        else:
-            self.viewer.set_placeholder_text(
-                f"No photos in {folder.name or folder}.\nChoose another folder on the left, or "
-                "open one with Ctrl+Shift+O."
-            )
+        if not self.problem:  # else the placeholder says why enhancing is off
+            self.viewer.set_placeholder_text(self.browser.viewer_hint())
 
     # -- files ----------------------------------------------------------------------------
     def _start_folder(self) -> Path:
@@ -406,19 +403,17 @@ class MainWindow(QMainWindow):
                 self.show_image(first[0])
 
     def batch_options(self) -> BatchOptions:
+        """The batch of the queued photos: each with its own settings, the rest the defaults."""
         s = self.settings
         return BatchOptions(
             output_dir=s.output_dir,
             fmt=s.fmt,
             quality=s.quality,
             overwrite=s.overwrite == "overwrite",
-            strength=self.controls.strength_value(),
             tile=self.controls.tile_value(),
-            exposure=self.controls.exposure_value(),
             turns=dict(self.turns),
-            denoise=self.controls.denoise_value(),
-            shadows=self.controls.shadows_value(),
-            colour_noise=self.controls.colour_noise_value(),
+            settings=DEFAULTS,
+            edits=self.edits.store.edits_for(self.queue_model.paths(State.QUEUED)),
         )
 
     def start_batch(self) -> bool:
@@ -450,6 +445,7 @@ class MainWindow(QMainWindow):
         self.browser.cache.cancel_pending()
         self.browser.cache.wait(3000)
         self.info_panel.wait()
+        self.edits.store.close()  # (every edit is written as it is made)
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self.batch.is_running() and not self._confirm_quit():

@@ -1,4 +1,6 @@
-"""The main window's actions, menus and toolbar, and the keys that always work.
+"""The main window's actions, menus and toolbar, and the keys that always work (the actions
+stay attributes of the window, so that tests and accessibility tools find them by name:
+``window.save_action``, ``window.undo_action``).
 
 Photo keys (arrows, Page Up/Down, backslash, B, F, 1, S, J, I, Tab) are window-wide actions:
 they work whatever has focus, the photo after a click included, except in a text field
@@ -71,7 +73,8 @@ def _fill(menu: QMenu | QToolBar, entries: Sequence[Entry]) -> None:
 
 
 def build_menus(w: MainWindow) -> None:
-    """Make the window's actions (as attributes: ``w.save_action``...), menus and toolbar."""
+    """Make the window's actions (as attributes: ``w.save_action``...), its menus (File, Edit,
+    View, Presets, Batch, Help) and toolbar."""
     std = QKeySequence.StandardKey
     w.open_action = _action(w, "&Open photo…", w.open_file_dialog, std.Open)
     w.open_folder_action = _action(w, "Open &folder…", w.open_folder_dialog, "Ctrl+Shift+O")
@@ -84,6 +87,7 @@ def build_menus(w: MainWindow) -> None:
         w.open_action, w.open_folder_action, None, w.save_action, w.open_output_action, None,
         w.quit_action,
     ))
+    _build_edit_menu(w)
 
     v = w.viewer
     w.fit_action = _action(w, "Fit to window", v.zoom_fit, "F", "Ctrl+0")
@@ -119,6 +123,7 @@ def build_menus(w: MainWindow) -> None:
         w.panels_action, None, w.rotate_left_action, w.rotate_right_action, None,
         w.next_action, w.previous_action,
     ))
+    w.presets_menu.attach(w.menuBar().addMenu("&Presets"))
 
     q = w.queue_panel
     w.add_files_action = _action(w, "Add photos…", q.add_files_dialog)
@@ -158,3 +163,55 @@ def build_menus(w: MainWindow) -> None:
         if is_text_field(field):
             field.installEventFilter(keys)
     w.text_field_keys = keys
+
+
+def _build_edit_menu(w: MainWindow) -> None:
+    std = QKeySequence.StandardKey
+    e, c = w.edits, w.commands
+    w.undo_action = _action(w, "&Undo", c.undo, std.Undo)
+    w.redo_action = _action(w, "&Redo", c.redo, std.Redo)
+    for a, name in ((w.undo_action, "Undo"), (w.redo_action, "Redo")):
+        a.setData(name)  # Help > Keyboard shortcuts names it so, not "Undo Exposure"
+    # Ctrl+Y too where Redo is Ctrl+Shift+Z (Linux, macOS): both are expected.
+    keys = list(QKeySequence.keyBindings(std.Redo))
+    for extra in ("Ctrl+Shift+Z", "Ctrl+Y"):
+        if QKeySequence(extra) not in keys:
+            keys.append(QKeySequence(extra))
+    w.redo_action.setShortcuts(keys)
+    w.copy_settings_action = _action(w, "&Copy settings", c.copy, "Ctrl+Shift+C")
+    w.paste_settings_action = _action(w, "&Paste settings", c.paste, "Ctrl+Shift+V")
+    w.apply_selected_action = _action(w, "&Apply settings to selected", c.apply_to_selected)
+    w.reset_photo_action = _action(w, "R&eset photo", c.reset)
+    for a, tip in (
+        (w.copy_settings_action, "Copy the photo's settings, to paste onto other photos"),
+        (w.paste_settings_action,
+         "Give the copied settings to the selected photos (or the photo on show)"),
+        (w.apply_selected_action, "Give the settings on show to every selected photo"),
+        (w.reset_photo_action, "The photo on show back to the default settings"),
+    ):
+        a.setToolTip(tip)
+        a.setStatusTip(tip)
+    w.preferences_action = _action(w, "Pre&ferences…", w.show_preferences, std.Preferences)
+    if QKeySequence(std.Preferences).isEmpty():  # not every platform defines one
+        w.preferences_action.setShortcut(QKeySequence("Ctrl+,"))
+    w.preferences_action.setMenuRole(QAction.MenuRole.PreferencesRole)
+    _fill(w.menuBar().addMenu("&Edit"), (
+        w.undo_action, w.redo_action, None, w.copy_settings_action, w.paste_settings_action,
+        w.apply_selected_action, w.reset_photo_action, None, w.preferences_action,
+    ))
+    e.historyChanged.connect(lambda: update_edit_actions(w))
+    update_edit_actions(w)
+
+
+def update_edit_actions(w: MainWindow) -> None:
+    """Undo/Redo say what they would do, and are off when there is nothing to do."""
+    e = w.edits
+    undo, redo = e.undo_label(), e.redo_label()
+    w.undo_action.setText(f"&Undo {undo}" if undo else "&Undo")
+    w.undo_action.setEnabled(undo is not None)
+    w.redo_action.setText(f"&Redo {redo}" if redo else "&Redo")
+    w.redo_action.setEnabled(redo is not None)
+    shown = e.current is not None
+    for a in (w.copy_settings_action, w.reset_photo_action, w.apply_selected_action):
+        a.setEnabled(shown)
+    w.paste_settings_action.setEnabled(e.clipboard is not None)

@@ -4,15 +4,16 @@ A camera RAW is developed at half size first (no demosaic: several times faster)
 given its fast pass at once; the full-size development follows for the full pass, whose
 ``before`` then replaces the half-size original on show.
 
-A new request (another photo, provider, tile size, exposure, noise reduction, colour noise or
-shadow lift) cancels the one in flight: its CancelToken stops it between tiles and stops the tile
-being computed (that run's only: the engine is shared with the batch). An exposure,
-noise-reduction, colour-noise or shadows change re-runs the network on the photo already in
-memory (``refresh``), and while the slider is held only the fast pass (``full=False``).
+A new request (another photo, provider, tile size or settings) cancels the one in flight: its
+CancelToken stops it between tiles and stops the tile being computed (that run's only: the
+engine is shared with the batch). A settings change re-runs the network on the photo already in
+memory (``refresh``), and while a slider is held only the fast pass (``full=False``).
 
-Colour noise is removed by the core after the network, at a scale measured in the photo's own
-pixels: the fast pass tells ``enhance_pixels`` how many of them one pixel of its downscaled copy
-stands for (``downscaled``), so that it shows the same effect as the full pass.
+Both passes go through the batch's own pipeline (``core/pipeline.py``) at strength 1 (the window
+blends the strength for display and saving): the full pass develops the photo's stored pixels
+exactly as the batch does, so what is saved equals what the batch writes. The fast pass tells
+the pipeline how many of the photo's pixels one pixel of its downscaled copy stands for
+(``downscaled``), so that the colour-noise filter shows the same effect as the full pass.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.engine import Engine, with_cancel
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
-from lowlight_gui.core.enhance import apply_strength, conditioning, enhance_pixels
+from lowlight_gui.core.enhance import apply_strength, to_float_rgb
 from lowlight_gui.core.errors import Cancelled, LowlightError
 from lowlight_gui.core.events import (
     PreviewFailed,
@@ -40,8 +41,11 @@ from lowlight_gui.core.events import (
 )
 from lowlight_gui.core.formats import is_raw_name
 from lowlight_gui.core.imageio import Photo, read_photo, write_photo
+from lowlight_gui.core.pipeline import Plan, develop, plan
 from lowlight_gui.core.resize import area_resize
+from lowlight_gui.core.settings import DEFAULTS, Settings
 from lowlight_gui.core.turns import turn
+from lowlight_gui.core.xmp_record import record_for
 from lowlight_gui.qt.qimage import to_uint8
 
 PREVIEW_LONG_SIDE = 1024
@@ -55,12 +59,11 @@ class PreviewRequest:
     spec: EngineSpec | None  # None: enhancement is unavailable, show the original only
     tile: int
     cancel: CancelToken
-    exposure: float = 0.0  # EV; it changes the network's input, so a new value is a new run
-    full: bool = True  # False while the exposure slider is held: the fast downscaled pass only
+    # what the network runs with (its strength is ignored: the window blends it); a new value
+    # is a new run
+    settings: Settings = DEFAULTS
+    full: bool = True  # False while a slider is held: the fast downscaled pass only
     refresh: bool = False  # the photo already shown: reuse it from memory, don't send it again
-    denoise: float = 1.0  # how much of the model's noise removal to keep (mixed per tile)
-    shadows: float | None = None  # shadow lift in stops; None: Auto (chosen per photo)
-    colour_noise: float = 0.0  # colour blotches removed after the network, 0..1; 0: off
 
 
 def downscale(rgb: np.ndarray, long_side: int) -> np.ndarray:
@@ -89,8 +92,11 @@ class PreviewWorker(QObject):
         self._photo_path: Path | None = None
         self._half = False  # _photo is a RAW developed at half size (the full one is pending)
         self._small: np.ndarray | None = None
-        self._enhanced: np.ndarray | None = None
+        self._enhanced: np.ndarray | None = None  # in the photo's stored type, at strength 1
         self._enhanced_generation = -1
+        # how it was made, for the saved file's record (core/xmp_record.py)
+        self._enhanced_plan: Plan | None = None
+        self._enhanced_engine: Engine | None = None
 
     @Slot(object)
     def run(self, req: PreviewRequest) -> None:
@@ -142,17 +148,19 @@ class PreviewWorker(QObject):
             photo = self._load(req)
             if photo is None:
                 return
-            self._enhanced = None  # stale now (another photo or exposure); frees its memory
+            self._enhanced = None  # stale now (another photo or settings); frees its memory
             if req.spec is None:
                 return
             engine = self.engines.get(req.spec)
             small = self._small_copy(photo)
             if small is not None:
+                if photo.grey:  # (three equal channels: the pipeline develops grey as grey)
+                    small = small[:, :, :1]
                 self._pass(req, engine, "preview", small, self._scale_of(photo, small))
             if req.full or small is None:
                 photo = self._full_size(req)
                 if photo is not None:
-                    self._pass(req, engine, "full", photo.pixels)
+                    self._pass(req, engine, "full", photo.data)
         except Cancelled:
             pass
         except LowlightError as exc:
@@ -166,11 +174,11 @@ class PreviewWorker(QObject):
         req: PreviewRequest,
         engine: Engine,
         stage: str,
-        rgb: np.ndarray,
+        data: np.ndarray,
         downscaled: float = 1.0,
     ) -> None:
-        """Enhance ``rgb`` (``downscaled``: pixels of the full-size photo per pixel of ``rgb``)
-        and send the result; the full pass's is kept for saving."""
+        """Develop ``data`` (``downscaled``: pixels of the full-size photo per pixel of it) at
+        the request's settings and send the result; the full pass's is kept for saving."""
         t0 = time.perf_counter()
 
         def on_tile(done: int, total: int) -> None:
@@ -178,41 +186,38 @@ class PreviewWorker(QObject):
                 self.events.emit(PreviewProgress(req.generation, done, total))
 
         run = with_cancel(engine, req.cancel)
-        shadows = req.shadows if engine.has_lift else None
-        # Conditioned here, so the result can say which lift Auto chose.
-        cond = conditioning(rgb, run, req.exposure, shadows)
-        # A grey photo has no colour to correct (the batch's enhance_pixels sees its one
-        # channel and skips it); here it comes as three equal channels: skip it the same.
-        grey = self._photo is not None and self._photo.grey
-        enhanced = enhance_pixels(
-            rgb, run, strength=1.0, tile=req.tile, on_tile=on_tile, cancel=req.cancel,
-            exposure=req.exposure, denoise=req.denoise if engine.has_base else 1.0,
-            conditioned=cond, colour_noise=0.0 if grey else req.colour_noise,
-            downscaled=downscaled,
+        settings = req.settings.replace(strength=1.0)  # (the window blends the strength)
+        how = plan(data, run, settings, downscaled=downscaled)
+        enhanced, decisions = develop(
+            data, run, how, tile=req.tile, on_tile=on_tile, cancel=req.cancel
         )
         seconds = time.perf_counter() - t0
         if stage == "full":
             self._enhanced, self._enhanced_generation = enhanced, req.generation
-        h, w = rgb.shape[:2]
+            self._enhanced_plan, self._enhanced_engine = how, engine
+        h, w = data.shape[:2]
         self.events.emit(
             PreviewResult(
-                req.generation,
-                stage,
-                to_uint8(rgb),
-                to_uint8(enhanced),
-                seconds,
-                h * w / 1e6,
-                engine.active_provider,
-                tuple(engine.warnings),
-                req.exposure,
-                req.denoise if engine.has_base else 1.0,
-                engine.has_base,
-                shadows,
-                cond.lift,
-                engine.has_lift,
-                req.colour_noise,
+                generation=req.generation,
+                stage=stage,
+                before=self._before(data),
+                after=_display(enhanced),
+                seconds=seconds,
+                megapixels=h * w / 1e6,
+                provider=engine.active_provider,
+                warnings=tuple(engine.warnings),
+                settings=req.settings,
+                decisions=decisions,
             )
         )
+
+    def _before(self, data: np.ndarray) -> np.ndarray:
+        """``data`` to show as the original: the photo's float pixels, made once and kept, stand
+        in for its 16-bit data (no second full-size float copy)."""
+        photo = self._photo
+        if photo is not None and data is photo.data and data.dtype != np.uint8:
+            return to_uint8(photo.pixels)
+        return _display(data)
 
     @Slot(int, float, object, str, int, int)
     def save(
@@ -227,15 +232,30 @@ class PreviewWorker(QObject):
                 or self._enhanced_generation != generation
             ):
                 raise LowlightError("the full-resolution result is not ready yet")
-            original = self._photo.pixels
-            pixels = apply_strength(original, self._enhanced.copy(), strength)
+            pixels = self._enhanced  # the batch's pixels at strength 1, written as they are
+            if strength < 1.0:
+                pixels = apply_strength(self._photo.pixels, to_float_rgb(pixels), strength)
             photo, pixels = turn(self._photo, pixels, turns)
-            out = write_photo(photo, pixels, Path(path), fmt=fmt or None, quality=quality)
+            made = self._enhanced_plan
+            record = None
+            if made is not None:  # how it was made: the plan's settings at the save's strength
+                settings = made.settings.replace(strength=float(strength))
+                record = record_for(settings, made.decisions, self._enhanced_engine)
+            out = write_photo(
+                photo, pixels, Path(path), fmt=fmt or None, quality=quality, record=record
+            )
             self.events.emit(PreviewSaved(Path(out)))
         except LowlightError as exc:
             self.events.emit(PreviewSaveFailed(str(exc)))
         except Exception as exc:  # noqa: BLE001 - report, never crash the worker
             self.events.emit(PreviewSaveFailed(f"cannot save '{Path(path).name}': {exc}"))
+
+
+def _display(pixels: np.ndarray) -> np.ndarray:
+    """Pixels of any stored type (uint8/uint16/float, RGB or grey) as HxWx3 uint8 to show."""
+    if pixels.dtype == np.uint8 and pixels.ndim == 3 and pixels.shape[2] == 3:
+        return np.ascontiguousarray(pixels)
+    return to_uint8(to_float_rgb(pixels))
 
 
 class PreviewController(QObject):
@@ -265,12 +285,10 @@ class PreviewController(QObject):
         path: Path,
         spec: EngineSpec | None,
         tile: int,
-        exposure: float = 0.0,
+        settings: Settings = DEFAULTS,
+        *,
         full: bool = True,
         refresh: bool = False,
-        denoise: float = 1.0,
-        shadows: float | None = None,
-        colour_noise: float = 0.0,
     ) -> int:
         """Start previewing ``path`` (see PreviewRequest for the rest); returns the generation
         its signals will carry."""
@@ -280,8 +298,8 @@ class PreviewController(QObject):
         self.worker.latest = self._generation
         self._runRequested.emit(
             PreviewRequest(
-                self._generation, Path(path), spec, tile, self._cancel, exposure, full, refresh,
-                denoise, shadows, colour_noise,
+                self._generation, Path(path), spec, tile, self._cancel, settings, full=full,
+                refresh=refresh,
             )
         )
         return self._generation

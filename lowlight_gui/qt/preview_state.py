@@ -16,7 +16,6 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from lowlight_gui.core.engine_cache import EngineSpec
-from lowlight_gui.core.enhance import stops_for_lift
 from lowlight_gui.core.events import (
     PreviewFailed,
     PreviewFinished,
@@ -26,7 +25,9 @@ from lowlight_gui.core.events import (
     PreviewSaved,
     PreviewSaveFailed,
 )
-from lowlight_gui.qt.controls import ControlsPanel
+from lowlight_gui.core.settings import DEFAULTS
+from lowlight_gui.core.settings import Settings as PhotoSettings
+from lowlight_gui.qt.controls import ControlsPanel, as_run
 from lowlight_gui.qt.dialogs import sentence
 from lowlight_gui.qt.preview import PreviewController
 from lowlight_gui.qt.qimage import array_to_qimage, blend_uint8
@@ -103,27 +104,35 @@ class PreviewState(QObject):
             path, self.current_path = self.current_path, None
             self.show(path)
 
-    def _slider_params(self) -> tuple[float, float, float | None, float]:
-        """What the network runs with, as the controls say: (exposure in EV, noise reduction,
-        shadow lift in stops or None for Auto, colour noise)."""
-        c = self.controls
-        return c.exposure_value(), c.denoise_value(), c.shadows_value(), c.colour_noise_value()
+    def clear(self) -> None:
+        """Nothing on show (another folder was opened): the preview is cancelled and its late
+        events are dropped."""
+        self.controller.cancel()
+        self.current_path = None
+        self._pairs = {}
+        self._set_full_ready(False)
+        self.viewer.clear()
+
+    def _slider_params(self) -> PhotoSettings:
+        """What the network runs with, as the controls say (strength is blended afterwards, so
+        it is left at its default: a strength change is no new run)."""
+        return self.controls.effective_settings().replace(strength=DEFAULTS.strength)
 
     def _request(self, path: Path, full: bool, refresh: bool) -> None:
-        """Preview ``path`` at the controls' exposure, noise reduction, shadow lift and colour
-        noise (see PreviewRequest for full, refresh)."""
-        exposure, denoise, shadows, colour_noise = self._params = self._slider_params()
+        """Preview ``path`` at the controls' settings (see PreviewRequest for full, refresh)."""
+        s = self._params = self._slider_params()
         self._final = full
         self._fast_pass_running = not full
         self._change_pending = False
         self.controller.request(
-            path, self.engine_spec(), self.controls.tile_value(), exposure, full, refresh, denoise,
-            shadows, colour_noise,
+            path, self.engine_spec(), self.controls.tile_value(), s, full=full, refresh=refresh
         )
 
     def _set_full_ready(self, ready: bool) -> None:
         self.full_ready = ready
-        self.saveReadyChanged.emit(ready)
+        # A result that lands just after a change (before its request is sent) is not what the
+        # controls say: Save waits for the one that is.
+        self.saveReadyChanged.emit(ready and self._slider_params() == self._params)
 
     # -- sliders --------------------------------------------------------------------------
     def strength_changed(self) -> None:
@@ -149,9 +158,8 @@ class PreviewState(QObject):
         results); after, the fast pass then full resolution, as for a new photo."""
         if self.current_path is None or self.engine_spec() is None:
             return
-        c = self.controls
         dragging = any(
-            s.isSliderDown() for s in (c.exposure, c.denoise, c.shadows, c.colour_noise)
+            r.slider.isSliderDown() for k, r in self.controls.rows.items() if k != "strength"
         )
         if self._slider_params() == self._params and (self._final or dragging):
             self.saveReadyChanged.emit(self.full_ready)  # back where it was
@@ -171,7 +179,9 @@ class PreviewState(QObject):
                 f"Saved {event.path}" if isinstance(event, PreviewSaved) else event.message
             )
             return
-        if getattr(event, "generation", None) != self.controller.generation:
+        if self.current_path is None or (
+            getattr(event, "generation", None) != self.controller.generation
+        ):
             return
         if isinstance(event, PreviewOriginal):
             self._on_original(event)
@@ -205,13 +215,15 @@ class PreviewState(QObject):
             self.viewer.set_before(array_to_qimage(result.before))
         # What ran: a model without a base output runs at full noise removal whatever was asked,
         # one without a lift input with none.
-        self._params = (result.exposure, result.denoise, result.shadows, result.colour_noise)
+        ran, decided = result.settings, result.decisions
+        assert decided is not None  # (the worker always sends them)
+        self._params = as_run(ran, decided).replace(strength=DEFAULTS.strength)
         self.show_blend()
         self.status.engine_ready(
-            result.provider, result.warnings, result.denoise_available, result.lift_available
+            result.provider, result.warnings, decided.denoise_available, decided.lift_available
         )
-        auto = result.shadows is None and result.lift_available
-        self.controls.show_auto_shadows(stops_for_lift(result.lift) if auto else None)
+        auto = ran.shadows is None and decided.lift_available
+        self.controls.show_auto_shadows(decided.shadows if auto else None)
         if result.stage == "full":
             self._final = True  # a small photo's only pass is its full one
             self._set_full_ready(True)

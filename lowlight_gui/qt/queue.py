@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -58,7 +57,9 @@ from lowlight_gui.core.events import (
 )
 from lowlight_gui.core.folders import LeftOut, summarize_left_out
 from lowlight_gui.core.photo_info import megapixels
-from lowlight_gui.qt.controls import format_ev
+from lowlight_gui.core.settings import SPECS_BY_KEY
+from lowlight_gui.core.settings import Settings as PhotoSettings
+from lowlight_gui.qt.controls import as_run, value_text
 from lowlight_gui.qt.files import content_problem, expand_inputs, name_filters
 from lowlight_gui.qt.settings import Settings
 
@@ -92,12 +93,9 @@ class QueueItem:
     output: Path | None = None
     seconds: float = 0.0
     notes: list[str] = field(default_factory=list)  # conversions and losses (core ImageDone)
-    # EV, noise reduction, shadow lift (stops; None: Auto) and colour noise of the batch that
-    # took this photo (its BatchOptions); None until a batch takes it.
-    exposure: float | None = None
-    denoise: float | None = None
-    shadows: float | None = None
-    colour_noise: float | None = None
+    # The settings the batch that took this photo runs it with (its own, else the defaults;
+    # then what the model honours); None until a batch takes it.
+    settings: PhotoSettings | None = None
 
     def status_text(self) -> str:
         if self.state is State.QUEUED:
@@ -111,35 +109,10 @@ class QueueItem:
             return f"Failed: {self.message}"
         return f"Skipped: {self.message}"
 
-    def exposure_text(self) -> str:
-        """ "+0.7 EV" when the photo is (being) enhanced at another exposure than the model's."""
-        return format_ev(self.exposure) if self.exposure else ""
-
-    def denoise_text(self) -> str:
-        """ "NR 50 %" when the photo is (being) enhanced with less than the full noise removal."""
-        if self.denoise is None or self.denoise >= 1.0:
-            return ""
-        return f"NR {round(self.denoise * 100)} %"
-
-    def shadows_text(self) -> str:
-        """ "Shadows +1.2" when the photo is (being) enhanced with a lift set by hand (not Auto)."""
-        if self.shadows is None:
-            return ""
-        return f"Shadows {format_ev(self.shadows).removesuffix(' EV')}"
-
-    def colour_noise_text(self) -> str:
-        """ "Colour NR 40 %" when the photo is (being) enhanced with colour noise removed."""
-        if not self.colour_noise:
-            return ""
-        return f"Colour NR {round(self.colour_noise * 100)} %"
-
     def settings_text(self) -> str:
-        """What the row shows right of the name: the batch's settings that are not defaults."""
-        texts = (
-            self.exposure_text(), self.denoise_text(), self.colour_noise_text(),
-            self.shadows_text(),
-        )
-        return ", ".join(t for t in texts if t)
+        """What the row shows right of the name: the settings that are not the defaults
+        ("+0.7 EV, NR 50 %")."""
+        return ", ".join(self.settings.row_labels()) if self.settings else ""
 
     def notes_text(self) -> str:
         """The conversion notes as one line, e.g. "converted from CMYK to RGB"."""
@@ -147,14 +120,9 @@ class QueueItem:
 
     def tooltip(self) -> str:
         lines = [str(self.path), self.status_text()]
-        if self.exposure_text():
-            lines.append(f"Exposure: {self.exposure_text()}")
-        if self.denoise_text():
-            lines.append(f"Noise reduction: {self.denoise_text().removeprefix('NR ')}")
-        if self.colour_noise_text():
-            lines.append(f"Colour noise: {self.colour_noise_text().removeprefix('Colour NR ')}")
-        if self.shadows_text():
-            lines.append(f"Shadows: {self.shadows_text().removeprefix('Shadows ')} stops")
+        for key in self.settings.changed() if self.settings else ():
+            spec = SPECS_BY_KEY[key]
+            lines.append(f"{spec.label}: {value_text(spec, getattr(self.settings, key))}")
         if self.output:
             lines.append(f"Output: {self.output}")
         lines += [f"Note: {note}" for note in self.notes]
@@ -267,6 +235,7 @@ class QueueModel(QAbstractListModel):
             self.set_progress(event.job.source, event.done, event.total)
         elif isinstance(event, ImageDone):
             self.mark_done(event.job.source, event.output, event.seconds, event.notes)
+            self._update(event.job.source, settings=as_run(event.settings, event.decisions))
         elif isinstance(event, ImageFailed):
             self.mark_failed(event.job.source, event.message)
         elif isinstance(event, ImageSkipped):
@@ -300,40 +269,17 @@ class QueueModel(QAbstractListModel):
     def mark_skipped(self, path: Path | str, reason: str) -> None:
         self._update(path, state=State.SKIPPED, message=reason)
 
-    def set_exposure(self, paths: list[Path], exposure: float) -> None:
-        """The EV a starting batch enhances these photos with (shown on their rows)."""
-        for path in paths:
-            self._update(path, exposure=exposure)
-
-    def set_denoise(self, paths: list[Path], denoise: float) -> None:
-        """The noise reduction a starting batch enhances these photos with (shown on their
-        rows)."""
-        for path in paths:
-            self._update(path, denoise=denoise)
-
-    def set_shadows(self, paths: list[Path], shadows: float | None) -> None:
-        """The shadow lift (stops; None: Auto) a starting batch enhances these photos with
-        (shown on their rows)."""
-        for path in paths:
-            self._update(path, shadows=shadows)
-
-    def set_colour_noise(self, paths: list[Path], colour_noise: float) -> None:
-        """The colour noise reduction (0: off) a starting batch enhances these photos with
-        (shown on their rows)."""
-        for path in paths:
-            self._update(path, colour_noise=colour_noise)
+    def set_settings(self, settings: dict[Path, PhotoSettings]) -> None:
+        """The settings a starting batch runs these photos with (shown on their rows)."""
+        for path, photo_settings in settings.items():
+            self._update(path, settings=photo_settings)
 
     def forget_queued_settings(self) -> None:
-        """After a batch: photos still queued get the exposure, noise reduction, shadow lift and
-        colour noise of the next Start, not this one's."""
+        """After a batch: photos still queued get the settings of the next Start, not this
+        one's (their own may change meanwhile)."""
         for item in self._items:
-            taken = (item.exposure, item.denoise, item.shadows, item.colour_noise) != (
-                None, None, None, None
-            )
-            if item.state is State.QUEUED and taken:
-                self._update(
-                    item.path, exposure=None, denoise=None, shadows=None, colour_noise=None
-                )
+            if item.state is State.QUEUED and item.settings is not None:
+                self._update(item.path, settings=None)
 
     def requeue_running(self) -> None:
         """After a cancel: the photo that was running goes back to the queue."""
@@ -344,8 +290,7 @@ class QueueModel(QAbstractListModel):
     def requeue(self, path: Path | str) -> None:
         """Queue one photo again (e.g. retry a single failed item)."""
         self._update(
-            path, state=State.QUEUED, message="", progress=0.0, exposure=None, denoise=None,
-            shadows=None, colour_noise=None,
+            path, state=State.QUEUED, message="", progress=0.0, settings=None
         )
 
     def retry_failed(self) -> int:
@@ -805,9 +750,6 @@ class QueuePanel(QWidget):
 
 
 # -- the queue across sessions ----------------------------------------------------------------
-_FAILED_KEY = "queue/failed"  # {path: error} of the unfinished photos that had failed
-
-
 def save_unfinished(settings: Settings, model: QueueModel) -> None:
     """Remember the photos not enhanced yet (queued, running, failed) for the next start, and
     the failed ones' errors, so they come back failed, not as plain "Queued"."""
@@ -815,9 +757,7 @@ def save_unfinished(settings: Settings, model: QueueModel) -> None:
     settings.unfinished_queue = [
         i.path for i in model.items() if i.state in unfinished
     ]
-    failed = {str(i.path): i.message for i in model.items() if i.state is State.FAILED}
-    # Settings has no field for this yet: its own key, through its plumbing.
-    settings._set(_FAILED_KEY, json.dumps(failed))
+    settings.failed_queue = {i.path: i.message for i in model.items() if i.state is State.FAILED}
 
 
 def restore_unfinished(settings: Settings, model: QueueModel) -> str:
@@ -827,13 +767,9 @@ def restore_unfinished(settings: Settings, model: QueueModel) -> str:
     present = [p for p in saved if p.is_file()]
     before = set(model.left_out)
     added = model.add_paths(present) if present else 0
-    try:
-        failed = json.loads(settings._get(_FAILED_KEY, "{}", str))
-    except ValueError:
-        failed = {}
     refailed = 0
-    for path, message in failed.items() if isinstance(failed, dict) else ():
-        if isinstance(message, str) and model.find(path) >= 0:
+    for path, message in settings.failed_queue.items():
+        if model.find(path) >= 0:
             model.mark_failed(path, message)
             refailed += 1
     left = [item for p, item in model.left_out.items() if p not in before]

@@ -1,21 +1,20 @@
-"""Typed, persistent user settings over QSettings.
+"""Typed, persistent app settings over QSettings: engine, output, browsing, window state.
 
-Everything the user can set in the window lives here, so that the window, the tests and a
-restart all read the same values. Tests pass a path to get an isolated IniFormat file.
+A photo's own settings (exposure, noise reduction, ...) are not here: each photo keeps its own
+in the settings store (core/photo_edits.py), and a photo never edited gets the declared
+defaults (core/settings.py). Tests pass a path to get an isolated IniFormat file.
 """
 
 from __future__ import annotations
 
 import json
-import math
 from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import QByteArray, QSettings
 
 from lowlight_gui.core import formats
-from lowlight_gui.core.chroma import COLOUR_NOISE_RANGE
-from lowlight_gui.core.enhance import DEFAULT_TILE, DENOISE_RANGE, EXPOSURE_RANGE, SHADOWS_MAX
+from lowlight_gui.core.enhance import DEFAULT_TILE
 
 # The output choices ("same", "jpg", "png", "tif") and their labels, from core/formats.py.
 FORMATS: tuple[str, ...] = formats.OUTPUT_CHOICES
@@ -26,39 +25,6 @@ OVERWRITE_LABELS: dict[str, str] = {
     "overwrite": "Overwrite existing files",
 }
 TILE_SIZES: tuple[int, ...] = (256, 512, 768, 1024, 0)  # 0: the whole image in one piece
-
-
-def clamp_exposure(value: float) -> float:
-    """``value`` within EXPOSURE_RANGE, rounded to the slider's 0.1 EV; 0 for nan/inf (a hand-
-    edited or corrupt settings file must not reach the core, which refuses out-of-range EV)."""
-    if not math.isfinite(value):
-        return 0.0
-    lo, hi = EXPOSURE_RANGE
-    return round(min(hi, max(lo, value)), 1) + 0.0  # + 0.0: no "-0.0"
-
-
-def clamp_denoise(value: float) -> float:
-    """``value`` within DENOISE_RANGE, rounded to the slider's 1 %; 1 (full) for nan/inf."""
-    if not math.isfinite(value):
-        return 1.0
-    lo, hi = DENOISE_RANGE
-    return round(min(hi, max(lo, value)), 2)
-
-
-def clamp_colour_noise(value: float) -> float:
-    """``value`` within COLOUR_NOISE_RANGE, rounded to the slider's 1 %; 0 (off) for nan/inf."""
-    if not math.isfinite(value):
-        return 0.0
-    lo, hi = COLOUR_NOISE_RANGE
-    return round(min(hi, max(lo, value)), 2) + 0.0
-
-
-def clamp_shadows(value: float) -> float:
-    """``value`` within 0..SHADOWS_MAX stops, rounded to the slider's 0.1; 0 (no lift) for
-    nan/inf."""
-    if not math.isfinite(value):
-        return 0.0
-    return round(min(SHADOWS_MAX, max(0.0, value)), 1) + 0.0
 
 
 class Settings:
@@ -95,59 +61,6 @@ class Settings:
         return self._qs.fileName()
 
     # -- enhancement ----------------------------------------------------------------------
-    @property
-    def strength(self) -> float:
-        return min(1.0, max(0.0, self._get("enhance/strength", 1.0, float)))
-
-    @strength.setter
-    def strength(self, value: float) -> None:
-        self._set("enhance/strength", float(min(1.0, max(0.0, value))))
-
-    @property
-    def exposure(self) -> float:
-        """EV offset of the model's exposure estimate; 0 = the model's own."""
-        return clamp_exposure(self._get("enhance/exposure", 0.0, float))
-
-    @exposure.setter
-    def exposure(self, value: float) -> None:
-        self._set("enhance/exposure", clamp_exposure(float(value)))
-
-    @property
-    def denoise(self) -> float:
-        """How much of the model's noise removal is kept, 0..1; 1 = all of it."""
-        return clamp_denoise(self._get("enhance/denoise", 1.0, float))
-
-    @denoise.setter
-    def denoise(self, value: float) -> None:
-        self._set("enhance/denoise", clamp_denoise(float(value)))
-
-    @property
-    def colour_noise(self) -> float:
-        """How much of the colour blotches to remove after the model, 0..1; 0 = off."""
-        return clamp_colour_noise(self._get("enhance/colour_noise", 0.0, float))
-
-    @colour_noise.setter
-    def colour_noise(self, value: float) -> None:
-        self._set("enhance/colour_noise", clamp_colour_noise(float(value)))
-
-    @property
-    def shadows_auto(self) -> bool:
-        """The shadow lift is chosen per photo (``shadows`` is then not used)."""
-        return bool(self._get("enhance/shadows_auto", True, bool))
-
-    @shadows_auto.setter
-    def shadows_auto(self, value: bool) -> None:
-        self._set("enhance/shadows_auto", bool(value))
-
-    @property
-    def shadows(self) -> float:
-        """The shadow lift in stops when it is not Auto; 0 = none."""
-        return clamp_shadows(self._get("enhance/shadows", 0.0, float))
-
-    @shadows.setter
-    def shadows(self, value: float) -> None:
-        self._set("enhance/shadows", clamp_shadows(float(value)))
-
     @property
     def provider(self) -> str:
         """ "auto" or a short provider name ("CPU", "CUDA", ...)."""
@@ -231,6 +144,21 @@ class Settings:
     @unfinished_queue.setter
     def unfinished_queue(self, paths: list[Path]) -> None:
         self._set("queue/unfinished", json.dumps([str(p) for p in paths]))
+
+    @property
+    def failed_queue(self) -> dict[Path, str]:
+        """The unfinished photos that had failed, with their errors: they come back failed."""
+        try:
+            failed = json.loads(self._get("queue/failed", "{}", str))
+        except ValueError:
+            return {}
+        if not isinstance(failed, dict):
+            return {}
+        return {Path(p): m for p, m in failed.items() if isinstance(m, str)}
+
+    @failed_queue.setter
+    def failed_queue(self, failed: dict[Path, str]) -> None:
+        self._set("queue/failed", json.dumps({str(p): m for p, m in failed.items()}))
 
     # -- window state ---------------------------------------------------------------------
     def _bytes(self, key: str) -> QByteArray | None:

@@ -11,13 +11,28 @@ from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal, Slot
-from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtCore import QObject, QRect, QRunnable, Qt, QThreadPool, Signal, Slot
+from PySide6.QtGui import QColor, QImage, QPainter, QPen, QPixmap
 
 from lowlight_gui.core.formats import is_raw_name
 from lowlight_gui.qt.qimage import array_to_qimage
 
 ThumbKey = tuple[str, int, int]  # (path, mtime_ns, size in device pixels)
+EDITED_ROLE = Qt.ItemDataRole.UserRole + 7  # True: the photo has its own settings (a badge)
+BADGE = 14  # the edited badge's diameter, px
+
+
+def paint_edited_badge(painter: QPainter, picture: QRect) -> None:
+    """The "edited" mark: an amber dot on the top-right corner of the thumbnail's picture."""
+    badge = QRect(picture.right() - BADGE - 2, picture.top() + 3, BADGE, BADGE)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    painter.setPen(QPen(QColor(255, 255, 255), 2))
+    painter.setBrush(QColor(255, 170, 30))  # amber: reads on dark and light photos
+    painter.drawEllipse(badge)
+    painter.drawLine(badge.left() + 4, badge.center().y() + 1, badge.right() - 3,
+                     badge.center().y() + 1)  # a slider's stroke: "settings changed"
+    painter.restore()
 
 
 def thumb_key(path: Path, size: int) -> ThumbKey | None:

@@ -14,6 +14,7 @@ from lowlight_gui.core.engine import Engine, box_blur
 from lowlight_gui.core.enhance import enhance_array, enhance_pixels
 from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.settings import Settings
 from tests.conftest import smooth_noisy, write_image
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -149,7 +150,7 @@ def test_enhance_refuses_amounts_outside_0_1(engine):
 
 def test_a_batch_writes_what_the_amount_gives(engine, tmp_path):
     photo = write_image(tmp_path / "in" / "dark.png", h=50, w=70)
-    options = BatchOptions(output_dir=tmp_path / "out", fmt="png", colour_noise=1.0)
+    options = BatchOptions(output_dir=tmp_path / "out", fmt="png", settings=Settings(colour_noise=1.0))
     result = run_batch(collect_jobs([photo], options), engine, options)
     assert len(result.done) == 1
     written = read_photo(result.done[0].output).pixels

@@ -18,6 +18,7 @@ from lowlight_gui.core.enhance import (
 )
 from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.settings import Settings
 from lowlight_gui.core.tiling import run_tiled
 from tests.conftest import smooth_noisy, write_image
 
@@ -145,7 +146,7 @@ def test_stored_types_and_grey_take_the_amount(engine):
 
 def test_a_batch_writes_what_the_amount_gives(engine, base_model, tmp_path):
     photo = write_image(tmp_path / "in" / "dark.png", h=50, w=70)
-    options = BatchOptions(output_dir=tmp_path / "out", fmt="png", denoise=0.5)
+    options = BatchOptions(output_dir=tmp_path / "out", fmt="png", settings=Settings(denoise=0.5))
     result = run_batch(collect_jobs([photo], options), engine, options)
     assert len(result.done) == 1
     written = read_photo(result.done[0].output).pixels

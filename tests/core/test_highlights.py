@@ -81,8 +81,8 @@ def test_a_photo_the_model_clips_even_at_gain_1_is_left_as_it_is():
 def test_the_batch_decides_each_photo_once(tmp_path, monkeypatch):
     """The highlight check runs the model on a probe: the batch computes a photo's conditioning
     once and hands it to both the unchanged check and the enhancement."""
-    from lowlight_gui.core import batch as batch_mod
     from lowlight_gui.core import enhance as enhance_mod
+    from lowlight_gui.core import pipeline as pipeline_mod
     from lowlight_gui.core.batch import BatchOptions, collect_jobs, run_batch
     from tests.conftest import write_image
 
@@ -95,7 +95,7 @@ def test_the_batch_decides_each_photo_once(tmp_path, monkeypatch):
             return real(*args, **kwargs)
         return wrapper
 
-    monkeypatch.setattr(batch_mod, "conditioning", counted("batch"))
+    monkeypatch.setattr(pipeline_mod, "conditioning", counted("batch"))
     monkeypatch.setattr(enhance_mod, "conditioning", counted("again"))
     write_image(tmp_path / "a.png", h=40, w=48)
     opts = BatchOptions(tile=0)

@@ -22,6 +22,7 @@ from lowlight_gui.core.enhance import (
     stops_for_lift,
 )
 from lowlight_gui.core.errors import LowlightError
+from lowlight_gui.core.settings import Settings
 from tests.core.test_highlights import HeadEngine
 
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -136,7 +137,7 @@ def test_the_person_sets_the_lift_in_stops_or_turns_it_off():
     )
     assert stops_for_lift(lift_for_stops(1.5)) == pytest.approx(1.5)
     for bad in (-0.5, 2.5, float("nan")):
-        with pytest.raises(LowlightError, match="shadow lift"):
+        with pytest.raises(LowlightError, match="shadows must be between"):
             check_shadows(bad)
 
 
@@ -186,10 +187,10 @@ def test_the_batch_reports_what_it_decided(tmp_path):
     opts = BatchOptions(tile=0)
     result = run_batch(collect_jobs([tmp_path / "street.png"], opts), LiftEngine(), opts)
     (done,) = result.done
-    assert done.exposure == 0.0 and done.shadows > 0.5
-    opts = BatchOptions(tile=0, shadows=0.0, overwrite=True)
+    assert done.decisions.exposure == 0.0 and done.decisions.shadows > 0.5
+    opts = BatchOptions(tile=0, settings=Settings(shadows=0.0), overwrite=True)
     result = run_batch(collect_jobs([tmp_path / "street.png"], opts), LiftEngine(), opts)
-    assert result.done[0].shadows == 0.0
+    assert result.done[0].decisions.shadows == 0.0
 
 
 def test_the_stops_highlight_protection_takes_off_go_back_to_the_shadows():

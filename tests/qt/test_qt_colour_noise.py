@@ -10,10 +10,9 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import Qt
 
+from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import COLOUR_NOISE_TIP, ControlsPanel
-from lowlight_gui.qt.queue import QueueModel, State
-from lowlight_gui.qt.settings import Settings
+from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 from tests.qt.conftest import (
     after_pixels,
@@ -46,77 +45,19 @@ def write_blotchy(path: Path, h: int, w: int, seed: int = 0) -> Path:
 
 
 def record_colour_noise(monkeypatch) -> list[tuple[tuple[int, ...], float, float]]:
-    """(input shape, colour_noise, downscaled) of every enhance_pixels call of the preview
-    worker (on its thread), which still runs the real one."""
+    """(input shape, colour_noise applied, downscaled) of every pass the preview worker plans
+    (on its thread), which still runs the real pipeline."""
     calls: list[tuple[tuple[int, ...], float, float]] = []
-    real = preview_mod.enhance_pixels
+    real = preview_mod.plan
 
-    def recording(data, *args, **kwargs):
-        calls.append(
-            (data.shape, kwargs.get("colour_noise", 0.0), kwargs.get("downscaled", 1.0))
-        )
-        return real(data, *args, **kwargs)
+    def recording(data, engine, settings, **kwargs):
+        how = real(data, engine, settings, **kwargs)
+        applied = 0.0 if "colour_noise" in how.decisions.ignored else settings.colour_noise
+        calls.append((data.shape, applied, kwargs.get("downscaled", 1.0)))
+        return how
 
-    monkeypatch.setattr(preview_mod, "enhance_pixels", recording)
+    monkeypatch.setattr(preview_mod, "plan", recording)
     return calls
-
-
-def test_off_by_default_range_label_reset_and_setting(qtbot, settings):
-    assert settings.colour_noise == 0.0
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    slider = panel.colour_noise
-    assert (slider.minimum(), slider.maximum()) == (0, 100)
-    assert panel.colour_noise_value() == 0.0 and panel.colour_noise_label.text() == "Off"
-    assert slider.toolTip() == COLOUR_NOISE_TIP and not panel.colour_noise_reset.isEnabled()
-    for words in ("colour", "high-ISO", "time", "off"):
-        assert words in slider.toolTip()
-
-    with qtbot.waitSignal(panel.colourNoiseChanged) as blocker:
-        slider.setValue(40)
-    assert blocker.args == [0.4]
-    assert panel.colour_noise_label.text() == "40 %" and settings.colour_noise == 0.4
-    assert panel.colour_noise_reset.isEnabled()
-    panel.colour_noise_reset.click()  # reset: back to off
-    assert panel.colour_noise_value() == 0.0 and settings.colour_noise == 0.0
-    assert panel.colour_noise_label.text() == "Off" and not panel.colour_noise_reset.isEnabled()
-
-    slider.setValue(20)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)
-    assert slider.value() == 0 and not slider.isSliderDown() and settings.colour_noise == 0.0
-
-    slider.setValue(65)
-    settings.sync()
-    again = Settings(settings.file_name)  # a restart reads it back
-    assert again.colour_noise == 0.65
-    restarted = ControlsPanel(again, ["CPU"])
-    qtbot.addWidget(restarted)
-    assert restarted.colour_noise_value() == 0.65
-    assert restarted.colour_noise_label.text() == "65 %"
-    for stored, read in ((float("nan"), 0.0), (1.7, 1.0), (-3, 0.0), (0.333, 0.33)):
-        again.colour_noise = stored
-        assert again.colour_noise == read
-
-    panel.set_enhancement_enabled(False)
-    assert not slider.isEnabled() and not panel.colour_noise_reset.isEnabled()
-    panel.set_enhancement_enabled(True)
-    assert slider.isEnabled()
-
-
-def test_the_row_sits_below_noise_reduction(qtbot, settings):
-    from PySide6.QtWidgets import QFormLayout, QGroupBox
-
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    form = panel.findChild(QGroupBox).layout()
-    assert isinstance(form, QFormLayout)
-    labels = [
-        form.itemAt(row, QFormLayout.ItemRole.LabelRole).widget().text()
-        for row in range(form.rowCount())
-    ]
-    assert labels.index("Colour noise") == labels.index("Noise reduction") + 1
 
 
 def test_the_slider_reaches_the_preview_and_the_fast_pass_is_told_its_scale(
@@ -197,10 +138,10 @@ def test_save_as_and_a_batch_at_40_percent_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().colour_noise == 0.4
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).colour_noise == 0.4  # the photo's own
     assert window.start_batch()
-    assert window.queue_model.item(0).colour_noise_text() == "Colour NR 40 %"
+    assert window.queue_model.item(0).settings_text() == "Colour NR 40 %"
     window.controls.colour_noise.setValue(0)  # during the batch: the batch keeps its own value
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
@@ -219,51 +160,36 @@ def test_a_grey_photo_is_shown_and_saved_without_colour_work(
     from PIL import Image
 
     calls = record_colour_noise(monkeypatch)
-    settings.colour_noise = 0.6
     path = tmp_path / "grey.png"
     Image.fromarray(np.linspace(0, 90, 40 * 56).reshape(40, 56).astype(np.uint8)).save(path)
     window = make_window(model=base_model)
+    window.edits.store.put(path, PhotoSettings(colour_noise=0.6))  # the photo's own amount
     log = record_previews(window, "colour_noise")
     window.show_image(path)
     qtbot.waitUntil(lambda: full_shown_and_logged(window, log), timeout=30000)
-    assert [c for _shape, c, _d in calls] == [0.0]  # no colour to correct: not asked
+    assert [c for _shape, c, _d in calls] == [0.0]  # no colour to correct: not applied
     assert log[-1][1:] == ("full", 0.6)  # what was asked: the slider agrees, Save is on
     assert window.save_action.isEnabled()
 
 
-def test_queue_rows_show_the_amount_of_the_batch_that_took_them(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    assert model.item(0).colour_noise_text() == ""  # not taken by a batch yet
-    model.set_denoise([a, b, c], 0.3)
-    model.set_colour_noise([a, b, c], 0.25)
-    assert model.item(0).settings_text() == "NR 30 %, Colour NR 25 %"
-    assert "Colour noise: 25 %" in model.item(0).tooltip()
-    model.set_colour_noise([b], 0.0)  # off: the default, nothing to say
-    assert model.item(1).settings_text() == "NR 30 %"
-    assert "Colour noise" not in model.item(1).tooltip()
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.forget_queued_settings()  # the batch ended: b and c wait for the next Start
-    assert [i.colour_noise for i in model.items()] == [0.25, None, None]
-    model.requeue(a)
-    assert model.item(0).colour_noise is None and model.item(0).settings_text() == ""
-
-
-def test_a_batch_carries_the_slider_amount(make_window, settings, photo_dir, tmp_path, qtbot):
+def test_a_batch_carries_each_photos_own_amount(
+    make_window, settings, photo_dir, tmp_path, qtbot
+):
     settings.output_dir = tmp_path / "out"
-    settings.colour_noise = 0.3
     window = make_window()  # the tiny model: every model takes colour noise
-    assert window.controls.colour_noise_value() == 0.3
-    window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().colour_noise == 0.3
-    window.controls.colour_noise.setValue(0)
-    assert window.batch_options().colour_noise == 0.0
+    first = photo_dir / "img1.jpg"
+    window.show_image(first)
     window.controls.colour_noise.setValue(30)
+    window.show_image(photo_dir / "img2.jpg")
+    assert window.controls.colour_noise_value() == 0.0  # another photo: its own (the default)
+    window.queue_model.add_paths([photo_dir])
+    options = window.batch_options()
+    assert [options.settings_for(p).colour_noise for p in window.queue_model.paths()] == [
+        0.3, 0.0, 0.0
+    ]
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     items = window.queue_model.items()
     assert [i.state for i in items] == [State.DONE] * 3
-    assert [i.colour_noise_text() for i in items] == ["Colour NR 30 %"] * 3
+    assert [i.settings_text() for i in items] == ["Colour NR 30 %", "", ""]
     assert window.controls.colour_noise.isEnabled()  # no model turns it off

@@ -7,10 +7,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
+from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import DENOISE_TIP, NO_DENOISE_TIP, ControlsPanel
-from lowlight_gui.qt.queue import QueueModel, State
-from lowlight_gui.qt.settings import Settings
+from lowlight_gui.qt.controls import NO_DENOISE_TIP
+from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 from tests.qt.conftest import (
     after_pixels,
@@ -20,45 +20,6 @@ from tests.qt.conftest import (
     record_previews,
     save_shown,
 )
-
-
-def test_slider_range_label_reset_and_setting(qtbot, settings, tmp_path):
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    slider = panel.denoise
-    assert (slider.minimum(), slider.maximum()) == (0, 100)
-    assert panel.denoise_value() == 1.0 and panel.denoise_label.text() == "100 %"
-    assert slider.toolTip() == DENOISE_TIP and not panel.denoise_reset.isEnabled()
-
-    with qtbot.waitSignal(panel.denoiseChanged) as blocker:
-        slider.setValue(35)
-    assert blocker.args == [0.35]
-    assert panel.denoise_label.text() == "35 %" and settings.denoise == 0.35
-    assert panel.denoise_reset.isEnabled()
-    panel.denoise_reset.click()
-    assert panel.denoise_value() == 1.0 and settings.denoise == 1.0
-
-    slider.setValue(20)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)
-    assert slider.value() == 100 and not slider.isSliderDown()
-
-    slider.setValue(45)
-    settings.sync()
-    again = Settings(settings.file_name)  # a restart reads it back
-    assert again.denoise == 0.45
-    restarted = ControlsPanel(again, ["CPU"])
-    qtbot.addWidget(restarted)
-    assert restarted.denoise_value() == 0.45 and restarted.denoise_label.text() == "45 %"
-    for stored, read in ((float("nan"), 1.0), (1.7, 1.0), (-3, 0.0), (0.333, 0.33)):
-        again.denoise = stored
-        assert again.denoise == read
-
-    panel.set_enhancement_enabled(False)
-    assert not slider.isEnabled() and not panel.denoise_reset.isEnabled()
-    panel.set_enhancement_enabled(True)
-    assert slider.isEnabled()
 
 
 def test_a_model_without_base_turns_the_slider_off_and_says_why(
@@ -73,7 +34,7 @@ def test_a_model_without_base_turns_the_slider_off_and_says_why(
     slider = window.controls.denoise
     assert not slider.isEnabled() and slider.toolTip() == NO_DENOISE_TIP
     assert "no separate noise reduction" in slider.toolTip()
-    assert window.controls.denoise_value() == 1.0 and window.batch_options().denoise == 1.0
+    assert window.controls.denoise_value() == 1.0 and window.batch_options().settings.denoise == 1.0
     assert settings.denoise == 0.4  # kept for a model that has the control
     generation = window.preview.generation
     window.controls.exposure.setValue(0)  # nothing changed: no re-run for the ignored amount
@@ -106,8 +67,8 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     photo = write_image(tmp_path / "in" / "dark.png", h=50, w=70)
     settings.output_dir = tmp_path / "out"
     window = make_window(model=base_model)
-    window.controls.denoise.setValue(50)
     window.show_image(photo)
+    window.controls.denoise.setValue(50)  # the photo's own noise reduction
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     shown = after_pixels(window)
 
@@ -115,10 +76,10 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().denoise == 0.5
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).denoise == 0.5
     assert window.start_batch()
-    assert window.queue_model.item(0).denoise_text() == "NR 50 %"
+    assert window.queue_model.item(0).settings_text() == "NR 50 %"
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
     assert item.state is State.DONE and item.settings_text() == "NR 50 %"
@@ -130,35 +91,19 @@ def test_save_as_and_a_batch_at_50_percent_write_what_the_preview_showed(
     window.queue_panel.view.viewport().grab()  # the row paints with its amount
 
 
-def test_queue_rows_show_the_amount_of_the_batch_that_took_them(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    model.set_exposure([a, b, c], 0.7)
-    model.set_denoise([a, b, c], 0.3)
-    assert model.item(0).settings_text() == "+0.7 EV, NR 30 %"
-    model.set_denoise([b], 1.0)  # full noise removal: the default, nothing to say
-    assert model.item(1).settings_text() == "+0.7 EV"
-    assert "Noise reduction" not in model.item(1).tooltip()
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.forget_queued_settings()  # the batch ended: b and c wait for the next Start
-    assert [i.denoise for i in model.items()] == [0.3, None, None]
-    model.requeue(a)
-    assert model.item(0).denoise is None and model.item(0).settings_text() == ""
-
-
 def test_a_batch_on_a_model_without_base_shows_full_noise_removal(
     make_window, settings, photo_dir, tmp_path, qtbot
 ):
     settings.output_dir = tmp_path / "out"
-    settings.denoise = 0.5
     window = make_window()  # the tiny model: no base output, not yet known to the window
+    for photo in photo_dir.glob("*.jpg"):  # each photo's own amount
+        window.edits.store.put(photo, PhotoSettings(denoise=0.5))
     window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().denoise == 0.5
+    options = window.batch_options()
+    assert [options.settings_for(p).denoise for p in window.queue_model.paths()] == [0.5] * 3
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert events and not events[0].denoise_available
-    assert [i.denoise_text() for i in window.queue_model.items()] == [""] * 3
+    assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # as it ran
     assert not window.controls.denoise.isEnabled()

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from lowlight_gui.core.events import PreviewSaved
 from lowlight_gui.qt import preview as preview_mod
 from lowlight_gui.qt.controls import ControlsPanel, format_ev
-from lowlight_gui.qt.queue import QueueModel, QueuePanel, State
+from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 from tests.qt.conftest import full_shown_and_logged, record_previews
 
@@ -33,7 +33,7 @@ def test_format_ev():
 
 
 def test_slider_range_label_reset_and_setting(qtbot, settings):
-    panel = ControlsPanel(settings, ["CPU"])
+    panel = ControlsPanel(settings)
     qtbot.addWidget(panel)
     slider = panel.exposure
     assert (slider.minimum(), slider.maximum(), slider.singleStep()) == (-20, 20, 1)
@@ -41,22 +41,22 @@ def test_slider_range_label_reset_and_setting(qtbot, settings):
     assert "model's own" in slider.toolTip() and "denoised" in slider.toolTip()
     assert not panel.exposure_reset.isEnabled()  # nothing to reset at 0
 
-    with qtbot.waitSignal(panel.exposureChanged) as blocker:
+    with qtbot.waitSignal(panel.edited) as blocker:
         slider.setValue(7)
-    assert blocker.args == [0.7]
-    assert panel.exposure_label.text() == "+0.7 EV" and settings.exposure == 0.7
+    assert blocker.args == ["exposure", False]  # a click, not a drag: no gesture goes on
+    assert panel.exposure_label.text() == "+0.7 EV" and panel.settings().exposure == 0.7
     assert panel.exposure_reset.isEnabled()
     panel.exposure_reset.click()
-    assert panel.exposure_value() == 0.0 and settings.exposure == 0.0
+    assert panel.exposure_value() == 0.0 and panel.settings().exposure == 0.0
 
     slider.setValue(-13)
-    assert panel.exposure_label.text() == "−1.3 EV" and settings.exposure == -1.3
+    assert panel.exposure_label.text() == "−1.3 EV" and panel.settings().exposure == -1.3
     panel.show()
     qtbot.waitExposed(panel)
     qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)
     assert slider.value() == 0 and not slider.isSliderDown()
 
-    panel.set_exposure(9)  # clamped to the range
+    panel.set_value("exposure", 2.0)
     assert panel.exposure_value() == 2.0 and panel.exposure_label.text() == "+2.0 EV"
     panel.set_enhancement_enabled(False)
     assert not slider.isEnabled() and not panel.exposure_reset.isEnabled()
@@ -117,15 +117,15 @@ def test_a_new_value_waits_for_the_fast_pass_in_flight(
     # The fast pass at +0.5 EV is held in flight until the later values have been set, so the
     # test does not depend on how fast this machine runs it.
     in_flight, release = threading.Event(), threading.Event()
-    real = preview_mod.enhance_pixels
+    real = preview_mod.develop
 
-    def gated(*args, **kwargs):
-        if kwargs.get("exposure") == 0.5:
+    def gated(data, engine, plan, **kwargs):
+        if plan.settings.exposure == 0.5:
             in_flight.set()
             release.wait(30)
-        return real(*args, **kwargs)
+        return real(data, engine, plan, **kwargs)
 
-    monkeypatch.setattr(preview_mod, "enhance_pixels", gated)
+    monkeypatch.setattr(preview_mod, "develop", gated)
     window = make_window(model=slow_model)
     log = record_previews(window, "exposure")
     window.show_image(photo)
@@ -183,59 +183,45 @@ def test_batch_runs_at_the_slider_exposure_and_rows_show_it(
     from lowlight_gui.core import batch as batch_mod
 
     seen: list[float] = []
-    real = batch_mod.enhance_pixels
+    real = batch_mod.develop
 
-    def recording(*args, **kwargs):
-        seen.append(kwargs["exposure"])
-        return real(*args, **kwargs)
+    def recording(data, engine, plan, **kwargs):
+        seen.append(plan.settings.exposure)
+        return real(data, engine, plan, **kwargs)
 
-    monkeypatch.setattr(batch_mod, "enhance_pixels", recording)
+    monkeypatch.setattr(batch_mod, "develop", recording)
     settings.output_dir = tmp_path / "out"
     window = make_window()
+    photos = sorted(photo_dir.glob("*.jpg"))
+    window.show_image(photos[0])
     window.controls.exposure.setValue(7)
-    assert window.batch_options().exposure == 0.7
+    window.commands.copy()
+    window.edits.paste(photos[1:])  # the same look for the other two
     window.queue_model.add_paths([photo_dir])
-    assert [i.exposure_text() for i in window.queue_model.items()] == [""] * 3  # not started
+    options = window.batch_options()
+    assert [options.settings_for(p).exposure for p in photos] == [0.7] * 3
+    assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # not started
     assert window.start_batch()
     window.controls.exposure.setValue(-3)  # during the batch: the batch keeps its own value
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert seen == [0.7, 0.7, 0.7]
     items = window.queue_model.items()
     assert [i.state for i in items] == [State.DONE] * 3
-    assert [i.exposure_text() for i in items] == ["+0.7 EV"] * 3
+    assert [i.settings_text() for i in items] == ["+0.7 EV"] * 3
     assert "Exposure: +0.7 EV" in window.queue_model.index(0).data(Qt.ItemDataRole.ToolTipRole)
 
     added = write_image(photo_dir / "img4.jpg", seed=9)
+    window.show_image(added)
+    assert window.controls.exposure_value() == 0.0  # a new photo: the defaults
+    window.controls.exposure.setValue(-3)
     window.queue_model.add_paths([added])
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert seen[-1] == -0.3
-    assert [i.exposure_text() for i in window.queue_model.items()] == ["+0.7 EV"] * 3 + [
+    assert [i.settings_text() for i in window.queue_model.items()] == ["+0.7 EV"] * 3 + [
         "−0.3 EV"
     ]
     window.queue_panel.view.viewport().grab()  # the rows paint with their EV
-
-
-def test_queue_model_keeps_exposure_only_for_the_batch_that_took_the_photo(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    model.set_exposure([a, b, c], 1.5)
-    assert model.item(0).exposure_text() == "+1.5 EV"
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.mark_failed(b, "broken")
-    model.forget_queued_settings()  # the batch ended (cancelled): c waits for the next Start
-    assert [i.exposure for i in model.items()] == [1.5, 1.5, None]
-    assert "Exposure: +1.5 EV" in model.item(1).tooltip()
-    model.requeue(b)  # a retry runs at the next Start's exposure
-    assert model.item(1).exposure is None and "Exposure" not in model.item(1).tooltip()
-    model.set_exposure([c], 0.0)  # the model's own exposure: nothing to say
-    assert model.item(2).exposure_text() == "" and "Exposure" not in model.item(2).tooltip()
-    panel = QueuePanel(model)
-    qtbot.addWidget(panel)
-    panel.resize(420, 300)
-    panel.view.viewport().grab()
 
 
 def test_exposure_is_off_without_enhancement(make_window):

@@ -117,7 +117,7 @@ def test_the_progress_bar_shows_only_while_a_batch_runs(make_window, photo_dir, 
 
 def test_provider_choices_are_explained(make_window):
     window = make_window()
-    combo = window.controls.provider
+    combo = window.preferences.provider  # Edit > Preferences…
     from PySide6.QtCore import Qt
 
     tips = [combo.itemData(i, Qt.ItemDataRole.ToolTipRole) for i in range(combo.count())]

@@ -35,7 +35,7 @@ def test_strength_reblends_cached_result(make_window, bright_model, tmp_path, qt
     window.controls.strength.setValue(100)
     qtbot.waitUntil(lambda: _pixel(window) == full, timeout=5000)
     assert window.preview.generation == generation  # no new inference
-    assert window.settings.strength == 1.0
+    assert window.edits.settings_for(photo).strength == 1.0  # the photo's own setting
 
 
 def test_new_photo_cancels_running_preview(make_window, settings, slow_model, tmp_path, qtbot):

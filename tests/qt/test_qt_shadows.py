@@ -13,10 +13,10 @@ from PySide6.QtCore import Qt
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import conditioning, stops_for_lift
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import NO_SHADOWS_TIP, SHADOWS_TIP, ControlsPanel
-from lowlight_gui.qt.queue import QueueModel, State
-from lowlight_gui.qt.settings import Settings
+from lowlight_gui.qt.controls import NO_SHADOWS_TIP
+from lowlight_gui.qt.queue import State
 from tests.qt.conftest import (
     after_pixels,
     drag_then_release,
@@ -44,88 +44,21 @@ def auto_stops(model: Path, photo: Path) -> float:
     return stops_for_lift(conditioning(read_photo(photo).pixels, Engine(model, "CPU")).lift)
 
 
-def test_auto_slider_label_reset_and_setting(qtbot, settings):
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    auto, slider = panel.shadows_auto, panel.shadows
-    assert (slider.minimum(), slider.maximum()) == (0, 20)
-    assert auto.isChecked() and panel.shadows_value() is None  # Auto by default
-    assert not slider.isEnabled() and not panel.shadows_reset.isEnabled()
-    assert panel.shadows_label.text() == "auto" and slider.toolTip() == SHADOWS_TIP
-    assert "white" in SHADOWS_TIP and "before" in SHADOWS_TIP and "lamps" in SHADOWS_TIP
-
-    with qtbot.waitSignal(panel.shadowsChanged) as blocker:
-        auto.setChecked(False)
-    assert blocker.args == [0.0] and settings.shadows_auto is False
-    assert slider.isEnabled() and panel.shadows_reset.isEnabled()
-    with qtbot.waitSignal(panel.shadowsChanged) as blocker:
-        slider.setValue(12)
-    assert blocker.args == [1.2] and panel.shadows_value() == 1.2
-    assert panel.shadows_label.text() == "+1.2 EV" and settings.shadows == 1.2
-    with qtbot.waitSignal(panel.shadowsChanged) as blocker:
-        panel.shadows_reset.click()
-    assert blocker.args == [None] and auto.isChecked() and settings.shadows_auto is True
-    assert settings.shadows == 0.0 and not slider.isEnabled()
-
-    panel.set_shadows(0.7)
-    panel.show()
-    qtbot.waitExposed(panel)
-    qtbot.mouseDClick(slider, Qt.MouseButton.LeftButton)  # back to Auto
-    assert auto.isChecked() and panel.shadows_value() is None and not slider.isSliderDown()
-
-    panel.set_shadows(1.5)
-    settings.sync()
-    again = Settings(settings.file_name)  # a restart reads it back
-    assert (again.shadows_auto, again.shadows) == (False, 1.5)
-    restarted = ControlsPanel(again, ["CPU"])
-    qtbot.addWidget(restarted)
-    assert restarted.shadows_value() == 1.5 and restarted.shadows_label.text() == "+1.5 EV"
-    for stored, read in ((float("nan"), 0.0), (3.0, 2.0), (-1, 0.0), (0.33, 0.3)):
-        again.shadows = stored
-        assert again.shadows == read
-
-    panel.set_enhancement_enabled(False)
-    assert not slider.isEnabled() and not auto.isEnabled()
-    assert not panel.shadows_reset.isEnabled()
-    panel.set_enhancement_enabled(True)
-    assert slider.isEnabled() and auto.isEnabled()
-
-
-def test_auto_shows_its_choice_and_unticking_starts_from_it(qtbot, settings):
-    settings.shadows = 0.5
-    panel = ControlsPanel(settings, ["CPU"])
-    qtbot.addWidget(panel)
-    changes: list[object] = []
-    panel.shadowsChanged.connect(changes.append)
-    panel.show_auto_shadows(1.44)  # what a preview reported for the photo on show
-    assert panel.shadows.value() == 14 and panel.shadows_label.text() == "+1.4 EV"
-    assert "1.4 stops" in panel.shadows_label.toolTip()
-    assert not panel.shadows.isEnabled() and panel.shadows_value() is None
-    assert settings.shadows == 0.5 and changes == []  # shown, not set
-    panel.shadows_auto.setChecked(False)
-    assert panel.shadows_value() == 1.4 and settings.shadows == 1.4 and changes == [1.4]
-    panel.shadows_auto.setChecked(True)
-    panel.show_auto_shadows(None)  # another photo, not previewed yet
-    assert panel.shadows_label.text() == "auto" and panel.shadows.value() == 0
-    panel.shadows_auto.setChecked(False)  # nothing to start from: the lift set before
-    assert panel.shadows_value() == 1.4
-
-
 def test_a_model_without_lift_turns_the_control_off_and_says_why(
     make_window, settings, head_model, tmp_path, qtbot
 ):
-    settings.shadows_auto, settings.shadows = False, 1.0
     photo = night_photo(tmp_path / "night.png")
     window = make_window(model=head_model)
-    assert window.controls.shadows.isEnabled()  # nothing known about the model yet
+    window.edits.store.put(photo, PhotoSettings(shadows=1.0))  # the photo's own lift
     window.show_image(photo)
+    assert window.controls.shadows.isEnabled()  # nothing known about the model yet
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     c = window.controls
     assert not c.shadows.isEnabled() and not c.shadows_auto.isEnabled()
     assert c.shadows.toolTip() == NO_SHADOWS_TIP == c.shadows_auto.toolTip()
     assert "no shadow lift" in NO_SHADOWS_TIP
-    assert c.shadows_value() is None and window.batch_options().shadows is None
-    assert (settings.shadows_auto, settings.shadows) == (False, 1.0)  # kept for another model
+    assert c.shadows_value() is None and c.effective_settings().shadows is None
+    assert window.edits.settings_for(photo).shadows == 1.0  # kept for another model
     generation = window.preview.generation
     c.exposure.setValue(0)  # nothing changed: no re-run for the ignored lift
     qtbot.wait(100)
@@ -143,7 +76,7 @@ def test_auto_shows_the_lift_it_chose_for_the_photo(make_window, lift_model, tmp
     c = window.controls
     assert [(s, v) for _g, s, v in log] == [("full", None)]  # Auto asked
     assert c.shadows_auto.isEnabled() and not c.shadows.isEnabled()
-    assert c.shadows_label.text() == f"+{expected:.1f} EV"
+    assert c.shadows_label.text() == f"{round(expected, 2):g} stops"
     assert c.shadows.value() == round(expected * 10)
 
 
@@ -174,8 +107,8 @@ def test_save_as_and_a_batch_at_a_set_lift_write_what_the_preview_showed(
     photo = night_photo(tmp_path / "in" / "night.png")
     settings.output_dir = tmp_path / "out"
     window = make_window(model=lift_model)
-    window.controls.set_shadows(2.0)
     window.show_image(photo)
+    window.controls.set_shadows(2.0)  # the photo's own lift
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     shown = after_pixels(window)
 
@@ -183,16 +116,16 @@ def test_save_as_and_a_batch_at_a_set_lift_write_what_the_preview_showed(
     saved = save_shown(qtbot, window, target)
     assert np.abs(saved - shown).max() <= 1
 
-    assert window.batch_options().shadows == 2.0
     events = record_engine_ready(window)
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).shadows == 2.0
     assert window.start_batch()
-    assert window.queue_model.item(0).shadows_text() == "Shadows +2.0"
+    assert window.queue_model.item(0).settings_text() == "Shadows 2 stops"
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
     assert events and events[0].lift_available
-    assert item.state is State.DONE and item.settings_text() == "Shadows +2.0"
-    assert "Shadows: +2.0 stops" in window.queue_model.index(0).data(
+    assert item.state is State.DONE and item.settings_text() == "Shadows 2 stops"
+    assert "Shadows: 2 stops" in window.queue_model.index(0).data(
         Qt.ItemDataRole.ToolTipRole
     )
     written = np.round(read_photo(item.output).pixels * 255)
@@ -209,8 +142,8 @@ def test_a_batch_on_auto_lifts_each_photo_as_the_preview_did(
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     shown = after_pixels(window)
-    assert window.batch_options().shadows is None
     window.queue_model.add_paths([photo])
+    assert window.batch_options().settings_for(photo).shadows is None
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
@@ -219,38 +152,20 @@ def test_a_batch_on_auto_lifts_each_photo_as_the_preview_did(
     assert np.abs(written - shown).max() <= 1
 
 
-def test_queue_rows_show_the_lift_of_the_batch_that_took_them(qtbot, photo_dir):
-    model = QueueModel()
-    model.add_paths([photo_dir])
-    a, b, c = model.paths()
-    model.set_exposure([a, b, c], 0.7)
-    model.set_shadows([a, b, c], 1.2)
-    assert model.item(0).settings_text() == "+0.7 EV, Shadows +1.2"
-    model.set_shadows([b], 0.0)  # no lift, set by hand: said
-    assert model.item(1).settings_text() == "+0.7 EV, Shadows 0.0"
-    model.set_shadows([c], None)  # Auto: nothing to say
-    assert model.item(2).settings_text() == "+0.7 EV"
-    assert "Shadows" not in model.item(2).tooltip()
-    model.mark_running(a)
-    model.mark_done(a, photo_dir / "out.jpg", 0.2)
-    model.forget_queued_settings()  # the batch ended: b and c wait for the next Start
-    assert [i.shadows for i in model.items()] == [1.2, None, None]
-    model.requeue(a)
-    assert model.item(0).shadows is None and model.item(0).settings_text() == ""
-
-
 def test_a_batch_on_a_model_without_lift_shows_no_lift(
     make_window, settings, photo_dir, tmp_path, qtbot
 ):
     settings.output_dir = tmp_path / "out"
-    settings.shadows_auto, settings.shadows = False, 1.0
     window = make_window()  # the tiny model: no lift input, not yet known to the window
+    for photo in photo_dir.glob("*.jpg"):  # each photo's own lift
+        window.edits.store.put(photo, PhotoSettings(shadows=1.0))
     window.queue_model.add_paths([photo_dir])
-    assert window.batch_options().shadows == 1.0
+    options = window.batch_options()
+    assert [options.settings_for(p).shadows for p in window.queue_model.paths()] == [1.0] * 3
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     assert events and not events[0].lift_available
-    assert [i.shadows_text() for i in window.queue_model.items()] == [""] * 3
+    assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # as it ran
     assert not window.controls.shadows.isEnabled()
     assert not window.controls.shadows_auto.isEnabled()
