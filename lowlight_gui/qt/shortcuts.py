@@ -24,6 +24,13 @@ def key_text(action: QAction) -> str:
     return ", ".join(s.toString(native) for s in action.shortcuts() if not s.isEmpty())
 
 
+def action_name(action: QAction) -> str:
+    """The action's name as a list shows it: its fixed name (``data``, for Undo and Redo, whose
+    text says what they would undo), else its text without mnemonic and ellipsis."""
+    name = action.data()
+    return name if isinstance(name, str) else action.text().replace("&", "").rstrip("…")
+
+
 def shortcut_rows(window: QMainWindow) -> list[tuple[str, list[tuple[str, str]]]]:
     """(menu, [(what, keys)]) for every menu action with a key, then the keys of the photo."""
     sections: list[tuple[str, list[tuple[str, str]]]] = []
@@ -32,7 +39,7 @@ def shortcut_rows(window: QMainWindow) -> list[tuple[str, list[tuple[str, str]]]
         if menu is None:
             continue
         rows = [
-            (a.text().replace("&", "").rstrip("…"), key_text(a))
+            (action_name(a), key_text(a))
             for a in menu.actions()
             if not a.isSeparator() and key_text(a)
         ]

@@ -166,23 +166,74 @@ def test_a_kept_zoom_does_not_drift_through_raw_half_size_previews(qtbot):
         assert viewer.scale() == pytest.approx(1.0)
 
 
-def test_help_lists_every_key_from_the_actions(make_window):
-    from lowlight_gui.qt.shortcuts import shortcut_rows, shortcuts_html
+def test_help_lists_every_key_from_the_actions(make_window, qtbot, photo_dir):
+    from lowlight_gui.qt.shortcuts import action_name, shortcut_rows, shortcuts_html
 
     window = make_window()
+    window.show_image(photo_dir / "img1.jpg")
+    window.controls.set_value("exposure", 0.5)  # Undo says "Undo Exposure" now
+    assert window.undo_action.text() == "&Undo Exposure"
     rows = dict(shortcut_rows(window))
     view = dict(rows["View"])
     assert view["Next photo"].startswith("Right") and "PgDown" in view["Next photo"]
     assert view["Show original"].startswith("\\") and view["Show clipping"] == "J"
     assert view["Photo info"] == "I" and view["Hide side panels"] == "Tab"
     assert dict(rows["On the photo"])["Show original"] == "Space"
+    # The edits' keys are listed too, Undo and Redo by their own names.
+    edit = dict(rows["Edit"])
+    assert edit["Undo"] == "Ctrl+Z" and "Ctrl+Shift+Z" in edit["Redo"] and "Ctrl+Y" in edit["Redo"]
+    assert edit["Copy settings"] == "Ctrl+Shift+C" and edit["Paste settings"] == "Ctrl+Shift+V"
+    assert dict(rows["Help"])["Keyboard shortcuts"] == "F1"
     # Every action of the menus with a key is listed: a new one cannot be forgotten.
     listed = {what for section in rows.values() for what, _ in section}
     for top in window.menuBar().actions():
         for a in top.menu().actions():
             if not a.isSeparator() and not a.shortcut().isEmpty():
-                assert a.text().replace("&", "").rstrip("…") in listed
+                assert action_name(a) in listed
     assert "Keyboard shortcuts" in listed and "<b>J</b>" in shortcuts_html(window)
+
+
+def test_no_two_actions_share_a_key(make_window):
+    """A key given to two actions is ambiguous: Qt fires neither."""
+    from PySide6.QtGui import QAction
+
+    window = make_window()
+    owners: dict[str, str] = {}
+    for a in window.findChildren(QAction):
+        for key in a.shortcuts():
+            text = key.toString()
+            assert text not in owners, (text, owners.get(text), a.text())
+            owners[text] = a.text()
+
+
+def test_the_edit_keys_and_the_photo_keys_work_together(make_window, qtbot, photo_dir):
+    window = make_window()
+    _active(window, qtbot)
+    window.browser.open_folder(photo_dir)
+    img1, img2 = photo_dir / "img1.jpg", photo_dir / "img2.jpg"
+    _shown(window, qtbot, img1)
+    viewer = window.viewer
+    QTest.mouseClick(viewer, Qt.MouseButton.LeftButton, pos=viewer.rect().center())
+    ctrl, shift = Qt.KeyboardModifier.ControlModifier, Qt.KeyboardModifier.ShiftModifier
+    window.controls.set_value("exposure", 0.5)
+    QTest.keyClick(viewer, Qt.Key.Key_Z, ctrl)
+    assert window.controls.exposure_value() == 0.0
+    QTest.keyClick(viewer, Qt.Key.Key_Z, ctrl | shift)
+    assert window.controls.exposure_value() == 0.5
+    QTest.keyClick(viewer, Qt.Key.Key_Z, ctrl)
+    QTest.keyClick(viewer, Qt.Key.Key_Y, ctrl)
+    assert window.controls.exposure_value() == 0.5
+    QTest.keyClick(viewer, Qt.Key.Key_C, ctrl | shift)  # copy, then paste on the next photo
+    QTest.keyClick(viewer, Qt.Key.Key_Right)
+    assert window.current_path == img2 and window.controls.exposure_value() == 0.0
+    QTest.keyClick(viewer, Qt.Key.Key_V, ctrl | shift)
+    assert window.controls.exposure_value() == 0.5
+    assert window.edits.settings_for(img2).exposure == 0.5
+    QTest.keyClick(viewer, Qt.Key.Key_J)
+    QTest.keyClick(viewer, Qt.Key.Key_I)
+    assert window.clipping_action.isChecked() and window.info_panel.isVisible()
+    QTest.keyClick(viewer, Qt.Key.Key_Left)
+    assert window.current_path == img1
 
 
 # -- 4. first start and layout -----------------------------------------------------------------

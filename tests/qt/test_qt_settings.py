@@ -3,6 +3,8 @@ path), each photo's own in the settings store (core/photo_edits.py, LOWLIGHT_DAT
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lowlight_gui.core.settings import DEFAULTS
@@ -97,3 +99,19 @@ def test_unfinished_queue_round_trip(tmp_path):
     assert Settings(path).unfinished_queue == [tmp_path / "only one.jpg"]
     s._set("queue/unfinished", "not json")
     assert s.unfinished_queue == []
+
+
+def test_failed_queue_round_trip(tmp_path):
+    path = tmp_path / "q.ini"
+    s = Settings(path)
+    assert s.failed_queue == {}
+    s.failed_queue = {tmp_path / "broken.jpg": "cannot read 'broken.jpg': the file is empty"}
+    s.sync()
+    assert Settings(path).failed_queue == {
+        tmp_path / "broken.jpg": "cannot read 'broken.jpg': the file is empty"
+    }
+    for bad in ("not json", "[1, 2]"):
+        s._set("queue/failed", bad)
+        assert s.failed_queue == {}
+    s._set("queue/failed", '{"a.jpg": 3, "b.jpg": "why"}')  # a message that is no text is dropped
+    assert s.failed_queue == {Path("b.jpg"): "why"}
