@@ -33,11 +33,14 @@ folder):
 Per-photo settings (docs/screenshot_edits.png): the photo shown at +1 EV, its settings pasted
 onto two more photos (the thumbnails' edited mark), the Edit menu open:
 
-    ... docs/make_screenshot.py --exposure 1 --paste 2 --edit-menu --queue 0 \
-        --out docs/screenshot_edits.png
+    ... docs/make_screenshot.py --folder /tmp/shothome/Pictures/Night --exposure 1 --paste 2 \
+        --edit-menu --queue 0 --out docs/screenshot_edits.png
 
 Re-run it whenever the model or the window changes. The user's own settings are not touched
-(a temporary settings file is used).
+(a temporary settings file is used). The folder tree starts at $HOME when --folder lies in it:
+run every shot with HOME a scratch folder whose Pictures holds copies of the photos (Night: the
+real-dev photos, for docs/screenshot.png and docs/screenshot_edits.png; Street: the phone
+photo), so that no developer's folders show.
 """
 
 from __future__ import annotations
