@@ -396,3 +396,26 @@ def test_about_credits_libvips_not_opencv():
 
     names = " ".join(name for name, _, _ in CREDITS)
     assert "libvips" in names and "OpenCV" not in names
+
+
+def test_the_info_panel_reads_the_pipelines_decisions():
+    """What the model did comes from PreviewResult.decisions, and the settings as run: a setting
+    the model lacks is not claimed, a photo left as it is says why."""
+    from lowlight_gui.core.events import PreviewResult
+    from lowlight_gui.core.pipeline import Decisions
+    from lowlight_gui.core.settings import Settings
+    from lowlight_gui.qt.info_panel import decisions_rows
+
+    pixels = np.zeros((2, 2, 3), np.uint8)
+    decided = Decisions(exposure=0.7, lift=1.0, shadows=1.0, denoise_available=False,
+                        lift_available=True, unchanged="already well exposed")
+    result = PreviewResult(1, "full", pixels, pixels, 2.0, 0.1, "CPU",
+                           settings=Settings(denoise=0.5, colour_noise=0.4, shadows=1.0),
+                           decisions=decided)
+    rows = dict(decisions_rows(result))
+    assert rows["Exposure"] == "+0.7 EV from the model's"
+    assert rows["Shadow lift"] == "+1.0 stops (set by hand)"
+    assert "Noise reduction" not in rows  # this model removes noise in full whatever was asked
+    assert rows["Colour noise"] == "40 %" and rows["Left as it is"] == "already well exposed"
+    assert rows["Enhanced in"] == "2.0 s on CPU"
+    assert decisions_rows(PreviewResult(1, "preview", pixels, pixels, 0.1, 0.1, "CPU")) == []
