@@ -4,6 +4,8 @@ declaration, and this test walks them all. (The window's side is in tests/qt.)""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from lowlight_gui import cli
@@ -67,3 +69,17 @@ def test_every_setting_given_to_the_cli_is_in_the_outputs_record(tmp_path, base_
     record = read_record(read_photo(tmp_path / "out" / "a_enhanced.png").xmp)
     for spec in SPECS:
         assert record[spec.key] == cli._cli_value(getattr(CHANGED, spec.key)), spec.key
+
+
+@pytest.mark.parametrize("key", ["denoise", "colour_noise"])
+def test_a_setting_is_not_threaded_through_the_package_by_hand(key):
+    """Settings flow as data (issue 29: ``denoise`` was named in 15 files): a setting's own name
+    appears only where it is declared and where its effect is computed, not in every layer that
+    passes it on. (The other keys are ordinary words, "exposure" and "strength" among them.)"""
+    package = Path(cli.__file__).parent
+    files = sorted(
+        str(path.relative_to(package))
+        for path in package.rglob("*.py")
+        if key in path.read_text(encoding="utf-8")
+    )
+    assert len(files) <= 8, files

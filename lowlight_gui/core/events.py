@@ -84,8 +84,8 @@ class BatchFinished:
 class EngineReady:
     provider: str  # the active provider's short name, e.g. "CPU"
     warnings: tuple[str, ...] = ()  # e.g. "CUDA failed to start; falling back to CPU"
-    denoise_available: bool = True  # the model has a base output (Engine.has_base)
-    lift_available: bool = False  # the model has a shadow-lift input (Engine.has_lift)
+    # keys of the settings the model cannot apply at any value (``settings.unsupported``)
+    unsupported: tuple[str, ...] = ()
 
 
 @dataclass

@@ -31,7 +31,7 @@ from . import chroma
 from .engine import DEFAULT_FACTOR, DEFAULT_OVERLAP, is_out_of_memory
 from .enhance import DEFAULT_TILE, Conditioning, conditioning, stops_for_lift, unchanged_reason
 from .errors import Cancelled, LowlightError
-from .settings import DEFAULTS, SPECS_BY_KEY, Settings
+from .settings import DEFAULTS, SPECS_BY_KEY, Settings, unsupported
 from .tiling import Box, Grid, OnTile, blend_tiled, min_tile, scale_for
 
 if TYPE_CHECKING:
@@ -41,12 +41,6 @@ log = logging.getLogger(__name__)
 
 FIRST_TILE_AFTER_WHOLE = 1024  # tile size tried when a whole-image run (tile=0) runs out of memory
 
-NO_BASE_MESSAGE = (
-    "this model has no separate noise reduction (no 'base' output: it was exported before "
-    "Lowlight had the control), so it always removes noise in full; the noise reduction "
-    "amount is ignored"
-)
-NO_LIFT_MESSAGE = "this model has no shadow-lift input; the shadows setting is ignored"
 GREY_MESSAGE = "a greyscale photo has no colour noise; the colour noise setting is ignored"
 
 
@@ -57,8 +51,9 @@ class Decisions:
     exposure: float  # EV the network got (asked EV less highlight protection)
     lift: float  # shadow lift h it ran with (Auto's choice when settings.shadows is None)
     shadows: float  # the same lift in stops
-    denoise_available: bool  # the model has a base output (settings.denoise is honoured)
-    lift_available: bool  # the model has a lift input (settings.shadows is honoured)
+    # keys of the settings this model cannot apply at any value (``settings.unsupported``): its
+    # controls are shown off, with why
+    unsupported: tuple[str, ...]
     unchanged: str | None  # why the photo is left as it is ("already well exposed: ..."), or None
     ignored: tuple[str, ...] = ()  # keys of the settings asked for that cannot apply here
     # sentences about this photo for the person (why it is left as it is, a grey photo's colour
@@ -85,15 +80,15 @@ class Developed(NamedTuple):
 
 
 def ignored_settings(engine: Any, settings: Settings, *, grey: bool = False) -> dict[str, str]:
-    """The settings ``engine``'s model (or a grey photo) cannot apply, each with why: only a
-    model with a ``base`` output (contract.BASE) separates the noise removal from the
-    brightening, only one with a ``lift`` input lifts shadows by the amount asked, and grey has
-    no colour noise. Settings at their defaults are never ignored."""
-    ignored = {}
-    if settings.denoise < 1.0 and not getattr(engine, "has_base", False):
-        ignored["denoise"] = NO_BASE_MESSAGE
-    if settings.shadows is not None and not getattr(engine, "has_lift", False):
-        ignored["shadows"] = NO_LIFT_MESSAGE
+    """The settings asked for that ``engine``'s model (or a grey photo) cannot apply, each with
+    why: what the declaration says the model needs (``Spec.needs``: a ``base`` output for the
+    noise-reduction amount, a ``lift`` input for a shadow lift set by hand), and grey has no
+    colour noise. Settings at their defaults are never ignored."""
+    ignored = {
+        key: why
+        for key, why in unsupported(engine).items()
+        if getattr(settings, key) != SPECS_BY_KEY[key].default
+    }
     if grey and settings.colour_noise > 0.0:
         ignored["colour_noise"] = GREY_MESSAGE
     return ignored
@@ -121,8 +116,7 @@ def plan(
         exposure=cond.exposure,
         lift=cond.lift,
         shadows=stops_for_lift(cond.lift),
-        denoise_available=bool(getattr(engine, "has_base", False)),
-        lift_available=lift_available,
+        unsupported=tuple(unsupported(engine)),
         unchanged=unchanged,
         ignored=tuple(ignored),
         notes=((unchanged,) if unchanged else ())

@@ -18,11 +18,19 @@ import dataclasses
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from .errors import LowlightError
 
 Kind = Literal["percent", "ev", "stops"]
+
+
+class Needs(NamedTuple):
+    """What a model must have for a setting to apply (an ``Engine`` attribute), and what a
+    person is told when it has not (the CLI's warning, the control's tooltip)."""
+
+    capability: str  # "has_base": the engine's flag for the model part the setting drives
+    why: str  # one sentence, from "this model ...", without the final full stop
 
 
 @dataclass(frozen=True)
@@ -39,6 +47,7 @@ class Spec:
     short: str  # the queue row's label when not the default: "NR" -> "NR 50 %" ("": the value)
     auto: bool = False  # None is allowed and means "chosen per photo" (the CLI's "auto")
     cli_only_help: str = ""  # extra words for --help that the tooltip does not need
+    needs: Needs | None = None  # a setting only some models can apply
 
     @property
     def flag(self) -> str:
@@ -119,17 +128,21 @@ class Spec:
 def setting(
     *,
     label: str,
-    lo: float,
-    hi: float,
+    within: tuple[float, float],
     default: float | None,
     kind: Kind,
     help: str,
     short: str,
     cli_only_help: str = "",
+    needs: Needs | None = None,
 ) -> Any:
-    """A ``Settings`` field with its declaration (the key is filled in from the field name). A
-    default of None makes it an Auto setting (None allowed: "chosen per photo")."""
-    spec = Spec("", label, lo, hi, default, kind, help, short, default is None, cli_only_help)
+    """A ``Settings`` field with its declaration (the key is filled in from the field name).
+    ``within``: the lowest and highest value. A default of None makes it an Auto setting (None
+    allowed: "chosen per photo")."""
+    lo, hi = within
+    spec = Spec(
+        "", label, lo, hi, default, kind, help, short, default is None, cli_only_help, needs
+    )
     return field(default=default, metadata={"spec": spec})
 
 
@@ -139,30 +152,42 @@ class Settings:
     checked against its declaration on construction."""
 
     exposure: float = setting(
-        label="Exposure", lo=-2.0, hi=2.0, default=0.0, kind="ev", short="",
+        label="Exposure", within=(-2.0, 2.0), default=0.0, kind="ev", short="",
         help="Brighter (+) or darker (-) than the model's own estimate. Applied before the "
         "network, so a brighter choice is denoised rather than amplified.",
     )
     shadows: float | None = setting(
-        label="Shadows", lo=0.0, hi=2.0, default=None, kind="stops", short="Shadows",
+        label="Shadows", within=(0.0, 2.0), default=None, kind="stops", short="Shadows",
         help="Lift shadows and mid-tones by up to this many stops, white kept white, before "
         "the noise removal. Auto: lifted where lamps or a sky hold the exposure down and the "
         "photo stays dark, or its shadows stay black.",
+        needs=Needs(
+            "has_lift",
+            "this model has no shadow lift (its file was made before Lowlight had this "
+            "control), so shadows are brightened only with the rest of the photo; the shadows "
+            "setting is ignored",
+        ),
     )
     denoise: float = setting(
-        label="Noise reduction", lo=0.0, hi=1.0, default=1.0, kind="percent", short="NR",
+        label="Noise reduction", within=(0.0, 1.0), default=1.0, kind="percent", short="NR",
         help="How much of the model's noise removal to keep: 0 keeps the photo's grain and "
         "fine detail (brightened and colour-corrected all the same), 100 % is the model's "
         "full result.",
+        needs=Needs(
+            "has_base",
+            "this model has no separate noise reduction (its file was made before Lowlight had "
+            "this control), so it always removes noise in full; the noise reduction amount is "
+            "ignored",
+        ),
     )
     colour_noise: float = setting(
-        label="Colour noise", lo=0.0, hi=1.0, default=0.0, kind="percent", short="Colour NR",
+        label="Colour noise", within=(0.0, 1.0), default=0.0, kind="percent", short="Colour NR",
         help="Removes the colour blotches (tens of pixels wide) that very high-ISO photos keep "
         "after the noise removal; edges, real colours and luma are kept. 0 is off.",
         cli_only_help="about 0.6 s more for 24 MP",
     )
     strength: float = setting(
-        label="Strength", lo=0.0, hi=1.0, default=1.0, kind="percent", short="Strength",
+        label="Strength", within=(0.0, 1.0), default=1.0, kind="percent", short="Strength",
         help="Blends the original (0 %) with the full enhancement (100 %).",
     )
 
@@ -210,6 +235,15 @@ class Settings:
         """The queue row's words for what differs from the defaults: ("EV +1.0", "NR 50 %")."""
         labels = (spec.row_label(getattr(self, spec.key)) for spec in SPECS)
         return tuple(label for label in labels if label)
+
+
+def unsupported(engine: Any) -> dict[str, str]:
+    """The settings ``engine``'s model cannot apply at any value, each with why (``Spec.needs``)."""
+    return {
+        spec.key: spec.needs.why
+        for spec in SPECS
+        if spec.needs and not getattr(engine, spec.needs.capability, False)
+    }
 
 
 def _specs() -> tuple[Spec, ...]:

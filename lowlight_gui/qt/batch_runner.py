@@ -71,14 +71,10 @@ class BatchRunner(QObject):
             self.controller.cancel()
             self.status.notify("Cancelling…")
 
-    def _show_what_runs(self, denoise_available: bool, lift_available: bool) -> None:
-        """The rows say what the model does: full noise removal without a base output, no
-        shadow lift without a lift input."""
-        off: dict[str, object] = {}
-        if not denoise_available:
-            off["denoise"] = SPECS_BY_KEY["denoise"].default
-        if not lift_available:
-            off["shadows"] = SPECS_BY_KEY["shadows"].default
+    def _show_what_runs(self, unsupported: tuple[str, ...]) -> None:
+        """The rows say what the model does: a setting it cannot apply at its default (full
+        noise removal without a base output, no shadow lift without a lift input)."""
+        off = {key: SPECS_BY_KEY[key].default for key in unsupported}
         if off:
             sources = set(self._sources)
             self.model.set_settings({
@@ -96,10 +92,8 @@ class BatchRunner(QObject):
             self._last_failure = event.message
             self.status.notify(event.message)
         elif isinstance(event, EngineReady):
-            self.status.engine_ready(
-                event.provider, event.warnings, event.denoise_available, event.lift_available
-            )
-            self._show_what_runs(event.denoise_available, event.lift_available)
+            self.status.engine_ready(event.provider, event.warnings, event.unsupported)
+            self._show_what_runs(event.unsupported)
         elif isinstance(event, BatchError):
             self.status.notify(event.message)
         elif isinstance(event, BatchFinished) and not self.closing:

@@ -9,7 +9,7 @@ gesture goes on (a drag, a key held down), so that the window makes one undo ste
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,17 +47,13 @@ DEFAULT_OUTPUT_HINT = "Next to each photo, in “enhanced”"
 EV_STEPS = 10  # slider steps per EV or stop: 0.1 each
 STEPS = {"percent": 100, "ev": EV_STEPS, "stops": EV_STEPS}  # slider steps per unit of value
 
-# What a model that lacks a control says instead of the setting's help (special: not declared).
-UNAVAILABLE_TIPS = {
-    "denoise": "This model removes noise together with brightening: it has no separate noise "
-    "reduction (its file was made before Lowlight had this control), so noise is always "
-    "removed in full. A model exported by this version's training/export.py has it.",
-    "shadows": "This model has no shadow lift: its file was made before Lowlight had this "
-    "control, so shadows are brightened only with the rest of the photo (Exposure). A model "
-    "exported by this version's training/export.py has it.",
-}
-NO_DENOISE_TIP = UNAVAILABLE_TIPS["denoise"]
-NO_SHADOWS_TIP = UNAVAILABLE_TIPS["shadows"]
+def unavailable_tip(spec: Spec) -> str:
+    """What a control says when the model cannot apply its setting (``Spec.needs``)."""
+    why = spec.needs.why if spec.needs else f"this model cannot apply {spec.label.lower()}"
+    return (
+        f"{why[0].upper()}{why[1:]}. A model exported by this version's training/export.py "
+        "has it."
+    )
 
 
 def format_ev(ev: float) -> str:
@@ -84,9 +80,7 @@ def as_run(settings: PhotoSettings, decisions: Decisions | None) -> PhotoSetting
     without a base output removes noise in full, one without a lift input lifts nothing)."""
     if decisions is None:
         return settings
-    off = {k: SPECS_BY_KEY[k].default for k, available in (
-        ("denoise", decisions.denoise_available), ("shadows", decisions.lift_available)
-    ) if not available}
+    off = {k: SPECS_BY_KEY[k].default for k in decisions.unsupported}
     return settings.replace(**off) if off else settings
 
 
@@ -355,7 +349,7 @@ class ControlsPanel(QWidget):
         says why (the setting is kept for a model that has it)."""
         row = self.rows[key]
         row.available = available
-        tip = tooltip(row.spec) if available else UNAVAILABLE_TIPS.get(key, "")
+        tip = tooltip(row.spec) if available else unavailable_tip(row.spec)
         for w in (row.slider, row.auto):
             if w is not None:
                 w.setToolTip(tip)
@@ -373,9 +367,6 @@ class ControlsPanel(QWidget):
     def exposure_value(self) -> float:
         return self.rows["exposure"].manual
 
-    def denoise_value(self) -> float:
-        return float(self.effective_settings().denoise)
-
     def colour_noise_value(self) -> float:
         return self.rows["colour_noise"].manual
 
@@ -389,11 +380,11 @@ class ControlsPanel(QWidget):
     def show_auto_shadows(self, stops: float | None) -> None:
         self.show_auto("shadows", stops)
 
-    def set_denoise_available(self, available: bool) -> None:
-        self.set_available("denoise", available)
-
-    def set_lift_available(self, available: bool) -> None:
-        self.set_available("shadows", available)
+    def set_unsupported(self, keys: Iterable[str]) -> None:
+        """The settings the model cannot apply (off, with why); every other one on."""
+        off = set(keys)
+        for key in self.rows:
+            self.set_available(key, key not in off)
 
     # -- engine choices (shown in Preferences; kept in the app's settings) -----------------
     def provider_value(self) -> str:

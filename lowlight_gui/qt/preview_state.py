@@ -219,10 +219,8 @@ class PreviewState(QObject):
         assert decided is not None  # (the worker always sends them)
         self._params = as_run(ran, decided).replace(strength=DEFAULTS.strength)
         self.show_blend()
-        self.status.engine_ready(
-            result.provider, result.warnings, decided.denoise_available, decided.lift_available
-        )
-        auto = ran.shadows is None and decided.lift_available
+        self.status.engine_ready(result.provider, result.warnings, decided.unsupported)
+        auto = ran.shadows is None and "shadows" not in decided.unsupported
         self.controls.show_auto_shadows(decided.shadows if auto else None)
         if result.stage == "full":
             self._final = True  # a small photo's only pass is its full one

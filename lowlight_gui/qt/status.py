@@ -49,13 +49,11 @@ class StatusLine:
         self,
         provider: str,
         warnings: Iterable[str],
-        denoise_available: bool = True,
-        lift_available: bool = True,
+        unsupported: Iterable[str] = (),
     ) -> None:
         self.active_provider = provider
         self.controls.set_active_provider(provider)
-        self.controls.set_denoise_available(denoise_available)
-        self.controls.set_lift_available(lift_available)
+        self.controls.set_unsupported(unsupported)
         self.update_label()
         for w in warnings:
             if w not in self._warned:  # each engine warning once, not once per photo

@@ -16,6 +16,7 @@ from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.core.events import BatchError, BatchEvent, BatchFinished, EngineReady
+from lowlight_gui.core.settings import unsupported
 
 __all__ = ["BatchController", "BatchWorker", "EngineSpec"]
 
@@ -44,8 +45,7 @@ class BatchWorker(QObject):
             engine = self._engines.get(spec)
             self.events.emit(
                 EngineReady(
-                    engine.active_provider, tuple(engine.warnings), engine.has_base,
-                    engine.has_lift,
+                    engine.active_provider, tuple(engine.warnings), tuple(unsupported(engine))
                 )
             )
             jobs = core_batch.collect_jobs(list(sources), options)

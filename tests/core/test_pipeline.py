@@ -10,14 +10,12 @@ from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import conditioning, enhance_pixels
 from lowlight_gui.core.pipeline import (
     GREY_MESSAGE,
-    NO_BASE_MESSAGE,
-    NO_LIFT_MESSAGE,
     Plan,
     develop,
     ignored_settings,
     plan,
 )
-from lowlight_gui.core.settings import DEFAULTS, Settings
+from lowlight_gui.core.settings import DEFAULTS, SPECS_BY_KEY, Settings
 from lowlight_gui.core.tiling import Box
 from tests.conftest import smooth_noisy
 from tests.models import make_head_model
@@ -116,7 +114,7 @@ def test_decisions_say_what_the_conditioning_chose(lift_engine):
     d = plan(data, lift_engine, Settings(exposure=0.5)).decisions
     assert (d.exposure, d.lift) == (cond.exposure, cond.lift)
     assert d.shadows == pytest.approx(np.log2(1 + cond.lift))
-    assert d.lift_available and not d.denoise_available and d.unchanged is None
+    assert d.unsupported == ("denoise",) and d.unchanged is None
     assert d.ignored == () and d.notes == ()
     fixed = plan(data, lift_engine, Settings(shadows=1.0)).decisions
     assert fixed.shadows == pytest.approx(1.0)
@@ -125,12 +123,12 @@ def test_decisions_say_what_the_conditioning_chose(lift_engine):
 def test_what_a_model_or_a_grey_photo_cannot_apply_is_said(engine, base_engine, lift_engine):
     asked = Settings(denoise=0.5, shadows=1.0, colour_noise=0.4)
     assert ignored_settings(engine, asked) == {
-        "denoise": NO_BASE_MESSAGE,
-        "shadows": NO_LIFT_MESSAGE,
+        "denoise": SPECS_BY_KEY["denoise"].needs.why,
+        "shadows": SPECS_BY_KEY["shadows"].needs.why,
     }
-    assert ignored_settings(base_engine, asked) == {"shadows": NO_LIFT_MESSAGE}
+    assert ignored_settings(base_engine, asked) == {"shadows": SPECS_BY_KEY["shadows"].needs.why}
     assert ignored_settings(lift_engine, asked, grey=True) == {
-        "denoise": NO_BASE_MESSAGE,
+        "denoise": SPECS_BY_KEY["denoise"].needs.why,
         "colour_noise": GREY_MESSAGE,
     }
     assert ignored_settings(engine, DEFAULTS, grey=True) == {}  # defaults are never ignored

@@ -117,9 +117,9 @@ def _ran(result, field: str) -> float | None:
     """The setting ``field`` a preview pass ran with: the one asked for, except full noise
     removal for a model without a base output and no lift for one without a lift input."""
     decided = result.decisions
-    if field == "denoise" and not decided.denoise_available:
+    if field == "denoise" and "denoise" in decided.unsupported:
         return 1.0
-    if field == "shadows" and not decided.lift_available:
+    if field == "shadows" and "shadows" in decided.unsupported:
         return None
     return getattr(result.settings, field)
 

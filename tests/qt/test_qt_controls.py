@@ -12,11 +12,10 @@ from PySide6.QtWidgets import QApplication, QCheckBox, QFormLayout, QGroupBox, Q
 
 from lowlight_gui.core.settings import DEFAULTS, SPECS, SPECS_BY_KEY, Settings
 from lowlight_gui.qt.controls import (
-    NO_DENOISE_TIP,
-    NO_SHADOWS_TIP,
     ControlsPanel,
     camel,
     tooltip,
+    unavailable_tip,
     value_text,
 )
 
@@ -142,15 +141,14 @@ def test_auto_shows_its_choice_and_unticking_starts_from_it(panel):
 
 def test_a_control_the_model_lacks_is_off_and_says_why(panel):
     panel.set_settings(Settings(denoise=0.3, shadows=1.0))
-    panel.set_denoise_available(False)
-    panel.set_lift_available(False)
-    assert not panel.denoise.isEnabled() and panel.denoise.toolTip() == NO_DENOISE_TIP
-    assert not panel.shadows_auto.isEnabled() and panel.shadows.toolTip() == NO_SHADOWS_TIP
+    panel.set_unsupported(("denoise", "shadows"))
+    assert not panel.denoise.isEnabled() and panel.denoise.toolTip() == unavailable_tip(SPECS_BY_KEY["denoise"])
+    assert not panel.shadows_auto.isEnabled() and panel.shadows.toolTip() == unavailable_tip(SPECS_BY_KEY["shadows"])
     # kept for a model that has them; what runs is the default
     assert panel.settings() == Settings(denoise=0.3, shadows=1.0)
     assert panel.effective_settings() == DEFAULTS
-    assert panel.denoise_value() == 1.0 and panel.shadows_value() is None
-    panel.set_denoise_available(True)
+    assert panel.effective_settings().denoise == 1.0 and panel.shadows_value() is None
+    panel.set_unsupported(("shadows",))
     assert panel.denoise.isEnabled() and panel.denoise.toolTip() == tooltip(
         SPECS_BY_KEY["denoise"])
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 
+from lowlight_gui.core.settings import SPECS_BY_KEY
 from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import NO_DENOISE_TIP
+from lowlight_gui.qt.controls import unavailable_tip
 from lowlight_gui.qt.queue import State
 from tests.conftest import write_image
 from tests.qt.conftest import (
@@ -32,9 +33,9 @@ def test_a_model_without_base_turns_the_slider_off_and_says_why(
     window.show_image(photo)
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     slider = window.controls.denoise
-    assert not slider.isEnabled() and slider.toolTip() == NO_DENOISE_TIP
+    assert not slider.isEnabled() and slider.toolTip() == unavailable_tip(SPECS_BY_KEY["denoise"])
     assert "no separate noise reduction" in slider.toolTip()
-    assert window.controls.denoise_value() == 1.0 and window.batch_options().settings.denoise == 1.0
+    assert window.controls.effective_settings().denoise == 1.0 and window.batch_options().settings.denoise == 1.0
     assert settings.denoise == 0.4  # kept for a model that has the control
     generation = window.preview.generation
     window.controls.exposure.setValue(0)  # nothing changed: no re-run for the ignored amount
@@ -104,6 +105,6 @@ def test_a_batch_on_a_model_without_base_shows_full_noise_removal(
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
-    assert events and not events[0].denoise_available
+    assert events and "denoise" in events[0].unsupported
     assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # as it ran
     assert not window.controls.denoise.isEnabled()

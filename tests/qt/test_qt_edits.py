@@ -49,7 +49,7 @@ def test_a_photo_keeps_its_own_settings_and_undo_redo_walk_them(make_window, pho
     assert window.controls.settings() == DEFAULTS and not window.undo_action.isEnabled()
     window.controls.denoise.setValue(40)
     window.show_image(a)
-    assert window.controls.exposure_value() == 2.0 and window.controls.denoise_value() == 1.0
+    assert window.controls.exposure_value() == 2.0 and window.controls.effective_settings().denoise == 1.0
 
     window.commands.undo()  # ... is one step
     assert window.controls.exposure_value() == 0.0 and window.edits.settings_for(a) == DEFAULTS

@@ -13,9 +13,10 @@ from PySide6.QtCore import Qt
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import conditioning, stops_for_lift
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.settings import SPECS_BY_KEY
 from lowlight_gui.core.settings import Settings as PhotoSettings
 from lowlight_gui.qt import preview as preview_mod
-from lowlight_gui.qt.controls import NO_SHADOWS_TIP
+from lowlight_gui.qt.controls import unavailable_tip
 from lowlight_gui.qt.queue import State
 from tests.qt.conftest import (
     after_pixels,
@@ -55,8 +56,8 @@ def test_a_model_without_lift_turns_the_control_off_and_says_why(
     qtbot.waitUntil(lambda: window.save_action.isEnabled(), timeout=30000)
     c = window.controls
     assert not c.shadows.isEnabled() and not c.shadows_auto.isEnabled()
-    assert c.shadows.toolTip() == NO_SHADOWS_TIP == c.shadows_auto.toolTip()
-    assert "no shadow lift" in NO_SHADOWS_TIP
+    assert c.shadows.toolTip() == unavailable_tip(SPECS_BY_KEY["shadows"]) == c.shadows_auto.toolTip()
+    assert "no shadow lift" in unavailable_tip(SPECS_BY_KEY["shadows"])
     assert c.shadows_value() is None and c.effective_settings().shadows is None
     assert window.edits.settings_for(photo).shadows == 1.0  # kept for another model
     generation = window.preview.generation
@@ -123,7 +124,7 @@ def test_save_as_and_a_batch_at_a_set_lift_write_what_the_preview_showed(
     assert window.queue_model.item(0).settings_text() == "Shadows 2 stops"
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
     item = window.queue_model.item(0)
-    assert events and events[0].lift_available
+    assert events and "shadows" not in events[0].unsupported
     assert item.state is State.DONE and item.settings_text() == "Shadows 2 stops"
     assert "Shadows: 2 stops" in window.queue_model.index(0).data(
         Qt.ItemDataRole.ToolTipRole
@@ -165,7 +166,7 @@ def test_a_batch_on_a_model_without_lift_shows_no_lift(
     events = record_engine_ready(window)
     assert window.start_batch()
     qtbot.waitUntil(lambda: not window.queue_panel.is_running(), timeout=60000)
-    assert events and not events[0].lift_available
+    assert events and "shadows" in events[0].unsupported
     assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # as it ran
     assert not window.controls.shadows.isEnabled()
     assert not window.controls.shadows_auto.isEnabled()
