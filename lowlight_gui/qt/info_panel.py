@@ -16,6 +16,7 @@ from PySide6.QtWidgets import QFrame, QLabel, QVBoxLayout, QWidget
 
 from lowlight_gui.core.events import PreviewResult
 from lowlight_gui.core.photo_info import PhotoInfo, read_photo_info
+from lowlight_gui.core.settings import SPECS
 from lowlight_gui.qt.controls import as_run
 
 _MARGIN = 12
@@ -31,14 +32,14 @@ def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
     ev = decided.exposure
     exposure = "the model's own" if abs(ev) < 0.05 else f"{ev:+.1f} EV from the model's"
     rows = [("Exposure", exposure)]
-    if decided.lift_available:
+    if "shadows" not in decided.unsupported:
         how = "Auto" if ran.shadows is None else "set by hand"
         stops = decided.shadows
         rows.append(("Shadow lift", f"{stops:+.1f} stops ({how})" if stops else f"none ({how})"))
-    if ran.denoise < 1.0:
-        rows.append(("Noise reduction", f"{round(ran.denoise * 100)} %"))
-    if ran.colour_noise:
-        rows.append(("Colour noise", f"{round(ran.colour_noise * 100)} %"))
+    for spec in SPECS:  # the other settings, where they differ from the defaults
+        value = getattr(ran, spec.key)
+        if spec.key not in ("exposure", "shadows") and value != spec.default:
+            rows.append((spec.label, spec.format(value)))
     if decided.unchanged:
         rows.append(("Left as it is", decided.unchanged))
     if result.stage == "full":

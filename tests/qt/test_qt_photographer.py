@@ -407,8 +407,8 @@ def test_the_info_panel_reads_the_pipelines_decisions():
     from lowlight_gui.qt.info_panel import decisions_rows
 
     pixels = np.zeros((2, 2, 3), np.uint8)
-    decided = Decisions(exposure=0.7, lift=1.0, shadows=1.0, denoise_available=False,
-                        lift_available=True, unchanged="already well exposed")
+    decided = Decisions(exposure=0.7, lift=1.0, shadows=1.0, unsupported=("denoise",),
+                        unchanged="already well exposed")
     result = PreviewResult(1, "full", pixels, pixels, 2.0, 0.1, "CPU",
                            settings=Settings(denoise=0.5, colour_noise=0.4, shadows=1.0),
                            decisions=decided)
