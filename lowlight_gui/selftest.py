@@ -39,6 +39,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import sys
 import tempfile
 import threading
@@ -520,6 +521,7 @@ def main(argv: list[str] | None = None) -> int:
         passed = test.run()
     finally:
         watchdog.cancel()
+        shutil.rmtree(test.tmp, ignore_errors=True)  # its outputs, however the checks ended
     text = test.report()
     out = _output()
     if out is not None:
@@ -532,9 +534,6 @@ def main(argv: list[str] | None = None) -> int:
         report_file = Path(tempfile.gettempdir()) / "lowlight-selftest.txt"
     if report_file is not None:
         report_file.write_text(text + "\n", encoding="utf-8")
-    import shutil
-
-    shutil.rmtree(test.tmp, ignore_errors=True)
     return 0 if passed else 1
 
 

@@ -57,7 +57,8 @@ def test_selftest_fails_without_the_model(tmp_path):
     assert "self-test FAILED" in out
 
 
-def test_selftest_raw_step_fails_clearly_without_rawpy(monkeypatch):
+def test_selftest_raw_step_fails_clearly_without_rawpy(monkeypatch, tmp_path):
+    monkeypatch.setattr(selftest.tempfile, "tempdir", str(tmp_path))  # its folder, not /tmp's
     st = selftest.SelfTest()
     assert st.check("raw", st.check_raw), st.results[-1].detail
     assert "sample.dng developed to 96x64 16-bit" in st.results[-1].detail
