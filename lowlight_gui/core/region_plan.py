@@ -45,8 +45,9 @@ from .tiling import (
 if TYPE_CHECKING:
     from .engine import Engine
 
-# Tile outputs kept (float32): about 60 tiles of 1024 px; a 12 MP photo has about 20.
-DEFAULT_CACHE_BYTES = 768 * 1024 * 1024
+# Tile outputs kept (float32): 40 tiles of 1024 px (a 12 MP photo has 20). Tiles whose cells
+# are all composed go first; the others are kept for an undo or a return to earlier settings.
+DEFAULT_CACHE_BYTES = 512 * 1024 * 1024
 
 
 def _support(starts: list[int], profiles: list[np.ndarray]) -> list[tuple[int, int]]:
@@ -203,6 +204,12 @@ class TileCache:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= dropped.nbytes
 
+    def demote(self, key: Hashable) -> None:
+        """Make ``key`` the first to go when room is needed."""
+        with self._lock:
+            if key in self._items:
+                self._items.move_to_end(key, last=False)
+
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
@@ -226,10 +233,11 @@ class RegionDevelopment:
     ) -> None:
         if data.ndim != 3:
             raise ValueError(f"expected an HxWxC image, got shape {data.shape}")
-        self.data, self.cache = data, cache
+        self.data, self.cache, self.plan = data, cache, plan
         self._run = _Run(data, engine, plan, None)
         grid = Grid(int(tile), self._run.overlap, self._run.factor)
-        self.key = (key, plan.settings, grid)
+        # (the strength mixes the blended result with the photo: the tiles do not depend on it)
+        self.key = (key, plan.settings.replace(strength=1.0), grid)
         self.layout = TileLayout.of(data.shape[0], data.shape[1], grid)
         out_dtype = data.dtype if data.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
         self.out = np.empty(data.shape, out_dtype)
@@ -240,6 +248,7 @@ class RegionDevelopment:
             for c in self.layout.cells
         }
         self.tiles_run = 0  # tiles this development ran (not found in the cache)
+        self._pinned: dict[Tile, np.ndarray] = {}  # the most wanted cell's tiles (see step)
 
     @property
     def complete(self) -> bool:
@@ -254,7 +263,7 @@ class RegionDevelopment:
         return any(c not in self.done for c in self.layout.cells_in(box))
 
     def tiles_done(self) -> int:
-        return sum(1 for t in self.layout.tiles if self.cache.get(self._tile_key(t)) is not None)
+        return sum(1 for t in self.layout.tiles if self._result(t) is not None)
 
     def _tile_key(self, t: Tile) -> Hashable:
         return (*self.key, t)
@@ -276,9 +285,13 @@ class RegionDevelopment:
         order = self.order(viewport)
         if not order:
             return []
-        for t in self._needs[order[0]]:
-            if self.cache.get(self._tile_key(t)) is None:
-                self._run_tile(t)
+        target = self._needs[order[0]]
+        # The target cell's tiles are held here too until it is composed: a cache smaller
+        # than a cell's tiles must not make it wait for ever.
+        self._pinned = {t: r for t, r in self._pinned.items() if t in target}
+        for t in target:
+            if self._result(t) is None:
+                self._pinned[t] = self._run_tile(t)
                 break
         return self._compose_ready(order)
 
@@ -287,25 +300,34 @@ class RegionDevelopment:
         while not self.complete:
             yield self.step(viewport, cancel=cancel)
 
-    def _run_tile(self, t: Tile) -> None:
+    def _result(self, t: Tile) -> np.ndarray | None:
+        found = self._pinned.get(t)
+        return found if found is not None else self.cache.get(self._tile_key(t))
+
+    def _run_tile(self, t: Tile) -> np.ndarray:
         result = np.asarray(self._run.tile_fn(extract_tile(self.data, t)), dtype=np.float32)
         if result.shape != (t.h, t.w, self.data.shape[2]):
             raise ValueError(f"tile function returned shape {result.shape} for a {t.h}x{t.w} tile")
         self.cache.put(self._tile_key(t), result)
         self.tiles_run += 1
+        return result
 
     def _compose_ready(self, order: list[Box]) -> list[Box]:
         composed = []
         for cell in order:
             results = {}
             for t in self._needs[cell]:
-                r = self.cache.get(self._tile_key(t))
+                r = self._result(t)
                 if r is None:
                     break
                 results[t] = r
             else:
                 self._compose(cell, results)
                 composed.append(cell)
+        if composed:  # tiles no pending cell needs: the first to go from the cache
+            wanted = {t for c in self.layout.cells if c not in self.done for t in self._needs[c]}
+            for t in {t for c in composed for t in self._needs[c]} - wanted:
+                self.cache.demote(self._tile_key(t))
         return composed
 
     def _compose(self, cell: Box, results: dict[Tile, np.ndarray]) -> None:

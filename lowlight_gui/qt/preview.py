@@ -120,12 +120,15 @@ class PreviewWorker(QObject):
         self._enhanced: np.ndarray | None = None  # in the photo's stored type, at strength 1
         self._enhanced_generation = -1
         self._enhanced_plan: Plan | None = None  # how it was made (for the saved file's record)
+        self._enhanced_request: PreviewRequest | None = None  # the request that made it
         # Reused while the photo stays: plans by (photo, stage, settings), the fast pass's
         # last result, the tiles' outputs.
         self._plans: OrderedDict[tuple[int, str, Settings], Plan] = OrderedDict()
         self._fast: tuple[tuple[int, Settings], PreviewResult] | None = None
         self.tiles = tile_cache if tile_cache is not None else TileCache()
         self._yielding: CancelToken | None = None  # the fast pass a zoom in stops, if any
+        # The request's full-size development under way: ((generation, photo), it, its start).
+        self._dev: tuple[tuple[int, int], RegionDevelopment, float] | None = None
 
     @Slot(object)
     def run(self, req: PreviewRequest) -> None:
@@ -140,6 +143,7 @@ class PreviewWorker(QObject):
         self._serial += 1
         self._plans.clear()
         self._fast = None
+        self._dev = None
         self.tiles.clear()
 
     def _load(self, req: PreviewRequest) -> Photo | None:
@@ -289,16 +293,29 @@ class PreviewWorker(QObject):
         x1, y1 = min(w, math.ceil(v[2] * w)), min(h, math.ceil(v[3] * h))
         return Box(x0, y0, x1 - x0, y1 - y0) if x1 > x0 and y1 > y0 else None
 
+    def _development(
+        self, req: PreviewRequest, engine: Engine, data: np.ndarray
+    ) -> tuple[RegionDevelopment, float]:
+        """The request's full-size development (and when it began): the same one for its
+        visible part and the rest."""
+        key = (req.generation, self._serial)
+        if self._dev is None or self._dev[0] != key:
+            run = with_cancel(engine, req.cancel)
+            t0 = time.perf_counter()
+            settings = req.settings.replace(strength=1.0)  # (the window blends the strength)
+            how = self._plan("full", data, run, (settings, 1.0))
+            dev = RegionDevelopment(
+                data, run, how, tile=req.tile, cache=self.tiles, key=self._serial
+            )
+            self._dev = (key, dev, t0)
+        return self._dev[1], self._dev[2]
+
     def _full_pass(
         self, req: PreviewRequest, engine: Engine, data: np.ndarray, *, visible_only: bool = False
     ) -> None:
         """Develop ``data`` at full size tile by tile, the part on screen first, sending each
         finished part; then (unless ``visible_only``) the whole result as the "full" pass."""
-        t0 = time.perf_counter()
-        run = with_cancel(engine, req.cancel)
-        settings = req.settings.replace(strength=1.0)  # (the window blends the strength)
-        how = self._plan("full", data, run, (settings, 1.0))
-        dev = RegionDevelopment(data, run, how, tile=req.tile, cache=self.tiles, key=self._serial)
+        dev, t0 = self._development(req, engine, data)
         size = (data.shape[1], data.shape[0])
         try:
             while not dev.complete:
@@ -317,14 +334,15 @@ class PreviewWorker(QObject):
         except Cancelled:
             raise
         except Exception as exc:
-            if not is_out_of_memory(exc):
+            if visible_only or not is_out_of_memory(exc):
                 raise
             # The whole photo's run retries with smaller tiles (pipeline.develop).
+            self._dev = None
             self._pass(req, engine, "full", data)
             return
-        if visible_only:
-            return
-        self._send_full(req, engine, data, (dev.out, how), time.perf_counter() - t0)
+        if not visible_only:
+            self._dev = None  # (its pixels stay as the result to save)
+            self._send_full(req, engine, data, (dev.out, dev.plan), time.perf_counter() - t0)
 
     def _pass(
         self,
@@ -362,7 +380,7 @@ class PreviewWorker(QObject):
         enhanced, how = made
         if stage == "full":
             self._enhanced, self._enhanced_generation = enhanced, req.generation
-            self._enhanced_plan = how
+            self._enhanced_plan, self._enhanced_request = how, req
         h, w = data.shape[:2]
         result = PreviewResult(
             generation=req.generation,
@@ -379,6 +397,27 @@ class PreviewWorker(QObject):
         self.events.emit(result)
         return result
 
+    def _at_strength(self, strength: float) -> np.ndarray:
+        """The full result at ``strength`` as the batch makes it (mixed before rounding):
+        composed again from the full pass's tiles, still in the cache (any tile dropped from it
+        runs again); with too little memory for that, the result at 1 mixed as shown."""
+        req, photo = self._enhanced_request, self._photo
+        assert req is not None and req.spec is not None and photo is not None
+        try:
+            engine = self.engines.get(req.spec)
+            how = plan(photo.data, engine, req.settings.replace(strength=strength))
+            dev = RegionDevelopment(
+                photo.data, engine, how, tile=req.tile, cache=self.tiles, key=self._serial
+            )
+            for _ in dev.finish():
+                pass
+            return dev.out
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            assert self._enhanced is not None
+            return apply_strength(photo.pixels, to_float_rgb(self._enhanced), strength)
+
     @Slot(int, float, object, str, int, int)
     def save(
         self, generation: int, strength: float, path: Path, fmt: str, quality: int, turns: int = 0
@@ -394,7 +433,7 @@ class PreviewWorker(QObject):
                 raise LowlightError("the full-resolution result is not ready yet")
             pixels = self._enhanced  # the batch's pixels at strength 1, written as they are
             if strength < 1.0:
-                pixels = apply_strength(self._photo.pixels, to_float_rgb(pixels), strength)
+                pixels = self._at_strength(strength)
             photo, pixels = turn(self._photo, pixels, turns)
             out = write_photo(photo, pixels, Path(path), fmt=fmt or None, quality=quality)
             self.events.emit(PreviewSaved(Path(out)))
