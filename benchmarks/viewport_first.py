@@ -7,7 +7,8 @@ Makes a 12 MP photo in a temporary folder (the shared 8 MP night street, upscale
 or ``--photo`` as it is), then, in the same run:
 
 1. ``lowlight enhance`` on it in a fresh process (start-up, model, decode, enhance, encode):
-   the time the CLI takes for the whole photo.
+   the time the CLI takes for the whole photo; run before and after the window (the load of a
+   shared machine moves), and the bar is taken against the faster of the two.
 2. The real window, offscreen: opens the photo, presses 1 (100 % at the centre) as soon as the
    photo is on screen, and times until the viewer's visible area is final (every pixel of it
    from the full-resolution pass); also until the whole photo is final.
@@ -146,9 +147,12 @@ def main() -> int:
     with Image.open(photo) as im:
         print(f"photo: {photo} ({im.width}x{im.height}, {im.width * im.height / 1e6:.1f} MP)")
     print("uptime:", _uptime())
-    cli = None if args.skip_cli else time_cli(photo, args.model, args.threads, work / "out")
+    clis = [] if args.skip_cli else [time_cli(photo, args.model, args.threads, work / "out")]
     w, h = (int(v) for v in args.size.split("x"))
     t = time_window(photo, args.model, (w, h))
+    if clis:
+        clis.append(time_cli(photo, args.model, args.threads, work / "out"))
+    cli = min(clis) if clis else None
     vis = t["visible_part"]
     print(
         f"window {w}x{h}: photo on screen after {t['shown']:.2f} s; visible part at 100 %: "
@@ -160,10 +164,10 @@ def main() -> int:
         ("Exposure +0.5 EV at 100 %: visible area final", t["exposure_visible"]),
         ("Exposure +0.5 EV: whole photo final", t["exposure_whole"]),
     ]
-    if cli is not None:
-        rows.append(("lowlight enhance (whole photo, fresh process)", cli))
+    for when, seconds in zip(("before", "after"), clis, strict=False):
+        rows.append((f"lowlight enhance (whole photo, new process), {when}", seconds))
     for name, seconds in rows:
-        ratio = f"  {seconds / cli:.2f}x the CLI" if cli else ""
+        ratio = f"  {seconds / cli:.2f}x the faster CLI run" if cli else ""
         print(f"{name:48s} {seconds:6.2f} s{ratio}")
     print("uptime:", _uptime())
     if cli is not None:
