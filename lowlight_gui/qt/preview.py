@@ -320,8 +320,10 @@ class PreviewWorker(QObject):
         try:
             while not dev.complete:
                 view = self._viewport_box(data)
-                if visible_only and (view is None or not dev.pending_in(view)):
-                    return
+                if visible_only and (
+                    view is None or not self._zoomed_in() or not dev.pending_in(view)
+                ):
+                    return  # what is on screen is final, or zoomed out: the fast pass now
                 cells = dev.step(view, cancel=req.cancel)
                 self.events.emit(PreviewProgress(req.generation, dev.tiles_done(), dev.total_tiles))
                 for box in _rows_of(cells):

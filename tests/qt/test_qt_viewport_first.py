@@ -129,6 +129,20 @@ def test_zoomed_out_the_fast_pass_comes_first(qapp, tiny_model_f4, big_photo):
     assert isinstance(events[first], PreviewResult) and events[first].stage == "preview"
 
 
+def test_zooming_out_during_the_visible_tiles_brings_the_fast_pass_on(
+    qapp, tiny_model_f4, big_photo
+):
+    def zoom_out(worker, event):
+        if isinstance(event, PreviewRegion):
+            worker.viewport = (0.0, 0.0, 1.0, 1.0)
+
+    _, events = run_worker(tiny_model_f4, big_photo, viewport=CORNER, on_event=zoom_out)
+    fast = next(i for i, e in enumerate(events) if isinstance(e, PreviewResult))
+    assert events[fast].stage == "preview"
+    done = [e.done for e in events[:fast] if isinstance(e, PreviewProgress)]
+    assert done[-1] < tiles_for(tiny_model_f4, big_photo, _box(CORNER))[1]  # not all tiles
+
+
 def test_a_pan_reprioritises(qapp, tiny_model_f4, big_photo):
     panned = []
 
