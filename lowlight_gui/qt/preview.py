@@ -261,12 +261,12 @@ class PreviewWorker(QObject):
         if self._fast is not None and self._fast[0] == key:
             self.events.emit(replace(self._fast[1], generation=req.generation, seconds=0.0))
             return
+        if yields and self._zoomed_in():
+            raise _ZoomedIn
         token = CancelToken()  # the request's, and set by a zoom in (``zoomed``)
         with req.cancel.registered(token.set):
             self._yielding = token if yields else None
             try:
-                if yields and self._zoomed_in():
-                    token.set()
                 fast = replace(req, cancel=token)
                 result = self._pass(fast, engine, "preview", data, downscaled)
             except Cancelled:
