@@ -1,7 +1,7 @@
 """What is on screen first (issue 30): final pixels at 100 % against the CLI's whole photo.
 
     QT_QPA_PLATFORM=offscreen python benchmarks/viewport_first.py [--photo PATH] [--model PATH]
-        [--megapixels 12] [--size 1440x900] [--skip-cli]
+        [--megapixels 12] [--size 1440x900] [--rounds 1] [--skip-cli]
 
 Makes a 12 MP photo in a temporary folder (the shared 8 MP night street, upscaled with Lanczos;
 or ``--photo`` as it is), then, in the same run:
@@ -139,6 +139,7 @@ def main() -> int:
         "--threads", type=int, default=0, help="the CLI's threads (0: all, as the window)"
     )
     ap.add_argument("--skip-cli", action="store_true")
+    ap.add_argument("--rounds", type=int, default=1, help="CLI, window, CLI: this many times")
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="lowlight-viewport-"))
     photo = args.photo or make_photo(work / "night_12mp.jpg", args.megapixels)
@@ -146,17 +147,26 @@ def main() -> int:
 
     with Image.open(photo) as im:
         print(f"photo: {photo} ({im.width}x{im.height}, {im.width * im.height / 1e6:.1f} MP)")
-    print("uptime:", _uptime())
-    clis = [] if args.skip_cli else [time_cli(photo, args.model, args.threads, work / "out")]
     w, h = (int(v) for v in args.size.split("x"))
-    t = time_window(photo, args.model, (w, h))
-    if clis:
-        clis.append(time_cli(photo, args.model, args.threads, work / "out"))
+    met = []
+    for n in range(1, args.rounds + 1):
+        print(f"-- round {n}; uptime: {_uptime()}")
+        clis = [] if args.skip_cli else [time_cli(photo, args.model, args.threads, work / "out")]
+        t = time_window(photo, args.model, (w, h))
+        if clis:
+            clis.append(time_cli(photo, args.model, args.threads, work / "out"))
+        met.append(report(t, clis, (w, h)))
+    print("uptime:", _uptime())
+    return 0 if all(met) else 1
+
+
+def report(t: dict, clis: list[float], size: tuple[int, int]) -> bool:
+    """Print one round's figures; whether it met the bar (True without the CLI)."""
     cli = min(clis) if clis else None
     vis = t["visible_part"]
     print(
-        f"window {w}x{h}: photo on screen after {t['shown']:.2f} s; visible part at 100 %: "
-        f"{(vis[2] - vis[0]) * 100:.0f}% x {(vis[3] - vis[1]) * 100:.0f}% of the photo"
+        f"window {size[0]}x{size[1]}: photo on screen after {t['shown']:.2f} s; visible part "
+        f"at 100 %: {(vis[2] - vis[0]) * 100:.0f}% x {(vis[3] - vis[1]) * 100:.0f}% of the photo"
     )
     rows = [
         ("open, 1: visible area final", t["visible"]),
@@ -168,13 +178,12 @@ def main() -> int:
         rows.append((f"lowlight enhance (whole photo, new process), {when}", seconds))
     for name, seconds in rows:
         ratio = f"  {seconds / cli:.2f}x the faster CLI run" if cli else ""
-        print(f"{name:48s} {seconds:6.2f} s{ratio}")
-    print("uptime:", _uptime())
-    if cli is not None:
-        ok = t["visible"] <= BAR * cli and t["exposure_visible"] <= BAR * cli
-        print(f"bar (both visible times <= {BAR}x the CLI): {'met' if ok else 'NOT met'}")
-        return 0 if ok else 1
-    return 0
+        print(f"{name:52s} {seconds:6.2f} s{ratio}")
+    if cli is None:
+        return True
+    ok = t["visible"] <= BAR * cli and t["exposure_visible"] <= BAR * cli
+    print(f"bar (both visible times <= {BAR}x the CLI): {'met' if ok else 'NOT met'}")
+    return ok
 
 
 if __name__ == "__main__":
