@@ -172,12 +172,14 @@ class PreviewWorker(QObject):
             self._small = small  # (the fast pass's input is the same photo)
         return self._photo
 
-    def _small_copy(self, photo: Photo) -> np.ndarray | None:
+    def _has_fast_pass(self, photo: Photo) -> bool:
+        """A small photo is its own fast pass, except a half-size RAW, whose full size is
+        still to come."""
+        return max(photo.height, photo.width) > PREVIEW_LONG_SIDE or self._half
+
+    def _small_copy(self, photo: Photo) -> np.ndarray:
         """The fast pass's input (float 0..1, as stored: grey stays one channel): the photo
-        downscaled, or None when it is small already (it is its own fast pass), except for a
-        half-size RAW, whose full size is still to come."""
-        if max(photo.height, photo.width) <= PREVIEW_LONG_SIDE and not self._half:
-            return None
+        downscaled, made once per photo."""
         if self._small is None:
             # Averaged from the stored pixels, then scaled: no full-size float copy.
             small = downscale(photo.data, PREVIEW_LONG_SIDE)
@@ -207,19 +209,19 @@ class PreviewWorker(QObject):
             if req.spec is None:
                 return
             engine = self.engines.get(req.spec)
-            small = self._small_copy(photo)
-            if small is not None:
+            fast = self._has_fast_pass(photo)
+            if fast:
                 # Zoomed in, what is on screen comes first, even before the fast pass.
                 first = req.full and not self._half
                 if first and self._zoomed_in():
                     self._full_pass(req, engine, photo.data, visible_only=True)
                     first = False
                 try:
-                    self._fast_pass(req, engine, small, self._scale_of(photo, small), first)
+                    self._fast_pass(req, engine, photo, first)
                 except _ZoomedIn:
                     self._full_pass(req, engine, photo.data, visible_only=True)
-                    self._fast_pass(req, engine, small, self._scale_of(photo, small), False)
-            if req.full or small is None:
+                    self._fast_pass(req, engine, photo, False)
+            if req.full or not fast:
                 photo = self._full_size(req)
                 if photo is not None:
                     self._full_pass(req, engine, photo.data)
@@ -248,12 +250,7 @@ class PreviewWorker(QObject):
         return found
 
     def _fast_pass(
-        self,
-        req: PreviewRequest,
-        engine: Engine,
-        data: np.ndarray,
-        downscaled: float,
-        yields: bool = False,
+        self, req: PreviewRequest, engine: Engine, photo: Photo, yields: bool = False
     ) -> None:
         """The fast downscaled pass (reused when the photo and settings are the same).
         ``yields``: a zoom in meanwhile stops it (``_ZoomedIn``): what is on screen first."""
@@ -263,6 +260,8 @@ class PreviewWorker(QObject):
             return
         if yields and self._zoomed_in():
             raise _ZoomedIn
+        data = self._small_copy(photo)
+        downscaled = self._scale_of(photo, data)
         token = CancelToken()  # the request's, and set by a zoom in (``zoomed``)
         with req.cancel.registered(token.set):
             self._yielding = token if yields else None

@@ -532,7 +532,8 @@ class CompareViewer(QWidget):
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
             return
         self._report_visible()
-        after = self._after
+        # Final parts before any enhanced image (zoomed in, they come first): over the original.
+        after = self._after if self._after is not None or self._final is None else self._before
         full = QRectF(self.rect())
         if self._mode == "side":
             rects = dict(self.view_rects())

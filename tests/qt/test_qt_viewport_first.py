@@ -354,3 +354,23 @@ def test_in_the_window_1_gives_final_pixels_over_the_preview(make_window, tmp_pa
     assert parts and all(p.generation == window.preview.generation for p in parts)
     assert window.viewport_render.parts() == []  # the whole result is on show now
     assert window.viewer.after_image().width() == W
+
+
+def test_parts_show_before_any_enhanced_image(qapp, qtbot):
+    """Zoomed in, the final parts come before the fast pass: they show over the original."""
+    viewer = CompareViewer()
+    qtbot.addWidget(viewer)
+    viewer.resize(240, 180)
+    viewer.show()
+    qtbot.waitExposed(viewer)
+    before = QImage(400, 300, QImage.Format.Format_RGB888)
+    before.fill(QColor(0, 0, 255))
+    viewer.set_images(before, None)
+    viewer.set_mode("after")
+    red = QImage(100, 100, QImage.Format.Format_RGB888)
+    red.fill(QColor(255, 0, 0))
+    viewer.paint_final(QRect(300, 200, 100, 100), red, QSize(400, 300))
+    shot = viewer.grab().toImage()
+    t = viewer.transform_for("after")
+    assert shot.pixelColor(t.map(QPointF(350, 250)).toPoint()) == QColor(255, 0, 0)
+    assert shot.pixelColor(t.map(QPointF(50, 50)).toPoint()) == QColor(0, 0, 255)
