@@ -258,16 +258,16 @@ class PreviewWorker(QObject):
         if self._fast is not None and self._fast[0] == key:
             self.events.emit(replace(self._fast[1], generation=req.generation, seconds=0.0))
             return
-        if yields and self._zoomed_in():
-            raise _ZoomedIn
-        data = self._small_copy(photo)
-        downscaled = self._scale_of(photo, data)
         token = CancelToken()  # the request's, and set by a zoom in (``zoomed``)
         with req.cancel.registered(token.set):
+            # (set before the viewport is read: a zoom in now is seen here or sets the token)
             self._yielding = token if yields else None
             try:
+                data = self._small_copy(photo)
+                if token.is_set() or (yields and self._zoomed_in()):
+                    raise Cancelled("zoomed in")
                 fast = replace(req, cancel=token)
-                result = self._pass(fast, engine, "preview", data, downscaled)
+                result = self._pass(fast, engine, "preview", data, self._scale_of(photo, data))
             except Cancelled:
                 if req.cancel.is_set() or not yields:
                     raise

@@ -18,6 +18,7 @@ from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
 from lowlight_gui.core.events import (
     PreviewFailed,
     PreviewFinished,
+    PreviewOriginal,
     PreviewProgress,
     PreviewRegion,
     PreviewResult,
@@ -141,6 +142,20 @@ def test_zooming_out_during_the_visible_tiles_brings_the_fast_pass_on(
     assert events[fast].stage == "preview"
     done = [e.done for e in events[:fast] if isinstance(e, PreviewProgress)]
     assert done[-1] < tiles_for(tiny_model_f4, big_photo, _box(CORNER))[1]  # not all tiles
+
+
+def test_pressing_1_once_the_photo_shows_puts_the_view_before_the_fast_pass(
+    qapp, tiny_model_f4, big_photo
+):
+    def press_1(worker, event):  # the viewer zooms in as the original reaches it
+        if isinstance(event, PreviewOriginal):
+            worker.viewport = CORNER
+            worker.zoomed()
+
+    _, events = run_worker(tiny_model_f4, big_photo, viewport=(0, 0, 1, 1), on_event=press_1)
+    at, _ = covered_at(events, _box(CORNER))
+    fast = next(i for i, e in enumerate(events) if isinstance(e, PreviewResult))
+    assert events[fast].stage == "preview" and at < fast
 
 
 def test_a_pan_reprioritises(qapp, tiny_model_f4, big_photo):
