@@ -32,6 +32,7 @@ from __future__ import annotations
 import math
 import time
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -123,12 +124,17 @@ class PreviewWorker(QObject):
         self._enhanced_request: PreviewRequest | None = None  # the request that made it
         # Reused while the photo stays: plans by (photo, stage, settings), the fast pass's
         # last result, the tiles' outputs.
-        self._plans: OrderedDict[tuple[int, str, Settings], Plan] = OrderedDict()
+        self._plans: OrderedDict[tuple[int, str, Settings], Future[Plan]] = OrderedDict()
+        self._planner = ThreadPoolExecutor(1, thread_name_prefix="lowlight-plan")
         self._fast: tuple[tuple[int, Settings], PreviewResult] | None = None
         self.tiles = tile_cache if tile_cache is not None else TileCache()
         self._yielding: CancelToken | None = None  # the fast pass a zoom in stops, if any
         # The request's full-size development under way: ((generation, photo), it, its start).
         self._dev: tuple[tuple[int, int], RegionDevelopment, float] | None = None
+
+    def close(self) -> None:
+        """Let the planner's thread end (a plan in flight stops with its request's token)."""
+        self._planner.shutdown(wait=False, cancel_futures=True)
 
     @Slot(object)
     def run(self, req: PreviewRequest) -> None:
@@ -209,6 +215,9 @@ class PreviewWorker(QObject):
             if req.spec is None:
                 return
             engine = self.engines.get(req.spec)
+            if req.full and not self._half:  # (needed by the full pass: begun at once)
+                at_one = req.settings.replace(strength=1.0)
+                self._plan_soon("full", photo.data, with_cancel(engine, req.cancel), (at_one, 1.0))
             fast = self._has_fast_pass(photo)
             if fast:
                 # Zoomed in, what is on screen comes first, even before the fast pass.
@@ -233,21 +242,27 @@ class PreviewWorker(QObject):
             message = f"cannot preview '{req.path.name}': {exc}"
             self.events.emit(PreviewFailed(req.generation, message))
 
-    def _plan(
+    def _plan_soon(
         self, stage: str, data: np.ndarray, engine: Engine, how: tuple[Settings, float]
-    ) -> Plan:
-        """The photo's plan at ``how`` (settings, downscaled) for ``stage``: made once per
-        photo and settings (the whole frame's conditioning), then reused."""
+    ) -> Future[Plan]:
+        """The photo's plan at ``how`` (settings, downscaled) for ``stage``, made once per
+        photo and settings (the whole frame's conditioning) on the planner's thread, so that
+        a new photo's full-size plan is made while the fast pass runs."""
         settings, downscaled = how
         key = (self._serial, stage, settings)
         found = self._plans.get(key)
-        if found is None:
-            found = plan(data, engine, settings, downscaled=downscaled)
+        if found is None or (found.done() and found.exception() is not None):
+            found = self._planner.submit(plan, data, engine, settings, downscaled=downscaled)
             self._plans[key] = found
             while len(self._plans) > PLANS_KEPT:
                 self._plans.popitem(last=False)
         self._plans.move_to_end(key)
         return found
+
+    def _plan(
+        self, stage: str, data: np.ndarray, engine: Engine, how: tuple[Settings, float]
+    ) -> Plan:
+        return self._plan_soon(stage, data, engine, how).result()
 
     def _fast_pass(
         self, req: PreviewRequest, engine: Engine, photo: Photo, yields: bool = False
@@ -538,4 +553,6 @@ class PreviewController(QObject):
     def shutdown(self, timeout_ms: int = 30000) -> bool:
         self.cancel()
         self.thread.quit()
-        return bool(self.thread.wait(timeout_ms))
+        stopped = bool(self.thread.wait(timeout_ms))
+        self.worker.close()
+        return stopped
