@@ -204,6 +204,10 @@ class TileCache:
                 _, dropped = self._items.popitem(last=False)
                 self._bytes -= dropped.nbytes
 
+    def __contains__(self, key: Hashable) -> bool:
+        with self._lock:
+            return key in self._items
+
     def demote(self, key: Hashable) -> None:
         """Make ``key`` the first to go when room is needed."""
         with self._lock:
@@ -263,7 +267,10 @@ class RegionDevelopment:
         return any(c not in self.done for c in self.layout.cells_in(box))
 
     def tiles_done(self) -> int:
-        return sum(1 for t in self.layout.tiles if self._result(t) is not None)
+        """Tiles whose output is at hand (progress; the cache's order is left as it is)."""
+        return sum(
+            1 for t in self.layout.tiles if t in self._pinned or self._tile_key(t) in self.cache
+        )
 
     def _tile_key(self, t: Tile) -> Hashable:
         return (*self.key, t)

@@ -128,6 +128,9 @@ def test_the_tile_cache_stays_inside_its_budget_and_the_result_is_still_right(ba
     cache.demote(9)  # the first to go
     cache.put(10, np.zeros(60, np.float32))
     assert cache.get(9) is None and cache.get(6) is not None
+    assert 7 in cache  # (asking does not keep it: the least recently used goes first)
+    cache.put(11, np.zeros(60, np.float32))
+    assert 7 not in cache
     cache.put("big", np.zeros(1000, np.float32))  # larger than the budget: not kept
     assert cache.get("big") is None and cache.nbytes <= 1000
 
