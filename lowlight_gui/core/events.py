@@ -20,6 +20,7 @@ if TYPE_CHECKING:  # annotations only: importing events stays cheap
     from .batch import Job
     from .imageio import Photo
     from .pipeline import Decisions
+    from .tiling import Box
 
 
 # -- batch --------------------------------------------------------------------------------------
@@ -171,3 +172,17 @@ PreviewEvent = (
     | PreviewSaved
     | PreviewSaveFailed
 )
+
+
+@dataclass
+class PreviewRegion:
+    """Final full-resolution pixels of part of the photo (the preview's full pass, the part on
+    screen first): ``box`` in the photo's pixels at full size (``size``: its width and height,
+    as stored, before any turn), ``before`` and ``after`` uint8 (box height x width x 3), the
+    after at strength 1 (the window blends the strength)."""
+
+    generation: int
+    box: Box
+    before: np.ndarray
+    after: np.ndarray
+    size: tuple[int, int]

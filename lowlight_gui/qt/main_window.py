@@ -46,6 +46,7 @@ from lowlight_gui.qt.queue import (
 from lowlight_gui.qt.settings import Settings
 from lowlight_gui.qt.status import StatusLine
 from lowlight_gui.qt.viewer import CompareViewer
+from lowlight_gui.qt.viewport_render import ViewportRender
 from lowlight_gui.qt.window_layout import MIN_SIZE, SaveFolder, SidePanels, scrolling
 from lowlight_gui.qt.worker import BatchController
 
@@ -149,6 +150,7 @@ class MainWindow(QMainWindow):
         # -- connections ----------------------------------------------------------------
         self.preview.worker.events.connect(self.preview_state.apply)
         self.preview.worker.events.connect(self.info_panel.apply)
+        self.viewport_render = ViewportRender(self.preview, self.viewer, self.controls, self)
         self.batch.worker.events.connect(self.batch_runner.apply)
         self.preview_state.saveReadyChanged.connect(self._on_save_ready)
         self.viewer.zoomChanged.connect(lambda s: self.zoom_label.setText(f"{s:.0%}"))

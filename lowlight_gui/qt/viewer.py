@@ -10,7 +10,7 @@ photo, what it crushed blue (``core/histogram.py``).
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
@@ -59,6 +59,9 @@ class CompareViewer(QWidget):
     modeChanged = Signal(str)
     imagesChanged = Signal()  # the before or after image changed (the histogram follows)
     clippingOverlayChanged = Signal(bool)
+    # The part of the photo on screen: (left, top, right, bottom) as fractions of it as stored
+    # (before any turn), or None when no photo is shown; sent when it changes (on paint).
+    visibleRegionChanged = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -91,6 +94,10 @@ class CompareViewer(QWidget):
         self._scaled_cache: dict[tuple[int, int, int], QPixmap] = {}
         self._clip_overlay = False
         self._clip_image: tuple[tuple[int, int], QImage] | None = None  # (cache keys, overlay)
+        # Final full-resolution parts painted over the enhanced image as they come (the
+        # preview's full pass), in the stored photo's pixels at full size; None: none.
+        self._final: QImage | None = None
+        self._visible: tuple[float, float, float, float] | None = None  # last one reported
 
     # -- images ---------------------------------------------------------------------------
     # -- quarter turns (Rotate left / right): the images are shown turned ------------------
@@ -126,6 +133,7 @@ class CompareViewer(QWidget):
         self._before = before
         self._after = after
         self._error = None
+        self._final = None
         self._scaled_cache.clear()
         if self._fit or before is None or old is None or old.width() <= 0 or old.height() <= 0:
             self.zoom_fit()
@@ -263,6 +271,76 @@ class CompareViewer(QWidget):
         p.scale(self._before.width() / image.width(), self._before.height() / image.height())
         p.drawImage(0, 0, image)
         p.restore()
+
+    # -- final full-resolution parts (the preview's full pass, what is on screen first) ----
+    def paint_final(self, box: QRect, image: QImage, photo_size: QSize) -> None:
+        """Paint ``image`` at ``box`` of the photo (its pixels at full size ``photo_size``, as
+        stored: before any turn) over the enhanced image, until ``clear_final`` or a new
+        photo."""
+        if self._final is None or self._final.size() != photo_size:
+            self._final = QImage(photo_size, QImage.Format.Format_ARGB32_Premultiplied)
+            self._final.fill(Qt.GlobalColor.transparent)
+        p = QPainter(self._final)
+        p.setCompositionMode(QPainter.CompositionMode.CompositionMode_Source)
+        p.drawImage(box.topLeft(), image)
+        p.end()
+        self.update()
+
+    def clear_final(self) -> None:
+        """Drop the final parts painted over the enhanced image."""
+        if self._final is not None:
+            self._final = None
+            self.update()
+
+    def final_image(self) -> QImage | None:
+        return self._final
+
+    def _stored_to_shown(self, scale: float) -> QTransform:
+        """Stored photo coordinates (times ``scale``) -> those of the image as shown, turned."""
+        stored = self._stored[0]
+        w, h = (stored.width(), stored.height()) if stored is not None else (0, 0)
+        turn = {
+            0: QTransform(),
+            1: QTransform(0, 1, -1, 0, h, 0),
+            2: QTransform(-1, 0, 0, -1, w, h),
+            3: QTransform(0, -1, 1, 0, 0, w),
+        }[self._turns]
+        return QTransform.fromScale(scale, scale) * turn
+
+    def _draw_final(self, p: QPainter, clip: QRectF, side: str) -> None:
+        stored = self._stored[0]
+        if self._final is None or stored is None or self._final.width() == 0:
+            return
+        p.save()
+        p.setClipRect(clip)
+        scale = stored.width() / self._final.width()
+        p.setTransform(self._stored_to_shown(scale) * self.transform_for(side))
+        p.setRenderHint(
+            QPainter.RenderHint.SmoothPixmapTransform, self._scale * self.devicePixelRatioF() < 1
+        )
+        p.drawImage(QPoint(0, 0), self._final)
+        p.restore()
+
+    def visible_fraction(self) -> tuple[float, float, float, float] | None:
+        """The part of the photo on screen (the enhanced side's view): (left, top, right,
+        bottom) as fractions of the photo as stored, before any turn; None without a photo."""
+        stored = self._stored[0]
+        if self._before is None or stored is None or stored.width() <= 0:
+            return None
+        inverse, _ = self.transform_for("after").inverted()
+        shown = inverse.mapRect(dict(self.view_rects())["after"])
+        unturn, _ = self._stored_to_shown(1.0).inverted()
+        r = unturn.mapRect(shown).intersected(QRectF(0, 0, stored.width(), stored.height()))
+        if r.isEmpty():
+            return None
+        w, h = stored.width(), stored.height()
+        return (r.left() / w, r.top() / h, r.right() / w, r.bottom() / h)
+
+    def _report_visible(self) -> None:
+        visible = self.visible_fraction()
+        if visible != self._visible:
+            self._visible = visible
+            self.visibleRegionChanged.emit(visible)
 
     # -- split and mode -------------------------------------------------------------------
     def split(self) -> float:
@@ -554,6 +632,8 @@ class CompareViewer(QWidget):
         else:
             p.drawImage(0, 0, source)
         p.restore()
+        if which == 1:
+            self._draw_final(p, clip, side)
 
     def _draw_label(self, p: QPainter, text: str, rect: QRectF, right: bool) -> None:
         font = QFont(self.font())
@@ -582,7 +662,9 @@ class CompareViewer(QWidget):
             text = self._overlay or self._placeholder
             p.drawText(self.rect(), Qt.AlignmentFlag.AlignCenter, text)
             return
-        after = self._after
+        self._report_visible()
+        # Final parts before any enhanced image (zoomed in, they come first): over the original.
+        after = self._after if self._after is not None or self._final is None else self._before
         full = QRectF(self.rect())
         if self._mode == "side":
             rects = dict(self.view_rects())
