@@ -49,7 +49,9 @@ class ViewportRender(QObject):
         self._blend_timer.setSingleShot(True)
         self._blend_timer.setInterval(15)
         self._blend_timer.timeout.connect(self._repaint)
-        controls.strengthChanged.connect(lambda _s: self._blend_timer.start())
+        controls.edited.connect(
+            lambda key, _ongoing: self._blend_timer.start() if key == "strength" else None
+        )
 
     def apply(self, event: object) -> None:
         """A preview worker event; only the latest request's are taken."""

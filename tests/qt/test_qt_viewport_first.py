@@ -241,7 +241,7 @@ def test_a_setting_change_cancels_the_old_work(qapp, qtbot, slow_model, tmp_path
 
 
 class _Controls(QObject):
-    strengthChanged = Signal(float)
+    edited = Signal(str, bool)  # as ControlsPanel: (key, gesture ongoing)
 
     def __init__(self) -> None:
         super().__init__()
@@ -306,7 +306,7 @@ def test_no_stale_part_is_painted_after_the_new_ones(qapp, qtbot):
     assert _canvas_at(viewer, 10, 10).alpha() == 0 and _canvas_at(viewer, 210, 110).red() == 120
     # Strength re-mixes the parts on show.
     controls.strength = 0.5
-    controls.strengthChanged.emit(0.5)
+    controls.edited.emit("strength", True)
     qtbot.waitUntil(lambda: _canvas_at(viewer, 210, 110).red() == 60, timeout=2000)
     # The whole result replaces them all.
     render.apply(
