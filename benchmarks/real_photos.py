@@ -174,6 +174,20 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
         "cast": float(np.abs(means / max(float(means.sum()), 1e-6) - 1 / 3).max()),
         "p30": float(np.quantile(sel, 0.3)),
         "newly_clipped": float(newly.mean() if mask is None else newly[mask].mean()),
+        **band_medians(lr, mask),
+    }
+
+
+def band_medians(lr: np.ndarray, mask: np.ndarray | None) -> dict:
+    """Median luma of the top fifth (a night photo's sky) and of the lower half (its ground),
+    within ``mask``: issue 31's night bars (sky <= 0.20, lower half >= 0.20)."""
+    h = lr.shape[0]
+    rows = np.arange(h)[:, None]
+    inside = np.ones(lr.shape, bool) if mask is None else mask
+    top, low = inside & (rows < h // 5), inside & (rows >= h // 2)
+    return {
+        "sky_median": float(np.median(lr[top])) if top.any() else float("nan"),
+        "lower_median": float(np.median(lr[low])) if low.any() else float("nan"),
     }
 
 
@@ -258,6 +272,7 @@ def summary(rows: list[dict]) -> dict:
         "dev_changed_noise": float(np.nanmedian(changed)) if changed else None,
         "highres": {r["photo"]: {"noise": r["noise"], "mottle": r["mottle"],
                                  "median_luma": r["median_luma"], "saturation": r["saturation"],
+                                 "sky_median": r["sky_median"], "lower_median": r["lower_median"],
                                  "s_per_mp": r["seconds"] / r["megapixels"]} for r in hi},
     }
 
@@ -310,7 +325,8 @@ def main(argv: list[str] | None = None) -> None:
         for photo, h in s["highres"].items():
             print(f"    {photo}: noise {h['noise']:.2f}x plain gain, colour mottle "
                   f"{h['mottle']:.2f}x, colour kept {h['saturation']:.2f}x, median luma "
-                  f"{h['median_luma']:.3f}, {h['s_per_mp']:.2f} s/MP")
+                  f"{h['median_luma']:.3f} (sky, top fifth {h['sky_median']:.3f}; lower half "
+                  f"{h['lower_median']:.3f}), {h['s_per_mp']:.2f} s/MP")
     if a.json:
         a.json.write_text(json.dumps(report, indent=1))
 
