@@ -189,6 +189,9 @@ def load_teacher(path: Path, device: str) -> torch.nn.Module:
     return teacher.eval().requires_grad_(False)
 
 
+HEAD_ONLY = "the exposure head only (another U-Net); U-Net new"
+
+
 def load_init(model, state: dict) -> str:
     """Load --init weights; v1 U-Net weights go into a v2 model's U-Net (its head starts as the
     formula); a v3 model's weights give a v4 model its exposure head (the U-Nets differ)."""
@@ -197,7 +200,7 @@ def load_init(model, state: dict) -> str:
         head = {k[len("exposure_head."):]: v for k, v in state.items()
                 if k.startswith("exposure_head.")}
         model.exposure_head.load_state_dict(head)
-        return "the exposure head only (another U-Net); U-Net new"
+        return HEAD_ONLY
     if hasattr(model, "unet") and not any(k.startswith("unet.") for k in state):
         model.unet.load_state_dict(state)
         return "U-Net from a v1 model; exposure head new"
@@ -352,7 +355,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.init and not ckpt_path.exists():
         init = torch.load(args.init, map_location=args.device, weights_only=False)
         what = load_init(model, checkpoint_weights(init))
-        base_step, base_history = whole_run(init)
+        # a new U-Net under a trained head: the steps and curve counted are the new run's own
+        base_step, base_history = whole_run(init) if what != HEAD_ONLY else (0, [])
         say(f"initialised from {args.init} (trained {base_step} steps): {what}")
     if args.ema:
         ema = Ema(model, args.ema)

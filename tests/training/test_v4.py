@@ -112,6 +112,7 @@ def test_v4_trains_from_v3_weights_with_a_teacher_and_night_skies_and_exports_pl
     out = tmp_path / "v4.onnx"
     report = export.export(tmp_path / "v4/last.pt", out, full=1.0, clip=0.03)
     assert report["max_abs_diff"] < 1e-4 and report["lowlight.arch"] == "lowlight4"
+    assert report["lowlight.steps"] == "2"  # its own steps: only the head came from v3
     ops = {n.op_type for n in onnx.load(str(out)).graph.node}
     assert "Conv" in ops
     assert not ops & {"BatchNormalization", "ConvTranspose"}
