@@ -49,6 +49,7 @@ from PIL import Image
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from lowlight_gui.core import enhance
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.enhance import stops_for_lift
 from lowlight_gui.core.imageio import read_photo
@@ -175,6 +176,20 @@ def score(photo: np.ndarray, result: np.ndarray, mask: np.ndarray | None = None)
         "cast": float(np.abs(means / max(float(means.sum()), 1e-6) - 1 / 3).max()),
         "p30": float(np.quantile(sel, 0.3)),
         "newly_clipped": float(newly.mean() if mask is None else newly[mask].mean()),
+        **band_medians(lr, mask),
+    }
+
+
+def band_medians(lr: np.ndarray, mask: np.ndarray | None) -> dict:
+    """Median luma of the top fifth (a night photo's sky) and of the lower half (its ground),
+    within ``mask``: issue 31's night bars (sky <= 0.20, lower half >= 0.20)."""
+    h = lr.shape[0]
+    rows = np.arange(h)[:, None]
+    inside = np.ones(lr.shape, bool) if mask is None else mask
+    top, low = inside & (rows < h // 5), inside & (rows >= h // 2)
+    return {
+        "sky_median": float(np.median(lr[top])) if top.any() else float("nan"),
+        "lower_median": float(np.median(lr[low])) if low.any() else float("nan"),
     }
 
 
@@ -201,6 +216,7 @@ def run_model(
         mask = single_side_mask(*x.shape[:2]) if single else None
         row = {"model": name, "photo": label, "megapixels": x.shape[0] * x.shape[1] / 1e6,
                "seconds": secs, "ev": cond.exposure, "lift_stops": stops_for_lift(cond.lift),
+               "unchanged": cond.weight == 0.0,
                **score(x, y, mask)}
         rows.append(row)
         print(f"  {name:8s} {label:50s} {row['median_luma']:.3f} {row['noise']:.2f} "
@@ -245,6 +261,7 @@ def save_crops(folder: Path, name: str, path: Path, x: np.ndarray, y: np.ndarray
 def summary(rows: list[dict]) -> dict:
     dev = [r for r in rows if r["megapixels"] <= DEV_MAX_MP]
     hi = [r for r in rows if r["megapixels"] > DEV_MAX_MP]
+    changed = [r["noise"] for r in dev if not r.get("unchanged")]
     return {
         "dev_photos": len(dev),
         "dev_median_luma": float(np.median([r["median_luma"] for r in dev])) if dev else None,
@@ -253,8 +270,12 @@ def summary(rows: list[dict]) -> dict:
         "dev_saturation": float(np.nanmedian([r["saturation"] for r in dev])) if dev else None,
         "dev_dark_shadows": sum(r["p30"] < 0.08 for r in dev),
         "dev_max_newly_clipped": max((r["newly_clipped"] for r in dev), default=None),
+        # the photos the app changes (a well-exposed photo left as it is reads noise 1.0)
+        "dev_unchanged": sum(bool(r.get("unchanged")) for r in dev),
+        "dev_changed_noise": float(np.nanmedian(changed)) if changed else None,
         "highres": {r["photo"]: {"noise": r["noise"], "mottle": r["mottle"],
                                  "median_luma": r["median_luma"], "saturation": r["saturation"],
+                                 "sky_median": r["sky_median"], "lower_median": r["lower_median"],
                                  "s_per_mp": r["seconds"] / r["megapixels"]} for r in hi},
     }
 
@@ -270,10 +291,15 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--json", type=Path, help="write every row and the summaries")
     p.add_argument("--shadows", default="auto",
                    help="shadow lift for every photo: auto (the app's default) or stops 0..2")
+    p.add_argument("--no-well-exposed", action="store_true",
+                   help="turn off the well-exposed rule (enhance.well_exposed): the figures before "
+                   "issue 31")
     p.add_argument("--colour-noise", type=float, default=0.0,
                    help="colour noise reduction for every photo, 0..1 (default 0: off, the app's)")
     a = p.parse_args(argv)
     shadows = None if a.shadows == "auto" else float(a.shadows)
+    if a.no_well_exposed:
+        enhance.well_exposed = lambda *args, **kwargs: False  # (conditioning reads it there)
     models = a.model or [f"shipped={ROOT / 'models/lowlight_unet.onnx'}"]
     photos = sorted(a.dev.glob("*.jpg"))
     if not a.no_highres:
@@ -296,11 +322,14 @@ def main(argv: list[str] | None = None) -> None:
                   f"{s['dev_median_luma']:.3f}, noise {s['dev_noise']:.2f}x plain gain, "
                   f"colour kept {s['dev_saturation']:.2f}x, cast {s['dev_cast']:.3f}, "
                   f"darkest 30 % below 0.08 in {s['dev_dark_shadows']}, "
-                  f"most newly clipped {100 * s['dev_max_newly_clipped']:.1f} %")
+                  f"most newly clipped {100 * s['dev_max_newly_clipped']:.1f} %; "
+                  f"{s['dev_unchanged']} left unchanged, noise of the others "
+                  f"{s['dev_changed_noise'] or float('nan'):.2f}x")
         for photo, h in s["highres"].items():
             print(f"    {photo}: noise {h['noise']:.2f}x plain gain, colour mottle "
                   f"{h['mottle']:.2f}x, colour kept {h['saturation']:.2f}x, median luma "
-                  f"{h['median_luma']:.3f}, {h['s_per_mp']:.2f} s/MP")
+                  f"{h['median_luma']:.3f} (sky, top fifth {h['sky_median']:.3f}; lower half "
+                  f"{h['lower_median']:.3f}), {h['s_per_mp']:.2f} s/MP")
     if a.json:
         a.json.write_text(json.dumps(report, indent=1))
 

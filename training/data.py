@@ -197,18 +197,21 @@ class CameraSampler(FrameSampler):
 
     def __init__(self, bank: PairBank, gain_model: GainModel, crop: int = 192,
                  synthetic: float = 0.0, seed: int = 0, exposure_aug: float = 0.5,
-                 camera: float = 0.5, upscaled: float = 0.6, mottle: MottleMix | None = None):
+                 camera: float = 0.5, upscaled: float = 0.6, mottle: MottleMix | None = None,
+                 night: float = 0.0):
         super().__init__(bank, gain_model, crop, synthetic, seed, exposure_aug)
         self.camera = camera
         self.upscaled = upscaled
         self.mottle = mottle
+        self.night = night  # share of camera shots with a night sky and lamps (model v4)
+        self.sky = np.zeros((0, 1, crop, crop), np.float32)
 
     def camera_sample(self, i: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(low crop, high crop, thumbnail CHW) of a synthesised camera shot of pair ``i``.
 
         The thumbnail is returned for completeness; training conditions camera shots with the
         oracle gain instead (``batch``), so the head learns exposure from real pairs only."""
-        from .synth import Camera, MottleMix, synthesize, upscale
+        from .synth import Camera, MottleMix, lamps, night_sky, synthesize, upscale
 
         hi = self.bank.high[i]
         h, w = hi.shape[:2]
@@ -223,19 +226,30 @@ class CameraSampler(FrameSampler):
         else:
             y, x = int(self.rng.integers(h - c + 1)), int(self.rng.integers(w - c + 1))
             hi_c = hi[y : y + c, x : x + c].astype(np.float32) / 255
+        sky = np.zeros((c, c, 1), np.float32)
+        night = self.night > 0 and self.rng.random() < self.night  # (no draw otherwise)
+        if night:
+            hi_c, sky = night_sky(self.rng, hi_c)
         lo_c = synthesize(self.rng, hi_c, cam)
+        if night:  # lamps are clipped in the shot as in the photo, and have no halo in either
+            colour, cover = lamps(self.rng, (c, c), int(self.rng.integers(0, 5)))
+            lo_c = lo_c * (1 - cover) + colour * cover
+            hi_c = hi_c * (1 - cover) + colour * cover
         half = hi[::2, ::2].astype(np.float32) / 255
         th = thumbnail(synthesize(self.rng, half, cam))
+        self._last_sky = sky
         return lo_c, hi_c, th
 
     def batch(self, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:  # type: ignore[override]
         """(low crops NCHW, high crops NCHW, thumbnails N,3,128,128) float32; ``self.oracle``
         then holds each sample's oracle log gain (camera shots) or NaN (real pairs)."""
-        lows, highs, thumbs, oracle = [], [], [], []
+        lows, highs, thumbs, oracle, skies = [], [], [], [], []
         c = self.crop
         for _ in range(size):
+            sky = np.zeros((c, c, 1), np.float32)
             if self.rng.random() < self.camera:
                 lo_c, hi_c, th = self.camera_sample(int(self.rng.integers(len(self.bank))))
+                sky = self._last_sky
                 # The gain that brings the shot to its reference's brightness: the camera's
                 # darkening is arbitrary (not a photographer's choice), so it must not teach the
                 # head what a scene's exposure should be; the U-Net learns to clean at that gain.
@@ -246,11 +260,13 @@ class CameraSampler(FrameSampler):
                 lo_c = self.bank.low[i][y : y + c, x : x + c].astype(np.float32) / 255
                 hi_c = self.bank.high[i][y : y + c, x : x + c].astype(np.float32) / 255
                 lo_c, th = self._reexpose(lo_c, self.bank.thumbs[i])
-            lo_c, hi_c, th = _augment(self.rng, lo_c, hi_c, th.transpose(1, 2, 0))
+            lo_c, hi_c, th, sky = _augment(self.rng, lo_c, hi_c, th.transpose(1, 2, 0), sky)
             lows.append(lo_c.transpose(2, 0, 1))
             highs.append(hi_c.transpose(2, 0, 1))
             thumbs.append(th.transpose(2, 0, 1))
+            skies.append(sky.transpose(2, 0, 1))
         self.oracle = np.asarray(oracle, np.float32)
+        self.sky = np.ascontiguousarray(np.stack(skies))  # (N,1,H,W): 1 in a synthesised sky
         return (
             np.ascontiguousarray(np.stack(lows)),
             np.ascontiguousarray(np.stack(highs)),

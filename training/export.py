@@ -21,7 +21,7 @@ from lowlight_gui.core import contract as c
 from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
 from lowlight_gui.core.engine import BASE_MATCH_RADIUS  # the app matches base with the same blur
 
-from .model import build, checkpoint_weights, fold_pixel_unshuffle
+from .model import build, checkpoint_weights, fold_pixel_unshuffle, reparameterize
 from .train import whole_run
 
 TOLERANCE = 1e-3
@@ -132,8 +132,9 @@ class _RadiusProbe(torch.nn.Module):
 
 def fold_stem(net: torch.nn.Module) -> None:
     """Give the U-Net the folded stem (``model.fold_pixel_unshuffle``) if it has the unshuffled
-    one."""
+    one, and its re-parameterisable layers folded into plain convolutions (v4)."""
     unet = getattr(net, "unet", net)
+    reparameterize(unet)
     stem = getattr(unet, "stem", None)
     if isinstance(stem, torch.nn.Sequential) and isinstance(stem[0], torch.nn.PixelUnshuffle):
         unet.stem = fold_pixel_unshuffle(stem)
@@ -161,7 +162,7 @@ def load_checkpoint(
     if clip is not None:
         gain = replace(gain, clip=clip)
     kwargs = {"width": int(args["width"])} if args["arch"] != "prototype" else {}
-    if args["arch"] in ("lowlight2", "lowlight3"):
+    if args["arch"] in ("lowlight2", "lowlight3", "lowlight4"):
         kwargs.update(a=gain.a, b=gain.b)
     if args.get("colour_lift"):  # trained with the colour-keeping shoulder (v3.3)
         kwargs.update(colour_lift=True)

@@ -333,9 +333,151 @@ class LowlightV3(LowlightV2):
         self.unet.colour_lift = colour_lift
 
 
+class RepConv(nn.Module):
+    """A re-parameterisable convolution (RepVGG, MobileIE's multi-branch convolution): in
+    training a 3x3, a 1x1 and (same shape, stride 1) an identity branch, each with batch norm,
+    summed; ``fuse`` folds them into one plain 3x3 convolution that computes the same (in eval
+    mode: batch norm with its running statistics). More capacity to train, a plain
+    convolution's cost to run."""
+
+    def __init__(self, cin: int, cout: int, stride: int = 1):
+        super().__init__()
+        self.cin, self.cout, self.stride = cin, cout, stride
+        self.conv3 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn3 = nn.BatchNorm2d(cout)
+        self.conv1 = nn.Conv2d(cin, cout, 1, stride, 0, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.bn_id = nn.BatchNorm2d(cout) if cin == cout and stride == 1 else None
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.bn3(self.conv3(x)) + self.bn1(self.conv1(x))
+        return y + self.bn_id(x) if self.bn_id is not None else y
+
+    @staticmethod
+    def _fold_bn(kernel: torch.Tensor, bn: nn.BatchNorm2d) -> tuple[torch.Tensor, torch.Tensor]:
+        """A bias-free convolution's kernel followed by ``bn`` as (kernel, bias)."""
+        scale = bn.weight / torch.sqrt(bn.running_var + bn.eps)
+        return kernel * scale.view(-1, 1, 1, 1), bn.bias - bn.running_mean * scale
+
+    @torch.no_grad()
+    def fuse(self) -> nn.Conv2d:
+        """The three branches as one 3x3 convolution (exact up to float rounding)."""
+        k3, b3 = self._fold_bn(self.conv3.weight, self.bn3)
+        k1, b1 = self._fold_bn(nn.functional.pad(self.conv1.weight, (1, 1, 1, 1)), self.bn1)
+        kernel, bias = k3 + k1, b3 + b1
+        if self.bn_id is not None:
+            eye = torch.zeros(self.cout, self.cin, 3, 3, dtype=kernel.dtype)
+            eye[torch.arange(self.cout), torch.arange(self.cin), 1, 1] = 1.0
+            kid, bid = self._fold_bn(eye, self.bn_id)
+            kernel, bias = kernel + kid, bias + bid
+        conv = nn.Conv2d(self.cin, self.cout, 3, self.stride, 1)
+        conv.weight.copy_(kernel)
+        conv.bias.copy_(bias)
+        return conv
+
+
+def reparameterize(module: nn.Module) -> nn.Module:
+    """Replace every ``RepConv`` in ``module`` (in place) by its folded plain convolution, for
+    the export: the graph then has convolutions only, no batch norm and no branches."""
+    for name, child in module.named_children():
+        if isinstance(child, RepConv):
+            setattr(module, name, child.fuse())
+        else:
+            reparameterize(child)
+    return module
+
+
+def _rep_stage(cin: int, cout: int, n: int, stride: int = 1) -> nn.Sequential:
+    """``n`` RepConv + LeakyReLU layers (the first with ``stride``, from ``cin`` channels)."""
+    layers: list[nn.Module] = []
+    for i in range(n):
+        layers += [RepConv(cin if i == 0 else cout, cout, stride if i == 0 else 1),
+                   nn.LeakyReLU(0.2, inplace=True)]
+    return nn.Sequential(*layers)
+
+
+class ConditionedUNetV4(ConditionedUNetV3):
+    """v4's U-Net: v3's conditioning (``base``: gains, matrix, shoulder with the app's lift,
+    gamma), then a narrower U-Net of re-parameterisable layers and a local tone map.
+
+    - Where v3.3 spends: at 1024 px per tile (ONNX Runtime's profiler, 1 thread) 44 % of the
+      time at half resolution (32 channels: stem, enc1, dec1, head, up1), 21 % at a quarter
+      (64), 18 % at an eighth (128), the rest per-pixel arithmetic. v4 has ``width`` (16)
+      channels at half resolution, 3x at a quarter, 6x at an eighth, one layer per stage at
+      half resolution and RepConv layers (folded at export) instead of residual blocks.
+    - Upsampling: a 1x1 convolution at the low resolution, then bilinear x2 (the two commute),
+      instead of v3's ConvTranspose2d of stride 2, whose four phases each have their own
+      weights: a 2-pixel pattern wherever their sums differ (the checkerboard of
+      transposed convolutions).
+    - Local tone: the eighth-resolution features predict a smooth map of the shoulder's h
+      (``tone``, zero at start: v3's global curve), upsampled bilinearly and applied through
+      the colour-keeping shoulder y (1 + h) / (1 + h v) with each pixel's own largest channel
+      v: a lamp or white (v = 1) is a fixed point of the curve whatever the map says (no
+      glow), a dark sky can go down (h < 0) while the ground beside it comes up.
+    """
+
+    def __init__(self, width: int = 16, blocks: tuple[int, int, int] = (1, 2, 3)):
+        nn.Module.__init__(self)
+        w1, w2, w3 = width, 3 * width, 6 * width
+        act = nn.LeakyReLU(0.2, inplace=True)
+        self.stem = nn.Sequential(nn.PixelUnshuffle(2), RepConv(6 * 4, w1), act)
+        self.enc1 = _rep_stage(w1, w1, blocks[0])
+        self.down1 = _rep_stage(w1, w2, 1, stride=2)
+        self.enc2 = _rep_stage(w2, w2, blocks[1])
+        self.down2 = _rep_stage(w2, w3, 1, stride=2)
+        self.mid = _rep_stage(w3, w3, blocks[2])
+        self.up2 = nn.Conv2d(w3, w2, 1)
+        self.dec2 = _rep_stage(w2, w2, blocks[1])
+        self.up1 = nn.Conv2d(w2, w1, 1)
+        self.dec1 = _rep_stage(w1, w1, blocks[0])
+        self.head = nn.Sequential(conv3(w1, 3 * 4), nn.PixelShuffle(2))
+        nn.init.zeros_(self.head[0].weight)  # starts as its base: v3.3's conditioning alone
+        nn.init.zeros_(self.head[0].bias)
+        self.tone = nn.Conv2d(w3, 1, 1)
+        nn.init.zeros_(self.tone.weight)
+        nn.init.zeros_(self.tone.bias)
+
+    @staticmethod
+    def _up(t: torch.Tensor, scale: int) -> torch.Tensor:
+        return nn.functional.interpolate(t, scale_factor=scale, mode="bilinear",
+                                         align_corners=False)
+
+    def local_tone(self, m: torch.Tensor) -> torch.Tensor:
+        """The shoulder's local h at full resolution from the eighth-resolution features d:
+        0.5 (softplus(d) - log 2), in (-0.35, inf), 0 where d is 0, bilinearly upsampled."""
+        # the curve's parameter at the low resolution, then upsampled: the same smooth map for
+        # an eighth of the per-pixel work
+        return self._up(0.5 * (nn.functional.softplus(self.tone(m)) - math.log(2.0)), 8)
+
+    def restore(self, xb: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        s = self.stem(torch.cat([xb, x], dim=1))
+        e1 = self.enc1(s)
+        e2 = self.enc2(self.down1(e1))
+        m = self.mid(self.down2(e2))
+        d2 = self.dec2(self._up(self.up2(m), 2) + e2)
+        d1 = self.dec1(self._up(self.up1(d2), 2) + e1)
+        h = self.local_tone(m)
+        v = torch.clamp(xb.amax(1, keepdim=True), 0.0, 1.0)
+        return xb * (1.0 + h) / (1.0 + h * v) + self.head(d1)
+
+
+class LowlightV4(LowlightV3):
+    """Model v4: v3.3's head (whole-photo thumbnail; its weights load as they are) and the
+    cheaper U-Net with a local tone map (``ConditionedUNetV4``); the colour-keeping shoulder."""
+
+    def __init__(
+        self, width: int = 16, a: float = 0.45, b: float = -1.0, head_width: int = 16,
+        colour_lift: bool = True,
+    ):
+        nn.Module.__init__(self)
+        self.exposure_head = ExposureHeadV3(a, b, head_width)
+        self.unet = ConditionedUNetV4(width)
+        self.unet.colour_lift = colour_lift
+
+
 ARCHITECTURES = {
     "lowlight": LowlightUNet, "lowlight2": LowlightV2, "lowlight3": LowlightV3,
-    "prototype": PrototypeUNet,
+    "lowlight4": LowlightV4, "prototype": PrototypeUNet,
 }
 
 

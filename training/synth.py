@@ -262,3 +262,55 @@ def upscale(rgb: np.ndarray, size: tuple[int, int]) -> np.ndarray:
         for c in range(3)
     ]
     return np.clip(np.stack(chans, -1), 0.0, 1.0).astype(np.float32)
+
+
+# Night skies and lamps for the local tone (model v4): what a camera's clean night photo holds
+# that LOL does not. A photographer keeps a night sky dark (burst-merged, finished night shots
+# keep their skies at a median luma of 0.05-0.13) and a lamp a clipped disc without a halo.
+SKY_HUES = (
+    (0.55, 0.75, 1.45),  # navy
+    (0.95, 0.60, 1.35),  # purple
+    (0.55, 0.95, 1.15),  # teal dusk
+    (1.15, 0.95, 0.75),  # city glow, orange-brown
+)
+LAMP_COLOURS = ((1.0, 1.0, 1.0), (1.0, 0.78, 0.42), (0.92, 0.97, 1.0))  # white, sodium, LED
+
+
+def night_sky(rng: np.random.Generator, clean: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``clean`` (HxWx3, 0..1) with a dark night sky over its top part above a skyline of
+    blocks, and the sky's mask (HxWx1, 1 in the sky): luma 0.02-0.12 halfway up, one of
+    ``SKY_HUES``, brighter towards the horizon, sometimes with stars."""
+    h, w = clean.shape[:2]
+    horizon = rng.uniform(0.2, 0.6) * h
+    edges = np.sort(rng.integers(0, w, int(rng.integers(2, 8))))
+    heights = horizon + rng.uniform(-0.15, 0.15, len(edges) + 1) * h
+    line = heights[np.searchsorted(edges, np.arange(w), side="right")]
+    rows = np.arange(h, dtype=np.float32)[:, None]
+    mask = (rows < line[None, :]).astype(np.float32)[..., None]
+    level = float(np.exp(rng.uniform(np.log(0.02), np.log(0.12))))
+    hue = np.asarray(SKY_HUES[int(rng.integers(len(SKY_HUES)))], np.float32)
+    hue = hue / float(hue @ np.float32([0.299, 0.587, 0.114]))
+    rise = rng.uniform(0.0, 1.2)  # brighter toward the horizon, ``level`` halfway up the sky
+    glow = (1.0 + rise * (rows / max(horizon, 1.0))[..., None]) / (1.0 + 0.5 * rise)
+    sky = np.clip(np.broadcast_to(level * glow * hue, (h, w, 3)), 0.0, 1.0).astype(np.float32)
+    if rng.random() < 0.3:  # stars: single pixels
+        n = int(rng.integers(3, 30))
+        ys, xs = rng.integers(0, h, n), rng.integers(0, w, n)
+        sky[ys, xs] = np.float32(rng.uniform(0.3, 0.9, (n, 1)))
+    return (clean * (1.0 - mask) + sky * mask).astype(np.float32), mask
+
+
+def lamps(rng: np.random.Generator, shape: tuple[int, int], count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` lamps as (colour HxWx3, coverage HxWx1): discs of radius 1-8 px, clipped
+    (each channel of the brightest at 1), their edge anti-aliased over one pixel, no halo."""
+    h, w = shape
+    colour = np.zeros((h, w, 3), np.float32)
+    cover = np.zeros((h, w, 1), np.float32)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    for _ in range(count):
+        cy, cx, r = rng.uniform(0, h), rng.uniform(0, w), rng.uniform(1.0, 8.0)
+        a = np.clip(r + 0.5 - np.hypot(yy - cy, xx - cx), 0.0, 1.0)[..., None]
+        rgb = np.asarray(LAMP_COLOURS[int(rng.integers(len(LAMP_COLOURS)))], np.float32)
+        colour = colour * (1 - a) + rgb * a
+        cover = np.maximum(cover, a)
+    return colour, cover

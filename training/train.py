@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--data", type=Path, required=True, help="folder with low/ and high/ (+ pairs.tsv)"
     )
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, history, logs")
-    p.add_argument("--arch", default="lowlight", choices=["lowlight", "lowlight2", "lowlight3", "prototype"])
+    p.add_argument("--arch", default="lowlight", choices=["lowlight", "lowlight2", "lowlight3", "lowlight4", "prototype"])
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=8)
@@ -95,6 +95,15 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                    help="lowlight3: colour mottle in camera shots (training.synth.MottleMix): the "
                         "share of shots with it, its strength range (times the per-pixel noise) "
                         "and its width range in pixels (default 0.4,0.3,1,4,16: v3.1's)")
+    p.add_argument("--night", type=float, default=0.0,
+                   help="share of camera shots given a dark night sky and lamps "
+                        "(training.synth.night_sky, lamps): the sky's target stays dark, lifted "
+                        "or not, and the teacher is not asked there (model v4's local tone)")
+    p.add_argument("--teacher", type=Path,
+                   help="distillation: weights of a trained model (e.g. v3.3's slim weights) whose "
+                        "output on the same input and conditioning is a second target")
+    p.add_argument("--w-teacher", type=float, default=1.0,
+                   help="weight of the L1 distance to the teacher's output (with --teacher)")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
@@ -103,7 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) -> dict:
     if args.arch == "lowlight":
         return {"width": args.width}
-    if args.arch in ("lowlight2", "lowlight3"):
+    if args.arch in ("lowlight2", "lowlight3", "lowlight4"):
         g = gain_model or GainModel()
         kwargs = {"width": args.width, "a": g.a, "b": g.b}
         if args.arch == "lowlight3" and args.colour_lift:
@@ -168,8 +177,30 @@ def colour_only(model) -> list[torch.nn.Parameter]:
     return params
 
 
+def load_teacher(path: Path, device: str) -> torch.nn.Module:
+    """A trained model (``--teacher``: a last.pt or slim weights file), frozen, in eval mode."""
+    ck = torch.load(path, map_location=device, weights_only=False)
+    args, gm = ck["args"], ck["gain_model"]
+    kwargs = {"width": int(args["width"]), "a": gm["a"], "b": gm["b"]}
+    if args.get("colour_lift"):
+        kwargs["colour_lift"] = True
+    teacher = build(args["arch"], **kwargs).to(device)
+    teacher.load_state_dict(checkpoint_weights(ck))
+    return teacher.eval().requires_grad_(False)
+
+
+HEAD_ONLY = "the exposure head only (another U-Net); U-Net new"
+
+
 def load_init(model, state: dict) -> str:
-    """Load --init weights; v1 U-Net weights go into a v2 model's U-Net (its head starts as the formula)."""
+    """Load --init weights; v1 U-Net weights go into a v2 model's U-Net (its head starts as the
+    formula); a v3 model's weights give a v4 model its exposure head (the U-Nets differ)."""
+    own_unet = {k for k in model.state_dict() if k.startswith("unet.")}
+    if own_unet and any(k.startswith("unet.") for k in state) and not own_unet <= set(state):
+        head = {k[len("exposure_head."):]: v for k, v in state.items()
+                if k.startswith("exposure_head.")}
+        model.exposure_head.load_state_dict(head)
+        return HEAD_ONLY
     if hasattr(model, "unet") and not any(k.startswith("unet.") for k in state):
         model.unet.load_state_dict(state)
         return "U-Net from a v1 model; exposure head new"
@@ -292,6 +323,7 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     model = build(args.arch, **model_kwargs(args, gain_model)).to(args.device)
+    teacher = load_teacher(args.teacher, args.device) if args.teacher else None
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
     if hasattr(model, "exposure_head"):
@@ -307,7 +339,7 @@ def main(argv: list[str] | None = None) -> None:
             share, a0, a1, s0, s1 = args.mottle
             sampler = CameraSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
                                     args.exposure_aug, args.camera,
-                                    mottle=MottleMix(share, (a0, a1), (s0, s1)))
+                                    mottle=MottleMix(share, (a0, a1), (s0, s1)), night=args.night)
         else:
             sampler = FrameSampler(train_bank, gain_model, args.crop, args.synthetic, args.seed,
                                    args.exposure_aug)
@@ -323,7 +355,8 @@ def main(argv: list[str] | None = None) -> None:
     if args.init and not ckpt_path.exists():
         init = torch.load(args.init, map_location=args.device, weights_only=False)
         what = load_init(model, checkpoint_weights(init))
-        base_step, base_history = whole_run(init)
+        # a new U-Net under a trained head: the steps and curve counted are the new run's own
+        base_step, base_history = whole_run(init) if what != HEAD_ONLY else (0, [])
         say(f"initialised from {args.init} (trained {base_step} steps): {what}")
     if args.ema:
         ema = Ema(model, args.ema)
@@ -373,9 +406,13 @@ def main(argv: list[str] | None = None) -> None:
             group["lr"] = lr_at(step, args) * group.get("mult", 1.0)
         oracle = getattr(sampler, "oracle", None) if args.camera_oracle else None
         lift = None
+        # 1 in a synthesised night sky (--night): its target stays dark, lifted or not
+        sky = getattr(sampler, "sky", None)
+        sky = torch.from_numpy(sky).to(args.device) if sky is not None and len(sky) else None
         if args.lift_aug:
             lift = torch.from_numpy(random_lift(sampler.rng, x.shape[0], args.lift_aug)).to(args.device)
-            y = shoulder(y, lift, args.colour_lift)
+            lifted = shoulder(y, lift, args.colour_lift)
+            y = lifted if sky is None else torch.lerp(lifted, y, sky)
         with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16 and args.device == "cpu"):
             if lift is not None:
                 pred = forward_lifted(model, x, cond, lift)
@@ -384,6 +421,16 @@ def main(argv: list[str] | None = None) -> None:
             else:
                 pred = forward(model, x, cond)
         loss = loss_fn(pred.float(), y)
+        if teacher is not None:  # distillation: the teacher on the same input and conditioning
+            with torch.no_grad(), torch.autocast(
+                "cpu", dtype=torch.bfloat16, enabled=args.bf16 and args.device == "cpu"
+            ):
+                target = forward_lifted(teacher, x, cond, lift) if lift is not None else (
+                    forward(teacher, x, cond))
+            gap = (pred.float() - target.float().clamp(0, 1)).abs()
+            if sky is not None:  # the teacher lifts night skies: not a target there
+                gap = gap * (1.0 - sky)
+            loss = loss + args.w_teacher * gap.mean()
         opt.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)

@@ -55,7 +55,9 @@ def conditioning(
     """The photo's conditioning at ``exposure`` EV: gain, thumbnail, the EV the network gets,
     the weight of its result and its shadow lift.
 
-    The weight is the well-exposed rule (``GainModel.model_weight``). Models that stamp a
+    The weight is the well-exposed rule (``GainModel.model_weight``), and 0 for an
+    exposure-head model's photo that needs nothing (``well_exposed``; unless ``shadows`` asks
+    for a lift). Models that stamp a
     highlight budget (``GainModel.clip`` < 1) also get highlight-priority exposure, as a camera
     meters for its highlights: the model runs on a small copy of the photo (``probe``, 384 px:
     tens of milliseconds), and while its result newly clips more than the budget of the photo,
@@ -106,6 +108,13 @@ def conditioning(
             return ev, gain, weight
 
         ev, gain, weight = protect(exposure)
+        asks_lift = shadows is not None and shadows > 0.0
+        if not asks_lift and well_exposed(
+            small if small is not None else thumb.transpose(1, 2, 0),
+            float(np.exp(engine.condition(thumb, exposure)[0])),
+            exposure,
+        ):
+            weight = 0.0  # needs nothing: the photo is copied as it is
         lift = 0.0
         if has_lift and weight > 0.0:
             if shadows is not None:
@@ -151,6 +160,42 @@ BRIGHT_FROM, BRIGHT_FULL = 0.005, 0.02
 # readable grey (the issue's "near black" is below 0.08).
 SHADOW_FLOOR = 0.10
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+# Well exposed means untouched: a photo the head asks no brightening for (gain at most
+# WELL_GAIN; LOL's 399 references: at most 1.45, its dark photos 3 or more) whose median is
+# mid-grey is left as it is, even if a black object or a dark corner keeps its darkest 30 %
+# below SHADOW_FLOOR, unless that 30 % is near black (WELL_P30: issue 17's measure of black
+# shadows, 0.08; its backlit tree, 0.04, is lifted; LOL's references: 0.06 and up, 5 % below 0.16). With light sources in the frame (the bright share of ``auto_lift``) the
+# median must be higher, as a street at night with lamps and a mid-dark median is what the
+# lift is for; a frame whose top third is mostly dark (a night sky) is never "well exposed".
+WELL_GAIN = 1.5
+WELL_MEDIAN, WELL_MEDIAN_LIT = 0.25, 0.35  # without / with light sources in the frame
+WELL_P30 = 0.08  # the photo's darkest 30 % at least this bright
+DARK_LEVEL = 0.10  # luma below this is dark (as SHADOW_FLOOR)
+WELL_TOP_DARK = 0.5  # at most this share of the top third of the frame dark
+
+
+def well_exposed(small: np.ndarray, gain: float, exposure: float = 0.0) -> bool:
+    """Whether a photo needs nothing at ``exposure`` EV: from its small HxWx3 copy ``small``
+    (``probe``, or the thumbnail) and the gain the exposure head predicts at that EV.
+
+    The whole photo decides, not its darkest 30 %: no brightening asked for (``WELL_GAIN``),
+    a median (scaled by the exposure) at or above ``WELL_MEDIAN``, up to ``WELL_MEDIAN_LIT``
+    as light sources fill ``BRIGHT_FROM``..``BRIGHT_FULL`` of the frame, and no dark top
+    third (``WELL_TOP_DARK``) and no near-black 30 % (``WELL_P30``): dark pixels in a
+    well-exposed photo are objects and corners, not a night sky or unlit shadows."""
+    if gain > WELL_GAIN:
+        return False
+    luma = small[:, :, :3] @ _LUMA
+    bright = float((small[:, :, :3].max(axis=2) >= BRIGHT_LEVEL).mean())
+    share = float(np.clip((bright - BRIGHT_FROM) / (BRIGHT_FULL - BRIGHT_FROM), 0.0, 1.0))
+    needed = WELL_MEDIAN + share * (WELL_MEDIAN_LIT - WELL_MEDIAN)
+    p30, median = (float(v) * 2.0 ** float(exposure) for v in np.percentile(luma, (30, 50)))
+    if median < needed or p30 < WELL_P30:
+        return False
+    top = luma[: max(1, luma.shape[0] // 3)]
+    return float((top < DARK_LEVEL).mean()) <= WELL_TOP_DARK
 
 
 def lift_for_stops(stops: float) -> float:
