@@ -181,7 +181,7 @@ def collect_jobs(
                 scan = _scan(path, options.recursive, skip_dirs)
             except OSError as exc:
                 raise LowlightError(
-                    f"cannot read the folder '{path}': {_os_message(exc)}"
+                    f"cannot read the folder '{path}': {failures.os_reason(exc)}"
                 ) from exc
             if left_out is not None:
                 left_out += scan.left_out
@@ -262,10 +262,6 @@ def _same_file(a: Path, b: Path) -> bool:
     return os.path.normcase(os.path.abspath(a)) == os.path.normcase(os.path.abspath(b))
 
 
-def _os_message(exc: OSError) -> str:
-    return failures.os_reason(exc)
-
-
 def _process(
     index: int,
     job: Job,
@@ -309,7 +305,7 @@ def _process(
             record=record_for(settings, decisions, engine),
         )
     except OSError as exc:
-        raise LowlightError(f"cannot write '{job.output}': {_os_message(exc)}") from exc
+        raise LowlightError(f"cannot write '{job.output}': {failures.os_reason(exc)}") from exc
     return ImageDone(
         index, job, Path(written or job.output), time.perf_counter() - t0, list(photo.notes),
         settings=settings, decisions=decisions,
@@ -328,7 +324,7 @@ def _make_folder(folder: Path) -> None:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise LowlightError(
-            f"cannot create the output folder '{folder}': {_os_message(exc)}"
+            f"cannot create the output folder '{folder}': {failures.os_reason(exc)}"
         ) from exc
 
 

@@ -28,9 +28,6 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 DEFAULT_TILE = 1024  # fastest for 2-24 MP photos with the shipped model (README)
-# the ranges offered to the person, from the settings' declaration (core/settings.py)
-EXPOSURE_RANGE = (SPECS_BY_KEY["exposure"].lo, SPECS_BY_KEY["exposure"].hi)
-DENOISE_RANGE = (SPECS_BY_KEY["denoise"].lo, SPECS_BY_KEY["denoise"].hi)
 
 
 @dataclass(frozen=True)

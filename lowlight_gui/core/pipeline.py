@@ -175,11 +175,11 @@ def develop(
         raise ValueError(f"unsupported pixel type {data.dtype}")
     the_plan = settings if isinstance(settings, Plan) else plan(data, engine, settings)
     box = None if region is None else region.check_inside(*data.shape[:2])
-    pixels = _Run(data, engine, the_plan, box).pixels(tile, on_tile, cancel, out)
+    pixels = TileRun(data, engine, the_plan, box).pixels(tile, on_tile, cancel, out)
     return Developed(pixels, the_plan.decisions)
 
 
-class _Run:
+class TileRun:
     """One development of ``data`` by ``plan`` (the network's arguments and tile function)."""
 
     def __init__(self, data: np.ndarray, engine: Engine, plan: Plan, box: Box | None) -> None:
@@ -253,7 +253,7 @@ class _Run:
         if out is None:
             out = np.empty(shape, out_dtype)
         written = [False]  # set once a band has been flushed (in place: data is no longer intact)
-        flush = _flusher(original, out, self.strength, written)
+        flush = flusher(original, out, self.strength, written)
         h, w = data.shape[:2]
         smallest = min_tile(self.overlap, self.factor)
         current = int(tile)
@@ -297,7 +297,7 @@ def _next_tile(tile: int, h: int, w: int, smallest: int) -> int | None:
     return nxt
 
 
-def _flusher(
+def flusher(
     original: np.ndarray, out: np.ndarray, strength: float, written: list[bool]
 ) -> Callable[[int, int, np.ndarray], None]:
     """The tiling flush: clip a band of blended rows, mix in the original by ``strength`` and

@@ -29,17 +29,17 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from .errors import Cancelled
-from .pipeline import Plan, _flusher, _Run
+from .pipeline import Plan, TileRun, flusher
 from .tiling import (
     Box,
     Grid,
     Tile,
-    _profiles,
-    _weight_sum,
+    blend_profiles,
     extract_tile,
     feather_for,
     margin_for,
     plan_tiles,
+    weight_sum,
 )
 
 if TYPE_CHECKING:
@@ -91,7 +91,7 @@ class TileLayout:
         tiles = plan_tiles(height, width, grid.tile, grid.overlap, factor)
         m, f = margin_for(grid.overlap, factor), feather_for(grid.overlap, factor)
         ys, xs = sorted({t.y for t in tiles}), sorted({t.x for t in tiles})
-        wys, wxs = _profiles(ys, tiles[0].h, m, f), _profiles(xs, tiles[0].w, m, f)
+        wys, wxs = blend_profiles(ys, tiles[0].h, m, f), blend_profiles(xs, tiles[0].w, m, f)
         span_y, span_x = _support(ys, wys), _support(xs, wxs)
         cy, cx = _cuts(height, span_y), _cuts(width, span_x)
         cells = tuple(
@@ -107,8 +107,8 @@ class TileLayout:
             {x: j for j, x in enumerate(xs)},
             wys,
             wxs,
-            _weight_sum(height, ys, wys),
-            _weight_sum(width, xs, wxs),
+            weight_sum(height, ys, wys),
+            weight_sum(width, xs, wxs),
             dict(zip(ys, span_y, strict=True)),
             dict(zip(xs, span_x, strict=True)),
         )
@@ -238,7 +238,7 @@ class RegionDevelopment:
         if data.ndim != 3:
             raise ValueError(f"expected an HxWxC image, got shape {data.shape}")
         self.data, self.cache, self.plan = data, cache, plan
-        self._run = _Run(data, engine, plan, None)
+        self._run = TileRun(data, engine, plan, None)
         grid = Grid(int(tile), self._run.overlap, self._run.factor)
         # (the strength mixes the blended result with the photo: the tiles do not depend on it)
         self.key = (key, plan.settings.replace(strength=1.0), grid)
@@ -345,7 +345,7 @@ class RegionDevelopment:
         if not results:  # strength 0: the photo as it is
             out[...] = original
         else:
-            _flusher(original, out, self._run.strength, [False])(
+            flusher(original, out, self._run.strength, [False])(
                 0, cell.height, self.layout.blend(cell, results)
             )
         self.done.add(cell)

@@ -145,7 +145,7 @@ def _profile(length: int, m: int, f: int, first: bool = False, last: bool = Fals
     return w
 
 
-def _profiles(starts: list[int], length: int, m: int, f: int) -> list[np.ndarray]:
+def blend_profiles(starts: list[int], length: int, m: int, f: int) -> list[np.ndarray]:
     """The weight profile of each tile along one axis (the first and last touch the border)."""
     return [_profile(length, m, f, i == 0, i == len(starts) - 1) for i in range(len(starts))]
 
@@ -199,7 +199,7 @@ def _is_cancelled(cancel: Any) -> bool:
     return bool(cancel())
 
 
-def _weight_sum(n: int, starts: list[int], profiles: list[np.ndarray]) -> np.ndarray:
+def weight_sum(n: int, starts: list[int], profiles: list[np.ndarray]) -> np.ndarray:
     """Sum over the tiles along one axis of their weight profiles, for each of the n pixels."""
     total = np.zeros(n, np.float32)
     for s, profile in zip(starts, profiles, strict=False):
@@ -291,10 +291,10 @@ def blend_tiled(
     m, f = margin_for(grid.overlap, factor), feather_for(grid.overlap, factor)
     th, tw = tiles[0].h, tiles[0].w
     ys, xs = sorted({t.y for t in tiles}), sorted({t.x for t in tiles})
-    wys, wxs = _profiles(ys, th, m, f), _profiles(xs, tw, m, f)
+    wys, wxs = blend_profiles(ys, th, m, f), blend_profiles(xs, tw, m, f)
     box = (region or Box(0, 0, w, h)).check_inside(h, w)
-    weight_y = _weight_sum(h, ys, wys)[box.y : box.bottom]
-    weight_x = _weight_sum(w, xs, wxs)[None, box.x : box.right, None]
+    weight_y = weight_sum(h, ys, wys)[box.y : box.bottom]
+    weight_x = weight_sum(w, xs, wxs)[None, box.x : box.right, None]
     row_of, col_of = {y: i for i, y in enumerate(ys)}, {x: j for j, x in enumerate(xs)}
     if region is not None:
         rows_in = _reaching(ys, wys, box.y, box.bottom)
