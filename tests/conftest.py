@@ -129,3 +129,20 @@ def write_image(path: Path, h: int = 48, w: int = 64, seed: int = 0) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     Image.fromarray(arr).save(path)
     return path
+
+
+def refuse_creates_in(monkeypatch: pytest.MonkeyPatch, folder: Path):
+    """Make every file create in ``folder`` fail with "Permission denied", as a read-only folder
+    does (chmod does not stop root, so the tests simulate it). Returns the real ``os.open``."""
+    import errno
+    import os
+
+    real_open = os.open
+
+    def refused(path, flags, *args, **kwargs):
+        if Path(path).parent == folder and flags & os.O_CREAT:
+            raise PermissionError(errno.EACCES, "Permission denied", str(path))
+        return real_open(path, flags, *args, **kwargs)
+
+    monkeypatch.setattr(os, "open", refused)
+    return real_open

@@ -3,13 +3,12 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
 
 from lowlight_gui import __version__, cli
-from tests.conftest import ROOT, write_image
+from tests.conftest import ROOT, refuse_creates_in, write_image
 
 
 @pytest.fixture
@@ -328,47 +327,6 @@ def test_model_path_from_environment(monkeypatch, tmp_path):
     assert resources.default_model_path() == tmp_path / "m.onnx"
 
 
-def test_ctrl_c_cancels_cleanly(folder, monkeypatch, capsys):
-    """SIGINT during a run: the run in flight is terminated, nothing is written, exit 130."""
-    import signal
-    import threading
-
-    from lowlight_gui.core import engine as engine_mod
-    from lowlight_gui.core.errors import Cancelled
-
-    started = threading.Event()
-
-    class Blocking:
-        factor, overlap, has_gain_input, warnings = 4, 8, False, []
-
-        def __init__(self, *args, **kwargs):
-            pass
-
-        def run(self, batch, gain=None, cancel=None):
-            started.set()
-            if cancel is None or not cancel.wait(20):
-                raise AssertionError("the run in flight was never cancelled")
-            raise Cancelled("cancelled")
-
-    monkeypatch.setattr(engine_mod, "Engine", Blocking)
-
-    def interrupt():
-        if started.wait(20):
-            # raise_signal, not os.kill of our own pid: on Windows os.kill is
-            # TerminateProcess and would end pytest itself (tests/test_portability.py)
-            signal.raise_signal(signal.SIGINT)
-
-    # the handler the CLI found, given back afterwards: Python's default, or SIG_IGN when the
-    # tests run as a background job of a non-interactive shell (which starts with SIGINT ignored)
-    before = signal.getsignal(signal.SIGINT)
-    threading.Thread(target=interrupt, daemon=True).start()
-    code, out, err = run(capsys, "enhance", folder)
-    assert code == 130
-    assert "0 done, 0 skipped, 0 failed, cancelled" in out and "cancelling" in err
-    assert not (folder / "enhanced").exists()
-    assert signal.getsignal(signal.SIGINT) is before
-
-
 # -- issue 10: fail fast, tell the user ------------------------------------------------------------
 
 
@@ -382,7 +340,6 @@ class _NoEngine:
 @pytest.mark.parametrize("case", ["output_is_a_file", "read_only_folder", "pattern_without_suffix",
                                   "pattern_contradicts_format"])
 def test_impossible_output_fails_once_before_any_work(case, folder, tmp_path, monkeypatch, capsys):
-    import os
 
     from lowlight_gui.core import engine as engine_mod
 
@@ -396,14 +353,7 @@ def test_impossible_output_fails_once_before_any_work(case, folder, tmp_path, mo
     elif case == "read_only_folder":
         locked = (tmp_path / "locked").resolve()
         locked.mkdir()
-        real_open = os.open
-
-        def refused(path, flags, *args, **kwargs):  # chmod does not stop root: a create says no
-            if Path(path).parent == locked and flags & os.O_CREAT:
-                raise PermissionError(13, "Permission denied", str(path))
-            return real_open(path, flags, *args, **kwargs)
-
-        monkeypatch.setattr(os, "open", refused)
+        refuse_creates_in(monkeypatch, locked)  # chmod does not stop root: a create says no
         argv += ["-o", locked / "new"]
         expected = "permission denied"
     elif case == "pattern_without_suffix":

@@ -26,7 +26,7 @@ from lowlight_gui.core.batch import (
 from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.errors import LowlightError
 from lowlight_gui.core.settings import Settings
-from tests.conftest import write_image
+from tests.conftest import refuse_creates_in, write_image
 
 
 def digest(folder: Path) -> dict[str, str]:
@@ -328,20 +328,12 @@ def test_check_output_refuses_before_any_work(album, tmp_path):
 
 
 def test_check_output_read_only_folder(album, tmp_path, monkeypatch):
-    import os
 
     from lowlight_gui.core.batch import check_output
 
     locked = (tmp_path / "locked").resolve()
     locked.mkdir()
-    real_open = os.open
-
-    def refused(path, flags, *args, **kwargs):  # chmod does not stop root: the create says no
-        if Path(path).parent == locked and flags & os.O_CREAT:
-            raise PermissionError(13, "Permission denied", str(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refused)
+    refuse_creates_in(monkeypatch, locked)  # chmod does not stop root: the create says no
     for out in (locked, locked / "missing" / "deeper"):
         opts = BatchOptions(output_dir=out)
         with pytest.raises(LowlightError, match=f"cannot write to the .*'{locked}': permission"):

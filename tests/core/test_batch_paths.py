@@ -13,7 +13,7 @@ import pytest
 from lowlight_gui.core import failures, imageio, names
 from lowlight_gui.core.batch import BatchOptions, check_output, collect_jobs, run_batch
 from lowlight_gui.core.errors import LowlightError
-from tests.conftest import write_image
+from tests.conftest import refuse_creates_in, write_image
 from tests.core.test_batch import FakeEngine
 
 LONG_L = "L" * 246  # a name the disk takes; "<it>_enhanced.jpg" it does not (259 bytes)
@@ -150,14 +150,7 @@ def test_the_write_check_creates_a_file_rather_than_ask_os_access(tmp_path, monk
     out = tmp_path / "out"
     out.mkdir()
     monkeypatch.setattr(os, "access", lambda *a, **k: True)  # as on Windows
-    real_open = os.open
-
-    def refused(path, flags, *args, **kwargs):
-        if Path(path).parent == out and flags & os.O_CREAT:
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real_open(path, flags, *args, **kwargs)
-
-    monkeypatch.setattr(os, "open", refused)
+    real_open = refuse_creates_in(monkeypatch, out)
     opts = BatchOptions(output_dir=out)
     with pytest.raises(LowlightError, match=r"cannot write to the output folder .*permission"):
         check_output(collect_jobs([tmp_path / "in"], opts), opts)

@@ -17,6 +17,7 @@ from PIL import Image, ImageOps
 from lowlight_gui.core import filelock, imageio
 from lowlight_gui.core.errors import Cancelled, LowlightError
 from lowlight_gui.core.imageio import MAX_PIXELS, Photo, output_suffix, read_photo, write_photo
+from tests.conftest import refuse_creates_in
 
 ORIENTATION = 0x0112
 MAKE = 0x010F
@@ -563,15 +564,8 @@ def test_unwritable_folder_simulated(
     png_file: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     photo = read_photo(png_file)
-    real_open = os.open
-
-    def guarded(path: str | os.PathLike[str], flags: int, *args: int) -> int:
-        if Path(path).parent == tmp_path / "locked" and flags & os.O_CREAT:
-            raise PermissionError(errno.EACCES, "Permission denied", str(path))
-        return real_open(path, flags, *args)
-
     (tmp_path / "locked").mkdir()
-    monkeypatch.setattr(os, "open", guarded)
+    refuse_creates_in(monkeypatch, tmp_path / "locked")
     with pytest.raises(LowlightError, match=r"^cannot write 'out.jpg': permission denied$"):
         write_photo(photo, photo.pixels, tmp_path / "locked" / "out.jpg")
     assert list((tmp_path / "locked").iterdir()) == []
