@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .errors import LowlightError
+from .settings import SPECS_BY_KEY
 
 SCALE = 8  # px of the photo per filter pixel: blotches are 10-40 px
 RADIUS = 3  # filter pixels each side (7x7 neighbours)
@@ -43,18 +43,12 @@ REACH = (PASSES * RADIUS + 2) * SCALE
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
-COLOUR_NOISE_RANGE = (0.0, 1.0)  # the amounts offered (GUI slider, CLI --colour-noise); 0: off
-
-
 def check_colour_noise(amount: float) -> float:
-    """``amount`` as a float within COLOUR_NOISE_RANGE, or a LowlightError that says so."""
-    a = float(amount)
-    lo, hi = COLOUR_NOISE_RANGE
-    if not lo <= a <= hi:  # (NaN fails too)
-        raise LowlightError(
-            f"colour noise reduction must be between {lo:g} and {hi:g}, got {amount:g}"
-        )
-    return a
+    """``amount`` as a float within its declared range (``settings.Settings.colour_noise``), or
+    a LowlightError that says so."""
+    checked = SPECS_BY_KEY["colour_noise"].check(amount)
+    assert checked is not None  # (only Auto settings take None, and this is not one)
+    return checked
 
 
 def filter_scale(downscaled: float = 1.0) -> int:
