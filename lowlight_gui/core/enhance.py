@@ -147,7 +147,7 @@ def conditioning(
 # largest channel since v3.3, so that a lifted colour keeps its hue and saturation; y itself
 # before). The rules below read the result's luma, for which the two forms agree on greys.
 LIFT_KEY = 0.45  # median luma a lifted photo aims for: sRGB middle grey (18 % grey is 0.46)
-SHADOWS_MAX = 2.0  # stops: the shadows come up at most four times (h = 3)
+SHADOWS_MAX = SPECS_BY_KEY["shadows"].hi  # stops (the declared range): at most four times (h = 3)
 BRIGHT_LEVEL = 0.9  # a channel at or above this in the photo: a light source or a sky
 # Bright share of the photo from which the lift starts and at which it is in full: a few glints
 # do not make a photo high-contrast (LOL's dark indoor shots have at most 0.8 %), lamps do.
