@@ -46,8 +46,63 @@ PROTECT_STEP = 0.25  # EV per step of highlight protection
 PROTECT_STEPS = 4  # at most one stop down
 
 
+class SmallCopies:
+    """What ``conditioning`` looks at in one photo, made once per photo: the exposure head's
+    thumbnail, the probe, and the model's results on the probe (per engine, EV and lift).
+
+    A plan at new settings for the same photo (an Exposure change in the window) reuses them
+    instead of resizing the photo and running the model again; the batch makes one per photo.
+    The results are the engine's own, so a plan is the same with or without this cache. Not
+    thread-safe: one photo's plans are made one after another."""
+
+    def __init__(self, data: np.ndarray) -> None:
+        self.data = data[:, :, None] if data.ndim == 2 else data
+        self._thumbs: dict[int, np.ndarray] = {}
+        self._probes: dict[int, np.ndarray] = {}
+        # underlying engine's id -> (that engine, kept alive so the id stays its own; results)
+        self._runs: dict[int, tuple[Any, dict[tuple[int, float, float], np.ndarray]]] = {}
+
+    def matches(self, data: np.ndarray) -> bool:
+        """``data`` is this photo's pixels (the same array, or a view of the same buffer with
+        the same size: a grey HxW photo's HxWx1 view)."""
+        mine = self.data
+        return data is mine or (
+            data.shape[:2] == mine.shape[:2]
+            and data.dtype == mine.dtype
+            and data.__array_interface__["data"][0] == mine.__array_interface__["data"][0]
+            and data.strides[:2] == mine.strides[:2]
+        )
+
+    def thumbnail(self, side: int) -> np.ndarray:
+        if side not in self._thumbs:
+            self._thumbs[side] = thumbnail(self.data, side)
+        return self._thumbs[side]
+
+    def probe(self, factor: int) -> np.ndarray:
+        if factor not in self._probes:
+            self._probes[factor] = probe(self.data, factor)
+        return self._probes[factor]
+
+    def probe_result(
+        self, engine: Engine, factor: int, exposure: float, lift: float = 0.0
+    ) -> np.ndarray:
+        """``probe_result`` on ``probe(factor)`` with ``engine``'s thumbnail, kept."""
+        base = getattr(engine, "_engine", engine)  # (with_cancel's wrapper runs the same model)
+        _, runs = self._runs.setdefault(id(base), (base, {}))
+        key = (int(factor), float(exposure), float(lift))
+        if key not in runs:
+            thumb = self.thumbnail(engine.thumb_side)
+            runs[key] = probe_result(engine, self.probe(factor), thumb, exposure, lift)
+        return runs[key]
+
+
 def conditioning(
-    data: np.ndarray, engine: Engine, exposure: float = 0.0, shadows: float | None = None
+    data: np.ndarray,
+    engine: Engine,
+    exposure: float = 0.0,
+    shadows: float | None = None,
+    *,
+    copies: SmallCopies | None = None,
 ) -> Conditioning:
     """The photo's conditioning at ``exposure`` EV: gain, thumbnail, the EV the network gets,
     the weight of its result and its shadow lift.
@@ -68,21 +123,26 @@ def conditioning(
     taken back by the lift: the larger of ``auto_lift`` and the stops highlight protection took
     off (given back to the shadows and mid-tones, not to the highlights), a quarter stop less
     while the lifted result newly clips more than the highlight budget.
+
+    ``copies``: ``data``'s ``SmallCopies`` kept from an earlier plan of the same photo.
     """
     gm: GainModel = getattr(engine, "gain_model", None) or GainModel()
     if getattr(engine, "has_exposure_head", False):
-        thumb = thumbnail(data, engine.thumb_side)
+        if copies is None:
+            copies = SmallCopies(data)
+        elif not copies.matches(data):
+            raise ValueError("the small copies are another photo's")
+        thumb = copies.thumbnail(engine.thumb_side)
         budget = gm.clip
         has_lift = bool(getattr(engine, "has_lift", False))
         need_probe = budget < 1 or (has_lift and shadows is None)
-        small = probe(data, int(getattr(engine, "factor", DEFAULT_FACTOR))) if need_probe else None
-        runs: dict[float, np.ndarray] = {}  # the model's result on the small copy, by EV
+        factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
+        small = copies.probe(factor) if need_probe else None
 
-        def result(e: float) -> np.ndarray:
+        def result(e: float, lift: float = 0.0) -> np.ndarray:
+            """The model's result on the small copy at ``e`` EV and ``lift``."""
             assert small is not None  # (only called when there is a probe)
-            if e not in runs:
-                runs[e] = probe_result(engine, small, thumb, e)
-            return runs[e]
+            return copies.probe_result(engine, factor, e, lift)
 
         def protect(start: float) -> tuple[float, float, float]:
             """Highlight priority from ``start`` EV: (the EV, its gain, its weight)."""
@@ -127,9 +187,7 @@ def conditioning(
                     lift = max(auto_lift(small, result(ev0)), lift_for_stops(-ev0))
                 # the lift keeps the highlight budget too: near-white skies and walls come
                 # closer to white, and the U-Net's detail on top can clip them
-                while lift > 0.0 and newly_clipped(
-                    small, probe_result(engine, small, thumb, ev0, lift)
-                ) > budget:
+                while lift > 0.0 and newly_clipped(small, result(ev0, lift)) > budget:
                     stops = stops_for_lift(lift) - PROTECT_STEP
                     lift = lift_for_stops(stops) if stops > 1e-6 else 0.0
         return Conditioning(gain, thumb, ev, weight, lift)

@@ -29,7 +29,14 @@ import numpy as np
 
 from . import chroma
 from .engine import DEFAULT_FACTOR, DEFAULT_OVERLAP, is_out_of_memory
-from .enhance import DEFAULT_TILE, Conditioning, conditioning, stops_for_lift, unchanged_reason
+from .enhance import (
+    DEFAULT_TILE,
+    Conditioning,
+    SmallCopies,
+    conditioning,
+    stops_for_lift,
+    unchanged_reason,
+)
 from .errors import Cancelled, LowlightError
 from .settings import DEFAULTS, SPECS_BY_KEY, Settings, unsupported
 from .tiling import Box, Grid, OnTile, blend_tiled, min_tile, scale_for
@@ -95,11 +102,18 @@ def ignored_settings(engine: Any, settings: Settings, *, grey: bool = False) -> 
 
 
 def plan(
-    data: np.ndarray, engine: Engine, settings: Settings = DEFAULTS, *, downscaled: float = 1.0
+    data: np.ndarray,
+    engine: Engine,
+    settings: Settings = DEFAULTS,
+    *,
+    downscaled: float = 1.0,
+    copies: SmallCopies | None = None,
 ) -> Plan:
     """Decide ``data``'s development at ``settings`` (the whole photo, or a downscaled copy of it
     standing for ``downscaled`` of its pixels each): runs the model on a small probe of it
-    (tens of milliseconds), so it is done once per photo and settings."""
+    (tens of milliseconds), so it is done once per photo and settings. ``copies``: ``data``'s
+    small copies and the model's results on them, kept from the photo's earlier plans (the
+    window's); the plan is the same without them."""
     if data.ndim == 2:  # HxW: grey
         data = data[:, :, None]
     grey = data.shape[2] == 1
@@ -108,7 +122,7 @@ def plan(
     for why in ignored.values():
         log.warning(why)
     shadows = settings.shadows if lift_available else None
-    cond = conditioning(data, engine, settings.exposure, shadows)
+    cond = conditioning(data, engine, settings.exposure, shadows, copies=copies)
     unchanged = unchanged_reason(
         data, engine, settings.strength, settings.exposure, conditioned=cond, shadows=shadows
     )

@@ -42,7 +42,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from lowlight_gui.core.cancel import CancelToken
 from lowlight_gui.core.engine import Engine, is_out_of_memory, with_cancel
 from lowlight_gui.core.engine_cache import EngineCache, EngineSpec
-from lowlight_gui.core.enhance import apply_strength, to_float_rgb
+from lowlight_gui.core.enhance import SmallCopies, apply_strength, to_float_rgb
 from lowlight_gui.core.errors import Cancelled, LowlightError
 from lowlight_gui.core.events import (
     PreviewFailed,
@@ -127,6 +127,7 @@ class PreviewWorker(QObject):
         # Reused while the photo stays: plans by (photo, stage, settings), the fast pass's
         # last result, the tiles' outputs.
         self._plans: OrderedDict[tuple[int, str, Settings], Future[Plan]] = OrderedDict()
+        self._copies: dict[str, SmallCopies] = {}  # per stage: what the plans look at
         self._planner = ThreadPoolExecutor(1, thread_name_prefix="lowlight-plan")
         self._fast: tuple[tuple[int, Settings], PreviewResult] | None = None
         self.tiles = tile_cache if tile_cache is not None else TileCache()
@@ -150,6 +151,7 @@ class PreviewWorker(QObject):
         self._photo, self._photo_path, self._small, self._half = photo, path, None, half
         self._serial += 1
         self._plans.clear()
+        self._copies.clear()
         self._fast = None
         self._dev = None
         self.tiles.clear()
@@ -164,9 +166,23 @@ class PreviewWorker(QObject):
         if req.cancel.is_set():
             return None
         self._new_photo(photo, req.path, half)
+        self._plan_full_early(req, photo)
         # (from the stored pixels: a 12 MP float copy would take longer than the decoding)
         self.events.emit(PreviewOriginal(req.generation, _display(photo.data), photo))
         return photo
+
+    def _plan_full_early(self, req: PreviewRequest, photo: Photo) -> None:
+        """Begin the full pass's plan as soon as the photo is read, while it is made ready to be
+        shown: it is the first thing the full pass waits for. (An engine that cannot be had
+        now is reported by ``_run``, after the photo is on show.)"""
+        if req.spec is None or not req.full or self._half:
+            return
+        try:
+            engine = self.engines.get(req.spec)
+        except Exception:  # noqa: BLE001 - _run asks again and says why
+            return
+        at_one = req.settings.replace(strength=1.0)
+        self._plan_soon("full", photo.data, with_cancel(engine, req.cancel), (at_one, 1.0))
 
     def _full_size(self, req: PreviewRequest) -> Photo | None:
         """The photo at full size: a RAW shown at half size is developed in full now (and
@@ -254,7 +270,12 @@ class PreviewWorker(QObject):
         key = (self._serial, stage, settings)
         found = self._plans.get(key)
         if found is None or (found.done() and found.exception() is not None):
-            found = self._planner.submit(plan, data, engine, settings, downscaled=downscaled)
+            copies = self._copies.get(stage)
+            if copies is None or not copies.matches(data):
+                copies = self._copies[stage] = SmallCopies(data)
+            found = self._planner.submit(
+                plan, data, engine, settings, downscaled=downscaled, copies=copies
+            )
             self._plans[key] = found
             while len(self._plans) > PLANS_KEPT:
                 self._plans.popitem(last=False)

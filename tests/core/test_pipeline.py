@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from lowlight_gui.core.engine import Engine
-from lowlight_gui.core.enhance import conditioning, enhance_pixels
+from lowlight_gui.core.enhance import SmallCopies, conditioning, enhance_pixels
 from lowlight_gui.core.pipeline import (
     GREY_MESSAGE,
     Plan,
@@ -105,6 +105,36 @@ def test_the_plan_is_decided_once_and_reused(lift_engine, monkeypatch):
     c = develop(data, lift_engine, settings, tile=64)  # settings alone: planned there
     assert len(calls) == 2
     np.testing.assert_array_equal(a.pixels, c.pixels)
+
+
+def test_a_photos_small_copies_serve_its_plans_at_other_settings(lift_engine, monkeypatch):
+    """The window keeps a photo's ``SmallCopies``: a plan at new settings reuses the resized
+    copies and the model's results on them, and is the plan made without them."""
+    from lowlight_gui.core import enhance
+
+    data = stored(120, 160)
+    data[:30] = 252  # (highlight protection runs the model at several exposures)
+    runs = []
+    real = enhance.probe_result
+    monkeypatch.setattr(enhance, "probe_result", lambda *a, **k: runs.append(a[3]) or real(*a, **k))
+    copies = SmallCopies(data)
+    for settings in (DEFAULTS, Settings(exposure=0.5), DEFAULTS, Settings(exposure=0.5)):
+        runs.clear()
+        fresh = plan(data, lift_engine, settings)
+        fresh_runs = len(runs)
+        runs.clear()
+        kept = plan(data, lift_engine, settings, copies=copies)
+        assert kept.conditioning.exposure == fresh.conditioning.exposure
+        assert kept.conditioning.lift == fresh.conditioning.lift
+        np.testing.assert_array_equal(kept.conditioning.thumb, fresh.conditioning.thumb)
+        assert kept.decisions == fresh.decisions
+        assert len(runs) <= fresh_runs
+    assert runs == []  # the second time round, every run was kept
+    # a grey photo's HxW pixels and their HxWx1 view are the same photo; another is refused
+    grey = stored(64, 80)
+    assert SmallCopies(grey).matches(grey[:, :, None])
+    with pytest.raises(ValueError, match="another photo"):
+        conditioning(stored(120, 160, seed=1), lift_engine, 0.0, None, copies=copies)
 
 
 def test_decisions_say_what_the_conditioning_chose(lift_engine):

@@ -389,3 +389,45 @@ def test_parts_show_before_any_enhanced_image(qapp, qtbot):
     t = viewer.transform_for("after")
     assert shot.pixelColor(t.map(QPointF(350, 250)).toPoint()) == QColor(255, 0, 0)
     assert shot.pixelColor(t.map(QPointF(50, 50)).toPoint()) == QColor(0, 0, 255)
+
+
+def test_the_full_plan_begins_before_the_photo_is_shown_and_serves_new_settings(
+    qapp, lift_model, big_photo, monkeypatch
+):
+    """The full pass first waits for the photo's plan: it is begun as soon as the photo is
+    read, before the original is converted for display; a plan at new settings reuses the
+    photo's small copies and the model's results on them (``enhance.SmallCopies``)."""
+    from lowlight_gui.core import enhance
+    from lowlight_gui.qt import preview
+
+    order: list[str] = []
+    real_plan_soon = preview.PreviewWorker._plan_soon
+
+    def plan_soon(self, stage, *a, **k):
+        order.append(f"plan {stage}")
+        return real_plan_soon(self, stage, *a, **k)
+
+    monkeypatch.setattr(preview.PreviewWorker, "_plan_soon", plan_soon)
+    real_display = preview._display
+    monkeypatch.setattr(
+        preview, "_display", lambda *a, **k: order.append("display") or real_display(*a, **k)
+    )
+    runs: list[float] = []
+    real_probe = enhance.probe_result
+    monkeypatch.setattr(
+        enhance, "probe_result", lambda *a, **k: runs.append(a[3]) or real_probe(*a, **k)
+    )
+    worker, _ = run_worker(lift_model, big_photo)
+    assert order.index("plan full") < order.index("display")
+    first = len(runs)
+    assert first > 0
+    # the same photo at +0.5 EV: its full plan needs only the new exposure's probe runs
+    spec = EngineSpec(lift_model, "CPU", 1)
+    worker.latest = 2
+    copies = worker._copies["full"]
+    request = PreviewRequest(
+        2, Path(big_photo), spec, 256, CancelToken(), Settings(exposure=0.5), refresh=True
+    )
+    worker.run(request)
+    assert worker._copies["full"] is copies
+    assert 0.0 not in runs[first:]  # the 0 EV runs (Auto shadows' look) were kept
