@@ -164,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--provider", default="auto",
                    help="execution provider: auto, cpu, cuda, directml, coreml (default auto)")
     p.add_argument("--tile", type=_int_range(0), default=DEFAULT_TILE,
-                   help=f"tile size in pixels; 0 = the whole photo in one piece (default {DEFAULT_TILE})")
+                   help=f"largest tile side in pixels (an even number of tiles along a long side, each as long as needed); 0 = the whole photo in one piece (default {DEFAULT_TILE})")
     p.add_argument("--format", dest="fmt", choices=formats.OUTPUT_CHOICES, default="same",
                    help="output format (default: same as the input; "
                    f"{formats.same_defaults()})")

@@ -85,32 +85,42 @@ def min_tile(overlap: int, factor: int) -> int:
     return max(_round_up(MIN_TILE, factor), 2 * m + 2 * f + factor)
 
 
+def _axis(n: int, tile: int, m: int, f: int, factor: int) -> tuple[int, list[int]]:
+    """Tile length and origins along one axis of length n, tiles at most ``tile`` long.
+
+    As few tiles as fit in ``tile`` (one when the axis does: the length is then n rounded up
+    to the factor), but **an even number** of them: the photo's centre, where the window's
+    first view at 100 % is, then falls where two tiles cross-fade, and a view of up to about
+    a tile's size needs two tiles along the axis instead of three. Each tile is then only as
+    long as that many need (their used parts overlapping by ``f``), so the extra tile costs
+    little and is often cheaper than tiles of the full ``tile``: a 3000x4000 photo at 1024
+    takes 4x6 tiles of 896x832 (17.9 MP of inference) instead of 4x5 of 1024 (21 MP)."""
+    need = _round_up(n, factor)
+    if need <= tile:
+        return need, [0]
+    step = 2 * m + f  # what each meeting of two tiles costs along the axis
+    count = -(-(need - tile) // (tile - step)) + 1
+    count += count % 2
+    length = _round_up(-(-(need + (count - 1) * step) // count), factor)
+    length = min(max(length, _round_up(MIN_TILE, factor), 2 * m + 2 * f + factor), tile)
+    steps = (need - length) // factor
+    return length, [(i * steps // (count - 1)) * factor for i in range(count)]
+
+
 def tile_shape(h: int, w: int, tile: int, overlap: int, factor: int) -> tuple[int, int]:
     """The one tile shape used for an h x w image.
 
-    ``tile`` is rounded up to the factor (and up to ``min_tile``); along an axis where the whole
-    image fits in less, the tile shrinks to the image (rounded up to the factor), so a small
-    image costs a small run. ``tile=0``: the whole image in one piece.
+    ``tile`` (rounded up to the factor, and up to ``min_tile``) is the longest a tile may be;
+    along an axis the tiles are as long as their number needs (``_axis``: an even number of
+    them, or one), so a small image costs a small run. ``tile=0``: the whole image in one
+    piece.
     """
     factor = max(int(factor), 1)
-    need_h, need_w = _round_up(h, factor), _round_up(w, factor)
     if tile <= 0:
-        return need_h, need_w
+        return _round_up(h, factor), _round_up(w, factor)
     t = max(_round_up(tile, factor), min_tile(overlap, factor))
-    return min(t, need_h), min(t, need_w)
-
-
-def _starts(n: int, t: int, m: int, f: int, factor: int) -> list[int]:
-    """Tile origins along one axis of length n for tiles of length t (see the module doc): the
-    first at 0, the last ending at n rounded up to the factor, evenly spread on the factor grid
-    with neighbours' used parts overlapping by at least f."""
-    last = _round_up(n, factor) - t
-    if last <= 0:
-        return [0]
-    stride = t - 2 * m - f
-    count = -(-last // stride) + 1
-    steps = last // factor
-    return [(i * steps // (count - 1)) * factor for i in range(count)]
+    m, f = margin_for(overlap, factor), feather_for(overlap, factor)
+    return _axis(h, t, m, f, factor)[0], _axis(w, t, m, f, factor)[0]
 
 
 def plan_tiles(h: int, w: int, tile: int, overlap: int, factor: int) -> list[Tile]:
@@ -118,10 +128,12 @@ def plan_tiles(h: int, w: int, tile: int, overlap: int, factor: int) -> list[Til
     if h <= 0 or w <= 0:
         raise ValueError(f"cannot tile an empty image ({w}x{h})")
     factor = max(int(factor), 1)
-    th, tw = tile_shape(h, w, tile, overlap, factor)
     m, f = margin_for(overlap, factor), feather_for(overlap, factor)
-    ys = _starts(h, th, m, f, factor)
-    xs = _starts(w, tw, m, f, factor)
+    if tile <= 0:
+        return [Tile(0, 0, _round_up(h, factor), _round_up(w, factor))]
+    t = max(_round_up(tile, factor), min_tile(overlap, factor))
+    th, ys = _axis(h, t, m, f, factor)
+    tw, xs = _axis(w, t, m, f, factor)
     return [Tile(y, x, th, tw) for y in ys for x in xs]
 
 

@@ -58,7 +58,46 @@ def test_small_image_gets_a_small_tile():
     th, tw = tile_shape(1, 1, 512, 32, 8)
     assert (th, tw) == (8, 8)  # 1 rounded up to 8, not 512 (no margins at the photo's borders)
     assert len(plan_tiles(1, 1, 512, 32, 8)) == 1
-    assert tile_shape(4000, 6000, 512, 32, 8) == (512, 512)
+    th, tw = tile_shape(4000, 6000, 512, 32, 8)
+    assert th <= 512 and tw <= 512  # ``tile`` is the longest a tile may be
+
+
+def _old_fixed_grid_area(h: int, w: int, tile: int, overlap: int, factor: int) -> int:
+    """What the grid of tiles of exactly ``tile`` (the rule before the even grid) infers."""
+    m = margin_for(overlap, factor)
+    f = -(-max(m // 2, 1) // factor) * factor
+    area = 1
+    for n in (h, w):
+        need = -(-n // factor) * factor
+        t = min(tile, need)
+        count = 1 if need <= t else -(-(need - t) // (t - 2 * m - f)) + 1
+        area *= count * t
+    return area
+
+
+@pytest.mark.parametrize(
+    ("h", "w"), [(4000, 3000), (1080, 1920), (2268, 4032), (4000, 6000), (6000, 8000), (1500, 1100)]
+)
+def test_tiles_come_in_even_numbers_sized_to_need(h, w):
+    """An even number of tiles along an axis that needs more than one, each only as long as
+    that many need: less inference than tiles of the full size (the CLI is faster), and the
+    window's first view at 100 %, the photo's centre, lies where four tiles meet."""
+    from lowlight_gui.core.region_plan import TileLayout
+    from lowlight_gui.core.tiling import Box, Grid
+
+    tile, overlap, factor = 1024, 80, 8  # the shipped model's
+    tiles = plan_tiles(h, w, tile, overlap, factor)
+    ys, xs = sorted({t.y for t in tiles}), sorted({t.x for t in tiles})
+    for starts in (ys, xs):
+        assert len(starts) == 1 or len(starts) % 2 == 0
+    th, tw = tiles[0].h, tiles[0].w
+    assert th <= tile and tw <= tile
+    area = len(tiles) * th * tw
+    assert area <= _old_fixed_grid_area(h, w, tile, overlap, factor)
+    # a view of 800x800 photo pixels at the centre (a 100 % view in a laptop's window)
+    layout = TileLayout.of(h, w, Grid(tile, overlap, factor))
+    view = Box(w // 2 - 400, h // 2 - 400, 800, 800).check_inside(h, w)
+    assert len(layout.tiles_for(view)) == (2 if len(ys) > 1 else 1) * (2 if len(xs) > 1 else 1)
 
 
 def test_large_plan_is_not_wasteful():
