@@ -162,7 +162,7 @@ def load_checkpoint(
     if clip is not None:
         gain = replace(gain, clip=clip)
     kwargs = {"width": int(args["width"])} if args["arch"] != "prototype" else {}
-    if args["arch"] in ("lowlight2", "lowlight3", "lowlight4"):
+    if args["arch"] in ("lowlight2", "lowlight3", "lowlight4", "lowlight4s"):
         kwargs.update(a=gain.a, b=gain.b)
     if args.get("colour_lift"):  # trained with the colour-keeping shoulder (v3.3)
         kwargs.update(colour_lift=True)

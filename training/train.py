@@ -42,7 +42,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         "--data", type=Path, required=True, help="folder with low/ and high/ (+ pairs.tsv)"
     )
     p.add_argument("--out", type=Path, required=True, help="run folder: checkpoints, history, logs")
-    p.add_argument("--arch", default="lowlight", choices=["lowlight", "lowlight2", "lowlight3", "lowlight4", "prototype"])
+    p.add_argument("--arch", default="lowlight", choices=["lowlight", "lowlight2", "lowlight3", "lowlight4", "lowlight4s", "prototype"])
     p.add_argument("--width", type=int, default=32)
     p.add_argument("--steps", type=int, default=6000)
     p.add_argument("--batch", type=int, default=8)
@@ -112,7 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) -> dict:
     if args.arch == "lowlight":
         return {"width": args.width}
-    if args.arch in ("lowlight2", "lowlight3", "lowlight4"):
+    if args.arch in ("lowlight2", "lowlight3", "lowlight4", "lowlight4s"):
         g = gain_model or GainModel()
         kwargs = {"width": args.width, "a": g.a, "b": g.b}
         if args.arch == "lowlight3" and args.colour_lift:
@@ -196,6 +196,15 @@ def load_init(model, state: dict) -> str:
     """Load --init weights; v1 U-Net weights go into a v2 model's U-Net (its head starts as the
     formula); a v3 model's weights give a v4 model its exposure head (the U-Nets differ)."""
     own_unet = {k for k in model.state_dict() if k.startswith("unet.")}
+    if hasattr(getattr(model, "unet", None), "adopt_v3") and any(k.startswith("unet.") for k in state):
+        # v3 -> v4s: the head as it is, the U-Net's kept layers (``adopt_v3``)
+        head = {k[len("exposure_head."):]: v for k, v in state.items()
+                if k.startswith("exposure_head.")}
+        model.exposure_head.load_state_dict(head)
+        cut = model.unet.adopt_v3({k[len("unet."):]: v for k, v in state.items()
+                                   if k.startswith("unet.")})
+        blocks = sorted({".".join(k.split(".")[:2]) for k in cut})
+        return f"v3's head and U-Net without {', '.join(blocks)}"
     if own_unet and any(k.startswith("unet.") for k in state) and not own_unet <= set(state):
         head = {k[len("exposure_head."):]: v for k, v in state.items()
                 if k.startswith("exposure_head.")}

@@ -139,3 +139,46 @@ def test_night_sky_is_dark_above_a_skyline_and_lamps_are_clipped_discs():
     colour, cover = lamps(rng, (64, 80), 3)
     assert cover.max() == 1.0 and colour[cover[..., 0] == 1.0].max(axis=1).min() == 1.0
     assert (cover > 0).mean() < 0.2  # small discs, no halo
+
+
+def test_v4s_starts_as_v3_with_blocks_cut_and_trains_and_exports_without_transposed_convs(
+    tmp_path,
+):
+    """v4s (v3.3's U-Net cut where its time goes) takes v3's head and every layer it kept as
+    they are, its bilinear upsampling starts as the mean of v3's ConvTranspose phases, and it
+    trains and exports with plain convolutions only."""
+    import onnx
+    import torch
+
+    from tests.training.test_smoke import _make_pairs
+    from training import export, train
+
+    data = tmp_path / "data"
+    _make_pairs(data)
+    base = ["--data", str(data), "--batch", "2", "--crop", "32", "--val-every", "2",
+            "--threads", "1", "--synthetic", "0", "--no-channels-last"]
+    train.main([*base, "--arch", "lowlight3", "--width", "8", "--steps", "2",
+                "--colour-lift", "--out", str(tmp_path / "v3")])
+    v3_path = tmp_path / "v3/last.pt"
+    v3 = torch.load(v3_path, weights_only=False)["model"]
+    from training.model import LowlightV4S
+
+    model = LowlightV4S(width=8)
+    what = train.load_init(model, v3)
+    assert "enc1.0" in what and "mid.1" in what and "dec1.0" not in what
+    own = model.state_dict()
+    for k in ("unet.stem.1.weight", "unet.mid.0.body.0.weight", "unet.dec1.0.body.2.bias",
+              "unet.head.0.weight", "exposure_head.mlp.2.weight"):
+        torch.testing.assert_close(own[k], v3[k])
+    torch.testing.assert_close(
+        own["unet.up1.weight"][:, :, 0, 0], v3["unet.up1.weight"].mean(dim=(2, 3)).t()
+    )
+    assert not own["unet.tone.weight"].any()
+    train.main([*base, "--arch", "lowlight4s", "--width", "8", "--steps", "2", "--freeze-head",
+                "--camera", "1", "--night", "1", "--colour-lift", "--init", str(v3_path),
+                "--teacher", str(v3_path), "--out", str(tmp_path / "v4s")])
+    out = tmp_path / "v4s.onnx"
+    report = export.export(tmp_path / "v4s/last.pt", out, full=1.0, clip=0.03)
+    assert report["max_abs_diff"] < 1e-4 and report["lowlight.arch"] == "lowlight4s"
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    assert "Conv" in ops and not ops & {"BatchNormalization", "ConvTranspose"}
