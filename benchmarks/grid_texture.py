@@ -27,7 +27,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lowlight_gui.core.engine import Engine
-from lowlight_gui.core.enhance import conditioning, enhance_pixels
+from lowlight_gui.core.pipeline import develop, plan
 from lowlight_gui.core.imageio import read_photo
 
 PHOTO = ROOT.parent / "shared/data/real-highres/city_night_iso51200_single_vs_merged.jpg"
@@ -83,13 +83,13 @@ def main(argv: list[str] | None = None) -> None:
     for m in models:
         name, _, path = m.rpartition("=")
         engine = Engine(Path(path), threads=a.threads)
-        cond = conditioning(data, engine)
-        out = enhance_pixels(sky, engine, conditioned=cond).astype(np.float32) / 255
+        how = plan(data, engine)  # the whole photo's conditioning, for its crops
+        out = develop(sky, engine, how).pixels.astype(np.float32) / 255
         rows[name or Path(path).stem] = peak_ratios(out @ LUMA)
         if a.seams:
             crop = np.ascontiguousarray(data[:1200, 200:1800])
-            tiled = enhance_pixels(crop, engine, conditioned=cond).astype(np.int16)
-            whole = enhance_pixels(crop, engine, conditioned=cond, tile=0).astype(np.int16)
+            tiled = develop(crop, engine, how).pixels.astype(np.int16)
+            whole = develop(crop, engine, how, tile=0).pixels.astype(np.int16)
             print(f"{name}: tiled vs whole, largest difference {np.abs(tiled - whole).max()}/255")
     keys = list(next(iter(rows.values())))
     print("peak / neighbourhood power at period (px) and axis:")
