@@ -27,8 +27,8 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from lowlight_gui.core.engine import Engine
-from lowlight_gui.core.pipeline import develop, plan
 from lowlight_gui.core.imageio import read_photo
+from lowlight_gui.core.pipeline import develop, plan
 
 PHOTO = ROOT.parent / "shared/data/real-highres/city_night_iso51200_single_vs_merged.jpg"
 SKY = (slice(64, 1088), slice(128, 1920))  # flat sky of the single frame, multiples of 8
