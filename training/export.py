@@ -166,6 +166,8 @@ def load_checkpoint(
         kwargs.update(a=gain.a, b=gain.b)
     if args.get("colour_lift"):  # trained with the colour-keeping shoulder (v3.3)
         kwargs.update(colour_lift=True)
+    if args["arch"] == "lowlight4s":  # which of v3's blocks it kept
+        kwargs.update(blocks=tuple(int(v) for v in args.get("blocks", "0,0,1,0,1").split(",")))
     net = build(args["arch"], **kwargs)
     net.load_state_dict(checkpoint_weights(ck))
     net.eval()

@@ -533,11 +533,11 @@ class LowlightV4S(LowlightV3):
 
     def __init__(
         self, width: int = 32, a: float = 0.45, b: float = -1.0, head_width: int = 16,
-        colour_lift: bool = True,
+        colour_lift: bool = True, blocks: tuple[int, ...] = (0, 0, 1, 0, 1),
     ):
         nn.Module.__init__(self)
         self.exposure_head = ExposureHeadV3(a, b, head_width)
-        self.unet = ConditionedUNetV4S(width)
+        self.unet = ConditionedUNetV4S(width, tuple(blocks))
         self.unet.colour_lift = colour_lift
 
 

@@ -105,6 +105,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--w-teacher", type=float, default=1.0,
                    help="weight of the L1 distance to the teacher's output (with --teacher)")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
+    p.add_argument("--blocks", default="0,0,1,0,1",
+                   help="lowlight4s: v3's residual blocks kept at enc1, enc2, mid, dec2, dec1")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
 
@@ -117,6 +119,8 @@ def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) 
         kwargs = {"width": args.width, "a": g.a, "b": g.b}
         if args.arch == "lowlight3" and args.colour_lift:
             kwargs["colour_lift"] = True
+        if args.arch == "lowlight4s":
+            kwargs["blocks"] = tuple(int(v) for v in args.blocks.split(","))
         return kwargs
     return {}
 
@@ -184,6 +188,8 @@ def load_teacher(path: Path, device: str) -> torch.nn.Module:
     kwargs = {"width": int(args["width"]), "a": gm["a"], "b": gm["b"]}
     if args.get("colour_lift"):
         kwargs["colour_lift"] = True
+    if args["arch"] == "lowlight4s":
+        kwargs["blocks"] = tuple(int(v) for v in args.get("blocks", "0,0,1,0,1").split(","))
     teacher = build(args["arch"], **kwargs).to(device)
     teacher.load_state_dict(checkpoint_weights(ck))
     return teacher.eval().requires_grad_(False)

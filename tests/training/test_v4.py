@@ -176,7 +176,9 @@ def test_v4s_starts_as_v3_with_blocks_cut_and_trains_and_exports_without_transpo
     assert not own["unet.tone.weight"].any()
     train.main([*base, "--arch", "lowlight4s", "--width", "8", "--steps", "2", "--freeze-head",
                 "--camera", "1", "--night", "1", "--colour-lift", "--init", str(v3_path),
-                "--teacher", str(v3_path), "--out", str(tmp_path / "v4s")])
+                "--teacher", str(v3_path), "--blocks", "0,1,1,0,1", "--out", str(tmp_path / "v4s")])
+    kept = torch.load(tmp_path / "v4s/last.pt", weights_only=False)["model"]
+    assert "unet.enc2.0.body.0.weight" in kept and "unet.enc1.0.body.0.weight" not in kept
     out = tmp_path / "v4s.onnx"
     report = export.export(tmp_path / "v4s/last.pt", out, full=1.0, clip=0.03)
     assert report["max_abs_diff"] < 1e-4 and report["lowlight.arch"] == "lowlight4s"
