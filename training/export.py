@@ -21,7 +21,7 @@ from lowlight_gui.core import contract as c
 from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
 from lowlight_gui.core.engine import BASE_MATCH_RADIUS  # the app matches base with the same blur
 
-from .model import build, checkpoint_weights, fold_pixel_unshuffle, reparameterize
+from .model import build, checkpoint_weights, fold_pixel_unshuffle, reparameterize, v4s_blocks
 from .train import whole_run
 
 TOLERANCE = 1e-3
@@ -167,7 +167,7 @@ def load_checkpoint(
     if args.get("colour_lift"):  # trained with the colour-keeping shoulder (v3.3)
         kwargs.update(colour_lift=True)
     if args["arch"] == "lowlight4s":  # which of v3's blocks it kept
-        kwargs.update(blocks=tuple(int(v) for v in args.get("blocks", "0,0,1,0,1").split(",")))
+        kwargs.update(blocks=v4s_blocks(args.get("blocks")))
     net = build(args["arch"], **kwargs)
     net.load_state_dict(checkpoint_weights(ck))
     net.eval()

@@ -475,6 +475,15 @@ class LowlightV4(LowlightV3):
         self.unet.colour_lift = colour_lift
 
 
+V4S_BLOCKS = (0, 0, 1, 0, 1)  # v3's residual blocks v4s keeps: enc1, enc2, mid, dec2, dec1
+
+
+def v4s_blocks(text: str | None) -> tuple[int, ...]:
+    """``--blocks`` ("0,1,1,0,1") as v4s's ``blocks``; None (a checkpoint from before the option)
+    is the default."""
+    return V4S_BLOCKS if text is None else tuple(int(v) for v in text.split(","))
+
+
 class ConditionedUNetV4S(ConditionedUNetV4):
     """v4s: v3.3's own U-Net cut where its time goes, so that it starts from v3.3's weights
     (``adopt_v3``) instead of learning noise removal again from nothing.
@@ -486,7 +495,7 @@ class ConditionedUNetV4S(ConditionedUNetV4):
     zero at start). The U-Net alone at 1024 px: 0.51x v3.3's time (ONNX Runtime, 2 threads;
     ``blocks=(0, 1, 1, 0, 1)``: 0.62x)."""
 
-    def __init__(self, width: int = 32, blocks: tuple[int, ...] = (0, 0, 1, 0, 1)):
+    def __init__(self, width: int = 32, blocks: tuple[int, ...] = V4S_BLOCKS):
         nn.Module.__init__(self)
         w1, w2, w3 = width, 2 * width, 4 * width
         e1, e2, mid, d2, d1 = blocks
@@ -533,7 +542,7 @@ class LowlightV4S(LowlightV3):
 
     def __init__(
         self, width: int = 32, a: float = 0.45, b: float = -1.0, head_width: int = 16,
-        colour_lift: bool = True, blocks: tuple[int, ...] = (0, 0, 1, 0, 1),
+        colour_lift: bool = True, blocks: tuple[int, ...] = V4S_BLOCKS,
     ):
         nn.Module.__init__(self)
         self.exposure_head = ExposureHeadV3(a, b, head_width)

@@ -24,7 +24,14 @@ from lowlight_gui.core.brightness import GainModel, fit_gain_model
 
 from .data import CameraSampler, CropSampler, FrameSampler, PairBank, find_pairs, split_by_reference
 from .losses import LowlightLoss, psnr, ssim
-from .model import build, checkpoint_weights, count_parameters, shoulder_curve
+from .model import (
+    V4S_BLOCKS,
+    build,
+    checkpoint_weights,
+    count_parameters,
+    shoulder_curve,
+    v4s_blocks,
+)
 from .synth import MottleMix
 
 
@@ -105,7 +112,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--w-teacher", type=float, default=1.0,
                    help="weight of the L1 distance to the teacher's output (with --teacher)")
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
-    p.add_argument("--blocks", default="0,0,1,0,1",
+    p.add_argument("--blocks", default=",".join(map(str, V4S_BLOCKS)),
                    help="lowlight4s: v3's residual blocks kept at enc1, enc2, mid, dec2, dec1")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
@@ -120,7 +127,7 @@ def model_kwargs(args: argparse.Namespace, gain_model: GainModel | None = None) 
         if args.arch == "lowlight3" and args.colour_lift:
             kwargs["colour_lift"] = True
         if args.arch == "lowlight4s":
-            kwargs["blocks"] = tuple(int(v) for v in args.blocks.split(","))
+            kwargs["blocks"] = v4s_blocks(args.blocks)
         return kwargs
     return {}
 
@@ -189,7 +196,7 @@ def load_teacher(path: Path, device: str) -> torch.nn.Module:
     if args.get("colour_lift"):
         kwargs["colour_lift"] = True
     if args["arch"] == "lowlight4s":
-        kwargs["blocks"] = tuple(int(v) for v in args.get("blocks", "0,0,1,0,1").split(","))
+        kwargs["blocks"] = v4s_blocks(args.get("blocks"))
     teacher = build(args["arch"], **kwargs).to(device)
     teacher.load_state_dict(checkpoint_weights(ck))
     return teacher.eval().requires_grad_(False)

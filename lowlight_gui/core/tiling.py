@@ -118,7 +118,7 @@ def tile_shape(h: int, w: int, tile: int, overlap: int, factor: int) -> tuple[in
     factor = max(int(factor), 1)
     if tile <= 0:
         return _round_up(h, factor), _round_up(w, factor)
-    t = max(_round_up(tile, factor), min_tile(overlap, factor))
+    t = effective_tile(tile, overlap, factor)
     m, f = margin_for(overlap, factor), feather_for(overlap, factor)
     return _axis(h, t, m, f, factor)[0], _axis(w, t, m, f, factor)[0]
 
@@ -131,7 +131,7 @@ def plan_tiles(h: int, w: int, tile: int, overlap: int, factor: int) -> list[Til
     m, f = margin_for(overlap, factor), feather_for(overlap, factor)
     if tile <= 0:
         return [Tile(0, 0, _round_up(h, factor), _round_up(w, factor))]
-    t = max(_round_up(tile, factor), min_tile(overlap, factor))
+    t = effective_tile(tile, overlap, factor)
     th, ys = _axis(h, t, m, f, factor)
     tw, xs = _axis(w, t, m, f, factor)
     return [Tile(y, x, th, tw) for y in ys for x in xs]

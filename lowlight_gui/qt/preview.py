@@ -172,9 +172,10 @@ class PreviewWorker(QObject):
         return photo
 
     def _plan_full_early(self, req: PreviewRequest, photo: Photo) -> None:
-        """Begin the full pass's plan as soon as the photo is read, while it is made ready to be
-        shown: it is the first thing the full pass waits for. (An engine that cannot be had
-        now is reported by ``_run``, after the photo is on show.)"""
+        """Begin the full pass's plan (needed first by the full pass) as soon as the photo is
+        read, while it is made ready to be shown; a second call for the same request finds it
+        begun. (An engine that cannot be had now is reported by ``_run``, after the photo is
+        on show.)"""
         if req.spec is None or not req.full or self._half:
             return
         try:
@@ -233,9 +234,7 @@ class PreviewWorker(QObject):
             if req.spec is None:
                 return
             engine = self.engines.get(req.spec)
-            if req.full and not self._half:  # (needed by the full pass: begun at once)
-                at_one = req.settings.replace(strength=1.0)
-                self._plan_soon("full", photo.data, with_cancel(engine, req.cancel), (at_one, 1.0))
+            self._plan_full_early(req, photo)  # (a refresh was not read: begun here)
             fast = self._has_fast_pass(photo)
             if fast:
                 # Zoomed in, what is on screen comes first, even before the fast pass.

@@ -30,6 +30,21 @@ def _randomise_bn(module) -> None:
                 m.bias.copy_(torch.randn(m.num_features, generator=g) * 0.2)
 
 
+def _tiny_v3(tmp_path) -> list[str]:
+    """A tiny v3.3-like run (width 8, 2 steps, the colour-keeping shoulder) at ``tmp_path/v3``
+    on the smoke tests' tiny LOL folder; returns the training arguments the runs share."""
+    from tests.training.test_smoke import _make_pairs
+    from training import train
+
+    data = tmp_path / "data"
+    _make_pairs(data)
+    base = ["--data", str(data), "--batch", "2", "--crop", "32", "--val-every", "2",
+            "--threads", "1", "--synthetic", "0", "--no-channels-last"]
+    train.main([*base, "--arch", "lowlight3", "--width", "8", "--steps", "2",
+                "--colour-lift", "--out", str(tmp_path / "v3")])
+    return base
+
+
 @pytest.mark.parametrize(("cin", "cout", "stride"), [(8, 8, 1), (8, 12, 1), (8, 16, 2), (24, 16, 1)])
 def test_a_repconv_folds_into_one_3x3_convolution_exactly(cin, cout, stride):
     import torch
@@ -91,15 +106,9 @@ def test_v4_trains_from_v3_weights_with_a_teacher_and_night_skies_and_exports_pl
     import onnxruntime as ort
     import torch
 
-    from tests.training.test_smoke import _make_pairs  # (the smoke tests' tiny LOL folder)
     from training import export, train
 
-    data = tmp_path / "data"
-    _make_pairs(data)
-    base = ["--data", str(data), "--batch", "2", "--crop", "32", "--val-every", "2",
-            "--threads", "1", "--synthetic", "0", "--no-channels-last"]
-    train.main([*base, "--arch", "lowlight3", "--width", "8", "--steps", "2",
-                "--colour-lift", "--out", str(tmp_path / "v3")])
+    base = _tiny_v3(tmp_path)
     train.main([*base, "--arch", "lowlight4", "--width", "8", "--steps", "2", "--freeze-head",
                 "--camera", "1", "--night", "1", "--lift-aug", "1", "--colour-lift",
                 "--init", str(tmp_path / "v3/last.pt"), "--teacher", str(tmp_path / "v3/last.pt"),
@@ -150,15 +159,9 @@ def test_v4s_starts_as_v3_with_blocks_cut_and_trains_and_exports_without_transpo
     import onnx
     import torch
 
-    from tests.training.test_smoke import _make_pairs
     from training import export, train
 
-    data = tmp_path / "data"
-    _make_pairs(data)
-    base = ["--data", str(data), "--batch", "2", "--crop", "32", "--val-every", "2",
-            "--threads", "1", "--synthetic", "0", "--no-channels-last"]
-    train.main([*base, "--arch", "lowlight3", "--width", "8", "--steps", "2",
-                "--colour-lift", "--out", str(tmp_path / "v3")])
+    base = _tiny_v3(tmp_path)
     v3_path = tmp_path / "v3/last.pt"
     v3 = torch.load(v3_path, weights_only=False)["model"]
     from training.model import LowlightV4S
