@@ -203,3 +203,46 @@ def test_colour_noise_cleans_a_real_iso51200_sky_and_keeps_its_blue():
     assert blotches(clean) < 0.6 * blotches(plain)  # measured: 0.50x
     assert np.abs(clean.reshape(-1, 3).mean(0) - plain.reshape(-1, 3).mean(0)).max() < 0.01
     assert np.abs(clean @ luma - plain @ luma).mean() < 1.5 / 255  # 8-bit rounding, no more
+
+
+@pytest.mark.skipif(not HIGHRES.exists() and not os.environ.get("CI"), reason="needs ../shared")
+def test_a_real_iso51200_night_keeps_its_sky_dark_while_its_ground_is_lifted():
+    """The single ISO 51200 frame's top-left quarter (mostly sky over a lamp, a building and the
+    street), at half size: Auto lifts it (its lamp holds the exposure down), the night sky keeps
+    its own exposure (dark navy, not grey dusk) and the lamp its core, the ground and the
+    building keep the lift; a region of it is the same pixels as the whole (the preview is the
+    batch)."""
+    from lowlight_gui.core.engine import Engine
+    from lowlight_gui.core.imageio import read_photo
+    from lowlight_gui.core.pipeline import develop, plan
+    from lowlight_gui.core.settings import Settings
+    from lowlight_gui.core.tiling import Box
+
+    photo = read_photo(HIGHRES / "city_night_iso51200_single_vs_merged.jpg").data
+    h, w = photo.shape[:2]
+    quarter = np.ascontiguousarray(photo[: h // 2 : 2, : w // 2 : 2])  # 1036x764
+    engine = Engine(default_model_path(), provider="CPU")
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    kept = plan(quarter, engine)
+    assert kept.conditioning.lift > 0.0 and kept.conditioning.sky is not None
+    night = develop(quarter, engine, kept).pixels.astype(np.float32) / 255
+    dusk = develop(quarter, engine, Settings(night_sky=0.0)).pixels.astype(np.float32) / 255
+    top = slice(0, quarter.shape[0] // 5)
+    sky, sky_lifted = np.median(night[top] @ luma), np.median(dusk[top] @ luma)
+    assert sky <= 0.15 < sky_lifted  # measured: 0.10 and 0.24 (full size: 0.101, 0.243)
+    b, g, r_ = np.median(night[top].reshape(-1, 3), axis=0)[::-1]
+    assert b > r_ and b > g  # still blue
+    # where the map says ground, the lift is all there (the building's lit face, the street)
+    from lowlight_gui.core.night_sky import SkyHold
+
+    hold = SkyHold(kept.conditioning.sky, lift=1.0, keep=1.0, height=764, width=1036)
+    full = hold.weights(0, 764)
+    ground = full < 0.01
+    assert ground.mean() > 0.01  # (this frame is nine tenths sky)
+    assert np.abs(night[ground] - dusk[ground]).max() < 1.5 / 255
+    lamp = night @ luma > 0.95
+    assert lamp.any() and np.abs(night[lamp] - dusk[lamp]).max() < 0.05
+    box = Box(600, 200, 300, 260)  # across the lamp's glow and the sky's edge
+    part = develop(quarter, engine, kept, region=box).pixels
+    whole = (night * 255).round().astype(np.uint8)
+    np.testing.assert_array_equal(part, whole[200:460, 600:900])

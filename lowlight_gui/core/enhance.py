@@ -9,13 +9,14 @@ pixels, with the settings also given as keywords (``denoise=0.5``).
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from .brightness import GainModel, estimate_gain, thumbnail
 from .engine import DEFAULT_FACTOR
+from .night_sky import sky_map
 from .resize import area_resize
 from .settings import DEFAULTS, SPECS_BY_KEY, Settings
 from .tiling import OnTile, scale_for
@@ -39,6 +40,9 @@ class Conditioning:
     exposure: float  # EV handed to the network: the one asked for, less highlight protection
     weight: float  # how much of the model's result to use (well-exposed rule, highlights)
     lift: float = 0.0  # the shadow lift h handed to a model with that input (auto_lift)
+    # where the photo's night sky is (``night_sky.sky_map``, the probe's size, 0..1), kept out
+    # of the lift; None: no sky, or no lift
+    sky: np.ndarray | None = field(default=None, compare=False)
 
 
 CLIP_LEVEL = 254.5 / 255  # a channel at or above this is clipped (255 once stored in 8 bits)
@@ -135,7 +139,8 @@ def conditioning(
         thumb = copies.thumbnail(engine.thumb_side)
         budget = gm.clip
         has_lift = bool(getattr(engine, "has_lift", False))
-        need_probe = budget < 1 or (has_lift and shadows is None)
+        # (a lift, Auto's or set by hand, needs it to find the night sky it keeps out)
+        need_probe = budget < 1 or has_lift
         factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
         small = copies.probe(factor) if need_probe else None
 
@@ -190,7 +195,10 @@ def conditioning(
                 while lift > 0.0 and newly_clipped(small, result(ev0, lift)) > budget:
                     stops = stops_for_lift(lift) - PROTECT_STEP
                     lift = lift_for_stops(stops) if stops > 1e-6 else 0.0
-        return Conditioning(gain, thumb, ev, weight, lift)
+        # a night sky keeps its exposure where the lift brings the ground up: found on the
+        # unlifted result at the exposure the network gets
+        sky = sky_map(small, result(ev)) if lift > 0.0 and small is not None else None
+        return Conditioning(gain, thumb, ev, weight, lift, sky)
     if getattr(engine, "has_gain_input", False):
         gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
         return Conditioning(gain, None, exposure, engine.gain_model.model_weight(gain))

@@ -38,6 +38,7 @@ from .enhance import (
     unchanged_reason,
 )
 from .errors import Cancelled, LowlightError
+from .night_sky import SkyHold
 from .settings import DEFAULTS, SPECS_BY_KEY, Settings, unsupported
 from .tiling import Box, Grid, OnTile, blend_tiled, min_tile, scale_for
 
@@ -212,6 +213,15 @@ class TileRun:
         if cond.lift > 0.0:
             self.run_args["lift"] = cond.lift
         self.colour_noise = 0.0 if plan.grey else settings.colour_noise
+        # the night sky is kept out of the lift on the blended result (its map is the whole
+        # photo's, so every tile, region and band reads the same place in it)
+        self.hold: SkyHold | None = None
+        keeps_sky = settings.night_sky > 0.0 and "night_sky" not in ignored
+        if cond.sky is not None and cond.lift > 0.0 and keeps_sky:
+            h, w = data.shape[:2]
+            self.hold = SkyHold(
+                cond.sky, lift=cond.lift, keep=settings.night_sky, height=h, width=w
+            )
         # A photo that needs little gain (already well exposed, or darkened on purpose with a
         # negative EV) is mostly left as it is (GainModel.full); highlights may lower the
         # exposure.
@@ -267,7 +277,8 @@ class TileRun:
         if out is None:
             out = np.empty(shape, out_dtype)
         written = [False]  # set once a band has been flushed (in place: data is no longer intact)
-        flush = flusher(original, out, self.strength, written)
+        origin = (0, 0) if box is None else (box.y, box.x)
+        flush = flusher(original, out, self.strength, written, hold=self.hold, origin=origin)
         h, w = data.shape[:2]
         smallest = min_tile(self.overlap, self.factor)
         current = int(tile)
@@ -312,10 +323,18 @@ def _next_tile(tile: int, h: int, w: int, smallest: int) -> int | None:
 
 
 def flusher(
-    original: np.ndarray, out: np.ndarray, strength: float, written: list[bool]
+    original: np.ndarray,
+    out: np.ndarray,
+    strength: float,
+    written: list[bool],
+    *,
+    hold: SkyHold | None = None,
+    origin: tuple[int, int] = (0, 0),
 ) -> Callable[[int, int, np.ndarray], None]:
-    """The tiling flush: clip a band of blended rows, mix in the original by ``strength`` and
-    store it in ``out``'s type (rounded), so that no full-size float array is ever made."""
+    """The tiling flush: clip a band of blended rows, keep the night sky out of the lift
+    (``hold``; ``origin``: the photo's row and column of ``out``'s corner), mix in the original
+    by ``strength`` and store it in ``out``'s type (rounded), so that no full-size float array is
+    ever made."""
     scale = np.float32(scale_for(original.dtype))
     out_scale = np.float32(scale_for(out.dtype))
     s = np.float32(strength)
@@ -323,6 +342,8 @@ def flusher(
     def flush(y0: int, y1: int, rows: np.ndarray) -> None:
         written[0] = True
         np.clip(rows, 0.0, 1.0, out=rows)
+        if hold is not None:
+            hold.apply(rows, origin[0] + y0, origin[1])
         if strength < 1.0:
             before = np.divide(original[y0:y1], scale, dtype=np.float32)
             rows -= before

@@ -345,7 +345,8 @@ class RegionDevelopment:
         if not results:  # strength 0: the photo as it is
             out[...] = original
         else:
-            flusher(original, out, self._run.strength, [False])(
-                0, cell.height, self.layout.blend(cell, results)
-            )
+            flusher(
+                original, out, self._run.strength, [False], hold=self._run.hold,
+                origin=(cell.y, cell.x),
+            )(0, cell.height, self.layout.blend(cell, results))
         self.done.add(cell)

@@ -168,6 +168,17 @@ class Settings:
             "setting is ignored",
         ),
     )
+    night_sky: float = setting(
+        label="Night sky", within=(0.0, 1.0), default=1.0, kind="percent", short="Sky",
+        help="How much of the shadow lift a night sky above the scene is kept out of: 100 % "
+        "keeps it at its own exposure, dark and in its colour, while the ground comes up; 0 "
+        "lifts it with the rest. Photos without a night sky are not changed by it.",
+        needs=Needs(
+            "has_lift",
+            "this model has no shadow lift, so there is no lift to keep the sky out of; the "
+            "night sky setting is ignored",
+        ),
+    )
     denoise: float = setting(
         label="Noise reduction", within=(0.0, 1.0), default=1.0, kind="percent", short="NR",
         help="How much of the model's noise removal to keep: 0 keeps the photo's grain and "

@@ -1,0 +1,187 @@
+"""A night sky keeps its exposure while the shadow lift brings the ground up (issue 31).
+
+The shadow lift (``enhance.auto_lift``) is one number for the whole photo: in a street at night
+with lamps it lifts the ground, and with it the sky above, which turns from night into grey
+dusk. This module finds the night sky on the photo's small copy (``enhance.probe``) and the
+model's unlifted result on it, as a smooth map at the probe's size, and takes the lift back there
+on the full-size result, pixel by pixel, through the lift's own curve: a pixel of the sky gets
+the result it would have had unlifted (its own exposure: the model's denoising and colour are
+kept), lamps and lit windows (near white) keep theirs, and the ground keeps the lift.
+
+What is a night sky, read on the small copy in cells of ``CELL`` pixels:
+- flat: the unlifted result's mean gradient in a cell is under ``FLAT`` of its brightness (a
+  denoised night sky reads 0.04-0.10 at ISO 51200, a street, a facade or trees 0.15 and up);
+- dark in the photo: a cell's luma under ``DARK``, or under ``GLOW`` when it is reached
+  through the sky's own flat cells (the glow of a lamp in the sky: the lift there is what
+  makes a halo; a lamp itself, near white, keeps its result whatever the map);
+- reached from the top edge through such cells, and much narrower at the bottom edge than at
+  the top (``GROUNDED``): above the scene, not a dark wall or a backlit tree standing in it;
+- a night, not an underexposed day: the region is at most ``DARKER`` as bright as the rest (at night
+  the lamps and the lit ground are the bright part; by day the sky is), at least ``MIN_SHARE``
+  of the frame, and not the blue of a day sky (``DAY_CHROMA``: a sky at night is dark navy,
+  purple, grey or orange, with little chroma for all its hue).
+The map is the region softened by a guided filter on the result's luma: soft where sky meets sky
+(no edge of it shows), sharp along the skyline (the facades below keep their lift).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .engine import box_blur
+
+CELL = 6  # probe pixels per cell (a 384 px probe: 64 cells on the long side)
+FLAT = 0.10  # mean |gradient| / brightness of the unlifted result below which a cell is flat
+DARK = 0.2  # a cell of the photo darker than this can be a night sky
+GLOW = 0.6  # a flat cell up to this bright joins the sky it touches (a lamp's glow)
+MIN_SHARE = 0.10  # of the frame, at least; less is an awning, a tree or a dark corner
+GROUNDED = 0.5  # its share of the bottom row at most this times its share of the top row
+DARKER = 0.5  # the region's median luma at most this share of the rest's (night: lamps, lit ground)
+# chroma (largest less smallest channel) of the region's median colour from which it is a day's
+# blue sky: an underexposed day's reads 0.18, the ISO 51200 night skies 0.09-0.10
+DAY_CHROMA = 0.15
+GUIDE_RADIUS = 2 * CELL  # probe pixels: the map's edge is soft over about this much...
+GUIDE_EPS = 1e-3  # ...where the result's luma varies less than this (a std of 0.03)
+_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+
+
+def _cells(a: np.ndarray) -> np.ndarray:
+    """Means over CELLxCELL blocks of an HxW(xC) array (the edge pixels that fill no whole
+    cell are left out)."""
+    hc, wc = a.shape[0] // CELL, a.shape[1] // CELL
+    a = a[: hc * CELL, : wc * CELL]
+    return a.reshape(hc, CELL, wc, CELL, *a.shape[2:]).mean(axis=(1, 3))
+
+
+def _from_top(candidate: np.ndarray) -> np.ndarray:
+    """The cells of ``candidate`` reached from its top row through 4-neighbours."""
+    region = np.zeros_like(candidate)
+    region[0] = candidate[0]
+    return _grow(region, candidate)
+
+
+def _grow(region: np.ndarray, candidate: np.ndarray) -> np.ndarray:
+    """``region`` with the cells of ``candidate`` reached from it through 4-neighbours."""
+    region = region | False
+    while True:
+        grown = region.copy()
+        grown[1:] |= region[:-1]
+        grown[:-1] |= region[1:]
+        grown[:, 1:] |= region[:, :-1]
+        grown[:, :-1] |= region[:, 1:]
+        grown &= candidate
+        if (grown == region).all():
+            return region
+        region = grown
+
+
+def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
+    """Where the photo's night sky is: a float32 map (the probe's HxW) in 0..1, 1 in the sky;
+    None when the photo has none (by day, indoors, or too little of it).
+
+    ``small``: the photo's small copy (``enhance.probe``, HxWx3 in 0..1); ``result``: the model's
+    result on it without a lift (3xHxW), whose gradients are the scene's and not the noise's."""
+    h, w = small.shape[:2]
+    if h < 2 * CELL or w < 2 * CELL:
+        return None
+    lum = np.transpose(result, (1, 2, 0)) @ _LUMA
+    grad = np.zeros_like(lum)
+    grad[:-1] += np.abs(np.diff(lum, axis=0))
+    grad[:, :-1] += np.abs(np.diff(lum, axis=1))
+    flat = _cells(grad) / np.maximum(_cells(lum), 0.02)
+    # the top row of cells is read one cell lower too: the network's result is least sure at the
+    # photo's edge, and a sky that is flat just below it is flat
+    flat[0] = np.minimum(flat[0], flat[1])
+    photo = _cells(small[:, :, :3] @ _LUMA)
+    region = _from_top((flat < FLAT) & (photo < DARK))
+    share = float(region.mean())
+    if share < MIN_SHARE or region[-1].mean() > GROUNDED * region[0].mean():
+        return None  # too little of it, or as wide at the bottom edge: standing in the scene
+    if np.median(photo[region]) > DARKER * np.median(photo[~region]):
+        return None  # not the dark part of the photo: a day's sky, a lit ceiling or wall
+    region = _grow(region, (flat < FLAT) & (photo < GLOW))
+    colour = np.median(_cells(small[:, :, :3])[region], axis=0)
+    if float(colour.max() - colour.min()) >= DAY_CHROMA:
+        return None  # the blue of a day sky
+    # to the probe's pixels, then edge-aware: a guided filter (He et al.) steered by the result's
+    # luma, so that the map follows the skyline instead of spilling over the facades below it
+    hc, wc = region.shape
+    pixels = np.repeat(np.repeat(region.astype(np.float32), CELL, 0), CELL, 1)
+    pixels = np.pad(pixels, ((0, h - hc * CELL), (0, w - wc * CELL)), mode="edge")
+    return np.clip(guided_filter(lum, pixels, radius=GUIDE_RADIUS, eps=GUIDE_EPS), 0.0, 1.0)
+
+
+def guided_filter(guide: np.ndarray, src: np.ndarray, *, radius: int, eps: float) -> np.ndarray:
+    """``src`` smoothed over (2 radius + 1)^2 windows where ``guide`` is flat, its edges kept
+    where ``guide`` has edges (He, Sun and Tang's guided filter; ``eps``: the variance of the
+    guide below which it counts as flat)."""
+    mean_g, mean_s = box_blur(guide, radius), box_blur(src, radius)
+    cov = box_blur(guide * src, radius) - mean_g * mean_s
+    var = box_blur(guide * guide, radius) - mean_g * mean_g
+    a = cov / (var + np.float32(eps))
+    b = mean_s - a * mean_g
+    return (box_blur(a, radius) * guide + box_blur(b, radius)).astype(np.float32)
+
+
+def _bilinear(grid: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
+    """``grid`` sampled at rows ``ys`` and columns ``xs`` (fractional indices within it)."""
+    y0 = np.floor(ys).astype(np.intp)
+    x0 = np.floor(xs).astype(np.intp)
+    y1 = np.minimum(y0 + 1, grid.shape[0] - 1)
+    x1 = np.minimum(x0 + 1, grid.shape[1] - 1)
+    fy = (ys - y0).astype(np.float32)[:, None]
+    fx = (xs - x0).astype(np.float32)[None, :]
+    top = grid[y0][:, x0] * (1 - fx) + grid[y0][:, x1] * fx
+    bottom = grid[y1][:, x0] * (1 - fx) + grid[y1][:, x1] * fx
+    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+
+
+class SkyHold:
+    """Takes the lift back in the night sky of a full-size result, band by band.
+
+    ``sky``: ``sky_map``'s map; ``lift``: the shadow lift h the network ran with; ``keep``: how
+    much of it the sky is kept out of (the ``night_sky`` setting, 0..1); ``height``, ``width``:
+    the photo's size (the whole photo's, also when only a region is developed)."""
+
+    def __init__(
+        self, sky: np.ndarray, *, lift: float, keep: float, height: int, width: int
+    ) -> None:
+        self.sky = sky
+        self.lift = float(lift)
+        self.keep = float(keep)
+        self.height = int(height)
+        # columns first, once: the map at every column of the photo, a row per probe row
+        xs = np.clip(
+            (np.arange(width, dtype=np.float32) + 0.5) * sky.shape[1] / width - 0.5,
+            0,
+            sky.shape[1] - 1,
+        )
+        rows = np.arange(sky.shape[0], dtype=np.float32)
+        self._columns = _bilinear(sky, rows, xs)
+
+    def weights(self, y0: int, n: int, x0: int = 0, w: int | None = None) -> np.ndarray:
+        """The map at the photo's rows ``y0``.. (``n`` of them) and columns ``x0``.. (``w``; to
+        the right edge when None): float32 (n, w), 1 in the sky."""
+        ph = self.sky.shape[0]
+        ys = np.clip(
+            (np.arange(y0, y0 + n, dtype=np.float32) + 0.5) * ph / self.height - 0.5, 0, ph - 1
+        )
+        a = np.floor(ys).astype(np.intp)
+        b = np.minimum(a + 1, ph - 1)
+        f = (ys - a)[:, None]
+        cols = self._columns[:, x0 : None if w is None else x0 + w]
+        return cols[a] * (1 - f) + cols[b] * f
+
+    def apply(self, rows: np.ndarray, y0: int, x0: int = 0) -> None:
+        """Hold the sky in ``rows`` (float32 (n, w, C) of the result in 0..1, rows ``y0``.. and
+        columns ``x0``.. of the photo), in place."""
+        m = self.weights(y0, rows.shape[0], x0, rows.shape[1])
+        if not m.any():
+            return
+        h = np.float32(self.lift)
+        hl = h * (1 - np.float32(self.keep) * m)  # the lift each pixel keeps
+        u = np.clip(rows.max(axis=2), 0.0, 1.0)  # the lift's curve reads the largest channel
+        d = 1 + h - h * u  # u = v (1 + h) / (1 + h v)  <=>  v = u / d
+        # the factor from the lifted curve to the kept one at this pixel's unlifted level v
+        factor = (1 + hl) / (d * (1 + hl * (u / d)))
+        rows *= factor[:, :, None]
