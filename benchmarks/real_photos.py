@@ -2,7 +2,7 @@
 
     python benchmarks/real_photos.py --model models/lowlight_unet.onnx [--model v2=OLD.onnx ...]
         [--dev ../shared/data/real-dev] [--highres ../shared/data/real-highres] [--crops DIR]
-        [--shadows auto|STOPS]
+        [--shadows auto|STOPS] [--night-sky AMOUNT]
 
 For every real photo (no references exist) and every model, through the app's own path
 (``core.enhance.enhance_pixels``, default settings: the shadow lift chosen per photo unless
@@ -200,12 +200,16 @@ def run_model(
     crops: Path | None,
     shadows: float | None = None,
     colour_noise: float = 0.0,
+    night_sky: float = 1.0,
 ) -> list[dict]:
     engine = Engine(path, threads=0)
     rows = []
     for p, label, data in inputs(photos):
         t = time.perf_counter()
-        how = plan(data, engine, Settings(shadows=shadows, colour_noise=colour_noise))
+        how = plan(
+            data, engine,
+            Settings(shadows=shadows, colour_noise=colour_noise, night_sky=night_sky),
+        )
         out, _ = develop(data, engine, how)
         cond = how.conditioning
         secs = time.perf_counter() - t
@@ -296,6 +300,9 @@ def main(argv: list[str] | None = None) -> None:
                    "issue 31")
     p.add_argument("--colour-noise", type=float, default=0.0,
                    help="colour noise reduction for every photo, 0..1 (default 0: off, the app's)")
+    p.add_argument("--night-sky", type=float, default=1.0,
+                   help="how much of the lift a night sky is kept out of, 0..1 (default 1: the "
+                   "app's; 0: lifted with the rest, as before issue 31's local tone)")
     a = p.parse_args(argv)
     shadows = None if a.shadows == "auto" else float(a.shadows)
     if a.no_well_exposed:
@@ -310,7 +317,7 @@ def main(argv: list[str] | None = None) -> None:
     for m in models:
         name, _, path = m.rpartition("=")
         name = name or Path(path).stem
-        rows = run_model(name, Path(path), photos, a.crops, shadows, a.colour_noise)
+        rows = run_model(name, Path(path), photos, a.crops, shadows, a.colour_noise, a.night_sky)
         report[name] = {"summary": summary(rows), "rows": rows}
     print()
     for name, r in report.items():
