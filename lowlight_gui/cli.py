@@ -288,6 +288,8 @@ def _decided(event) -> str:
         parts.append(f"exposure {decided.exposure:+.2f} EV")
         if decided.shadows > 0.0:
             parts.append(f"shadows +{decided.shadows:.2f} stops")
+        if decided.night_sky > 0.0:
+            parts.append(f"night sky kept dark ({round(decided.night_sky * 100)} % of the frame)")
     return ", ".join(parts)
 
 

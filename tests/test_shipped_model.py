@@ -225,6 +225,8 @@ def test_a_real_iso51200_night_keeps_its_sky_dark_while_its_ground_is_lifted():
     luma = np.array([0.299, 0.587, 0.114], np.float32)
     kept = plan(quarter, engine)
     assert kept.conditioning.lift > 0.0 and kept.conditioning.sky is not None
+    assert kept.decisions.night_sky > 0.5  # said: the CLI's line, the info panel, the XMP record
+    assert plan(quarter, engine, Settings(night_sky=0.0)).decisions.night_sky == 0.0
     night = develop(quarter, engine, kept).pixels.astype(np.float32) / 255
     dusk = develop(quarter, engine, Settings(night_sky=0.0)).pixels.astype(np.float32) / 255
     top = slice(0, quarter.shape[0] // 5)

@@ -67,6 +67,9 @@ class Decisions:
     # sentences about this photo for the person (why it is left as it is, a grey photo's colour
     # noise); what the model cannot do is said once per run (``ignored_settings``), not per photo
     notes: tuple[str, ...] = ()
+    # the share of the frame whose night sky is kept out of the lift (``night_sky.sky_map``'s
+    # mean; 0: no night sky found, no lift, or the setting at 0)
+    night_sky: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,15 @@ def plan(
     unchanged = unchanged_reason(
         data, engine, settings.strength, settings.exposure, conditioned=cond, shadows=shadows
     )
+    held = (
+        cond.sky is not None
+        and cond.lift > 0.0
+        and settings.night_sky > 0.0
+        and "night_sky" not in ignored
+        and unchanged is None
+    )
     decisions = Decisions(
+        night_sky=float(cond.sky.mean()) if held and cond.sky is not None else 0.0,
         exposure=cond.exposure,
         lift=cond.lift,
         shadows=stops_for_lift(cond.lift),

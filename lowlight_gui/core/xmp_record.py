@@ -71,6 +71,7 @@ def record_for(settings: Settings, decisions: Decisions | None, engine: Any) -> 
     if decisions is not None:
         record["chosenExposure"] = _number(decisions.exposure)
         record["shadowLift"] = _number(decisions.shadows)
+        record["nightSkyKept"] = _number(decisions.night_sky)
         if decisions.unchanged:
             record["unchanged"] = decisions.unchanged
     return record

@@ -22,6 +22,17 @@ from lowlight_gui.qt.controls import as_run
 _MARGIN = 12
 
 
+def _night_sky(share: float, amount: float) -> str:
+    """How the lift treated the night sky: kept out (how much of the frame it is, and the
+    setting when not the default), not found, or lifted on request."""
+    if amount == 0.0:
+        return "lifted with the rest (set to 0 %)"
+    if share == 0.0:
+        return "none found: all of the photo lifted"
+    setting = "" if amount == 1.0 else f", {round(amount * 100)} % of the lift taken back"
+    return f"kept dark: {round(share * 100)} % of the frame{setting}"
+
+
 def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
     """What the model did with this photo, as (label, text) rows: the pipeline's decisions, and
     the settings the pass ran with (a setting the model lacks at its default)."""
@@ -36,9 +47,11 @@ def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
         how = "Auto" if ran.shadows is None else "set by hand"
         stops = decided.shadows
         rows.append(("Shadow lift", f"{stops:+.1f} stops ({how})" if stops else f"none ({how})"))
+        if stops and "night_sky" not in decided.unsupported:
+            rows.append(("Night sky", _night_sky(decided.night_sky, ran.night_sky)))
     for spec in SPECS:  # the other settings, where they differ from the defaults
         value = getattr(ran, spec.key)
-        if spec.key not in ("exposure", "shadows") and value != spec.default:
+        if spec.key not in ("exposure", "shadows", "night_sky") and value != spec.default:
             rows.append((spec.label, spec.format(value)))
     if decided.unchanged:
         rows.append(("Left as it is", decided.unchanged))
