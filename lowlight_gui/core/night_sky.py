@@ -9,11 +9,11 @@ the result it would have had unlifted (its own exposure: the model's denoising a
 kept), lamps and lit windows (near white) keep theirs, and the ground keeps the lift.
 
 What is a night sky, read on the small copy in cells of ``CELL`` pixels:
-- flat: the unlifted result's mean gradient in a cell is under ``FLAT`` of its brightness (a
-  denoised night sky reads 0.04-0.10 at ISO 51200, a street, a facade or trees 0.15 and up);
-- dark in the photo: a cell's luma under ``DARK``, or under ``GLOW`` when it is reached
-  through the sky's own flat cells (the glow of a lamp in the sky: the lift there is what
-  makes a halo; a lamp itself, near white, keeps its result whatever the map);
+- flat: the unlifted result's mean gradient (over 3x3 smoothed) in a cell is under ``FLAT`` of its
+  brightness (a denoised ISO 51200 sky reads 0.02-0.07, a street, a facade or trees 0.1 and up);
+- dark in the photo: a cell's luma under ``DARK``; once the sky is found, smooth cells
+  (``GLOW_FLAT``) under ``GLOW`` that it reaches join it (the glow of a lamp in the sky: the lift
+  there is what makes a halo; a lamp itself, near white, keeps its result whatever the map);
 - reached from the top edge through such cells, and much narrower at the bottom edge than at
   the top (``GROUNDED``): above the scene, not a dark wall or a backlit tree standing in it;
 - a night, not an underexposed day: the region is at most ``DARKER`` as bright as the rest (at night
@@ -31,12 +31,13 @@ import numpy as np
 from .engine import box_blur
 
 CELL = 6  # probe pixels per cell (a 384 px probe: 64 cells on the long side)
-FLAT = 0.10  # mean |gradient| / brightness of the unlifted result below which a cell is flat
+FLAT = 0.07  # mean |gradient| / brightness of the unlifted result below which a cell is flat
 DARK = 0.2  # a cell of the photo darker than this can be a night sky
-GLOW = 0.6  # a flat cell up to this bright joins the sky it touches (a lamp's glow)
+GLOW = 0.6  # a smooth cell up to this bright joins the sky it touches (a lamp's glow)...
+GLOW_FLAT = 0.15  # ...smooth: a glow falls off steeply but evenly (a facade's edges read 0.2 and up)
 MIN_SHARE = 0.10  # of the frame, at least; less is an awning, a tree or a dark corner
 GROUNDED = 0.5  # its share of the bottom row at most this times its share of the top row
-DARKER = 0.5  # the region's median luma at most this share of the rest's (night: lamps, lit ground)
+DARKER = 0.6  # the region's median luma at most this share of the rest's (night: lamps, lit ground)
 # chroma (largest less smallest channel) of the region's median colour from which it is a day's
 # blue sky: an underexposed day's reads 0.18, the ISO 51200 night skies 0.09-0.10
 DAY_CHROMA = 0.15
@@ -86,9 +87,12 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
     if h < 2 * CELL or w < 2 * CELL:
         return None
     lum = np.transpose(result, (1, 2, 0)) @ _LUMA
+    # the gradients of the result smoothed over 3x3: what noise the network leaves in an ISO
+    # 51200 sky (and its stars) is not structure; facades, branches and clouds are
+    smooth = box_blur(lum, 1)
     grad = np.zeros_like(lum)
-    grad[:-1] += np.abs(np.diff(lum, axis=0))
-    grad[:, :-1] += np.abs(np.diff(lum, axis=1))
+    grad[:-1] += np.abs(np.diff(smooth, axis=0))
+    grad[:, :-1] += np.abs(np.diff(smooth, axis=1))
     flat = _cells(grad) / np.maximum(_cells(lum), 0.02)
     # the top row of cells is read one cell lower too: the network's result is least sure at the
     # photo's edge, and a sky that is flat just below it is flat
@@ -100,7 +104,7 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
         return None  # too little of it, or as wide at the bottom edge: standing in the scene
     if np.median(photo[region]) > DARKER * np.median(photo[~region]):
         return None  # not the dark part of the photo: a day's sky, a lit ceiling or wall
-    region = _grow(region, (flat < FLAT) & (photo < GLOW))
+    region = _grow(region, (flat < GLOW_FLAT) & (photo < GLOW))
     colour = np.median(_cells(small[:, :, :3])[region], axis=0)
     if float(colour.max() - colour.min()) >= DAY_CHROMA:
         return None  # the blue of a day sky
