@@ -104,10 +104,10 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
         return None  # too little of it, or as wide at the bottom edge: standing in the scene
     if np.median(photo[region]) > DARKER * np.median(photo[~region]):
         return None  # not the dark part of the photo: a day's sky, a lit ceiling or wall
-    region = _grow(region, (flat < GLOW_FLAT) & (photo < GLOW))
     colour = np.median(_cells(small[:, :, :3])[region], axis=0)
     if float(colour.max() - colour.min()) >= DAY_CHROMA:
         return None  # the blue of a day sky
+    region = _grow(region, (flat < GLOW_FLAT) & (photo < GLOW))
     # to the probe's pixels, then edge-aware: a guided filter (He et al.) steered by the result's
     # luma, so that the map follows the skyline instead of spilling over the facades below it
     hc, wc = region.shape
