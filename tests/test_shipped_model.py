@@ -215,6 +215,7 @@ def test_a_real_iso51200_night_keeps_its_sky_dark_while_its_ground_is_lifted():
     from lowlight_gui.core.engine import Engine
     from lowlight_gui.core.imageio import read_photo
     from lowlight_gui.core.pipeline import develop, plan
+    from lowlight_gui.core.region_plan import RegionDevelopment, TileCache
     from lowlight_gui.core.settings import Settings
     from lowlight_gui.core.tiling import Box
 
@@ -248,3 +249,16 @@ def test_a_real_iso51200_night_keeps_its_sky_dark_while_its_ground_is_lifted():
     part = develop(quarter, engine, kept, region=box).pixels
     whole = (night * 255).round().astype(np.uint8)
     np.testing.assert_array_equal(part, whole[200:460, 600:900])
+    # the window's tile-by-tile development (viewport first) is the same pixels too, and moving
+    # the Night sky slider runs no tile again
+    cache = TileCache()
+    dev = RegionDevelopment(quarter, engine, kept, tile=512, cache=cache, key="q")
+    for _ in dev.finish(viewport=box):
+        pass
+    np.testing.assert_array_equal(dev.out, whole)
+    half = plan(quarter, engine, Settings(night_sky=0.5))
+    again = RegionDevelopment(quarter, engine, half, tile=512, cache=cache, key="q")
+    for _ in again.finish():
+        pass
+    assert again.tiles_run == 0
+    np.testing.assert_array_equal(again.out, develop(quarter, engine, half, tile=512).pixels)

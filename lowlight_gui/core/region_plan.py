@@ -240,8 +240,9 @@ class RegionDevelopment:
         self.data, self.cache, self.plan = data, cache, plan
         self._run = TileRun(data, engine, plan, None)
         grid = Grid(int(tile), self._run.overlap, self._run.factor)
-        # (the strength mixes the blended result with the photo: the tiles do not depend on it)
-        self.key = (key, plan.settings.replace(strength=1.0), grid)
+        # (the strength mixes the blended result with the photo and the night sky is held on
+        # it: the tiles depend on neither, so moving those sliders runs no tile)
+        self.key = (key, plan.settings.replace(strength=1.0, night_sky=1.0), grid)
         self.layout = TileLayout.of(data.shape[0], data.shape[1], grid)
         out_dtype = data.dtype if data.dtype in (np.uint8, np.uint16) else np.dtype(np.float32)
         self.out = np.empty(data.shape, out_dtype)
