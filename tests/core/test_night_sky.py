@@ -109,3 +109,23 @@ def test_the_hold_reads_the_same_place_for_a_band_or_a_region():
     part = image[120:200, 310:460].copy()
     hold.apply(part, 120, 310)
     np.testing.assert_array_equal(part, whole[120:200, 310:460])
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_any_photo_gives_no_map_or_one_in_range(seed):
+    """Black, all sky, tiny, noise, stripes: no error, and a map is a float32 map in 0..1."""
+    rng = np.random.default_rng(seed)
+    h, w = [(8, 8), (40, 30), (97, 131), (240, 320), (12, 400), (300, 7)][seed]
+    photos = [
+        np.zeros((h, w, 3), np.float32),  # black: a sky that stands on the bottom edge
+        np.full((h, w, 3), 0.05, np.float32),  # all dark sky, no scene below it
+        rng.uniform(0, 1, (h, w, 3)).astype(np.float32),
+        np.repeat(np.linspace(0, 1, w, dtype=np.float32)[None, :, None], h, 0).repeat(3, 2),
+    ]
+    for i, img in enumerate(photos):
+        m = sky_map(img, as_result(img))
+        if i < 2:
+            assert m is None
+        elif m is not None:
+            assert m.shape == (h, w) and m.dtype == np.float32
+            assert 0.0 <= m.min() and m.max() <= 1.0
