@@ -129,3 +129,30 @@ def test_any_photo_gives_no_map_or_one_in_range(seed):
         elif m is not None:
             assert m.shape == (h, w) and m.dtype == np.float32
             assert 0.0 <= m.min() and m.max() <= 1.0
+
+
+@pytest.mark.parametrize("kind", ["rgb8", "rgb16", "grey8"])
+def test_the_pipeline_keeps_the_sky_unlifted_and_lifts_the_ground(kind):
+    """Through ``conditioning`` and ``develop`` with a model that lifts as the shipped one does:
+    Auto lifts the street (its lamp holds the exposure), the sky comes out as it would unlifted,
+    the ground as lifted; a grey or 16-bit photo alike."""
+    from lowlight_gui.core.enhance import conditioning, enhance_pixels
+    from tests.core.test_shadow_lift import LiftEngine
+
+    img = street(sky=(0.06, 0.06, 0.06))
+    scale = {"rgb8": 255, "rgb16": 65535, "grey8": 255}[kind]
+    dtype = np.uint16 if kind == "rgb16" else np.uint8
+    photo = (img * scale).round().astype(dtype)
+    if kind == "grey8":
+        photo = np.ascontiguousarray(photo[:, :, 1])
+    engine = LiftEngine()
+    c = conditioning(photo, engine)
+    assert c.lift > 0.5 and c.sky is not None
+    kept = enhance_pixels(photo, engine, tile=0).astype(np.float32) / scale
+    unlifted = enhance_pixels(photo, engine, tile=0, shadows=0.0).astype(np.float32) / scale
+    lifted = enhance_pixels(photo, engine, tile=0, night_sky=0.0).astype(np.float32) / scale
+    sky, ground = np.s_[5:70, :100], np.s_[SKY_ROWS + 30 :]
+    assert np.abs(kept[sky] - unlifted[sky]).max() <= 1.5 / 255
+    assert (lifted[sky] > unlifted[sky] + 0.05).all()  # (what it would be without the hold)
+    assert np.abs(kept[ground] - lifted[ground]).max() <= 1 / 255 + 1e-6  # (the map's soft edge)
+    assert (kept[ground] == lifted[ground]).mean() > 0.99
