@@ -130,15 +130,8 @@ def plan(
     unchanged = unchanged_reason(
         data, engine, settings.strength, settings.exposure, conditioned=cond, shadows=shadows
     )
-    held = (
-        cond.sky is not None
-        and cond.lift > 0.0
-        and settings.night_sky > 0.0
-        and "night_sky" not in ignored
-        and unchanged is None
-    )
+    held = cond.sky if unchanged is None else None
     decisions = Decisions(
-        night_sky=float(cond.sky.mean()) if held and cond.sky is not None else 0.0,
         exposure=cond.exposure,
         lift=cond.lift,
         shadows=stops_for_lift(cond.lift),
@@ -147,8 +140,15 @@ def plan(
         ignored=tuple(ignored),
         notes=((unchanged,) if unchanged else ())
         + ((GREY_MESSAGE,) if "colour_noise" in ignored else ()),
+        night_sky=float(held.mean()) if held is not None and holds_sky(cond, settings) else 0.0,
     )
     return Plan(settings, cond, decisions, float(downscaled), grey)
+
+
+def holds_sky(cond: Conditioning, settings: Settings) -> bool:
+    """Whether a night sky is kept out of the lift: one was found, there is a lift, and the
+    night sky setting asks for it (a model without a lift ignores the setting: it has none)."""
+    return cond.sky is not None and cond.lift > 0.0 and settings.night_sky > 0.0
 
 
 def develop(
@@ -227,8 +227,7 @@ class TileRun:
         # the night sky is kept out of the lift on the blended result (its map is the whole
         # photo's, so every tile, region and band reads the same place in it)
         self.hold: SkyHold | None = None
-        keeps_sky = settings.night_sky > 0.0 and "night_sky" not in ignored
-        if cond.sky is not None and cond.lift > 0.0 and keeps_sky:
+        if cond.sky is not None and holds_sky(cond, settings):
             h, w = data.shape[:2]
             self.hold = SkyHold(
                 cond.sky, lift=cond.lift, keep=settings.night_sky, height=h, width=w
