@@ -170,3 +170,36 @@ def test_a_batch_on_a_model_without_lift_shows_no_lift(
     assert [i.settings_text() for i in window.queue_model.items()] == [""] * 3  # as it ran
     assert not window.controls.shadows.isEnabled()
     assert not window.controls.shadows_auto.isEnabled()
+
+
+def test_the_night_sky_slider_lifts_the_sky_again_and_leaves_the_ground(
+    make_window, lift_model, tmp_path, qtbot
+):
+    """A night street (a flat dark sky over a textured, lamp-lit ground): Auto lifts it and keeps
+    the sky at its own exposure; Night sky at 0 % lifts the sky with the rest, the ground as it
+    was, and the info panel says which."""
+    from PIL import Image
+
+    from lowlight_gui.qt.info_panel import decisions_rows
+    from tests.core.test_night_sky import SKY_ROWS, street
+
+    path = tmp_path / "street.png"
+    Image.fromarray((street(sky=(0.05, 0.05, 0.08)) * 255).round().astype(np.uint8)).save(path)
+    window = make_window(model=lift_model)
+    results = []
+    window.preview.worker.events.connect(
+        lambda r: results.append(r) if getattr(r, "stage", None) == "full" else None
+    )
+    window.show_image(path)
+    qtbot.waitUntil(lambda: window.save_action.isEnabled() and bool(results), timeout=30000)
+    kept = after_pixels(window).astype(int)
+    assert "kept dark" in dict(decisions_rows(results[-1]))["Night sky"]
+    count = len(results)
+    window.controls.set_value("night_sky", 0.0)
+    qtbot.waitUntil(lambda: len(results) > count and window.save_action.isEnabled(),
+                    timeout=30000)
+    lifted = after_pixels(window).astype(int)
+    sky, ground = np.s_[5:70, :100], np.s_[SKY_ROWS + 30 :]
+    assert (lifted[sky] - kept[sky]).mean() > 10  # the sky comes up with the rest
+    assert np.abs(lifted[ground] - kept[ground]).max() <= 1
+    assert dict(decisions_rows(results[-1]))["Night sky"] == "lifted with the rest (set to 0 %)"
