@@ -29,9 +29,10 @@ sys.path.insert(0, str(ROOT))
 from lowlight_gui.core.engine import Engine
 from lowlight_gui.core.imageio import read_photo
 from lowlight_gui.core.pipeline import develop, plan
+from lowlight_gui.core.tiling import Box
 
 PHOTO = ROOT.parent / "shared/data/real-highres/city_night_iso51200_single_vs_merged.jpg"
-SKY = (slice(64, 1088), slice(128, 1920))  # flat sky of the single frame, multiples of 8
+SKY = Box(128, 64, 1792, 1024)  # flat sky of the single frame (x, y, w, h), multiples of 8
 PERIODS = (2, 4, 8, 16)
 WINDOW = 256
 LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -76,18 +77,20 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--threads", type=int, default=0)
     a = ap.parse_args(argv)
     data = read_photo(a.photo).data
-    sky = np.ascontiguousarray(data[SKY])
+    sky = data[SKY.y : SKY.bottom, SKY.x : SKY.right]
     models = a.model or [f"shipped={ROOT / 'models/lowlight_unet.onnx'}"]
     x = sky.astype(np.float32) / 255
     rows = {"photo": peak_ratios(x @ LUMA)}
     for m in models:
         name, _, path = m.rpartition("=")
         engine = Engine(Path(path), threads=a.threads)
-        how = plan(data, engine)  # the whole photo's conditioning, for its crops
-        out = develop(sky, engine, how).pixels.astype(np.float32) / 255
+        # the sky as the whole photo's development gives it (its conditioning, its night sky)
+        out = develop(data, engine, plan(data, engine), region=SKY).pixels.astype(np.float32)
+        out /= 255
         rows[name or Path(path).stem] = peak_ratios(out @ LUMA)
         if a.seams:
             crop = np.ascontiguousarray(data[:1200, 200:1800])
+            how = plan(crop, engine)  # one plan for both runs
             tiled = develop(crop, engine, how).pixels.astype(np.int16)
             whole = develop(crop, engine, how, tile=0).pixels.astype(np.int16)
             print(f"{name}: tiled vs whole, largest difference {np.abs(tiled - whole).max()}/255")

@@ -64,7 +64,7 @@ def _from_top(candidate: np.ndarray) -> np.ndarray:
 
 def _grow(region: np.ndarray, candidate: np.ndarray) -> np.ndarray:
     """``region`` with the cells of ``candidate`` reached from it through 4-neighbours."""
-    region = region | False
+    region = region.copy()
     while True:
         grown = region.copy()
         grown[1:] |= region[:-1]
@@ -97,14 +97,15 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
     # the top row of cells is read one cell lower too: the network's result is least sure at the
     # photo's edge, and a sky that is flat just below it is flat
     flat[0] = np.minimum(flat[0], flat[1])
-    photo = _cells(small[:, :, :3] @ _LUMA)
+    colours = _cells(small[:, :, :3])
+    photo = colours @ _LUMA
     region = _from_top((flat < FLAT) & (photo < DARK))
     share = float(region.mean())
     if share < MIN_SHARE or region[-1].mean() > GROUNDED * region[0].mean():
         return None  # too little of it, or as wide at the bottom edge: standing in the scene
     if np.median(photo[region]) > DARKER * np.median(photo[~region]):
         return None  # not the dark part of the photo: a day's sky, a lit ceiling or wall
-    colour = np.median(_cells(small[:, :, :3])[region], axis=0)
+    colour = np.median(colours[region], axis=0)
     if float(colour.max() - colour.min()) >= DAY_CHROMA:
         return None  # the blue of a day sky
     region = _grow(region, (flat < GLOW_FLAT) & (photo < GLOW))
@@ -130,17 +131,14 @@ def guided_filter(guide: np.ndarray, src: np.ndarray, *, radius: int, eps: float
     return (box_blur(a, radius) * guide + box_blur(b, radius)).astype(np.float32)
 
 
-def _bilinear(grid: np.ndarray, ys: np.ndarray, xs: np.ndarray) -> np.ndarray:
-    """``grid`` sampled at rows ``ys`` and columns ``xs`` (fractional indices within it)."""
-    y0 = np.floor(ys).astype(np.intp)
-    x0 = np.floor(xs).astype(np.intp)
-    y1 = np.minimum(y0 + 1, grid.shape[0] - 1)
-    x1 = np.minimum(x0 + 1, grid.shape[1] - 1)
-    fy = (ys - y0).astype(np.float32)[:, None]
-    fx = (xs - x0).astype(np.float32)[None, :]
-    top = grid[y0][:, x0] * (1 - fx) + grid[y0][:, x1] * fx
-    bottom = grid[y1][:, x0] * (1 - fx) + grid[y1][:, x1] * fx
-    return (top * (1 - fy) + bottom * fy).astype(np.float32)
+def _positions(start: int, n: int, total: int, size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where pixels ``start``..``start + n`` of a side ``total`` long fall on a map side ``size``
+    long (pixel centres aligned, edges held): for each, the map's index below, the one above and
+    the weight of the one above."""
+    at = (np.arange(start, start + n, dtype=np.float32) + 0.5) * size / total - 0.5
+    at = np.clip(at, 0, size - 1)
+    below = np.floor(at).astype(np.intp)
+    return below, np.minimum(below + 1, size - 1), (at - below).astype(np.float32)
 
 
 class SkyHold:
@@ -158,26 +156,15 @@ class SkyHold:
         self.keep = float(keep)
         self.height = int(height)
         # columns first, once: the map at every column of the photo, a row per probe row
-        xs = np.clip(
-            (np.arange(width, dtype=np.float32) + 0.5) * sky.shape[1] / width - 0.5,
-            0,
-            sky.shape[1] - 1,
-        )
-        rows = np.arange(sky.shape[0], dtype=np.float32)
-        self._columns = _bilinear(sky, rows, xs)
+        left, right, f = _positions(0, int(width), int(width), sky.shape[1])
+        self._columns = sky[:, left] * (1 - f) + sky[:, right] * f
 
     def weights(self, y0: int, n: int, x0: int = 0, w: int | None = None) -> np.ndarray:
         """The map at the photo's rows ``y0``.. (``n`` of them) and columns ``x0``.. (``w``; to
         the right edge when None): float32 (n, w), 1 in the sky."""
-        ph = self.sky.shape[0]
-        ys = np.clip(
-            (np.arange(y0, y0 + n, dtype=np.float32) + 0.5) * ph / self.height - 0.5, 0, ph - 1
-        )
-        a = np.floor(ys).astype(np.intp)
-        b = np.minimum(a + 1, ph - 1)
-        f = (ys - a)[:, None]
+        above, below, f = _positions(y0, n, self.height, self.sky.shape[0])
         cols = self._columns[:, x0 : None if w is None else x0 + w]
-        return cols[a] * (1 - f) + cols[b] * f
+        return cols[above] * (1 - f[:, None]) + cols[below] * f[:, None]
 
     def apply(self, rows: np.ndarray, y0: int, x0: int = 0) -> None:
         """Hold the sky in ``rows`` (float32 (n, w, C) of the result in 0..1, rows ``y0``.. and

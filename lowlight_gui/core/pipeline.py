@@ -130,7 +130,7 @@ def plan(
     unchanged = unchanged_reason(
         data, engine, settings.strength, settings.exposure, conditioned=cond, shadows=shadows
     )
-    held = cond.sky if unchanged is None else None
+    held = held_sky(cond, settings) if unchanged is None else None
     decisions = Decisions(
         exposure=cond.exposure,
         lift=cond.lift,
@@ -140,15 +140,16 @@ def plan(
         ignored=tuple(ignored),
         notes=((unchanged,) if unchanged else ())
         + ((GREY_MESSAGE,) if "colour_noise" in ignored else ()),
-        night_sky=float(held.mean()) if held is not None and holds_sky(cond, settings) else 0.0,
+        night_sky=0.0 if held is None else float(held.mean()),
     )
     return Plan(settings, cond, decisions, float(downscaled), grey)
 
 
-def holds_sky(cond: Conditioning, settings: Settings) -> bool:
-    """Whether a night sky is kept out of the lift: one was found, there is a lift, and the
-    night sky setting asks for it (a model without a lift ignores the setting: it has none)."""
-    return cond.sky is not None and cond.lift > 0.0 and settings.night_sky > 0.0
+def held_sky(cond: Conditioning, settings: Settings) -> np.ndarray | None:
+    """The night sky's map when it is kept out of the lift (one was found, there is a lift, and
+    the night sky setting asks for it; a model without a lift has none to keep it out of), or
+    None."""
+    return cond.sky if cond.lift > 0.0 and settings.night_sky > 0.0 else None
 
 
 def develop(
@@ -227,11 +228,10 @@ class TileRun:
         # the night sky is kept out of the lift on the blended result (its map is the whole
         # photo's, so every tile, region and band reads the same place in it)
         self.hold: SkyHold | None = None
-        if cond.sky is not None and holds_sky(cond, settings):
+        sky = held_sky(cond, settings)
+        if sky is not None:
             h, w = data.shape[:2]
-            self.hold = SkyHold(
-                cond.sky, lift=cond.lift, keep=settings.night_sky, height=h, width=w
-            )
+            self.hold = SkyHold(sky, lift=cond.lift, keep=settings.night_sky, height=h, width=w)
         # A photo that needs little gain (already well exposed, or darkened on purpose with a
         # negative EV) is mostly left as it is (GainModel.full); highlights may lower the
         # exposure.
