@@ -21,7 +21,14 @@ from lowlight_gui.core import contract as c
 from lowlight_gui.core.brightness import GainModel, estimate_gain, thumbnail
 from lowlight_gui.core.engine import BASE_MATCH_RADIUS  # the app matches base with the same blur
 
-from .model import build, checkpoint_weights, fold_pixel_unshuffle, reparameterize, v4s_blocks
+from .model import (
+    build,
+    checkpoint_weights,
+    expand_convs,
+    fold_pixel_unshuffle,
+    reparameterize,
+    v4s_blocks,
+)
 from .train import whole_run
 
 TOLERANCE = 1e-3
@@ -169,6 +176,8 @@ def load_checkpoint(
     if args["arch"] == "lowlight4s":  # which of v3's blocks it kept
         kwargs.update(blocks=v4s_blocks(args.get("blocks")))
     net = build(args["arch"], **kwargs)
+    if args.get("expand"):  # trained with parallel branches: folded by ``fold_stem``
+        expand_convs(net.unet)
     net.load_state_dict(checkpoint_weights(ck))
     net.eval()
     return net, gain, ck

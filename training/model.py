@@ -376,11 +376,72 @@ class RepConv(nn.Module):
         return conv
 
 
-def reparameterize(module: nn.Module) -> nn.Module:
-    """Replace every ``RepConv`` in ``module`` (in place) by its folded plain convolution, for
-    the export: the graph then has convolutions only, no batch norm and no branches."""
+class ExpandedConv(nn.Module):
+    """A trained 3x3 convolution given parallel branches for training (RepVGG, DBB, ECBSR): a
+    1x1, a 1x1 -> 3x3 through as many channels, and (same shape, stride 1) the identity, each
+    followed by batch norm whose scale starts at zero, so the layer starts as exactly the
+    convolution it wraps and training gets more parameters to move; ``fuse`` folds it back into
+    one plain 3x3 convolution (in eval mode; exact up to float rounding). The 1x1 before the
+    3x3 has no bias, so the zero padding of the 3x3 sees zeros either way."""
+
+    def __init__(self, conv: nn.Conv2d):
+        super().__init__()
+        if conv.kernel_size != (3, 3) or conv.padding != (1, 1) or conv.groups != 1:
+            raise ValueError("ExpandedConv: expected a 3x3 convolution with padding 1")
+        cin, cout, stride = conv.in_channels, conv.out_channels, conv.stride[0]
+        self.conv = conv
+        self.one = nn.Conv2d(cin, cout, 1, stride, 0, bias=False)
+        self.bn_one = nn.BatchNorm2d(cout)
+        self.squeeze = nn.Conv2d(cin, cout, 1, bias=False)
+        self.spread = nn.Conv2d(cout, cout, 3, stride, 1, bias=False)
+        self.bn_spread = nn.BatchNorm2d(cout)
+        self.bn_id = nn.BatchNorm2d(cout) if cin == cout and stride == 1 else None
+        for bn in (self.bn_one, self.bn_spread, self.bn_id):
+            if bn is not None:
+                nn.init.zeros_(bn.weight)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.conv(x) + self.bn_one(self.one(x)) + self.bn_spread(self.spread(self.squeeze(x)))
+        return y + self.bn_id(x) if self.bn_id is not None else y
+
+    @torch.no_grad()
+    def fuse(self) -> nn.Conv2d:
+        """The four branches as one 3x3 convolution."""
+        fold = RepConv._fold_bn
+        kernel = self.conv.weight.clone()
+        bias = self.conv.bias.clone() if self.conv.bias is not None else torch.zeros_like(kernel[:, 0, 0, 0])
+        k1, b1 = fold(nn.functional.pad(self.one.weight, (1, 1, 1, 1)), self.bn_one)
+        chain = torch.einsum("omyx,mi->oiyx", self.spread.weight, self.squeeze.weight[:, :, 0, 0])
+        k2, b2 = fold(chain, self.bn_spread)
+        kernel, bias = kernel + k1 + k2, bias + b1 + b2
+        if self.bn_id is not None:
+            eye = torch.zeros_like(kernel)
+            eye[torch.arange(kernel.shape[0]), torch.arange(kernel.shape[1]), 1, 1] = 1.0
+            kid, bid = fold(eye, self.bn_id)
+            kernel, bias = kernel + kid, bias + bid
+        conv = nn.Conv2d(self.conv.in_channels, self.conv.out_channels, 3, self.conv.stride, 1)
+        conv.weight.copy_(kernel)
+        conv.bias.copy_(bias)
+        return conv
+
+
+def expand_convs(module: nn.Module) -> nn.Module:
+    """Wrap every 3x3 convolution in ``module`` (in place) in an ``ExpandedConv`` (training's
+    ``--expand``); ``reparameterize`` undoes it for the export."""
     for name, child in module.named_children():
-        if isinstance(child, RepConv):
+        if isinstance(child, nn.Conv2d) and child.kernel_size == (3, 3) and child.groups == 1:
+            setattr(module, name, ExpandedConv(child))
+        else:
+            expand_convs(child)
+    return module
+
+
+def reparameterize(module: nn.Module) -> nn.Module:
+    """Replace every ``RepConv`` and ``ExpandedConv`` in ``module`` (in place) by its folded
+    plain convolution, for the export: the graph then has convolutions only, no batch norm and
+    no branches."""
+    for name, child in module.named_children():
+        if isinstance(child, (RepConv, ExpandedConv)):
             setattr(module, name, child.fuse())
         else:
             reparameterize(child)

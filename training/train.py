@@ -29,6 +29,7 @@ from .model import (
     build,
     checkpoint_weights,
     count_parameters,
+    expand_convs,
     shoulder_curve,
     v4s_blocks,
 )
@@ -114,6 +115,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--minutes", type=float, default=0, help="stop (and checkpoint) after this long")
     p.add_argument("--blocks", default=",".join(map(str, V4S_BLOCKS)),
                    help="lowlight4s: v3's residual blocks kept at enc1, enc2, mid, dec2, dec1")
+    p.add_argument("--expand", action="store_true",
+                   help="train every 3x3 convolution of the U-Net with parallel branches (ExpandedConv), folded at export")
+    p.add_argument("--w-chroma", type=float, default=0.0,
+                   help="with --teacher: L1 of the result's chroma (RGB minus its mean) against the teacher's")
     p.add_argument("--init", type=Path, help="start from these weights (last.pt or `training.export --save-weights`)")
     return p.parse_args(argv)
 
@@ -198,6 +203,8 @@ def load_teacher(path: Path, device: str) -> torch.nn.Module:
     if args["arch"] == "lowlight4s":
         kwargs["blocks"] = v4s_blocks(args.get("blocks"))
     teacher = build(args["arch"], **kwargs).to(device)
+    if args.get("expand"):
+        expand_convs(teacher.unet)
     teacher.load_state_dict(checkpoint_weights(ck))
     return teacher.eval().requires_grad_(False)
 
@@ -208,7 +215,11 @@ HEAD_ONLY = "the exposure head only (another U-Net); U-Net new"
 def load_init(model, state: dict) -> str:
     """Load --init weights; v1 U-Net weights go into a v2 model's U-Net (its head starts as the
     formula); a v3 model's weights give a v4 model its exposure head (the U-Nets differ)."""
-    own_unet = {k for k in model.state_dict() if k.startswith("unet.")}
+    own = model.state_dict()
+    if set(state) == set(own) and all(v.shape == own[k].shape for k, v in state.items()):
+        model.load_state_dict(state)  # the same architecture: a run continued with a new recipe
+        return "all weights"
+    own_unet = {k for k in own if k.startswith("unet.")}
     if hasattr(getattr(model, "unet", None), "adopt_v3") and any(k.startswith("unet.") for k in state):
         # v3 -> v4s: the head as it is, the U-Net's kept layers (``adopt_v3``)
         head = {k[len("exposure_head."):]: v for k, v in state.items()
@@ -226,7 +237,6 @@ def load_init(model, state: dict) -> str:
     if hasattr(model, "unet") and not any(k.startswith("unet.") for k in state):
         model.unet.load_state_dict(state)
         return "U-Net from a v1 model; exposure head new"
-    own = model.state_dict()
     if hasattr(model, "unet") and any(v.shape != own[k].shape for k, v in state.items() if k in own):
         # v2 -> v3: the head's last layer grew; its first rows are v2's outputs, the rest start at 0
         grown = []
@@ -345,6 +355,16 @@ def main(argv: list[str] | None = None) -> None:
     )
 
     model = build(args.arch, **model_kwargs(args, gain_model)).to(args.device)
+    base_step, base_history = 0, []  # the --init run's steps and curve, kept for the export
+    ckpt_path = args.out / "last.pt"
+    if args.init and not ckpt_path.exists():
+        init = torch.load(args.init, map_location=args.device, weights_only=False)
+        what = load_init(model, checkpoint_weights(init))
+        # a new U-Net under a trained head: the steps and curve counted are the new run's own
+        base_step, base_history = whole_run(init) if what != HEAD_ONLY else (0, [])
+        say(f"initialised from {args.init} (trained {base_step} steps): {what}")
+    if args.expand:  # after --init: the branches start at zero on the trained convolutions
+        expand_convs(model.unet).to(args.device)
     teacher = load_teacher(args.teacher, args.device) if args.teacher else None
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format
     model = model.to(memory_format=fmt)
@@ -372,14 +392,6 @@ def main(argv: list[str] | None = None) -> None:
     loss_fn = LowlightLoss(args.w_ssim, args.w_grad, args.ssim_window).to(args.device)
     ema: Ema | None = None
     step, history = 0, []
-    base_step, base_history = 0, []  # the --init run's steps and curve, kept for the export
-    ckpt_path = args.out / "last.pt"
-    if args.init and not ckpt_path.exists():
-        init = torch.load(args.init, map_location=args.device, weights_only=False)
-        what = load_init(model, checkpoint_weights(init))
-        # a new U-Net under a trained head: the steps and curve counted are the new run's own
-        base_step, base_history = whole_run(init) if what != HEAD_ONLY else (0, [])
-        say(f"initialised from {args.init} (trained {base_step} steps): {what}")
     if args.ema:
         ema = Ema(model, args.ema)
     if ckpt_path.exists():
@@ -450,6 +462,10 @@ def main(argv: list[str] | None = None) -> None:
                 target = forward_lifted(teacher, x, cond, lift) if lift is not None else (
                     forward(teacher, x, cond))
             gap = (pred.float() - target.float().clamp(0, 1)).abs()
+            if args.w_chroma:  # colour against the teacher's: L1 alone lets a student grey dark colours
+                tc = target.float().clamp(0, 1)
+                gap = gap + args.w_chroma * ((pred.float() - pred.float().mean(1, keepdim=True))
+                                             - (tc - tc.mean(1, keepdim=True))).abs()
             if sky is not None:  # the teacher lifts night skies: not a target there
                 gap = gap * (1.0 - sky)
             loss = loss + args.w_teacher * gap.mean()

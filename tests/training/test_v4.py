@@ -187,3 +187,59 @@ def test_v4s_starts_as_v3_with_blocks_cut_and_trains_and_exports_without_transpo
     assert report["max_abs_diff"] < 1e-4 and report["lowlight.arch"] == "lowlight4s"
     ops = {n.op_type for n in onnx.load(str(out)).graph.node}
     assert "Conv" in ops and not ops & {"BatchNormalization", "ConvTranspose"}
+
+
+@pytest.mark.parametrize(("cin", "cout", "stride"), [(8, 8, 1), (8, 16, 2), (24, 12, 1)])
+def test_an_expanded_conv_starts_as_its_convolution_and_folds_back_exactly(cin, cout, stride):
+    import torch
+
+    from training.model import ExpandedConv
+
+    torch.manual_seed(cin * cout + stride)
+    conv = torch.nn.Conv2d(cin, cout, 3, stride, 1)
+    x = torch.randn(2, cin, 19, 26)
+    with torch.no_grad():
+        plain = conv(x)
+        grown = ExpandedConv(conv)
+        torch.testing.assert_close(grown(x), plain, rtol=0, atol=0)  # training mode too
+        for branch in (grown.one, grown.squeeze, grown.spread):
+            torch.nn.init.normal_(branch.weight, std=0.2)
+        _randomise_bn(grown)
+        grown.eval()
+        folded = grown.fuse()
+        assert isinstance(folded, torch.nn.Conv2d) and folded.stride == (stride, stride)
+        assert not torch.allclose(grown(x), plain, atol=1e-2)  # the branches do something
+        torch.testing.assert_close(folded(x), grown(x), rtol=0, atol=1e-5)
+    assert (grown.bn_id is not None) == (cin == cout and stride == 1)
+
+
+def test_a_v4s_run_continues_with_expanded_convs_and_a_colour_term_and_exports_plain_convs(
+    tmp_path,
+):
+    """``--expand`` on a v4s run's weights: it starts from them as they are, trains with the
+    branches (and ``--w-chroma`` against the teacher) and the export folds them away."""
+    import onnx
+    import torch
+
+    from training import export, train
+
+    base = _tiny_v3(tmp_path)
+    v3_path = tmp_path / "v3/last.pt"
+    v4s = [*base, "--arch", "lowlight4s", "--width", "8", "--freeze-head", "--camera", "1",
+           "--colour-lift", "--teacher", str(v3_path), "--blocks", "0,1,1,0,1"]
+    train.main([*v4s, "--steps", "2", "--init", str(v3_path), "--out", str(tmp_path / "v4s")])
+    train.main([*v4s, "--steps", "2", "--init", str(tmp_path / "v4s/last.pt"), "--expand",
+                "--w-chroma", "1", "--out", str(tmp_path / "x")])
+    assert "all weights" in (tmp_path / "x/train.log").read_text()
+    kept = torch.load(tmp_path / "x/last.pt", weights_only=False)["model"]
+    assert "unet.stem.1.spread.weight" in kept and "unet.head.0.bn_one.running_var" in kept
+    out = tmp_path / "x.onnx"
+    report = export.export(tmp_path / "x/last.pt", out, full=1.0, clip=0.03)
+    assert report["max_abs_diff"] < 1e-4
+    ops = {n.op_type for n in onnx.load(str(out)).graph.node}
+    assert "Conv" in ops and not ops & {"BatchNormalization", "ConvTranspose"}
+    size = {i.name: i.dims for i in onnx.load(str(out)).graph.initializer}
+    plain = tmp_path / "plain.onnx"
+    export.export(tmp_path / "v4s/last.pt", plain, full=1.0, clip=0.03)
+    assert sorted(map(tuple, size.values())) == sorted(
+        tuple(i.dims) for i in onnx.load(str(plain)).graph.initializer)  # the same graph's cost
