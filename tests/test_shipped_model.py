@@ -249,13 +249,15 @@ def test_a_real_iso51200_night_keeps_its_sky_dark_while_its_ground_is_lifted():
     part = develop(quarter, engine, kept, region=box).pixels
     whole = (night * 255).round().astype(np.uint8)
     np.testing.assert_array_equal(part, whole[200:460, 600:900])
-    # the window's tile-by-tile development (viewport first) is the same pixels too, and moving
-    # the Night sky slider runs no tile again
+    # the window's tile-by-tile development (viewport first) is the same pixels as the batch at
+    # the same tile size (the window passes the batch's; another size may round a few pixels
+    # the other way: a network's float sums depend on the tile's shape), and moving the Night
+    # sky slider runs no tile again
     cache = TileCache()
     dev = RegionDevelopment(quarter, engine, kept, tile=512, cache=cache, key="q")
     for _ in dev.finish(viewport=box):
         pass
-    np.testing.assert_array_equal(dev.out, whole)
+    np.testing.assert_array_equal(dev.out, develop(quarter, engine, kept, tile=512).pixels)
     half = plan(quarter, engine, Settings(night_sky=0.5))
     again = RegionDevelopment(quarter, engine, half, tile=512, cache=cache, key="q")
     for _ in again.finish():
