@@ -16,7 +16,7 @@ import numpy as np
 
 from .brightness import GainModel, estimate_gain, thumbnail
 from .engine import DEFAULT_FACTOR
-from .night_sky import sky_map
+from .night_sky import sky_lift, sky_map
 from .resize import area_resize
 from .settings import DEFAULTS, SPECS_BY_KEY, Settings
 from .tiling import OnTile, scale_for
@@ -41,8 +41,10 @@ class Conditioning:
     weight: float  # how much of the model's result to use (well-exposed rule, highlights)
     lift: float = 0.0  # the shadow lift h handed to a model with that input (auto_lift)
     # where the photo's night sky is (``night_sky.sky_map``, the probe's size, 0..1), kept out
-    # of the lift; None: no sky, or no lift
+    # of the lift; None: no sky, or nothing brightens it
     sky: np.ndarray | None = field(default=None, compare=False)
+    # the sky's own curve (``night_sky.sky_lift``, h <= 0): back to the photo's own brightness
+    sky_lift: float = field(default=0.0, compare=False)
 
 
 CLIP_LEVEL = 254.5 / 255  # a channel at or above this is clipped (255 once stored in 8 bits)
@@ -139,7 +141,7 @@ def conditioning(
         thumb = copies.thumbnail(engine.thumb_side)
         budget = gm.clip
         has_lift = bool(getattr(engine, "has_lift", False))
-        # (a lift, Auto's or set by hand, needs it to find the night sky it keeps out)
+        # (a lift, Auto's or set by hand, needs it, and so does the night sky's own level)
         need_probe = budget < 1 or has_lift
         factor = int(getattr(engine, "factor", DEFAULT_FACTOR))
         small = copies.probe(factor) if need_probe else None
@@ -195,10 +197,18 @@ def conditioning(
                 while lift > 0.0 and newly_clipped(small, result(ev0, lift)) > budget:
                     stops = stops_for_lift(lift) - PROTECT_STEP
                     lift = lift_for_stops(stops) if stops > 1e-6 else 0.0
-        # a night sky keeps its exposure where the lift brings the ground up: found on the
-        # unlifted result at the exposure the network gets
-        sky = sky_map(small, result(ev)) if lift > 0.0 and small is not None else None
-        return Conditioning(gain, thumb, ev, weight, lift, sky)
+        # a night sky keeps its own brightness where the ground is brought up: found on the
+        # unlifted result at the exposure the network gets, its level set against the result at
+        # the photo's own exposure (an exposure offset moves it with the rest)
+        sky, own = None, 0.0
+        if small is not None and weight > 0.0:
+            sky = sky_map(small, result(ev))
+            if sky is not None:
+                ev0 = ev if exposure == 0.0 else protect(0.0)[0]
+                own = sky_lift(small, result(ev0), result(ev), sky)
+                if lift == 0.0 and own == 0.0:
+                    sky = None  # nothing brightens it: nothing to hold
+        return Conditioning(gain, thumb, ev, weight, lift, sky, own)
     if getattr(engine, "has_gain_input", False):
         gain = estimate_gain(data, engine.gain_model) * 2.0**exposure
         return Conditioning(gain, None, exposure, engine.gain_model.model_weight(gain))

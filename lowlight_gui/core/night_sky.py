@@ -1,12 +1,14 @@
-"""A night sky keeps its exposure while the shadow lift brings the ground up (issue 31).
+"""A night sky keeps its own brightness while the ground is brought up (issue 31).
 
-The shadow lift (``enhance.auto_lift``) is one number for the whole photo: in a street at night
-with lamps it lifts the ground, and with it the sky above, which turns from night into grey
-dusk. This module finds the night sky on the photo's small copy (``enhance.probe``) and the
-model's unlifted result on it, as a smooth map at the probe's size, and takes the lift back there
-on the full-size result, pixel by pixel, through the lift's own curve: a pixel of the sky gets
-the result it would have had unlifted (its own exposure: the model's denoising and colour are
-kept), lamps and lit windows (near white) keep theirs, and the ground keeps the lift.
+The shadow lift (``enhance.auto_lift``) and the exposure are one number each for the whole
+photo: in a street at night with lamps they lift the ground, and with it the sky above, which
+turns from night into grey dusk. This module finds the night sky on the photo's small copy
+(``enhance.probe``) and the model's unlifted result on it, as a smooth map at the probe's size,
+and sets the sky's own curve on the full-size result, pixel by pixel, through the lift's curve
+y (1 + h) / (1 + h y): in the sky the lift is taken back, and where the model would still make the
+sky brighter than it was photographed, a darkening curve (``sky_lift``, h < 0) brings it back to
+the photo's own level (the model's denoising and colour are kept); lamps and lit windows (near
+white: fixed points of the curve) keep theirs, and the ground keeps the lift.
 
 What is a night sky, read on the small copy in cells of ``CELL`` pixels:
 - flat: the unlifted result's mean gradient (over 3x3 smoothed) in a cell is under ``FLAT`` of its
@@ -32,7 +34,7 @@ from .engine import box_blur
 
 CELL = 6  # probe pixels per cell (a 384 px probe: 64 cells on the long side)
 FLAT = 0.07  # mean |gradient| / brightness of the unlifted result below which a cell is flat
-DARK = 0.2  # a cell of the photo darker than this can be a night sky
+DARK = 0.25  # a cell of the photo darker than this can be a night sky
 GLOW = 0.6  # a smooth cell up to this bright joins the sky it touches (a lamp's glow)...
 GLOW_FLAT = 0.15  # ...smooth: a glow falls off steeply but evenly (a facade's edges read 0.2 and up)
 MIN_SHARE = 0.10  # of the frame, at least; less is an awning, a tree or a dark corner
@@ -44,6 +46,11 @@ DAY_CHROMA = 0.15
 GUIDE_RADIUS = 2 * CELL  # probe pixels: the map's edge is soft over about this much...
 GUIDE_EPS = 1e-3  # ...where the result's luma varies less than this (a std of 0.03)
 NEGLIGIBLE = 0.01  # less of the map than this is none (a change under 1/255 of the lift)
+# the sky's own level: a sky the unlifted result leaves darker than this is dark enough as it is
+# (a black sky is not pushed blacker); above it, no brighter than photographed...
+NIGHT_LEVEL = 0.10
+SKY_LIFT_MIN = -0.6  # ...and at most this darkening (h) of the sky's curve: a map's soft edge
+# over a facade darkens the facade by no more than this share
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
 
 
@@ -119,6 +126,33 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
     return sky
 
 
+def sky_lift(small: np.ndarray, own: np.ndarray, result: np.ndarray, sky: np.ndarray) -> float:
+    """The curve's h (``SKY_LIFT_MIN``..0) that brings the night sky of ``result`` back to the
+    photo's own brightness: 0 when the model leaves the sky no brighter than photographed, or
+    darker than ``NIGHT_LEVEL``.
+
+    ``small``: the probe (HxWx3); ``own``: the model's unlifted result at the photo's own
+    exposure (3xHxW), which sets how much brighter the model makes this sky; ``result``: the
+    unlifted result at the exposure the network gets (an exposure offset moves the sky with the
+    rest: the same share of it is taken back); ``sky``: ``sky_map``'s map."""
+    where = sky >= 0.5
+    if not where.any():
+        return 0.0
+    photo = float(np.median(small[:, :, :3][where] @ _LUMA))
+    made = float(np.median(np.transpose(own, (1, 2, 0))[where] @ _LUMA))
+    pixels = np.transpose(result, (1, 2, 0))[where]
+    level = float(np.median(pixels @ _LUMA))
+    # the share of the sky's brightness to keep: back to the photo's, not below NIGHT_LEVEL
+    keep = min(max(photo / max(made, 1e-6), NIGHT_LEVEL / max(level, 1e-6)), 1.0)
+    # the curve reads each pixel's largest channel (a navy sky's blue): solved there, it scales
+    # the sky's luma by ``keep`` too
+    m = float(np.median(pixels.max(axis=1)))
+    t = m * keep
+    if keep >= 1.0 or m >= 1.0:
+        return 0.0
+    return max((t - m) / (m * (1.0 - t)), SKY_LIFT_MIN)  # m (1 + h) / (1 + h m) = t
+
+
 def guided_filter(guide: np.ndarray, src: np.ndarray, *, radius: int, eps: float) -> np.ndarray:
     """``src`` smoothed over (2 radius + 1)^2 windows where ``guide`` is flat, its edges kept
     where ``guide`` has edges (He, Sun and Tang's guided filter; ``eps``: the variance of the
@@ -142,17 +176,20 @@ def _positions(start: int, n: int, total: int, size: int) -> tuple[np.ndarray, n
 
 
 class SkyHold:
-    """Takes the lift back in the night sky of a full-size result, band by band.
+    """Gives the night sky of a full-size result its own curve, band by band.
 
-    ``sky``: ``sky_map``'s map; ``lift``: the shadow lift h the network ran with; ``keep``: how
-    much of it the sky is kept out of (the ``night_sky`` setting, 0..1); ``height``, ``width``:
-    the photo's size (the whole photo's, also when only a region is developed)."""
+    ``sky``: ``sky_map``'s map; ``lift``: the shadow lift h the network ran with; ``own``: the
+    sky's own h (``sky_lift``, 0 or below); ``keep``: how far the sky goes from the lift to its
+    own curve (the ``night_sky`` setting, 0..1); ``height``, ``width``: the photo's size (the
+    whole photo's, also when only a region is developed)."""
 
     def __init__(
-        self, sky: np.ndarray, *, lift: float, keep: float, height: int, width: int
+        self, sky: np.ndarray, *, lift: float, keep: float, height: int, width: int,
+        own: float = 0.0,
     ) -> None:
         self.sky = sky
         self.lift = float(lift)
+        self.own = float(own)
         self.keep = float(keep)
         self.height = int(height)
         # columns first, once: the map at every column of the photo, a row per probe row
@@ -173,14 +210,14 @@ class SkyHold:
         if not m.any():
             return  # a band of ground: nothing to take back
         h = np.float32(self.lift)
-        m *= np.float32(-self.keep) * h
-        m += h  # the lift h_l each pixel keeps: h (1 - keep m)
+        m *= np.float32(self.keep) * (np.float32(self.own) - h)
+        m += h  # the curve h_l of each pixel: h + keep m (own - h)
         # the lift's curve reads the largest channel (rows are in 0..1); pairwise maxima are ten
         # times faster than a reduction over the short last axis
         u = rows[:, :, 0].copy()
         for c in range(1, rows.shape[2]):
             np.maximum(u, rows[:, :, c], out=u)
-        # from the lifted curve to the kept one at this pixel's unlifted level v: with
+        # from the lifted curve to this pixel's own at its unlifted level v: with
         # u = v (1 + h) / (1 + h v), the factor v (1 + h_l) / (1 + h_l v) / u reduces to
         # (1 + h_l) / (1 + h + (h_l - h) u)
         u *= m - h

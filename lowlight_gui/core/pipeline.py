@@ -67,8 +67,8 @@ class Decisions:
     # sentences about this photo for the person (why it is left as it is, a grey photo's colour
     # noise); what the model cannot do is said once per run (``ignored_settings``), not per photo
     notes: tuple[str, ...] = ()
-    # the share of the frame whose night sky is kept out of the lift (``night_sky.sky_map``'s
-    # mean; 0: no night sky found, no lift, or the setting at 0)
+    # the share of the frame whose night sky keeps its own brightness (``night_sky.sky_map``'s
+    # mean; 0: no night sky found, nothing brightens it, or the setting at 0)
     night_sky: float = 0.0
 
 
@@ -146,10 +146,9 @@ def plan(
 
 
 def held_sky(cond: Conditioning, settings: Settings) -> np.ndarray | None:
-    """The night sky's map when it is kept out of the lift (one was found, there is a lift, and
-    the night sky setting asks for it; a model without a lift has none to keep it out of), or
-    None."""
-    return cond.sky if cond.lift > 0.0 and settings.night_sky > 0.0 else None
+    """The night sky's map when it keeps its own brightness (one was found that the lift or the
+    exposure brightens, and the night sky setting asks for it), or None."""
+    return cond.sky if settings.night_sky > 0.0 else None
 
 
 def develop(
@@ -225,13 +224,14 @@ class TileRun:
         if cond.lift > 0.0:
             self.run_args["lift"] = cond.lift
         self.colour_noise = 0.0 if plan.grey else settings.colour_noise
-        # the night sky is kept out of the lift on the blended result (its map is the whole
+        # the night sky gets its own curve on the blended result (its map is the whole
         # photo's, so every tile, region and band reads the same place in it)
         self.hold: SkyHold | None = None
         sky = held_sky(cond, settings)
         if sky is not None:
             h, w = data.shape[:2]
-            self.hold = SkyHold(sky, lift=cond.lift, keep=settings.night_sky, height=h, width=w)
+            self.hold = SkyHold(sky, lift=cond.lift, own=cond.sky_lift, keep=settings.night_sky,
+                                height=h, width=w)
         # A photo that needs little gain (already well exposed, or darkened on purpose with a
         # negative EV) is mostly left as it is (GainModel.full); highlights may lower the
         # exposure.
@@ -341,7 +341,7 @@ def flusher(
     hold: SkyHold | None = None,
     origin: tuple[int, int] = (0, 0),
 ) -> Callable[[int, int, np.ndarray], None]:
-    """The tiling flush: clip a band of blended rows, keep the night sky out of the lift
+    """The tiling flush: clip a band of blended rows, give the night sky its own curve
     (``hold``; ``origin``: the photo's row and column of ``out``'s corner), mix in the original
     by ``strength`` and store it in ``out``'s type (rounded), so that no full-size float array is
     ever made."""

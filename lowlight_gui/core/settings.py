@@ -170,13 +170,14 @@ class Settings:
     )
     night_sky: float = setting(
         label="Night sky", within=(0.0, 1.0), default=1.0, kind="percent", short="Sky",
-        help="How much of the shadow lift a night sky above the scene is kept out of: 100 % "
-        "keeps it at its own exposure, dark and in its colour, while the ground comes up; 0 "
-        "lifts it with the rest. Photos without a night sky are not changed by it.",
+        help="How much a night sky above the scene keeps its own brightness while the ground "
+        "comes up: 100 % keeps it as dark as photographed (denoised, in its colour), 0 "
+        "brightens it with the rest. Photos without a night sky are not changed by it.",
         needs=Needs(
             "has_lift",
-            "this model has no shadow lift, so there is no lift to keep the sky out of; the "
-            "night sky setting is ignored",
+            "this model has no shadow lift (its file was made before Lowlight had this "
+            "control), so the night sky is brightened with the rest; the night sky setting "
+            "is ignored",
         ),
     )
     denoise: float = setting(

@@ -23,13 +23,13 @@ _MARGIN = 12
 
 
 def _night_sky(share: float, amount: float) -> str:
-    """How the lift treated the night sky: kept out (how much of the frame it is, and the
-    setting when not the default), not found, or lifted on request."""
+    """How the night sky was treated: kept at its own brightness (how much of the frame it is,
+    and the setting when not the default), not found, or lifted on request."""
     if amount == 0.0:
         return "lifted with the rest (set to 0 %)"
     if share == 0.0:
         return "none found: all of the photo lifted"
-    setting = "" if amount == 1.0 else f", {round(amount * 100)} % of the lift taken back"
+    setting = "" if amount == 1.0 else f", {round(amount * 100)} % of the way back"
     return f"kept dark: {round(share * 100)} % of the frame{setting}"
 
 
@@ -47,7 +47,8 @@ def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
         how = "Auto" if ran.shadows is None else "set by hand"
         stops = decided.shadows
         rows.append(("Shadow lift", f"{stops:+.1f} stops ({how})" if stops else f"none ({how})"))
-        if stops and "night_sky" not in decided.unsupported:
+        # (a sky the exposure alone brightens is kept at its own brightness too)
+        if (stops or decided.night_sky) and "night_sky" not in decided.unsupported:
             rows.append(("Night sky", _night_sky(decided.night_sky, ran.night_sky)))
     for spec in SPECS:  # the other settings, where they differ from the defaults
         value = getattr(ran, spec.key)

@@ -156,3 +156,72 @@ def test_the_pipeline_keeps_the_sky_unlifted_and_lifts_the_ground(kind):
     assert (lifted[sky] > unlifted[sky] + 0.05).all()  # (what it would be without the hold)
     assert np.abs(kept[ground] - lifted[ground]).max() <= 1 / 255 + 1e-6  # (the map's soft edge)
     assert (kept[ground] == lifted[ground]).mean() > 0.99
+
+
+def test_the_sky_level_is_the_photos_own_where_the_model_brightens_it():
+    from lowlight_gui.core.night_sky import NIGHT_LEVEL, SKY_LIFT_MIN, sky_lift
+
+    sky = np.zeros((H, W), np.float32)
+    sky[:SKY_ROWS] = 1.0
+    photo = np.full((H, W, 3), 0.12, np.float32)
+
+    def res(level: float) -> np.ndarray:
+        return np.full((3, H, W), level, np.float32)
+
+    h = sky_lift(photo, res(0.2), res(0.2), sky)  # the model makes the sky 0.2 from 0.12
+    assert h < 0 and shoulder(np.float32(0.2), h) == pytest.approx(0.12, abs=1e-6)
+    assert sky_lift(photo, res(0.1), res(0.1), sky) == 0.0  # no brighter than photographed
+    # an exposure offset (the result at the network's EV 0.3, at the photo's own 0.2) moves
+    # the sky with the rest: the same share of it is taken back
+    h = sky_lift(photo, res(0.2), res(0.3), sky)
+    assert shoulder(np.float32(0.3), h) == pytest.approx(0.3 * 0.12 / 0.2, abs=1e-6)
+    # a black sky is not pushed blacker, and a bright one is darkened at most SKY_LIFT_MIN
+    dark = np.full((H, W, 3), 0.01, np.float32)
+    assert shoulder(np.float32(0.15), sky_lift(dark, res(0.15), res(0.15), sky)) == pytest.approx(
+        NIGHT_LEVEL, abs=1e-6)
+    assert sky_lift(dark, res(0.05), res(0.05), sky) == 0.0
+    assert sky_lift(dark, res(0.9), res(0.9), sky) == SKY_LIFT_MIN
+    assert sky_lift(photo, res(0.2), res(0.2), np.zeros_like(sky)) == 0.0  # no sky: no curve
+
+
+def test_the_hold_gives_the_sky_its_own_darker_curve_and_keeps_white():
+    v = np.linspace(0.0, 1.0, W, dtype=np.float32)[None, :, None]
+    sky = np.zeros((H, W), np.float32)
+    sky[: H // 2] = 1.0
+    result = np.broadcast_to(v * np.array([0.5, 0.7, 1.0], np.float32), (H, W, 3)).copy()
+    for lift in (0.0, 1.5):  # brightened by the exposure alone, or lifted too
+        lifted = result * (shoulder(v, lift) / np.maximum(v, 1e-6))
+        rows = lifted.copy()
+        SkyHold(sky, lift=lift, own=-0.4, keep=1.0, height=H, width=W).apply(rows, 0)
+        expect = result * (shoulder(v, -0.4) / np.maximum(v, 1e-6))
+        np.testing.assert_allclose(rows[:100], expect[:100], atol=1e-5)
+        np.testing.assert_allclose(rows[140:], lifted[140:], atol=1e-6)  # the ground as it was
+        assert rows[0, -1, 2] == pytest.approx(1.0)  # white stays white
+
+
+def test_the_pipeline_brings_a_sky_the_exposure_brightens_back_to_its_own_level():
+    """No lift (``shadows`` 0), a model whose exposure brightens the photo half a stop: the sky
+    comes out as bright as photographed, the ground brightened; an exposure offset moves the sky
+    with the rest; Night sky at 0 % leaves it brightened."""
+    from lowlight_gui.core.enhance import conditioning, enhance_pixels
+    from tests.core.test_shadow_lift import LiftEngine
+
+    img = street(sky=(0.1, 0.11, 0.2))
+    photo = (img * 255).round().astype(np.uint8)
+    engine = LiftEngine(stops=0.5)
+    c = conditioning(photo, engine, shadows=0.0)
+    assert c.lift == 0.0 and c.sky is not None and c.sky_lift < 0.0
+    luma = np.array([0.299, 0.587, 0.114], np.float32)
+    sky, ground = np.s_[5:70, :100], np.s_[SKY_ROWS + 30 :]
+
+    def out(**kw) -> np.ndarray:
+        return enhance_pixels(photo, engine, tile=0, shadows=0.0, **kw).astype(np.float32) / 255
+
+    kept, brightened = out(), out(night_sky=0.0)
+    own = float(np.median(photo[sky].astype(np.float32) / 255 @ luma))
+    assert np.median(kept[sky] @ luma) == pytest.approx(own, abs=0.01)
+    assert np.median(brightened[sky] @ luma) > 1.35 * own
+    assert np.abs(kept[ground] - brightened[ground]).max() <= 1 / 255 + 1e-6  # (the soft edge)
+    assert (kept[ground] == brightened[ground]).mean() > 0.99
+    brighter = out(exposure=0.5)
+    assert np.median(brighter[sky] @ luma) == pytest.approx(own * 2**0.5, abs=0.015)

@@ -419,10 +419,10 @@ def test_the_info_panel_reads_the_pipelines_decisions():
     assert rows["Colour noise"] == "40 %" and rows["Left as it is"] == "already well exposed"
     assert rows["Enhanced in"] == "2.0 s on CPU"
     assert decisions_rows(PreviewResult(1, "preview", pixels, pixels, 0.1, 0.1, "CPU")) == []
-    # the night sky: kept out of the lift (how much of the frame), not found, or lifted on request
+    # the night sky: kept at its own brightness (how much of the frame), not found, or lifted on request
     for share, amount, said in [
         (0.42, 1.0, "kept dark: 42 % of the frame"),
-        (0.42, 0.5, "kept dark: 42 % of the frame, 50 % of the lift taken back"),
+        (0.42, 0.5, "kept dark: 42 % of the frame, 50 % of the way back"),
         (0.0, 1.0, "none found: all of the photo lifted"),
         (0.0, 0.0, "lifted with the rest (set to 0 %)"),
     ]:
