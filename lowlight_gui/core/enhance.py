@@ -16,7 +16,7 @@ import numpy as np
 
 from .brightness import GainModel, estimate_gain, thumbnail
 from .engine import DEFAULT_FACTOR
-from .night_sky import sky_lift, sky_map
+from .night_sky import sky_lift, sky_map, sky_patch
 from .resize import area_resize
 from .settings import DEFAULTS, SPECS_BY_KEY, Settings
 from .tiling import OnTile, scale_for
@@ -205,7 +205,13 @@ def conditioning(
             sky = sky_map(small, result(ev))
             if sky is not None:
                 ev0 = ev if exposure == 0.0 else protect(0.0)[0]
-                own = sky_lift(small, result(ev0), result(ev), sky)
+                top, left, side = sky_patch(sky, *copies.data.shape[:2], factor=factor)
+                patch = copies.data[top : top + side, left : left + side]
+                patch = np.repeat(patch, 3, axis=2) if patch.shape[2] == 1 else patch[:, :, :3]
+                patch = patch.astype(np.float32) / np.float32(scale_for(patch.dtype))
+                at0 = probe_result(engine, patch, thumb, ev0)
+                at = at0 if ev == ev0 else probe_result(engine, patch, thumb, ev)
+                own = sky_lift(patch, at0, at)
                 if lift == 0.0 and own == 0.0:
                     sky = None  # nothing brightens it: nothing to hold
         return Conditioning(gain, thumb, ev, weight, lift, sky, own)

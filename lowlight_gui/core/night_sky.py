@@ -49,6 +49,7 @@ NEGLIGIBLE = 0.01  # less of the map than this is none (a change under 1/255 of 
 # the sky's own level: a sky the unlifted result leaves darker than this is dark enough as it is
 # (a black sky is not pushed blacker); above it, no brighter than photographed...
 NIGHT_LEVEL = 0.10
+PATCH = 192  # full-size pixels on a side of the patch of sky its level is read on (a few ms)
 SKY_LIFT_MIN = -0.6  # ...and at most this darkening (h) of the sky's curve: a map's soft edge
 # over a facade darkens the facade by no more than this share
 _LUMA = np.array([0.299, 0.587, 0.114], np.float32)
@@ -126,27 +127,49 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
     return sky
 
 
-def sky_lift(small: np.ndarray, own: np.ndarray, result: np.ndarray, sky: np.ndarray) -> float:
+def sky_patch(sky: np.ndarray, height: int, width: int, *, factor: int = 1) -> tuple[int, int, int]:
+    """Where to read the sky's level at full size: (top, left, side) of a square of the photo
+    (``PATCH`` px, a multiple of ``factor``, within the photo) centred where the map is deepest in
+    the sky, away from the photo's edges (where a network is least sure of itself)."""
+    # a small photo gets a smaller patch, so that it fits in its sky
+    side = max(factor, min(PATCH, height // 4, width // 4) // factor * factor)
+    inner = box_blur(sky, CELL)
+    margin = 2 * CELL
+    if inner.shape[0] > 2 * margin and inner.shape[1] > 2 * margin:
+        inner[:margin] = inner[-margin:] = -1.0
+        inner[:, :margin] = inner[:, -margin:] = -1.0
+    # of the places deepest in the sky, the middle one (not a corner of the frame)
+    deepest = np.argwhere(inner >= inner.max() - 1e-3)
+    py, px = deepest[len(deepest) // 2]
+    cy = round((py + 0.5) * height / sky.shape[0])
+    cx = round((px + 0.5) * width / sky.shape[1])
+    top = min(max(cy - side // 2, 0), height - side)
+    left = min(max(cx - side // 2, 0), width - side)
+    return top, left, side
+
+
+def sky_lift(photo: np.ndarray, own: np.ndarray, result: np.ndarray) -> float:
     """The curve's h (``SKY_LIFT_MIN``..0) that brings the night sky of ``result`` back to the
     photo's own brightness: 0 when the model leaves the sky no brighter than photographed, or
     darker than ``NIGHT_LEVEL``.
 
-    ``small``: the probe (HxWx3); ``own``: the model's unlifted result at the photo's own
-    exposure (3xHxW), which sets how much brighter the model makes this sky; ``result``: the
-    unlifted result at the exposure the network gets (an exposure offset moves the sky with the
-    rest: the same share of it is taken back); ``sky``: ``sky_map``'s map."""
-    where = sky >= 0.5
-    if not where.any():
-        return 0.0
-    photo = float(np.median(small[:, :, :3][where] @ _LUMA))
-    made = float(np.median(np.transpose(own, (1, 2, 0))[where] @ _LUMA))
-    pixels = np.transpose(result, (1, 2, 0))[where]
-    level = float(np.median(pixels @ _LUMA))
+    All three are the same patch of sky at full size (``sky_patch``: the level a network gives a
+    noisy sky depends on the noise, so a small copy would not tell): ``photo`` HxWx3 in 0..1;
+    ``own`` the model's unlifted result at the photo's own exposure (3xHxW), which says how much
+    brighter the model makes this sky; ``result`` the unlifted result at the exposure the
+    network gets (an exposure offset moves the sky with the rest: the same share of it is taken
+    back). Means over the patch's centre (its edge lacks the network's context)."""
+    e = photo.shape[0] // 4, photo.shape[1] // 4
+    centre = np.s_[e[0] : photo.shape[0] - e[0], e[1] : photo.shape[1] - e[1]]
+    pixels = np.transpose(result, (1, 2, 0))[centre].reshape(-1, 3)
+    level = float((pixels @ _LUMA).mean())
+    made = float((np.transpose(own, (1, 2, 0))[centre].reshape(-1, 3) @ _LUMA).mean())
+    shot = float((photo[centre][..., :3].reshape(-1, 3) @ _LUMA).mean())
     # the share of the sky's brightness to keep: back to the photo's, not below NIGHT_LEVEL
-    keep = min(max(photo / max(made, 1e-6), NIGHT_LEVEL / max(level, 1e-6)), 1.0)
+    keep = min(max(shot / max(made, 1e-6), NIGHT_LEVEL / max(level, 1e-6)), 1.0)
     # the curve reads each pixel's largest channel (a navy sky's blue): solved there, it scales
     # the sky's luma by ``keep`` too
-    m = float(np.median(pixels.max(axis=1)))
+    m = float(pixels.max(axis=1).mean())
     t = m * keep
     if keep >= 1.0 or m >= 1.0:
         return 0.0

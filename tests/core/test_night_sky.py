@@ -161,27 +161,40 @@ def test_the_pipeline_keeps_the_sky_unlifted_and_lifts_the_ground(kind):
 def test_the_sky_level_is_the_photos_own_where_the_model_brightens_it():
     from lowlight_gui.core.night_sky import NIGHT_LEVEL, SKY_LIFT_MIN, sky_lift
 
-    sky = np.zeros((H, W), np.float32)
-    sky[:SKY_ROWS] = 1.0
-    photo = np.full((H, W, 3), 0.12, np.float32)
+    photo = np.full((64, 64, 3), 0.12, np.float32)
 
     def res(level: float) -> np.ndarray:
-        return np.full((3, H, W), level, np.float32)
+        return np.full((3, 64, 64), level, np.float32)
 
-    h = sky_lift(photo, res(0.2), res(0.2), sky)  # the model makes the sky 0.2 from 0.12
+    h = sky_lift(photo, res(0.2), res(0.2))  # the model makes the sky 0.2 from 0.12
     assert h < 0 and shoulder(np.float32(0.2), h) == pytest.approx(0.12, abs=1e-6)
-    assert sky_lift(photo, res(0.1), res(0.1), sky) == 0.0  # no brighter than photographed
+    assert sky_lift(photo, res(0.1), res(0.1)) == 0.0  # no brighter than photographed
     # an exposure offset (the result at the network's EV 0.3, at the photo's own 0.2) moves
     # the sky with the rest: the same share of it is taken back
-    h = sky_lift(photo, res(0.2), res(0.3), sky)
+    h = sky_lift(photo, res(0.2), res(0.3))
     assert shoulder(np.float32(0.3), h) == pytest.approx(0.3 * 0.12 / 0.2, abs=1e-6)
     # a black sky is not pushed blacker, and a bright one is darkened at most SKY_LIFT_MIN
-    dark = np.full((H, W, 3), 0.01, np.float32)
-    assert shoulder(np.float32(0.15), sky_lift(dark, res(0.15), res(0.15), sky)) == pytest.approx(
+    dark = np.full((64, 64, 3), 0.01, np.float32)
+    assert shoulder(np.float32(0.15), sky_lift(dark, res(0.15), res(0.15))) == pytest.approx(
         NIGHT_LEVEL, abs=1e-6)
-    assert sky_lift(dark, res(0.05), res(0.05), sky) == 0.0
-    assert sky_lift(dark, res(0.9), res(0.9), sky) == SKY_LIFT_MIN
-    assert sky_lift(photo, res(0.2), res(0.2), np.zeros_like(sky)) == 0.0  # no sky: no curve
+    assert sky_lift(dark, res(0.05), res(0.05)) == 0.0
+    assert sky_lift(dark, res(0.9), res(0.9)) == SKY_LIFT_MIN
+    # the level is read on the patch's centre: its edge lacks the network's context
+    edged = res(0.2)
+    edged[:, :8] = 0.9
+    assert sky_lift(photo, edged, edged) == pytest.approx(sky_lift(photo, res(0.2), res(0.2)))
+
+
+@pytest.mark.parametrize("size", [(240, 320), (3000, 4000), (150, 100)])
+def test_the_sky_is_read_at_full_size_deep_inside_it(size):
+    from lowlight_gui.core.night_sky import PATCH, sky_patch
+
+    height, width = size
+    m = sky_map(street(), as_result(street()))
+    top, left, side = sky_patch(m, height, width, factor=4)
+    assert side % 4 == 0 and side <= PATCH and 0 <= top <= height - side and 0 <= left <= width - side
+    cy, cx = (top + side / 2) * H / height, (left + side / 2) * W / width
+    assert m[int(cy), int(cx)] > 0.99  # in the sky (the map at the probe's size)
 
 
 def test_the_hold_gives_the_sky_its_own_darker_curve_and_keeps_white():
