@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import numpy as np
 import pytest
 
@@ -76,13 +74,12 @@ def test_large_photos_are_sampled_fast_and_fairly():
     before = rng.integers(0, 200, (3000, 4000, 3), dtype=np.uint8)  # 12 MP
     after = before.copy()
     after[:, :400] = 255  # a tenth of the width newly clipped
-    compute_histogram(before, after)  # warm up
-    t0 = time.perf_counter()
     h = compute_histogram(before, after)
-    seconds = time.perf_counter() - t0
+    # a bounded sample whatever the size (its time is a benchmark's: `python
+    # benchmarks/histogram_speed.py`, 20 ms the bar on a free core; a timed unit test fails on
+    # a busy machine)
     assert h.samples <= 200_000
     assert h.clipped_percent == pytest.approx(10.0, abs=0.5)
-    assert seconds < 0.05, f"{seconds * 1000:.0f} ms"  # the bar is 20 ms on a free core
     assert grid_for((3000, 4000)) == (387, 516)
     assert sample(before, 3, 4).shape == (3, 4, 3)
 
