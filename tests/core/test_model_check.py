@@ -5,7 +5,6 @@ The honest tiny test models (they brighten) are accepted."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
@@ -129,11 +128,14 @@ def test_the_cli_refuses_it_with_exit_2_before_any_photo(tmp_path: Path, make, c
 def test_honest_tiny_models_are_accepted_and_the_probe_is_cheap(
     tiny_model, tiny_model_f4, gain_model, bright_model, base_model
 ):
+    from lowlight_gui.core import model_check
+
     for path in (tiny_model, tiny_model_f4, gain_model, bright_model, base_model):
         Engine(path, provider="CPU", threads=1)
-    start = time.perf_counter()
-    Engine(tiny_model, provider="CPU", threads=1)
-    assert time.perf_counter() - start < 1.0  # loading and the probe: milliseconds here
+    # cheap by construction (its time is not asserted: a busy machine decides that): one run on
+    # a picture of PROBE_SIDE^2 pixels
+    assert model_check.probe_image().shape[2:] == (model_check.PROBE_SIDE,) * 2
+    assert model_check.PROBE_SIDE <= 64
 
 
 def test_the_shipped_model_passes_the_probe():
