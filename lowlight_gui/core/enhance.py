@@ -41,7 +41,7 @@ class Conditioning:
     weight: float  # how much of the model's result to use (well-exposed rule, highlights)
     lift: float = 0.0  # the shadow lift h handed to a model with that input (auto_lift)
     # where the photo's night sky is (``night_sky.sky_map``, the probe's size, 0..1), kept out
-    # of the lift; None: no sky, or nothing brightens it
+    # of the lift; None: no sky, or no lift
     sky: np.ndarray | None = field(default=None, compare=False)
     # the sky's own curve (``night_sky.sky_lift``, h <= 0): back to the photo's own brightness
     sky_lift: float = field(default=0.0, compare=False)
@@ -201,7 +201,9 @@ def conditioning(
         # unlifted result at the exposure the network gets, its level set against the result at
         # the photo's own exposure (an exposure offset moves it with the rest)
         sky, own = None, 0.0
-        if small is not None and weight > 0.0:
+        # only where there is a lift: a photo the exposure alone brings up is most often a dim
+        # room, whose dark ceiling can pass for a sky (LOL's indoor pairs)
+        if small is not None and weight > 0.0 and lift > 0.0:
             sky = sky_map(small, result(ev))
             if sky is not None:
                 ev0 = ev if exposure == 0.0 else protect(0.0)[0]
@@ -212,8 +214,6 @@ def conditioning(
                 at0 = probe_result(engine, patch, thumb, ev0)
                 at = at0 if ev == ev0 else probe_result(engine, patch, thumb, ev)
                 own = sky_lift(patch, at0, at)
-                if lift == 0.0 and own == 0.0:
-                    sky = None  # nothing brightens it: nothing to hold
         return Conditioning(gain, thumb, ev, weight, lift, sky, own)
     if getattr(engine, "has_gain_input", False):
         gain = estimate_gain(data, engine.gain_model) * 2.0**exposure

@@ -18,8 +18,9 @@ What is a night sky, read on the small copy in cells of ``CELL`` pixels:
   there is what makes a halo; a lamp itself, near white, keeps its result whatever the map);
 - reached from the top edge through such cells, and much narrower at the bottom edge than at
   the top (``GROUNDED``): above the scene, not a dark wall or a backlit tree standing in it;
-- a night, not an underexposed day: the region is at most ``DARKER`` as bright as the rest (at night
-  the lamps and the lit ground are the bright part; by day the sky is), at least ``MIN_SHARE``
+- a night, not an underexposed day: the region is at most ``DARKER`` as bright as the rest, in
+  the photo and in the model's result (at night the lamps and the lit ground are the bright
+  part; by day the sky is; a dim room comes up evenly), at least ``MIN_SHARE``
   of the frame, and not the blue of a day sky (``DAY_CHROMA``: a sky at night is dark navy,
   purple, grey or orange, with little chroma for all its hue).
 The map is the region softened by a guided filter on the result's luma: soft where sky meets sky
@@ -113,6 +114,11 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
         return None  # too little of it, or as wide at the bottom edge: standing in the scene
     if np.median(photo[region]) > DARKER * np.median(photo[~region]):
         return None  # not the dark part of the photo: a day's sky, a lit ceiling or wall
+    shown = _cells(lum)
+    if np.median(shown[region]) > DARKER * np.median(shown[~region]):
+        # nor of the result: in a photo nearly black all over (a dim room) every ratio of the
+        # photo's levels is noise; the model's exposure shows a ceiling as bright as the rest
+        return None
     colour = np.median(colours[region], axis=0)
     if float(colour.max() - colour.min()) >= DAY_CHROMA:
         return None  # the blue of a day sky

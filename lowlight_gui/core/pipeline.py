@@ -68,7 +68,7 @@ class Decisions:
     # noise); what the model cannot do is said once per run (``ignored_settings``), not per photo
     notes: tuple[str, ...] = ()
     # the share of the frame whose night sky keeps its own brightness (``night_sky.sky_map``'s
-    # mean; 0: no night sky found, nothing brightens it, or the setting at 0)
+    # mean; 0: no night sky found, no lift, or the setting at 0)
     night_sky: float = 0.0
 
 
@@ -146,8 +146,8 @@ def plan(
 
 
 def held_sky(cond: Conditioning, settings: Settings) -> np.ndarray | None:
-    """The night sky's map when it keeps its own brightness (one was found that the lift or the
-    exposure brightens, and the night sky setting asks for it), or None."""
+    """The night sky's map when it keeps its own brightness (one was found in a lifted photo,
+    and the night sky setting asks for it), or None."""
     return cond.sky if settings.night_sky > 0.0 else None
 
 

@@ -47,8 +47,7 @@ def decisions_rows(result: PreviewResult) -> list[tuple[str, str]]:
         how = "Auto" if ran.shadows is None else "set by hand"
         stops = decided.shadows
         rows.append(("Shadow lift", f"{stops:+.1f} stops ({how})" if stops else f"none ({how})"))
-        # (a sky the exposure alone brightens is kept at its own brightness too)
-        if (stops or decided.night_sky) and "night_sky" not in decided.unsupported:
+        if stops and "night_sky" not in decided.unsupported:
             rows.append(("Night sky", _night_sky(decided.night_sky, ran.night_sky)))
     for spec in SPECS:  # the other settings, where they differ from the defaults
         value = getattr(ran, spec.key)

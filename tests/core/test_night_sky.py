@@ -212,23 +212,26 @@ def test_the_hold_gives_the_sky_its_own_darker_curve_and_keeps_white():
         assert rows[0, -1, 2] == pytest.approx(1.0)  # white stays white
 
 
-def test_the_pipeline_brings_a_sky_the_exposure_brightens_back_to_its_own_level():
-    """No lift (``shadows`` 0), a model whose exposure brightens the photo half a stop: the sky
-    comes out as bright as photographed, the ground brightened; an exposure offset moves the sky
-    with the rest; Night sky at 0 % leaves it brightened."""
+def test_the_pipeline_brings_a_lifted_sky_the_exposure_brightens_back_to_its_own_level():
+    """A lift by hand and a model whose exposure brightens the photo half a stop: the sky comes
+    out as bright as photographed (the lift and the exposure's brightening both taken back), the
+    ground lifted; an exposure offset moves the sky with the rest; Night sky at 0 % leaves it
+    brightened. With no lift nothing is held: a photo the exposure alone brings up is most often
+    a dim room."""
     from lowlight_gui.core.enhance import conditioning, enhance_pixels
     from tests.core.test_shadow_lift import LiftEngine
 
     img = street(sky=(0.1, 0.11, 0.2))
     photo = (img * 255).round().astype(np.uint8)
     engine = LiftEngine(stops=0.5)
-    c = conditioning(photo, engine, shadows=0.0)
-    assert c.lift == 0.0 and c.sky is not None and c.sky_lift < 0.0
+    c = conditioning(photo, engine, shadows=0.5)
+    assert c.lift > 0.0 and c.sky is not None and c.sky_lift < 0.0
+    assert conditioning(photo, engine, shadows=0.0).sky is None
     luma = np.array([0.299, 0.587, 0.114], np.float32)
     sky, ground = np.s_[5:70, :100], np.s_[SKY_ROWS + 30 :]
 
     def out(**kw) -> np.ndarray:
-        return enhance_pixels(photo, engine, tile=0, shadows=0.0, **kw).astype(np.float32) / 255
+        return enhance_pixels(photo, engine, tile=0, shadows=0.5, **kw).astype(np.float32) / 255
 
     kept, brightened = out(), out(night_sky=0.0)
     own = float(np.median(photo[sky].astype(np.float32) / 255 @ luma))
@@ -238,3 +241,14 @@ def test_the_pipeline_brings_a_sky_the_exposure_brightens_back_to_its_own_level(
     assert (kept[ground] == brightened[ground]).mean() > 0.99
     brighter = out(exposure=0.5)
     assert np.median(brighter[sky] @ luma) == pytest.approx(own * 2**0.5, abs=0.015)
+
+
+@pytest.mark.parametrize("ceiling", [0.004, 0.01])
+def test_a_dim_room_whose_dark_ceiling_the_exposure_brings_up_evenly_has_no_sky(ceiling):
+    """A photo nearly black all over (LOL's indoor pairs): its ceiling is flat, dark and on top,
+    and darker than the rest by the photo's tiny levels, but the model's result shows it about as
+    bright as the rest: no night sky."""
+    img = street(sky=(ceiling,) * 3, ground=0.02, lamp=False)
+    result = street(sky=(0.2, 0.2, 0.2), ground=0.28, lamp=False)
+    assert sky_map(img, as_result(result)) is None
+    assert sky_map(img, as_result(street(sky=(0.05, 0.05, 0.05), ground=0.3, lamp=False))) is not None
