@@ -357,13 +357,17 @@ def main(argv: list[str] | None = None) -> None:
     model = build(args.arch, **model_kwargs(args, gain_model)).to(args.device)
     base_step, base_history = 0, []  # the --init run's steps and curve, kept for the export
     ckpt_path = args.out / "last.pt"
+    expanded = False
     if args.init and not ckpt_path.exists():
         init = torch.load(args.init, map_location=args.device, weights_only=False)
-        what = load_init(model, checkpoint_weights(init))
+        state = checkpoint_weights(init)
+        if args.expand and any(".spread." in k for k in state):  # an --expand run's own weights
+            expanded = bool(expand_convs(model.unet).to(args.device))
+        what = load_init(model, state)
         # a new U-Net under a trained head: the steps and curve counted are the new run's own
         base_step, base_history = whole_run(init) if what != HEAD_ONLY else (0, [])
         say(f"initialised from {args.init} (trained {base_step} steps): {what}")
-    if args.expand:  # after --init: the branches start at zero on the trained convolutions
+    if args.expand and not expanded:  # after --init: the branches start at zero on the trained convs
         expand_convs(model.unet).to(args.device)
     teacher = load_teacher(args.teacher, args.device) if args.teacher else None
     fmt = torch.channels_last if args.channels_last else torch.contiguous_format

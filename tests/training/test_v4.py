@@ -238,6 +238,10 @@ def test_a_v4s_run_continues_with_expanded_convs_and_a_colour_term_and_exports_p
     assert report["max_abs_diff"] < 1e-4
     ops = {n.op_type for n in onnx.load(str(out)).graph.node}
     assert "Conv" in ops and not ops & {"BatchNormalization", "ConvTranspose"}
+    # an --expand run's own weights continue as they are (branches and all)
+    train.main([*v4s, "--steps", "2", "--init", str(tmp_path / "x/last.pt"), "--expand",
+                "--out", str(tmp_path / "x2")])
+    assert "all weights" in (tmp_path / "x2/train.log").read_text()
     size = {i.name: i.dims for i in onnx.load(str(out)).graph.initializer}
     plain = tmp_path / "plain.onnx"
     export.export(tmp_path / "v4s/last.pt", plain, full=1.0, clip=0.03)
