@@ -66,7 +66,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--w-grad", type=float, default=0.5)
     p.add_argument("--val-fraction", type=float, default=0.1, help="0: train on every pair (no validation)")
     p.add_argument("--val-every", type=int, default=250, help="steps per 'epoch' (validation)")
-    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--seed", type=int, default=0, help="initialisation and sampling (not the split)")
+    p.add_argument("--split-seed", type=int, default=0,
+                   help="the validation split's shuffle; 0 is training/splits/ (every model's figures)")
     p.add_argument("--device", default="cpu")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: all cores)")
     p.add_argument(
@@ -338,7 +340,9 @@ def main(argv: list[str] | None = None) -> None:
         log.flush()
 
     pairs = find_pairs(args.data)
-    train_pairs, val_pairs = split_by_reference(pairs, args.val_fraction, args.seed)
+    # the split has its own seed: another --seed for sampling must not move validation pairs
+    # into training (every model is judged on the committed split)
+    train_pairs, val_pairs = split_by_reference(pairs, args.val_fraction, args.split_seed)
     (args.out / "split.json").write_text(
         json.dumps(
             {"train": [p.low.name for p in train_pairs], "val": [p.low.name for p in val_pairs]}
