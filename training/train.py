@@ -366,7 +366,8 @@ def main(argv: list[str] | None = None) -> None:
         init = torch.load(args.init, map_location=args.device, weights_only=False)
         state = checkpoint_weights(init)
         if args.expand and any(".spread." in k for k in state):  # an --expand run's own weights
-            expanded = bool(expand_convs(model.unet).to(args.device))
+            expand_convs(model.unet).to(args.device)
+            expanded = True
         what = load_init(model, state)
         # a new U-Net under a trained head: the steps and curve counted are the new run's own
         base_step, base_history = whole_run(init) if what != HEAD_ONLY else (0, [])

@@ -19,7 +19,7 @@ from .engine import DEFAULT_FACTOR
 from .night_sky import sky_lift, sky_map, sky_patch
 from .resize import area_resize
 from .settings import DEFAULTS, SPECS_BY_KEY, Settings
-from .tiling import OnTile, scale_for
+from .tiling import OnTile, Tile, extract_tile, scale_for
 
 if TYPE_CHECKING:
     from .engine import Engine
@@ -208,9 +208,9 @@ def conditioning(
             if sky is not None:
                 ev0 = ev if exposure == 0.0 else protect(0.0)[0]
                 top, left, side = sky_patch(sky, *copies.data.shape[:2], factor=factor)
-                patch = copies.data[top : top + side, left : left + side]
+                # the photo's pixels there as the tiles read them (float 0..1)
+                patch = extract_tile(copies.data, Tile(top, left, side, side))
                 patch = np.repeat(patch, 3, axis=2) if patch.shape[2] == 1 else patch[:, :, :3]
-                patch = patch.astype(np.float32) / np.float32(scale_for(patch.dtype))
                 at0 = probe_result(engine, patch, thumb, ev0)
                 at = at0 if ev == ev0 else probe_result(engine, patch, thumb, ev)
                 own = sky_lift(patch, at0, at)
