@@ -3,24 +3,13 @@ benchmarks/grid_texture.py and the sky / lower-half medians of benchmarks/real_p
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(name, ROOT / f"benchmarks/{name}.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmark_scripts import load_benchmark
 
 
 def test_a_pattern_repeating_every_4_rows_stands_out_and_noise_does_not():
-    grid = _load("grid_texture")
+    grid = load_benchmark("grid_texture")
     rng = np.random.default_rng(0)
     noise = rng.normal(0.1, 0.02, (512, 768)).astype(np.float32)
     plain = grid.peak_ratios(noise)
@@ -35,7 +24,7 @@ def test_a_pattern_repeating_every_4_rows_stands_out_and_noise_does_not():
 
 
 def test_band_medians_read_the_top_fifth_and_the_lower_half_inside_the_mask():
-    rp = _load("real_photos")
+    rp = load_benchmark("real_photos")
     lr = np.zeros((100, 50), np.float32)
     lr[:20] = 0.1  # the sky
     lr[20:50] = 0.5

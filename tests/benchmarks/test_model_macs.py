@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from tests.benchmark_scripts import load_benchmark
+
 ROOT = Path(__file__).resolve().parents[2]
 onnx = pytest.importorskip("onnx")
-
-
-def _macs_module():
-    spec = importlib.util.spec_from_file_location("model_macs", ROOT / "benchmarks/model_macs.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_a_conv_and_a_transposed_conv_are_counted_as_their_products(tmp_path):
@@ -37,7 +30,7 @@ def test_a_conv_and_a_transposed_conv_are_counted_as_their_products(tmp_path):
     )
     path = tmp_path / "tiny.onnx"
     onnx.save(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), str(path))
-    macs, params = _macs_module().conv_macs(path, size=8)
+    macs, params = load_benchmark("model_macs").conv_macs(path, size=8)
     # Conv: 4 x 8 x 8 outputs, each 3 x 3 x 3 products; ConvTranspose: 4 x 8 x 8 inputs, each
     # spread over 2 x 2 x 2 outputs
     assert macs == 4 * 64 * 27 + 4 * 64 * 8
@@ -45,6 +38,6 @@ def test_a_conv_and_a_transposed_conv_are_counted_as_their_products(tmp_path):
 
 
 def test_the_shipped_model_is_counted_whole():
-    macs, params = _macs_module().conv_macs(ROOT / "models/lowlight_unet.onnx", size=256)
+    macs, params = load_benchmark("model_macs").conv_macs(ROOT / "models/lowlight_unet.onnx", size=256)
     # v3.3: about 2.2 G multiply-accumulates at 256x256 and about a million parameters
     assert 1.5e9 < macs < 3e9 and 0.8e6 < params < 1.2e6

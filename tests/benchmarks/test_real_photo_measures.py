@@ -3,20 +3,9 @@ cannot tell a cleaned photo from a noisy one would let a model's figures say any
 
 from __future__ import annotations
 
-import importlib.util
-from pathlib import Path
-
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def _measures():
-    spec = importlib.util.spec_from_file_location("real_photos", ROOT / "benchmarks/real_photos.py")
-    assert spec and spec.loader
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.benchmark_scripts import load_benchmark
 
 
 def _blotches(rng: np.random.Generator, h: int, w: int, scale: int) -> np.ndarray:
@@ -27,7 +16,7 @@ def _blotches(rng: np.random.Generator, h: int, w: int, scale: int) -> np.ndarra
 
 
 def test_colour_mottle_is_measured_against_a_plain_gain():
-    m = _measures()
+    m = load_benchmark("real_photos")
     rng = np.random.default_rng(0)
     h, w = 1024, 1536  # 1.6 MP: 384 blocks of 64 px
     clean = np.full((h, w, 3), 0.3, np.float32) * np.array([0.8, 1.0, 1.3], np.float32)
@@ -48,7 +37,7 @@ def test_colour_kept_is_the_results_saturation_against_a_plain_gains():
     reads about 0.5; colour noise that box smoothing removes does not count as colour; a
     per-channel lifting curve greys the colours it lifts (below 1), scaling all three channels
     alike does not."""
-    m = _measures()
+    m = load_benchmark("real_photos")
     rng = np.random.default_rng(1)
     h, w = 240, 320
     colours = rng.uniform(0.2, 1.0, (h // 40, w // 40, 3))
