@@ -57,12 +57,12 @@ def network_times(paths: list[Path], h: int, w: int, *, threads: int, repeat: in
         feed = {k: v for k, v in feeds.items() if k in names}
         session.run(["output"], feed)  # warm-up: the session plans its shapes
         sessions.append((session, feed))
-    times: dict[str, list[float]] = {p.name: [] for p in paths}
+    times: dict[str, list[float]] = {str(p): [] for p in paths}  # (two files may share a name)
     for _ in range(repeat):
         for path, (session, feed) in zip(paths, sessions, strict=True):
             t0 = time.perf_counter()
             session.run(["output"], feed)
-            times[path.name].append(time.perf_counter() - t0)
+            times[str(path)].append(time.perf_counter() - t0)
     return {k: np.array(v) for k, v in times.items()}
 
 
@@ -71,7 +71,7 @@ def print_network(paths: list[Path], *, threads: int, repeat: int) -> None:
     print("|---|---|---|---|---|")
     for h, w in ((400, 600), (1024, 1024)):
         t = network_times(paths, h, w, threads=threads, repeat=repeat)
-        ref = t[paths[0].name]
+        ref = t[str(paths[0])]
         for name, s in t.items():
             print(f"| {name} | {w}x{h} | {s.min() * 1e3:.1f} | {np.median(s) * 1e3:.1f} | "
                   f"{np.median(s / ref):.2f}x |")
