@@ -86,6 +86,11 @@ def _grow(region: np.ndarray, candidate: np.ndarray) -> np.ndarray:
         region = grown
 
 
+def _too_bright(levels: np.ndarray, region: np.ndarray) -> bool:
+    """The region's median level above ``DARKER`` times the rest's: not the dark part."""
+    return bool(np.median(levels[region]) > DARKER * np.median(levels[~region]))
+
+
 def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
     """Where the photo's night sky is: a float32 map (the probe's HxW) in 0..1, 1 in the sky;
     None when the photo has none (by day, indoors, or too little of it).
@@ -102,7 +107,8 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
     grad = np.zeros_like(lum)
     grad[:-1] += np.abs(np.diff(smooth, axis=0))
     grad[:, :-1] += np.abs(np.diff(smooth, axis=1))
-    flat = _cells(grad) / np.maximum(_cells(lum), 0.02)
+    shown = _cells(lum)  # the result's level per cell
+    flat = _cells(grad) / np.maximum(shown, 0.02)
     # the top row of cells is read one cell lower too: the network's result is least sure at the
     # photo's edge, and a sky that is flat just below it is flat
     flat[0] = np.minimum(flat[0], flat[1])
@@ -112,10 +118,9 @@ def sky_map(small: np.ndarray, result: np.ndarray) -> np.ndarray | None:
     share = float(region.mean())
     if share < MIN_SHARE or region[-1].mean() > GROUNDED * region[0].mean():
         return None  # too little of it, or as wide at the bottom edge: standing in the scene
-    if np.median(photo[region]) > DARKER * np.median(photo[~region]):
+    if _too_bright(photo, region):
         return None  # not the dark part of the photo: a day's sky, a lit ceiling or wall
-    shown = _cells(lum)
-    if np.median(shown[region]) > DARKER * np.median(shown[~region]):
+    if _too_bright(shown, region):
         # nor of the result: in a photo nearly black all over (a dim room) every ratio of the
         # photo's levels is noise; the model's exposure shows a ceiling as bright as the rest
         return None
